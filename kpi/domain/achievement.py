@@ -1,0 +1,116 @@
+"""Achievement rate (達成率) of one value against its indicator's target, by target type."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from fractions import Fraction
+
+from kpi.domain.model import Direction, IndicatorRule, Measurement, TargetType
+
+
+class RateStatus(str, Enum):
+    """Why a rate is or is not a number."""
+
+    OK = "ok"
+    STOPPED = "stopped"
+    MISSING_VALUE = "missing_value"
+    MISSING_TARGET = "missing_target"
+    TARGET_EQUALS_BASELINE = "target_equals_baseline"
+    BASELINE_BEYOND_TARGET = "baseline_beyond_target"
+    ZERO_VALUE = "zero_value"
+
+
+STATUS_MESSAGES_JA = {
+    RateStatus.STOPPED: "進捗管理を停止しているため達成率は算出しません",
+    RateStatus.MISSING_VALUE: "実績値・見込値が未入力です",
+    RateStatus.MISSING_TARGET: "目標値が設定されていません",
+    RateStatus.TARGET_EQUALS_BASELINE: "目標値が基準値と同じため達成率を算出できません",
+    RateStatus.BASELINE_BEYOND_TARGET: "基準値が既に目標値を超えているため、基準値からの進捗率を算出できません",
+    RateStatus.ZERO_VALUE: "実績値が0のため、低いほど良い指標の達成率を算出できません",
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An exact achievement rate (1 = 100%), or the reason there is none."""
+
+    value: Fraction | None
+    status: RateStatus = RateStatus.OK
+    weakest_part: int | None = None
+
+    @property
+    def percent(self) -> float | None:
+        """The rate in percent as a float, for display and charts."""
+        return None if self.value is None else float(self.value * 100)
+
+    @property
+    def message_ja(self) -> str | None:
+        """A Japanese sentence explaining a missing rate."""
+        return STATUS_MESSAGES_JA.get(self.status)
+
+
+def _none(status: RateStatus) -> Rate:
+    return Rate(None, status)
+
+
+def _progress(target, baseline, actual, direction: Direction) -> Rate:
+    """Progress from baseline towards target, or against the target alone without a baseline."""
+    t = Fraction(target)
+    a = Fraction(actual)
+    if baseline is None:
+        if direction is Direction.HIGHER:
+            if t == 0:
+                return _none(RateStatus.TARGET_EQUALS_BASELINE)
+            return Rate(a / t)
+        if a == 0:
+            return Rate(Fraction(1)) if t >= 0 else _none(RateStatus.ZERO_VALUE)
+        return Rate(t / a)
+    b = Fraction(baseline)
+    if t == b:
+        return _none(RateStatus.TARGET_EQUALS_BASELINE)
+    if direction is Direction.HIGHER:
+        if b > t:
+            return _none(RateStatus.BASELINE_BEYOND_TARGET)
+        return Rate((a - b) / (t - b))
+    if b < t:
+        return _none(RateStatus.BASELINE_BEYOND_TARGET)
+    return Rate((b - a) / (b - t))
+
+
+def achievement_rate(rule: IndicatorRule, m: Measurement | None) -> Rate:
+    """Return the achievement rate of measurement m under rule (DOMAIN.md's table)."""
+    if rule.stopped:
+        return _none(RateStatus.STOPPED)
+    tt = rule.target_type
+    if tt is TargetType.QUALITATIVE:
+        if m is None or m.qualitative_achieved is None:
+            return _none(RateStatus.MISSING_VALUE)
+        return Rate(Fraction(1 if m.qualitative_achieved else 0))
+    if tt is TargetType.COMPOSITE:
+        return _composite(rule, m)
+    if m is None or m.number is None:
+        return _none(RateStatus.MISSING_VALUE)
+    if tt in (TargetType.INCREASE, TargetType.DECREASE):
+        if rule.baseline is None:
+            return _none(RateStatus.MISSING_TARGET)
+        better = m.number > rule.baseline if tt is TargetType.INCREASE else m.number < rule.baseline
+        return Rate(Fraction(1 if better else 0))
+    if rule.target is None:
+        return _none(RateStatus.MISSING_TARGET)
+    return _progress(rule.target, rule.baseline, m.number, rule.direction)
+
+
+def _composite(rule: IndicatorRule, m: Measurement | None) -> Rate:
+    if not rule.parts:
+        return _none(RateStatus.MISSING_TARGET)
+    weakest: Rate | None = None
+    for part in rule.parts:
+        actual = None if m is None else m.parts.get(part.no)
+        if actual is None:
+            return _none(RateStatus.MISSING_VALUE)
+        r = _progress(part.target, part.baseline, actual, rule.direction)
+        if r.value is None:
+            return Rate(None, r.status, part.no)
+        if weakest is None or r.value < weakest.value:
+            weakest = Rate(r.value, RateStatus.OK, part.no)
+    return weakest

@@ -1,0 +1,40 @@
+"""Japanese display of fiscal years, numbers and rates (令和3年度, 36,821人, 73.5%)."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def fiscal_year_ja(fy: int) -> str:
+    """FY as the Japanese era label: 2021 → 令和3年度, 2019 → 令和元年度, 2018 → 平成30年度."""
+    if fy >= 2019:
+        n = fy - 2018
+        return f"令和{'元' if n == 1 else n}年度"
+    if fy >= 1989:
+        n = fy - 1988
+        return f"平成{'元' if n == 1 else n}年度"
+    return f"{fy}年度"
+
+
+def fiscal_year_label(fy: int) -> str:
+    """令和3年度（2021年度）."""
+    return f"{fiscal_year_ja(fy)}（{fy}年度）"
+
+
+def format_number(value: Decimal | float | int | None, unit: str = "") -> str:
+    """Thousands separators, no needless decimals, unit appended: 36821 → 36,821人; 73.5 → 73.5%."""
+    if value is None:
+        return "—"
+    d = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if d == d.to_integral_value():
+        text = f"{int(d):,}"
+    else:
+        text = f"{d.normalize():,f}"
+    return f"{text}{unit}"
+
+
+def format_percent(value: Decimal | float | None, places: int = 1) -> str:
+    """A percentage rounded half-up: 73.456 → 73.5%; None → —."""
+    if value is None:
+        return "—"
+    q = Decimal(1).scaleb(-places)
+    return f"{Decimal(str(value)).quantize(q, rounding=ROUND_HALF_UP)}%"

@@ -1,0 +1,45 @@
+"""Accounts: argon2 password hashes, authentication, and the Actor of a logged-in person."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+import warehouse
+from kpi.domain.workflow import Role
+from kpi.services.actors import Actor
+from warehouse import users
+
+_hasher = PasswordHasher()
+
+
+class LoginFailed(Exception):
+    """Wrong login or password; the message never says which."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def actor_of(user: dict) -> Actor:
+    """The Actor of an account record."""
+    return Actor(user["login"], user["display_name"], frozenset(Role(r) for r in user["roles"]),
+                 frozenset(user["departments"]))
+
+
+def authenticate(login: str, password: str, *, db: Path | str | None = None) -> Actor:
+    """Return the Actor when login and password match an active account, else raise LoginFailed."""
+    with warehouse.connect(db) as con:
+        user = users.get_user(con, login.strip())
+    if user is None or not user["active"]:
+        raise LoginFailed("ログインIDまたはパスワードが正しくありません")
+    try:
+        _hasher.verify(user["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        raise LoginFailed("ログインIDまたはパスワードが正しくありません") from None
+    if _hasher.check_needs_rehash(user["password_hash"]):
+        with warehouse.transaction(db) as con:
+            users.update_password_hash(con, user["login"], hash_password(password))
+    return actor_of(user)

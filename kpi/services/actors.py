@@ -1,0 +1,41 @@
+"""Who is acting: the actor every service function receives, and the authorization checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kpi.domain.workflow import Role
+
+
+class Forbidden(PermissionError):
+    """The actor may not do this; str() is a Japanese sentence."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A logged-in person (or the local command line), with roles and departments."""
+
+    login: str
+    display_name: str
+    roles: frozenset[Role]
+    departments: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, *roles: Role) -> bool:
+        """True when the actor holds any of the roles."""
+        return any(r in self.roles for r in roles)
+
+    @property
+    def primary_role(self) -> Role:
+        """The role shown and recorded first: reviewer, admin, executive, then editor."""
+        for r in (Role.REVIEWER, Role.ADMIN, Role.EXECUTIVE, Role.EDITOR):
+            if r in self.roles:
+                return r
+        raise Forbidden("役割が割り当てられていません")
+
+
+SYSTEM = Actor("system", "システム（コマンドライン）", frozenset({Role.ADMIN, Role.REVIEWER}))
+
+
+def require(actor: Actor, *roles: Role, what: str) -> None:
+    """Raise Forbidden unless the actor holds one of the roles."""
+    if not actor.has(*roles):
+        raise Forbidden(f"{what}の権限がありません")

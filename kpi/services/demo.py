@@ -1,0 +1,125 @@
+"""The demo: the seed's strategy and FY2021 values, approved through the workflow with audit rows."""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import warehouse
+from kpi.domain.workflow import Action, Role, State, apply
+from kpi.services.accounts import hash_password
+from warehouse import master, users, values
+
+DEMO_FILE = "chiba_ict_fy2021.json"
+
+# (login, display name, password, roles, departments); passwords are documented in README.md.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("admin", "システム管理者", "admin-pass", ("admin",), ()),
+    ("reviewer", "行政改革推進課 審査担当", "reviewer-pass", ("reviewer",), ()),
+    ("executive", "幹部（副知事）", "executive-pass", ("executive",), ()),
+    ("editor1", "総務部 入力担当", "editor1-pass", ("editor",), ("GYOKAKU",)),
+    ("editor2", "健康福祉部 入力担当", "editor2-pass", ("editor",), ("IRYO",)),
+)
+
+
+def demo_data() -> dict[str, Any]:
+    """The demo data file as a dict."""
+    text = resources.files("kpi.demo").joinpath(DEMO_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _indicator_row(strategy_id: int, ind: dict[str, Any]) -> dict[str, Any]:
+    b = ind.get("baseline") or {}
+    t = ind.get("target") or {}
+    return {
+        "strategy_id": strategy_id, "pillar_no": ind["pillar"], "item_no": ind["item"], "code": ind["code"],
+        "name": ind["name"], "definition": ind.get("definition"), "unit": ind["unit"],
+        "department_code": ind["department"], "target_type": ind["target_type"], "direction": ind["direction"],
+        "baseline_value": b.get("value"), "baseline_text": b.get("text"), "baseline_fy": b.get("fy"),
+        "baseline_fy_text": b.get("fy_text"), "baseline_illustrative": bool(b.get("illustrative")),
+        "target_value": t.get("value"), "target_text": t.get("text"), "target_fy": t.get("fy"),
+        "data_source": ind.get("data_source"), "status": ind.get("status", "active"),
+        "stop_reason": ind.get("stop_reason"), "stopped_fy": ind.get("stopped_fy"),
+        "illustrative": bool(ind.get("illustrative")), "seed_section": ind.get("seed_section"),
+        "sort_order": ind.get("sort_order", 0),
+    }
+
+
+def _editor_for(department: str) -> str:
+    for login, _name, _pw, roles, depts in DEMO_ACCOUNTS:
+        if "editor" in roles and department in depts:
+            return login
+    return f"editor-{department.lower()}"
+
+
+def _land_value(con, cycle_id: int, batch_id: int, indicator_id: int, ind: dict[str, Any]) -> None:
+    """Save, submit and approve one demo value through the workflow table, with an audit row per step."""
+    v = ind["value"]
+    editor = _editor_for(ind["department"])
+    state = apply(None, Action.SAVE, Role.EDITOR)
+    value_id = values.insert_value(con, {
+        "indicator_id": indicator_id, "cycle_id": cycle_id, "value_number": v.get("number"),
+        "value_text": v.get("text"), "value_kind": v["kind"], "value_label": v.get("label"),
+        "period_text": v.get("period"), "value_fy": v.get("value_fy"), "note": v.get("note"),
+        "qualitative_achieved": v.get("qualitative_achieved"), "reason": v.get("reason"),
+        "reason_category": v.get("reason_category"), "reason_illustrative": bool(v.get("reason_illustrative")),
+        "state": state.value, "batch_id": batch_id, "entered_by": editor,
+    })
+    for p in v.get("parts") or ():
+        values.insert_value_part(con, value_id, p["no"], p["value"])
+    base = {"entity": "value", "entity_id": str(value_id), "cycle_id": cycle_id, "indicator_id": indicator_id,
+            "batch_id": batch_id}
+    values.append_audit(con, {**base, "actor": editor, "role": "editor", "action": "save", "from_state": None,
+                              "to_state": state.value, "new_value": v.get("text")})
+    steps = ((Action.SUBMIT, Role.EDITOR, editor), (Action.APPROVE, Role.REVIEWER, "reviewer"))
+    version = 1
+    for action, role, who in steps:
+        new = apply(state, action, role, actor=who, entered_by=editor)
+        version = values.update_state(con, value_id, version, new.value, actor=who)
+        values.append_audit(con, {**base, "actor": who, "role": role.value, "action": action.value,
+                                  "from_state": state.value, "to_state": new.value})
+        state = new
+    assert state is State.APPROVED
+
+
+def load_demo(db: Path | str | None = None, data: dict[str, Any] | None = None) -> dict[str, int]:
+    """Initialize the warehouse and load the demo in one transaction; a warehouse that has data is left alone."""
+    data = data or demo_data()
+    warehouse.init_db(db)
+    with warehouse.transaction(db) as con:
+        if master.count_strategies(con) > 0:
+            return {"loaded": 0}
+        sid = master.insert_strategy(con, data["strategy"])
+        for p in data["pillars"]:
+            master.insert_pillar(con, sid, p["no"], p["name"])
+            for it in p["items"]:
+                master.insert_item(con, sid, p["no"], it["no"], it["name"])
+        for d in data["departments"]:
+            master.upsert_department(con, d["code"], d["name"], bool(d.get("illustrative")))
+        for rc in data["reason_categories"]:
+            master.upsert_reason_category(con, rc["code"], rc["name"], rc.get("sort_order", 0))
+        cycle_id = master.insert_cycle(con, sid, data["cycle"])
+        batch_id = values.insert_batch(con, cycle_id=cycle_id, source="demo", created_by="system",
+                                       raw_json=json.dumps(data, ensure_ascii=False), status="landed")
+        for login, name, pw, roles, depts in _all_accounts(data):
+            users.insert_user(con, login, name, hash_password(pw), list(roles), list(depts))
+        n_values = 0
+        for ind in data["indicators"]:
+            iid = master.insert_indicator(con, _indicator_row(sid, ind))
+            for part in ind.get("parts") or ():
+                master.insert_indicator_part(con, iid, part)
+            if ind.get("value"):
+                _land_value(con, cycle_id, batch_id, iid, ind)
+                n_values += 1
+    return {"loaded": 1, "indicators": len(data["indicators"]), "values": n_values}
+
+
+def _all_accounts(data: dict[str, Any]):
+    """The documented demo accounts, plus one editor per other department (who entered its demo values)."""
+    yield from DEMO_ACCOUNTS
+    covered = {d for *_rest, depts in DEMO_ACCOUNTS for d in depts}
+    for d in data["departments"]:
+        if d["code"] not in covered:
+            login = f"editor-{d['code'].lower()}"
+            yield (login, f"{d['name']} 入力担当", f"{login}-pass", ("editor",), (d["code"],))

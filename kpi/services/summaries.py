@@ -1,0 +1,72 @@
+"""Band summaries of a cycle, computed through the domain rules from the warehouse's values."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import warehouse
+from kpi.domain.summary import BandSummary, summarize
+from kpi.domain.workflow import Role
+from kpi.services.actors import SYSTEM, Actor, require
+from kpi.services.evaluation import Evaluated, evaluate
+from warehouse import master, reporting
+
+
+class NotFound(LookupError):
+    """The asked-for cycle or object does not exist; str() is Japanese."""
+
+
+@dataclass(frozen=True)
+class CycleView:
+    """A cycle with every indicator evaluated on one basis."""
+
+    cycle: dict
+    pillars: list[dict]
+    basis: str
+    rows: list[Evaluated]
+
+
+def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYSTEM,
+               db: Path | str | None = None) -> CycleView:
+    """Evaluate every indicator of a fiscal year's cycle; 'all' (unapproved included) is for reviewers."""
+    if basis == "all":
+        require(actor, Role.REVIEWER, Role.ADMIN, what="未承認を含む集計の閲覧")
+    with warehouse.connect(db) as con:
+        cycle = master.find_cycle(con, fiscal_year)
+        if cycle is None:
+            raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+        pillars = master.list_pillars(con, cycle["cycle_id"])
+        rows = reporting.cycle_rows(con, cycle["cycle_id"], basis)
+        parts = reporting.cycle_parts(con, cycle["cycle_id"], basis)
+    return CycleView(cycle, pillars, basis, evaluate(rows, parts))
+
+
+def band_groups(view: CycleView, pillars: list[int] | None = None) -> list[BandSummary]:
+    """The 'all' group over the chosen pillars (all by default), then one group per chosen pillar."""
+    chosen = pillars or [p["no"] for p in view.pillars]
+    unknown = set(chosen) - {p["no"] for p in view.pillars}
+    if unknown:
+        raise NotFound(f"柱 {sorted(unknown)} はこの戦略にありません")
+    in_scope = [e for e in view.rows if e.row["pillar_no"] in chosen]
+    groups = [summarize("all", (e.band for e in in_scope))]
+    for no in chosen:
+        groups.append(summarize(f"pillar-{no}", (e.band for e in in_scope if e.row["pillar_no"] == no)))
+    return groups
+
+
+def cycle_summary(fiscal_year: int, *, pillars: list[int] | None = None, basis: str = "approved",
+                  actor: Actor = SYSTEM, db: Path | str | None = None) -> dict:
+    """The JSON document of `kpi summary`: counts and shares per band, overall and per pillar."""
+    view = load_cycle(fiscal_year, basis=basis, actor=actor, db=db)
+    return {
+        "cycle": fiscal_year,
+        "label": view.cycle["label"],
+        "strategy": view.cycle["strategy_code"],
+        "basis": basis,
+        "groups": [_labelled(g.as_dict(), view) for g in band_groups(view, pillars)],
+    }
+
+
+def _labelled(group: dict, view: CycleView) -> dict:
+    names = {f"pillar-{p['no']}": f"{p['no']}.{p['name']}" for p in view.pillars}
+    return {**group, "label": names.get(group["key"], "全体")}

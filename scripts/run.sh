@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set everything up and start the app: .venv, local Prefect server, warehouse with demo data, Streamlit on :8501.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+bash scripts/setup.sh
+mkdir -p "$KPI_DATA_DIR/logs" "$PREFECT_HOME"
+
+prefect_pid=""
+cleanup() { [ -n "$prefect_pid" ] && kill "$prefect_pid" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+if .venv/bin/python -m kpi.platform.prefect_server check; then
+  echo "Prefect サーバーは起動済みです: $PREFECT_API_URL"
+else
+  echo "Prefect サーバーを起動しています… ($PREFECT_API_URL)"
+  .venv/bin/prefect server start --host 127.0.0.1 --port "$PREFECT_PORT" >"$KPI_DATA_DIR/logs/prefect.log" 2>&1 &
+  prefect_pid=$!
+  .venv/bin/python -m kpi.platform.prefect_server wait --timeout 120
+fi
+
+.venv/bin/kpi init --demo
+echo "アプリを起動します: http://localhost:8501"
+.venv/bin/streamlit run app/streamlit_app.py --server.port "${KPI_PORT:-8501}" --server.headless true

@@ -1,0 +1,44 @@
+"""Read side: the reporting views as Polars frames (approved basis, or including unapproved values)."""
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+BASES = ("approved", "all")
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    """Run a query with bound parameters and return it as a Polars frame."""
+    return con.sql(sql, params=params or []).pl()
+
+
+def _view(basis: str) -> str:
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {BASES}: {basis!r}")
+    return "v_approved_values" if basis == "approved" else "v_indicator_values"
+
+
+def cycle_rows(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved") -> pl.DataFrame:
+    """Every indicator of the cycle's strategy with its value on the chosen basis, in report order."""
+    view = _view(basis)  # one of two constant view names
+    return frame(con, f"SELECT * FROM {view} WHERE cycle_id = ? ORDER BY pillar_no, item_no, sort_order, code",
+                 [cycle_id])
+
+
+def cycle_parts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved") -> pl.DataFrame:
+    """Targets and (on the chosen basis) figures of the composite indicators' parts in a cycle."""
+    approved_only = basis == "approved"
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {BASES}: {basis!r}")
+    return frame(
+        con,
+        "SELECT ip.indicator_id, ip.part_no, ip.label, ip.unit, ip.baseline_value, ip.target_value,"
+        " CASE WHEN NOT ? OR vp.state = 'approved' THEN vp.value_number END AS value_number"
+        " FROM indicator_parts ip"
+        " JOIN indicators i ON i.indicator_id = ip.indicator_id"
+        " JOIN cycles c ON c.strategy_id = i.strategy_id AND c.cycle_id = ?"
+        " LEFT JOIN indicator_values v ON v.indicator_id = ip.indicator_id AND v.cycle_id = c.cycle_id"
+        " LEFT JOIN v_value_parts vp ON vp.value_id = v.value_id AND vp.part_no = ip.part_no"
+        " ORDER BY ip.indicator_id, ip.part_no",
+        [approved_only, cycle_id],
+    )

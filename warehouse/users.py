@@ -1,0 +1,32 @@
+"""Repository for accounts: users, their roles and departments."""
+from __future__ import annotations
+
+import duckdb
+
+
+def insert_user(con: duckdb.DuckDBPyConnection, login: str, display_name: str, password_hash: str,
+                roles: list[str], departments: list[str]) -> None:
+    """Insert an account with its roles and departments."""
+    con.execute("INSERT INTO users (login, display_name, password_hash) VALUES (?, ?, ?)",
+                [login, display_name, password_hash])
+    for r in roles:
+        con.execute("INSERT INTO user_roles VALUES (?, ?)", [login, r])
+    for d in departments:
+        con.execute("INSERT INTO user_departments VALUES (?, ?)", [login, d])
+
+
+def get_user(con: duckdb.DuckDBPyConnection, login: str) -> dict | None:
+    """An active or inactive account with its roles and departments, or None."""
+    row = con.execute("SELECT login, display_name, password_hash, active FROM users WHERE login = ?", [login]).fetchone()
+    if row is None:
+        return None
+    roles = [r[0] for r in con.execute("SELECT role FROM user_roles WHERE login = ? ORDER BY role", [login]).fetchall()]
+    depts = [r[0] for r in con.execute(
+        "SELECT department_code FROM user_departments WHERE login = ? ORDER BY department_code", [login]).fetchall()]
+    return {"login": row[0], "display_name": row[1], "password_hash": row[2], "active": row[3],
+            "roles": roles, "departments": depts}
+
+
+def update_password_hash(con: duckdb.DuckDBPyConnection, login: str, password_hash: str) -> None:
+    """Replace an account's password hash (after a rehash with stronger parameters)."""
+    con.execute("UPDATE users SET password_hash = ? WHERE login = ?", [password_hash, login])
