@@ -118,3 +118,19 @@ def list_pillars(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dict]:
         [cycle_id],
     ).fetchall()
     return [{"no": r[0], "name": r[1]} for r in rows]
+
+
+def list_departments(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Departments with how many indicators each owns."""
+    rows = con.execute(
+        "SELECT d.department_code, d.name, d.illustrative, d.active, count(i.indicator_id) AS indicators"
+        " FROM departments d LEFT JOIN indicators i USING (department_code)"
+        " GROUP BY ALL ORDER BY d.department_code"
+    ).fetchall()
+    return [dict(zip(("code", "name", "illustrative", "active", "indicators"), r)) for r in rows]
+
+
+def list_reason_categories(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Reason categories in display order."""
+    rows = con.execute("SELECT category_code, name FROM reason_categories ORDER BY sort_order, category_code").fetchall()
+    return [{"code": r[0], "name": r[1]} for r in rows]

@@ -30,3 +30,16 @@ def get_user(con: duckdb.DuckDBPyConnection, login: str) -> dict | None:
 def update_password_hash(con: duckdb.DuckDBPyConnection, login: str, password_hash: str) -> None:
     """Replace an account's password hash (after a rehash with stronger parameters)."""
     con.execute("UPDATE users SET password_hash = ? WHERE login = ?", [password_hash, login])
+
+
+def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every account with its roles and departments (no password hashes)."""
+    rows = con.execute(
+        "SELECT u.login, u.display_name, u.active,"
+        " coalesce(list(DISTINCT r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), []) AS roles,"
+        " coalesce(list(DISTINCT d.department_code ORDER BY d.department_code)"
+        "   FILTER (WHERE d.department_code IS NOT NULL), []) AS departments"
+        " FROM users u LEFT JOIN user_roles r USING (login) LEFT JOIN user_departments d USING (login)"
+        " GROUP BY ALL ORDER BY u.login"
+    ).fetchall()
+    return [dict(zip(("login", "display_name", "active", "roles", "departments"), r)) for r in rows]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import warehouse
+from kpi.domain.bands import BAND_ORDER, Band
 from kpi.domain.summary import BandSummary, summarize
 from kpi.domain.workflow import Role
 from kpi.services.actors import SYSTEM, Actor, require
@@ -31,6 +32,20 @@ def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYST
     """Evaluate every indicator of a fiscal year's cycle; 'all' (unapproved included) is for reviewers."""
     if basis == "all":
         require(actor, Role.REVIEWER, Role.ADMIN, what="未承認を含む集計の閲覧")
+    return _load(fiscal_year, basis, db)
+
+
+def department_view(fiscal_year: int, *, actor: Actor, db: Path | str | None = None) -> CycleView:
+    """The actor's own departments' indicators with every state (reviewers see every department)."""
+    require(actor, Role.EDITOR, Role.REVIEWER, Role.ADMIN, what="入力状況の閲覧")
+    view = _load(fiscal_year, "all", db)
+    if actor.has(Role.REVIEWER, Role.ADMIN):
+        return view
+    mine = [e for e in view.rows if e.row["department_code"] in actor.departments]
+    return CycleView(view.cycle, view.pillars, view.basis, mine)
+
+
+def _load(fiscal_year: int, basis: str, db: Path | str | None) -> CycleView:
     with warehouse.connect(db) as con:
         cycle = master.find_cycle(con, fiscal_year)
         if cycle is None:
@@ -70,3 +85,28 @@ def cycle_summary(fiscal_year: int, *, pillars: list[int] | None = None, basis: 
 def _labelled(group: dict, view: CycleView) -> dict:
     names = {f"pillar-{p['no']}": f"{p['no']}.{p['name']}" for p in view.pillars}
     return {**group, "label": names.get(group["key"], "全体")}
+
+
+def band_table(view: CycleView) -> list[dict]:
+    """The seed's table: one row of counts per pillar, then the shares and the counts of the whole scope."""
+    groups = band_groups(view)
+    rows = []
+    for g, p in zip(groups[1:], view.pillars):
+        rows.append({"項目・指標": f"{p['no']}.{p['name']}", "指標数": f"計{g.total}指標",
+                     **{b.label_ja: str(g.counts[b]) for b in BAND_ORDER}})
+    total = groups[0]
+    rows.append({"項目・指標": "合計", "指標数": f"（計{total.total}指標）",
+                 **{b.label_ja: f"{total.percent[b]}%" for b in BAND_ORDER}})
+    return rows
+
+
+def headline(view: CycleView) -> dict:
+    """Headline tiles: share achieved, number of indicators, share under 30%, number stopped, unrated."""
+    g = band_groups(view)[0]
+    return {
+        "achieved_percent": g.percent[Band.ACHIEVED],
+        "total": g.total,
+        "under_30_percent": g.percent[Band.UNDER_30],
+        "stopped": g.counts[Band.STOPPED],
+        "unrated": g.unrated,
+    }

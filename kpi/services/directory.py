@@ -1,0 +1,30 @@
+"""Read-only directories: cycles, departments, reason categories and accounts, by role."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import warehouse
+from kpi.domain.workflow import Role
+from kpi.services.actors import Actor, require
+from warehouse import master, users
+
+
+def list_cycles(actor: Actor, db: Path | str | None = None) -> list[dict]:
+    """Every reporting cycle, newest first (any logged-in role)."""
+    require(actor, *Role, what="集計サイクルの閲覧")
+    with warehouse.connect(db) as con:
+        return master.list_cycles(con)
+
+
+def list_departments(actor: Actor, db: Path | str | None = None) -> list[dict]:
+    """Departments with their indicator counts (reviewers and administrators)."""
+    require(actor, Role.REVIEWER, Role.ADMIN, what="所属の一覧の閲覧")
+    with warehouse.connect(db) as con:
+        return master.list_departments(con)
+
+
+def list_accounts(actor: Actor, db: Path | str | None = None) -> list[dict]:
+    """Accounts with roles and departments, never password hashes (administrators)."""
+    require(actor, Role.ADMIN, what="利用者の一覧の閲覧")
+    with warehouse.connect(db) as con:
+        return users.list_users(con)

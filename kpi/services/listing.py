@@ -1,0 +1,66 @@
+"""Display rows of evaluated indicators: Japanese headings, formatted figures, band and state labels."""
+from __future__ import annotations
+
+from collections import Counter
+
+from kpi.domain.formatting import format_number, format_percent
+from kpi.domain.workflow import STATE_LABELS_JA, State
+from kpi.services.evaluation import Evaluated
+
+NOT_STARTED = "未入力"
+KIND_LABELS_JA = {"actual": "実績値", "projection": "見込値"}
+
+
+def _target_text(row: dict) -> str:
+    if row.get("target_text"):
+        return row["target_text"]
+    return format_number(row.get("target_value"), row.get("unit") or "")
+
+
+def _baseline_text(row: dict) -> str:
+    if row.get("baseline_text"):
+        return row["baseline_text"]
+    return format_number(row.get("baseline_value"), row.get("unit") or "") if row.get("baseline_value") is not None else "—"
+
+
+def _value_text(row: dict) -> str:
+    if row.get("value_text"):
+        return row["value_text"]
+    if row.get("value_number") is not None:
+        return format_number(row["value_number"], row.get("unit") or "")
+    return "—"
+
+
+def state_label(row: dict) -> str:
+    """The workflow state in Japanese, 未入力 when there is no value."""
+    return STATE_LABELS_JA[State(row["state"])] if row.get("state") else NOT_STARTED
+
+
+def indicator_rows(rows: list[Evaluated], with_department: bool = False) -> list[dict]:
+    """One display row per indicator: figures as printed, rate, band, state and reason."""
+    out = []
+    for e in rows:
+        r = e.row
+        d = {"コード": r["code"], "柱": r["pillar_no"], "項目": r["item_no"], "指標": r["name"]}
+        if with_department:
+            d["担当課"] = r["department_name"]
+        d.update({
+            "基準値": _baseline_text(r),
+            "目標値": _target_text(r),
+            "値": _value_text(r),
+            "区分": KIND_LABELS_JA.get(r.get("value_kind") or "", ""),
+            "時点・期間": r.get("period_text") or r.get("value_label") or "",
+            "達成率": format_percent(e.percent) if e.percent is not None else (e.rate.message_ja or "—"),
+            "達成区分": e.band.label_ja if e.band else "—",
+            "状態": "進捗管理停止" if r.get("stopped_in_cycle") else state_label(r),
+            "要因": r.get("reason") or "",
+        })
+        out.append(d)
+    return out
+
+
+def state_counts(rows: list[Evaluated]) -> dict[str, int]:
+    """How many indicators are in each workflow state (未入力 included), in workflow order."""
+    c = Counter(state_label(e.row) for e in rows if not e.row.get("stopped_in_cycle"))
+    order = [NOT_STARTED] + [STATE_LABELS_JA[s] for s in (State.DRAFT, State.SUBMITTED, State.RETURNED, State.APPROVED)]
+    return {label: c.get(label, 0) for label in order}
