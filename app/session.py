@@ -41,12 +41,16 @@ def logout(notice: str | None = None) -> None:
         st.session_state[state.NOTICE] = notice
 
 
+def approved_cycle_view(fiscal_year: int) -> summaries.CycleView:
+    """The approved basis of a cycle, cached per warehouse file until the next write clears it."""
+    return _cached_approved(fiscal_year, summaries.warehouse_key())
+
+
 @st.cache_data(ttl=300, show_spinner="集計しています…")
-def cached_cycle_view(fiscal_year: int, basis: str, db: str | None) -> summaries.CycleView:
-    """Evaluated cycle, cached per (year, basis, file); authorization is checked before calling."""
-    return summaries._load(fiscal_year, basis, db)
+def _cached_approved(fiscal_year: int, db: str) -> summaries.CycleView:
+    return summaries.load_cycle(fiscal_year, basis="approved", db=db)
 
 
 def clear_caches() -> None:
     """Forget cached reads after a write, so the next run shows it."""
-    cached_cycle_view.clear()
+    _cached_approved.clear()

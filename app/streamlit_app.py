@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import session
-from kpi.domain.workflow import ROLE_LABELS_JA, Role
+from kpi.domain.workflow import Role
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -16,22 +16,12 @@ actor = session.current_actor()
 if actor is None:
     nav = st.navigation([st.Page(PAGES / "login.py", title="ログイン", icon=":material/login:")])
 else:
-    dashboard = st.Page(PAGES / "dashboard.py", title="ダッシュボード", icon=":material/dashboard:", default=True)
-    entry = st.Page(PAGES / "entry.py", title="入力", icon=":material/edit_note:")
-    review = st.Page(PAGES / "review.py", title="審査・承認", icon=":material/fact_check:")
-    admin = st.Page(PAGES / "admin.py", title="管理", icon=":material/settings:")
-    pages = [dashboard]
+    pages = [st.Page(PAGES / "dashboard.py", title="ダッシュボード", icon=":material/dashboard:", default=True)]
     if actor.has(Role.EDITOR):
-        pages.append(entry)
+        pages.append(st.Page(PAGES / "entry.py", title="入力", icon=":material/edit_note:"))
     if actor.has(Role.REVIEWER):
-        pages.append(review)
+        pages.append(st.Page(PAGES / "review.py", title="審査・承認", icon=":material/fact_check:"))
     if actor.has(Role.REVIEWER, Role.ADMIN):
-        pages.append(admin)
+        pages.append(st.Page(PAGES / "admin.py", title="管理", icon=":material/settings:"))
     nav = st.navigation(pages)
-    with st.sidebar:
-        st.markdown(f"**{actor.display_name}**")
-        st.caption("・".join(ROLE_LABELS_JA[r] for r in sorted(actor.roles, key=lambda r: r.value)))
-        if st.button("ログアウト", icon=":material/logout:", key="logout"):
-            session.logout("ログアウトしました。")
-            st.rerun()
 nav.run()

@@ -3,10 +3,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import state
+from app import session, state
+from kpi.domain.workflow import ROLE_LABELS_JA
 from kpi.domain.formatting import fiscal_year_label
 from kpi.services import directory
 from kpi.services.actors import Actor
+
+
+def logged_in() -> Actor:
+    """The page's actor, with the sidebar's name, roles and logout; stops the page when logged out."""
+    actor = session.current_actor()
+    if actor is None:
+        st.info(st.session_state.pop(state.NOTICE, None) or "ログインしてください。")
+        st.stop()
+    with st.sidebar:
+        st.markdown(f"**{_md(actor.display_name)}**")
+        st.caption("・".join(ROLE_LABELS_JA[r] for r in sorted(actor.roles, key=lambda r: r.value)))
+        if st.button("ログアウト", icon=":material/logout:", key="logout"):
+            session.logout("ログアウトしました。")
+            st.rerun()
+    return actor
+
+
+def _md(text: str) -> str:
+    """Escape Markdown so a user-supplied name renders as plain text."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
 
 
 def cycle_picker(actor: Actor) -> dict | None:

@@ -1,11 +1,11 @@
 """管理: departments (reviewers and administrators) and accounts (administrators)."""
 import streamlit as st
 
-from app import session, ui
+from app import ui
 from kpi.domain.workflow import ROLE_LABELS_JA, Role
 from kpi.services import directory
 
-actor = session.current_actor()
+actor = ui.logged_in()
 st.title("管理")
 st.subheader("所属（担当課）")
 ui.table([

@@ -5,7 +5,7 @@ from app import session, ui
 from kpi.domain.workflow import Role
 from kpi.services import summaries
 
-actor = session.current_actor()
+actor = ui.logged_in()
 st.title("ダッシュボード")
 cycle = ui.cycle_picker(actor)
 if cycle is not None:
@@ -14,7 +14,7 @@ if cycle is not None:
         if st.toggle("未承認の値を含めてプレビュー", key="basis_toggle"):
             basis = "all"
     view = (summaries.load_cycle(cycle["fiscal_year"], basis=basis, actor=actor) if basis == "all"
-            else session.cached_cycle_view(cycle["fiscal_year"], basis, None))
+            else session.approved_cycle_view(cycle["fiscal_year"]))
     if basis == "all":
         st.warning("プレビュー: 未承認（下書き・提出済・差戻し）の値を含む集計です。公表・幹部報告には使わないでください。")
     else:

@@ -1,11 +1,11 @@
 """入力: the department's indicators of a cycle with their values and workflow state."""
 import streamlit as st
 
-from app import session, ui
+from app import ui
 from kpi.services import summaries
 from kpi.services.listing import indicator_rows
 
-actor = session.current_actor()
+actor = ui.logged_in()
 st.title("入力")
 cycle = ui.cycle_picker(actor)
 if cycle is not None:

@@ -1,11 +1,11 @@
 """審査・承認: values of a cycle by workflow state, every department."""
 import streamlit as st
 
-from app import session, ui
+from app import ui
 from kpi.services import summaries
 from kpi.services.listing import indicator_rows, state_counts
 
-actor = session.current_actor()
+actor = ui.logged_in()
 st.title("審査・承認")
 cycle = ui.cycle_picker(actor)
 if cycle is not None:

@@ -35,6 +35,11 @@ def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYST
     return _load(fiscal_year, basis, db)
 
 
+def warehouse_key(db: Path | str | None = None) -> str:
+    """The resolved warehouse file, as a cache key for callers that cache evaluated cycles."""
+    return str(Path(db) if db is not None else warehouse.default_db_path())
+
+
 def department_view(fiscal_year: int, *, actor: Actor, db: Path | str | None = None) -> CycleView:
     """The actor's own departments' indicators with every state (reviewers see every department)."""
     require(actor, Role.EDITOR, Role.REVIEWER, Role.ADMIN, what="入力状況の閲覧")

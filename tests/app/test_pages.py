@@ -1,0 +1,77 @@
+"""Every page opens for every role that can reach it, and shows what that role should see."""
+from __future__ import annotations
+
+import pytest
+
+PAGES_BY_ROLE = {
+    "editor": ["pages/dashboard.py", "pages/entry.py"],
+    "reviewer": ["pages/dashboard.py", "pages/review.py", "pages/admin.py"],
+    "executive": ["pages/dashboard.py"],
+    "admin": ["pages/dashboard.py", "pages/admin.py"],
+}
+TITLES = {"pages/dashboard.py": "ダッシュボード", "pages/entry.py": "入力", "pages/review.py": "審査・承認",
+          "pages/admin.py": "管理"}
+
+
+@pytest.mark.parametrize(("role", "page"), [(r, p) for r, ps in PAGES_BY_ROLE.items() for p in ps])
+def test_every_page_opens_for_every_role_without_an_exception(app_as, role, page):
+    at = app_as(role)
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == [TITLES[page]]
+
+
+@pytest.mark.parametrize("role", list(PAGES_BY_ROLE))
+def test_navigation_offers_only_the_pages_of_the_role(app_as, role):
+    at = app_as(role)
+    reachable = set(PAGES_BY_ROLE[role])
+    for page in TITLES:
+        if page in reachable:
+            continue
+        with pytest.raises(Exception):
+            at.switch_page(page).run()
+
+
+def test_dashboard_shows_the_seed_band_table_from_approved_values(app_as):
+    at = app_as("executive")
+    assert [t.value for t in at.title] == ["ダッシュボード"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["目標達成（100%）の割合"] == "73.5%"
+    assert metrics["指標数"] == "68指標"
+    assert metrics["30%未満の割合"] == "19.1%"
+    assert metrics["進捗管理の停止"] == "1指標"
+    table = at.dataframe[0].value
+    assert list(table["指標数"]) == ["計12指標", "計48指標", "計8指標", "（計68指標）"]
+    assert list(table["100%（達成）"]) == ["7", "36", "7", "73.5%"]
+    assert list(table["30%未満"]) == ["2", "10", "1", "19.1%"]
+    assert list(table["その他（進捗管理の停止）"]) == ["1", "0", "0", "1.5%"]
+
+
+def test_executive_has_no_preview_of_unapproved_values(app_as):
+    at = app_as("executive")
+    assert not [t for t in at.toggle if t.label == "未承認の値を含めてプレビュー"]
+
+
+def test_reviewer_preview_is_labelled_as_including_unapproved_values(app_as):
+    at = app_as("reviewer")
+    at.toggle(key="basis_toggle").set_value(True).run()
+    assert not at.exception
+    assert any("未承認" in w.value for w in at.warning)
+
+
+def test_editor_sees_only_the_indicators_of_their_department(app_as):
+    at = app_as("editor")
+    at.switch_page("pages/entry.py").run()
+    rows = at.dataframe[0].value
+    assert len(rows) == 8
+    assert "テレワーク実施者数" in set(rows["指標"])
+    assert "「ちば医療ナビ」アクセス件数" not in set(rows["指標"])
+    assert "総務部行政改革推進課" in at.caption[0].value
+
+
+def test_admin_sees_accounts_without_password_hashes(app_as):
+    at = app_as("admin")
+    at.switch_page("pages/admin.py").run()
+    accounts = at.dataframe[1].value
+    assert "reviewer" in set(accounts["ログインID"])
+    assert not any("argon2" in str(v) for v in accounts.to_numpy().ravel())

@@ -1,0 +1,163 @@
+"""The value workflow: every (state, action, role) against DOMAIN.md's table, and the errors a person reads."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from kpi.domain.workflow import (
+    Action,
+    CommentRequired,
+    IllegalTransition,
+    NotAllowed,
+    Role,
+    SelfApproval,
+    State,
+    WorkflowError,
+    allowed_actions,
+    apply,
+)
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+E, R = Role.EDITOR, Role.REVIEWER
+
+# DOMAIN.md: draft → submitted → approved or returned (with a comment) → draft again;
+# an approved value is locked, only a reviewer reopens it (承認取消) with a reason.
+EXPECTED: dict[tuple[State | None, Action], tuple[State, frozenset[Role]]] = {
+    (None, Action.SAVE): (State.DRAFT, frozenset({E})),
+    (State.DRAFT, Action.SAVE): (State.DRAFT, frozenset({E})),
+    (State.DRAFT, Action.SUBMIT): (State.SUBMITTED, frozenset({E})),
+    (State.SUBMITTED, Action.APPROVE): (State.APPROVED, frozenset({R})),
+    (State.SUBMITTED, Action.RETURN): (State.RETURNED, frozenset({R})),
+    (State.RETURNED, Action.SAVE): (State.DRAFT, frozenset({E})),
+    (State.APPROVED, Action.REOPEN): (State.DRAFT, frozenset({R})),
+}
+NEEDS_COMMENT = {(State.SUBMITTED, Action.RETURN), (State.APPROVED, Action.REOPEN)}
+ACTION_JA = {
+    Action.SAVE: "保存",
+    Action.SUBMIT: "提出",
+    Action.APPROVE: "承認",
+    Action.RETURN: "差戻し",
+    Action.REOPEN: "承認取消",
+}
+
+STATES: list[State | None] = [None, *State]
+COMBINATIONS = list(itertools.product(STATES, Action, Role))
+
+
+def _id(state, action, role) -> str:
+    return f"{state.value if state else 'new'}-{action.value}-{role.value}"
+
+
+def _expected_outcome(state, action, role):
+    """The new state, or the error class DOMAIN.md implies."""
+    if (state, action) not in EXPECTED:
+        return IllegalTransition
+    target, roles = EXPECTED[(state, action)]
+    return target if role in roles else NotAllowed
+
+
+def _apply_properly(state, action, role):
+    """apply() with everything a legitimate actor would supply."""
+    return apply(state, action, role, comment="数値の根拠を確認してください", actor="reviewer-1", entered_by="editor-1")
+
+
+@pytest.mark.parametrize("state, action, role", COMBINATIONS, ids=[_id(*c) for c in COMBINATIONS])
+def test_every_state_action_role_follows_the_table(state, action, role):
+    outcome = _expected_outcome(state, action, role)
+    if isinstance(outcome, State):
+        assert _apply_properly(state, action, role) is outcome
+    else:
+        with pytest.raises(outcome) as err:
+            _apply_properly(state, action, role)
+        assert type(err.value) is outcome
+        assert JAPANESE.search(str(err.value))
+        assert ACTION_JA[action] in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "state, role", list(itertools.product(STATES, Role)), ids=[f"{s.value if s else 'new'}-{r.value}" for s in STATES for r in Role]
+)
+def test_allowed_actions_agree_with_apply(state, role):
+    allowed = allowed_actions(state, role)
+    succeeding = []
+    for action in Action:
+        try:
+            _apply_properly(state, action, role)
+        except WorkflowError:
+            continue
+        succeeding.append(action)
+    assert sorted(allowed) == sorted(succeeding)
+    assert len(allowed) == len(set(allowed))
+    assert set(allowed) == {a for (s, a), (_, roles) in EXPECTED.items() if s == state and role in roles}
+
+
+@pytest.mark.parametrize("role", [Role.EXECUTIVE, Role.ADMIN])
+def test_executive_and_admin_take_no_action_on_values(role):
+    assert all(allowed_actions(state, role) == [] for state in STATES)
+
+
+BLANK = [None, "", " ", "\u3000", " \n\t\u3000"]
+
+
+@pytest.mark.parametrize("comment", BLANK, ids=["none", "empty", "space", "ideographic-space", "mixed-blanks"])
+def test_returned_value_needs_a_comment(comment):
+    with pytest.raises(CommentRequired) as err:
+        apply(State.SUBMITTED, Action.RETURN, R, comment=comment, actor="reviewer-1", entered_by="editor-1")
+    assert JAPANESE.search(str(err.value))
+    assert "コメント" in str(err.value)
+
+
+@pytest.mark.parametrize("comment", BLANK, ids=["none", "empty", "space", "ideographic-space", "mixed-blanks"])
+def test_reopening_an_approved_value_needs_a_reason(comment):
+    with pytest.raises(CommentRequired) as err:
+        apply(State.APPROVED, Action.REOPEN, R, comment=comment, actor="reviewer-1")
+    assert JAPANESE.search(str(err.value))
+
+
+@pytest.mark.parametrize("state, action", sorted(NEEDS_COMMENT, key=str))
+def test_return_and_reopen_succeed_with_a_comment(state, action):
+    assert apply(state, action, R, comment="差戻し理由：出典の年度が違います") is EXPECTED[(state, action)][0]
+
+
+@pytest.mark.parametrize(
+    "state, action", [k for k in EXPECTED if k not in NEEDS_COMMENT], ids=lambda v: getattr(v, "value", str(v))
+)
+def test_other_transitions_need_no_comment(state, action):
+    target, roles = EXPECTED[(state, action)]
+    (role,) = roles
+    assert apply(state, action, role, actor="reviewer-1", entered_by="editor-1") is target
+
+
+def test_reviewer_cannot_approve_a_value_they_entered():
+    with pytest.raises(SelfApproval) as err:
+        apply(State.SUBMITTED, Action.APPROVE, R, actor="sato", entered_by="sato")
+    assert JAPANESE.search(str(err.value))
+
+
+def test_reviewer_approves_a_value_someone_else_entered():
+    assert apply(State.SUBMITTED, Action.APPROVE, R, actor="sato", entered_by="suzuki") is State.APPROVED
+
+
+def test_approved_value_is_locked_and_the_error_says_how_to_unlock_it():
+    with pytest.raises(IllegalTransition) as err:
+        apply(State.APPROVED, Action.SAVE, E)
+    assert "承認取消" in str(err.value)
+
+
+def test_returned_value_goes_back_to_draft_before_resubmission():
+    with pytest.raises(IllegalTransition):
+        apply(State.RETURNED, Action.SUBMIT, E)
+    assert apply(State.RETURNED, Action.SAVE, E) is State.DRAFT
+
+
+def test_role_check_comes_before_comment_check():
+    """An editor trying to return gets told about the role, not asked for a comment."""
+    with pytest.raises(NotAllowed):
+        apply(State.SUBMITTED, Action.RETURN, E, comment=None)
+
+
+def test_all_refusals_share_one_catchable_error_type():
+    for error in (IllegalTransition, NotAllowed, CommentRequired, SelfApproval):
+        assert issubclass(error, WorkflowError)
