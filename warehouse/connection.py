@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,20 +27,20 @@ def default_db_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "kpi.duckdb"
 
 
-_locks: dict[str, FileLock] = {}
+_locks: dict[str, tuple[threading.RLock, FileLock]] = {}
 _locks_guard = threading.Lock()
 
 
-def _lock_for(path: Path) -> FileLock:
+def _locks_for(path: Path) -> tuple[threading.RLock, FileLock]:
     key = str(path.resolve())
     with _locks_guard:
-        lock = _locks.get(key)
-        if lock is None:
-            # One lock object per file per process; FileLock is re-entrant within a thread and
-            # serializes threads, and the lock file serializes processes.
-            lock = FileLock(key + ".lock", thread_local=False)
-            _locks[key] = lock
-        return lock
+        pair = _locks.get(key)
+        if pair is None:
+            # The RLock serializes this process's threads (one per Streamlit session) and lets a thread
+            # nest; the lock file serializes processes (app, CLI, flow workers).
+            pair = (threading.RLock(), FileLock(key + ".lock", thread_local=False))
+            _locks[key] = pair
+        return pair
 
 
 @contextmanager
@@ -47,19 +48,26 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
     """Yield a connection to the warehouse file, held under the file's lock, closed afterwards."""
     path = Path(db_path) if db_path is not None else default_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = _lock_for(path)
+    thread_lock, file_lock = _locks_for(path)
+    busy = f"データベースが他の処理で使用中です（{timeout:g}秒待機しました）。しばらくしてから再度お試しください。"
+    started = time.monotonic()
+    if not thread_lock.acquire(timeout=timeout):
+        raise WarehouseBusy(busy)
     try:
-        lock.acquire(timeout=timeout)
-    except Timeout as exc:
-        raise WarehouseBusy(f"データベースが他の処理で使用中です（{timeout:.0f}秒待機しました）。しばらくしてから再度お試しください。") from exc
-    try:
-        con = duckdb.connect(str(path))
         try:
-            yield con
+            file_lock.acquire(timeout=max(0.0, timeout - (time.monotonic() - started)))
+        except Timeout as exc:
+            raise WarehouseBusy(busy) from exc
+        try:
+            con = duckdb.connect(str(path))
+            try:
+                yield con
+            finally:
+                con.close()
         finally:
-            con.close()
+            file_lock.release()
     finally:
-        lock.release()
+        thread_lock.release()
 
 
 @contextmanager

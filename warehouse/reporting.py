@@ -1,6 +1,8 @@
 """Read side: the reporting views as Polars frames (approved basis, or including unapproved values)."""
 from __future__ import annotations
 
+import warnings
+
 import duckdb
 import polars as pl
 
@@ -9,7 +11,10 @@ BASES = ("approved", "all")
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
     """Run a query with bound parameters and return it as a Polars frame."""
-    return con.sql(sql, params=params or []).pl()
+    # execute() rather than sql(): sql() refuses to run while an earlier result is still pending.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "extra copy" notice of DB-API Arrow output
+        return pl.from_arrow(con.execute(sql, params or []).to_arrow_table())
 
 
 def _view(basis: str) -> str:

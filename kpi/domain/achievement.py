@@ -17,7 +17,7 @@ class RateStatus(str, Enum):
     MISSING_TARGET = "missing_target"
     TARGET_EQUALS_BASELINE = "target_equals_baseline"
     BASELINE_BEYOND_TARGET = "baseline_beyond_target"
-    ZERO_VALUE = "zero_value"
+    NEGATIVE_WITHOUT_BASELINE = "negative_without_baseline"
 
 
 STATUS_MESSAGES_JA = {
@@ -26,7 +26,7 @@ STATUS_MESSAGES_JA = {
     RateStatus.MISSING_TARGET: "目標値が設定されていません",
     RateStatus.TARGET_EQUALS_BASELINE: "目標値が基準値と同じため達成率を算出できません",
     RateStatus.BASELINE_BEYOND_TARGET: "基準値が既に目標値を超えているため、基準値からの進捗率を算出できません",
-    RateStatus.ZERO_VALUE: "実績値が0のため、低いほど良い指標の達成率を算出できません",
+    RateStatus.NEGATIVE_WITHOUT_BASELINE: "基準値がなく値または目標値が負のため、比率による達成率を算出できません（基準値を設定してください）",
 }
 
 
@@ -58,12 +58,15 @@ def _progress(target, baseline, actual, direction: Direction) -> Rate:
     t = Fraction(target)
     a = Fraction(actual)
     if baseline is None:
+        if t < 0 or a < 0:
+            # A ratio against the target means nothing across zero; progress needs a baseline.
+            return _none(RateStatus.NEGATIVE_WITHOUT_BASELINE)
         if direction is Direction.HIGHER:
             if t == 0:
                 return _none(RateStatus.TARGET_EQUALS_BASELINE)
             return Rate(a / t)
         if a == 0:
-            return Rate(Fraction(1)) if t >= 0 else _none(RateStatus.ZERO_VALUE)
+            return Rate(Fraction(1))  # nothing at all is at or under any non-negative target
         return Rate(t / a)
     b = Fraction(baseline)
     if t == b:

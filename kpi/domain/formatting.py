@@ -1,7 +1,7 @@
 """Japanese display of fiscal years, numbers and rates (令和3年度, 36,821人, 73.5%)."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 
 def fiscal_year_ja(fy: int) -> str:
@@ -38,3 +38,13 @@ def format_percent(value: Decimal | float | None, places: int = 1) -> str:
         return "—"
     q = Decimal(1).scaleb(-places)
     return f"{Decimal(str(value)).quantize(q, rounding=ROUND_HALF_UP)}%"
+
+
+def format_rate(percent: float | Decimal | None) -> str:
+    """An achievement rate, rounded down to one decimal so it never shows a band it has not reached.
+
+    99.9995% shows as 99.9% (not 100.0%), 59.96% as 59.9% (not 60.0%).
+    """
+    if percent is None:
+        return "—"
+    return f"{Decimal(str(percent)).quantize(Decimal('0.1'), rounding=ROUND_FLOOR)}%"

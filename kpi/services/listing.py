@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kpi.domain.formatting import format_number, format_percent
+from kpi.domain.formatting import format_number, format_rate
 from kpi.domain.workflow import STATE_LABELS_JA, State
 from kpi.services.evaluation import Evaluated
 
@@ -50,7 +50,7 @@ def indicator_rows(rows: list[Evaluated], with_department: bool = False) -> list
             "値": _value_text(r),
             "区分": KIND_LABELS_JA.get(r.get("value_kind") or "", ""),
             "時点・期間": r.get("period_text") or r.get("value_label") or "",
-            "達成率": format_percent(e.percent) if e.percent is not None else (e.rate.message_ja or "—"),
+            "達成率": format_rate(e.percent) if e.percent is not None else (e.rate.message_ja or "—"),
             "達成区分": e.band.label_ja if e.band else "—",
             "状態": "進捗管理停止" if r.get("stopped_in_cycle") else state_label(r),
             "要因": r.get("reason") or "",

@@ -168,7 +168,7 @@ DEGENERATE_TABLE = [
         2,
         id="composite-part-baseline-beyond-target",
     ),
-    pytest.param(numeric(-1, None, LOWER), value(0), RateStatus.ZERO_VALUE, None, id="lower-zero-actual-negative-target"),
+    pytest.param(numeric(-1, None, LOWER), value(0), RateStatus.NEGATIVE_WITHOUT_BASELINE, None, id="lower-zero-actual-negative-target"),
 ]
 
 
@@ -208,6 +208,18 @@ def test_lower_is_better_with_zero_actual_is_exactly_achieved(target):
     rate = achievement_rate(numeric(target, None, LOWER), value(0))
     assert rate == Rate(Fraction(1), RateStatus.OK)
     assert band_of(rate) is Band.ACHIEVED
+
+
+@pytest.mark.parametrize(
+    "rule, actual",
+    [
+        pytest.param(numeric(5, None, LOWER), -1, id="lower-negative-actual-under-positive-target"),
+        pytest.param(numeric(-5, None, HIGHER), -3, id="higher-negative-actual-over-negative-target"),
+    ],
+)
+def test_beating_a_target_without_baseline_is_never_a_silent_shortfall(rule, actual):
+    rate = achievement_rate(rule, value(actual))
+    assert rate.status is not RateStatus.OK or band_of(rate) is Band.ACHIEVED
 
 
 def test_rate_is_exact_for_decimal_inputs():

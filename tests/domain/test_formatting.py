@@ -89,3 +89,13 @@ def test_a_rates_percent_formats_for_display(rate, text):
 
 def test_a_summary_share_formats_as_published():
     assert format_percent(share_percent(50, 68)) == "73.5%"
+
+
+@pytest.mark.parametrize(("percent", "shown"), [
+    (99.9995, "99.9%"), (59.96, "59.9%"), (100.0, "100.0%"), (60.0, "60.0%"), (90.75, "90.7%"),
+    (-30.61, "-30.7%"), (None, "—"),
+])
+def test_rates_are_shown_rounded_down_so_they_never_claim_a_band_not_reached(percent, shown):
+    from kpi.domain.formatting import format_rate
+
+    assert format_rate(percent) == shown

@@ -118,10 +118,6 @@ def test_connect_uses_kpi_db_when_no_path_is_given(tmp_path, monkeypatch):
     assert path.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG warehouse/connection.py: the FileLock is created with thread_local=False, so a second thread of the "
-    "same process re-enters the held lock at once instead of waiting (the comment says it 'serializes threads'). "
-    "Two Streamlit sessions writing the same row then get DuckDB's 'Conflict on update!' instead of waiting."))
 def test_a_second_thread_waits_for_the_first_threads_transaction_instead_of_conflicting(db):
     first_updated = threading.Event()
     second_done = threading.Event()

@@ -1,7 +1,7 @@
 -- Core schema: strategy structure, indicators, cycles, values, intake, findings, users, audit.
 -- No FOREIGN KEY clauses: DuckDB refuses to UPDATE a row that another table references (an update is a
 -- delete plus insert internally), and every parent here is updated (states, versions, renames, passwords).
--- Referential integrity is kept by the repositories and checked by tests/warehouse/test_integrity.py.
+-- Referential integrity is kept by the repositories and checked by tests/warehouse/test_demo_load.py.
 CREATE SEQUENCE seq_strategy START 1;
 CREATE TABLE strategies (
     strategy_id     INTEGER PRIMARY KEY DEFAULT nextval('seq_strategy'),
