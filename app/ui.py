@@ -30,17 +30,26 @@ def _md(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
 
 
-def cycle_picker(actor: Actor) -> dict | None:
-    """A cycle selector (newest first), remembered in the session and carried in the URL as ?cycle=2021."""
+def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
+    """A cycle selector (newest first), remembered in the session and carried in the URL as ?cycle=2021.
+
+    Without a choice it starts on the newest cycle with approved values (prefer="approved", for summaries)
+    or the newest open one (prefer="open", for entry and review).
+    """
     cycles = directory.list_cycles(actor)
     if not cycles:
         st.info("集計サイクルがまだありません。管理者に初期データの読み込みを依頼してください。")
         return None
     years = [c["fiscal_year"] for c in cycles]
-    wanted = st.query_params.get("cycle") or st.session_state.get(state.CYCLE)
-    index = years.index(int(wanted)) if wanted and str(wanted).isdigit() and int(wanted) in years else 0
-    fy = st.selectbox("年度", years, index=index, format_func=fiscal_year_label, key="cycle_select")
-    st.session_state[state.CYCLE] = fy
+    remembered = f"{state.CYCLE}.{prefer}"
+    wanted = st.query_params.get("cycle") or st.session_state.get(remembered)
+    if wanted and str(wanted).isdigit() and int(wanted) in years:
+        index = years.index(int(wanted))
+    else:
+        fits = [i for i, c in enumerate(cycles) if (c["approved"] if prefer == "approved" else c["state"] == "open")]
+        index = fits[0] if fits else 0
+    fy = st.selectbox("年度", years, index=index, format_func=fiscal_year_label, key=f"cycle_select.{prefer}")
+    st.session_state[remembered] = fy
     st.query_params["cycle"] = str(fy)
     return cycles[years.index(fy)]
 

@@ -104,10 +104,13 @@ def find_cycle(con: duckdb.DuckDBPyConnection, fiscal_year: int, strategy_code: 
 def list_cycles(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """All cycles, newest fiscal year first."""
     rows = con.execute(
-        "SELECT c.cycle_id, c.fiscal_year, c.label, c.state, s.code FROM cycles c JOIN strategies s USING (strategy_id)"
+        "SELECT c.cycle_id, c.fiscal_year, c.label, c.state, s.code, c.deadline, c.as_of_text,"
+        " (SELECT count(*) FROM indicator_values v WHERE v.cycle_id = c.cycle_id AND v.state = 'approved')"
+        " FROM cycles c JOIN strategies s USING (strategy_id)"
         " ORDER BY c.fiscal_year DESC, s.version DESC"
     ).fetchall()
-    return [dict(zip(("cycle_id", "fiscal_year", "label", "state", "strategy_code"), r)) for r in rows]
+    keys = ("cycle_id", "fiscal_year", "label", "state", "strategy_code", "deadline", "as_of_text", "approved")
+    return [dict(zip(keys, r)) for r in rows]
 
 
 def list_pillars(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dict]:

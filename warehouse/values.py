@@ -12,14 +12,21 @@ _VALUE_COLUMNS = (
 )
 
 
+class DuplicateValue(Exception):
+    """The indicator already has a value in this cycle (someone inserted it first)."""
+
+
 def insert_value(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> int:
     """Insert one indicator × cycle value (keys as the table's columns); return its id."""
     cols = ", ".join(_VALUE_COLUMNS)
     marks = ", ".join("?" for _ in _VALUE_COLUMNS)
-    return con.execute(
-        f"INSERT INTO indicator_values ({cols}) VALUES ({marks}) RETURNING value_id",  # columns are constants
-        [row.get(c) for c in _VALUE_COLUMNS],
-    ).fetchone()[0]
+    try:
+        return con.execute(
+            f"INSERT INTO indicator_values ({cols}) VALUES ({marks}) RETURNING value_id",  # columns are constants
+            [row.get(c) for c in _VALUE_COLUMNS],
+        ).fetchone()[0]
+    except duckdb.ConstraintException as exc:
+        raise DuplicateValue(str(exc)) from exc
 
 
 def insert_value_part(con: duckdb.DuckDBPyConnection, value_id: int, part_no: int, number: Any) -> None:
@@ -63,3 +70,95 @@ def update_state(con: duckdb.DuckDBPyConnection, value_id: int, expected_version
         [new_state, new_state, actor, new_state, comment, value_id, expected_version],
     ).fetchone()
     return None if row is None else row[0]
+
+
+def value_rows(con: duckdb.DuckDBPyConnection, value_ids: list[int]) -> dict[int, dict]:
+    """The values with their indicator definition and cycle (all states), keyed by value id."""
+    if not value_ids:
+        return {}
+    cur = con.execute("SELECT * FROM v_indicator_values WHERE value_id IN (SELECT unnest(?))", [list(value_ids)])
+    cols = [d[0] for d in cur.description]
+    return {r[cols.index("value_id")]: dict(zip(cols, r)) for r in cur.fetchall()}
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection, cycle_id: int, indicator_ids: list[int]) -> dict[int, dict]:
+    """Indicator definitions joined with their value in the cycle (if any), keyed by indicator id."""
+    if not indicator_ids:
+        return {}
+    cur = con.execute("SELECT * FROM v_indicator_values WHERE cycle_id = ? AND indicator_id IN (SELECT unnest(?))",
+                      [cycle_id, list(indicator_ids)])
+    cols = [d[0] for d in cur.description]
+    return {r[cols.index("indicator_id")]: dict(zip(cols, r)) for r in cur.fetchall()}
+
+
+def parts_of(con: duckdb.DuckDBPyConnection, indicator_ids: list[int], cycle_id: int) -> dict[int, list[dict]]:
+    """Composite parts with their figures in the cycle (any state), keyed by indicator id."""
+    if not indicator_ids:
+        return {}
+    rows = con.execute(
+        "SELECT ip.indicator_id, ip.part_no, ip.label, ip.unit, ip.baseline_value, ip.target_value, vp.value_number"
+        " FROM indicator_parts ip"
+        " LEFT JOIN indicator_values v ON v.indicator_id = ip.indicator_id AND v.cycle_id = ?"
+        " LEFT JOIN value_parts vp ON vp.value_id = v.value_id AND vp.part_no = ip.part_no"
+        " WHERE ip.indicator_id IN (SELECT unnest(?)) ORDER BY ip.indicator_id, ip.part_no",
+        [cycle_id, list(indicator_ids)],
+    ).fetchall()
+    out: dict[int, list[dict]] = {}
+    keys = ("indicator_id", "part_no", "label", "unit", "baseline_value", "target_value", "value_number")
+    for r in rows:
+        out.setdefault(r[0], []).append(dict(zip(keys, r)))
+    return out
+
+
+_EDITABLE = ("value_number", "value_text", "value_kind", "value_label", "period_text", "value_fy", "note",
+             "qualitative_achieved", "reason", "reason_category", "remark")
+
+
+def update_value(con: duckdb.DuckDBPyConnection, value_id: int, expected_version: int, fields: dict[str, Any], *,
+                 state: str, batch_id: int | None, entered_by: str) -> int | None:
+    """Overwrite a value's figures as a draft if its version is still expected; new version, or None on conflict."""
+    sets = ", ".join(f"{c} = ?" for c in _EDITABLE)  # column names are constants
+    row = con.execute(
+        f"UPDATE indicator_values SET {sets}, state = ?, batch_id = ?, entered_by = ?, version = version + 1,"
+        " updated_at = current_timestamp, approved_by = NULL, approved_at = NULL"
+        " WHERE value_id = ? AND version = ? RETURNING version",
+        [fields.get(c) for c in _EDITABLE] + [state, batch_id, entered_by, value_id, expected_version],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def replace_value_parts(con: duckdb.DuckDBPyConnection, value_id: int, parts: dict[int, Any]) -> None:
+    """Replace a composite value's part figures."""
+    con.execute("DELETE FROM value_parts WHERE value_id = ?", [value_id])
+    for no, number in sorted(parts.items()):
+        insert_value_part(con, value_id, no, number)
+
+
+def list_audit(con: duckdb.DuckDBPyConnection, *, cycle_id: int | None = None, department: str | None = None,
+               indicator_id: int | None = None, actor: str | None = None, since=None, until=None,
+               limit: int = 5000) -> list[dict]:
+    """Audit rows, oldest first, filtered by any of cycle, department, indicator, person and date range."""
+    cur = con.execute(
+        "SELECT a.audit_id, a.occurred_at, a.actor, a.role, a.action, a.entity, a.entity_id, a.cycle_id,"
+        " c.fiscal_year, a.indicator_id, i.code, i.name AS indicator_name, i.department_code,"
+        " a.from_state, a.to_state, a.old_value, a.new_value, a.comment, a.batch_id"
+        " FROM audit_log a LEFT JOIN indicators i ON i.indicator_id = a.indicator_id"
+        " LEFT JOIN cycles c ON c.cycle_id = a.cycle_id"
+        " WHERE (? IS NULL OR a.cycle_id = ?) AND (? IS NULL OR i.department_code = ?)"
+        " AND (? IS NULL OR a.indicator_id = ?) AND (? IS NULL OR a.actor = ?)"
+        " AND (? IS NULL OR a.occurred_at >= ?) AND (? IS NULL OR a.occurred_at < ?)"
+        " ORDER BY a.audit_id LIMIT ?",
+        [cycle_id, cycle_id, department, department, indicator_id, indicator_id, actor, actor,
+         since, since, until, until, limit],
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def blocking_findings(con: duckdb.DuckDBPyConnection, value_ids: list[int]) -> set[int]:
+    """Values among these that have an error finding."""
+    if not value_ids:
+        return set()
+    rows = con.execute("SELECT DISTINCT value_id FROM validation_findings WHERE severity = 'error'"
+                       " AND value_id IN (SELECT unnest(?))", [list(value_ids)]).fetchall()
+    return {r[0] for r in rows}

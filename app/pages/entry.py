@@ -7,7 +7,7 @@ from kpi.services.listing import indicator_rows
 
 actor = ui.logged_in()
 st.title("入力")
-cycle = ui.cycle_picker(actor)
+cycle = ui.cycle_picker(actor, prefer="open")
 if cycle is not None:
     view = summaries.department_view(cycle["fiscal_year"], actor=actor)
     depts = "、".join(sorted({e.row["department_name"] for e in view.rows})) or "（担当指標なし）"

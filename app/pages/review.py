@@ -7,7 +7,7 @@ from kpi.services.listing import indicator_rows, state_counts
 
 actor = ui.logged_in()
 st.title("審査・承認")
-cycle = ui.cycle_picker(actor)
+cycle = ui.cycle_picker(actor, prefer="open")
 if cycle is not None:
     view = summaries.department_view(cycle["fiscal_year"], actor=actor)
     counts = state_counts(view.rows)

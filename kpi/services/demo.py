@@ -100,6 +100,8 @@ def load_demo(db: Path | str | None = None, data: dict[str, Any] | None = None) 
         for rc in data["reason_categories"]:
             master.upsert_reason_category(con, rc["code"], rc["name"], rc.get("sort_order", 0))
         cycle_id = master.insert_cycle(con, sid, data["cycle"])
+        for later in data.get("later_cycles", ()):
+            master.insert_cycle(con, sid, later)  # open for entry, FY2021 is its history
         batch_id = values.insert_batch(con, cycle_id=cycle_id, source="demo", created_by="system",
                                        raw_json=json.dumps(data, ensure_ascii=False), status="landed")
         for login, name, pw, roles, depts in _all_accounts(data):

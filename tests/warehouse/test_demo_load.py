@@ -34,7 +34,14 @@ def test_load_demo_on_a_fresh_file_reports_what_it_loaded(wh_demo_load):
 def test_demo_has_one_strategy_three_pillars_and_nine_items(wh_demo_template):
     counts = _counts(wh_demo_template)
     assert (counts["strategies"], counts["pillars"], counts["items"]) == (1, 3, 9)
-    assert counts["cycles"] == 1
+    assert counts["cycles"] == 2
+
+
+def test_demo_has_the_finalized_fy2021_cycle_and_an_open_fy2022_cycle_without_values(wh_demo_template):
+    with warehouse.connect(wh_demo_template) as con:
+        cycles = con.execute("SELECT fiscal_year, state, (SELECT count(*) FROM indicator_values v"
+                             " WHERE v.cycle_id = c.cycle_id) FROM cycles c ORDER BY fiscal_year").fetchall()
+    assert cycles == [(2021, "finalized", 67), (2022, "open", 0)]
 
 
 def test_demo_has_68_indicators_split_12_48_8_across_the_pillars(wh_demo_template):

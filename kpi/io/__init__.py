@@ -1,0 +1,1 @@
+"""Files that departments exchange with the system: the department Excel workbook."""

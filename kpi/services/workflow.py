@@ -1,0 +1,215 @@
+"""Workflow use cases: save drafts, submit, return, approve, reopen — each one transaction with its audit rows."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import warehouse
+from kpi.domain.achievement import achievement_rate
+from kpi.domain.workflow import (ACTION_LABELS_JA, Action, Role, State, WorkflowError, apply)
+from kpi.services.actors import Actor
+from kpi.services.evaluation import measurement_of, rule_of
+from kpi.services.permissions import Permission, check
+from warehouse import Connection, values
+
+
+class Conflict(WorkflowError):
+    """Someone else changed the value since it was read (optimistic locking)."""
+
+
+class CycleNotOpen(WorkflowError):
+    """The cycle's state does not allow this action."""
+
+
+class ReasonRequired(WorkflowError):
+    """A value below 100% needs its reason and reason category before it is submitted."""
+
+
+@dataclass(frozen=True)
+class ValueRef:
+    """A value as the person saw it: its id and the version they read."""
+
+    value_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """Normalized figures for one indicator, to be saved as a draft."""
+
+    indicator_id: int
+    fields: dict[str, Any]
+    parts: dict[int, Decimal] = field(default_factory=dict)
+    expected_version: int | None = None  # the version read; None when the person saw no value yet
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What a many-values action did: the values done and, per value skipped, why."""
+
+    done: list[int]
+    skipped: dict[int, str]
+
+
+_ROLE_FOR = {Action.SAVE: Role.EDITOR, Action.SUBMIT: Role.EDITOR, Action.APPROVE: Role.REVIEWER,
+             Action.RETURN: Role.REVIEWER, Action.REOPEN: Role.REVIEWER}
+_PERMISSION_FOR = {Action.SAVE: Permission.SAVE, Action.SUBMIT: Permission.SUBMIT, Action.APPROVE: Permission.APPROVE,
+                   Action.RETURN: Permission.RETURN, Action.REOPEN: Permission.REOPEN}
+_OPEN_FOR = {Action.SAVE: {"open"}, Action.SUBMIT: {"open"}, Action.APPROVE: {"open", "closed"},
+             Action.RETURN: {"open", "closed"}, Action.REOPEN: {"open", "closed"}}
+CYCLE_STATE_JA = {"preparing": "準備中", "open": "受付中", "closed": "締切済", "finalized": "確定済"}
+
+
+def _conflict(name: str) -> Conflict:
+    return Conflict(f"「{name}」は他の人が先に更新しました。画面を再読み込みして最新の内容を確認してください。")
+
+
+def _guard(actor: Actor, action: Action, row: dict) -> Role:
+    """Check permission, department and cycle state for an action on a value row; return the acting role."""
+    check(actor, _PERMISSION_FOR[action], row["department_code"])
+    if row["cycle_state"] not in _OPEN_FOR[action]:
+        raise CycleNotOpen(f"{row['cycle_label']}は{CYCLE_STATE_JA[row['cycle_state']]}のため、"
+                           f"「{ACTION_LABELS_JA[action]}」はできません")
+    return _ROLE_FOR[action]
+
+
+def _figure(row: dict) -> str | None:
+    if row.get("value_text"):
+        return row["value_text"]
+    if row.get("value_number") is not None:
+        return str(row["value_number"])
+    if row.get("qualitative_achieved") is not None:
+        return "達成" if row["qualitative_achieved"] else "未達成"
+    return None
+
+
+def _audit(con, actor: Actor, role: Role, action: Action, row: dict, before: State | None, after: State, *,
+           comment: str | None = None, old: str | None = None, new: str | None = None,
+           batch_id: int | None = None) -> None:
+    values.append_audit(con, {
+        "actor": actor.login, "role": role.value, "action": action.value, "entity": "value",
+        "entity_id": str(row["value_id"]), "cycle_id": row["cycle_id"], "indicator_id": row["indicator_id"],
+        "from_state": before.value if before else None, "to_state": after.value, "old_value": old,
+        "new_value": new, "comment": comment, "batch_id": batch_id,
+    })
+
+
+def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[DraftInput],
+                   batch_id: int | None) -> list[ValueRef]:
+    """Save drafts inside the caller's transaction (the landing of an intake batch); all or nothing."""
+    rows = values.indicator_rows(con, cycle_id, [i.indicator_id for i in inputs])
+    saved = []
+    for inp in inputs:
+        row = rows.get(inp.indicator_id)
+        if row is None:
+            raise WorkflowError(f"指標（ID {inp.indicator_id}）はこの年度の対象ではありません")
+        role = _guard(actor, Action.SAVE, row)
+        before = State(row["state"]) if row["state"] else None
+        after = apply(before, Action.SAVE, role)
+        new_fields = {**inp.fields}
+        if row["value_id"] is None:
+            if inp.expected_version not in (None, 0):
+                raise _conflict(row["name"])
+            try:
+                value_id = values.insert_value(con, {**new_fields, "indicator_id": inp.indicator_id, "cycle_id": cycle_id,
+                                                     "state": after.value, "batch_id": batch_id,
+                                                     "entered_by": actor.login})
+            except values.DuplicateValue:
+                raise _conflict(row["name"]) from None
+            version = 1
+        else:
+            if inp.expected_version is not None and inp.expected_version != row["version"]:
+                raise _conflict(row["name"])
+            value_id = row["value_id"]
+            version = values.update_value(con, value_id, row["version"], new_fields, state=after.value,
+                                          batch_id=batch_id, entered_by=actor.login)
+            if version is None:
+                raise _conflict(row["name"])
+        values.replace_value_parts(con, value_id, inp.parts)
+        _audit(con, actor, role, Action.SAVE, {**row, "value_id": value_id}, before, after, old=_figure(row),
+               new=_figure(new_fields), batch_id=batch_id)
+        saved.append(ValueRef(value_id, version))
+    return saved
+
+
+def _rows_for(con, refs: list[ValueRef]) -> dict[int, dict]:
+    rows = values.value_rows(con, [r.value_id for r in refs])
+    missing = [r.value_id for r in refs if r.value_id not in rows]
+    if missing:
+        raise WorkflowError(f"値（ID {missing}）が見つかりません。画面を再読み込みしてください。")
+    return rows
+
+
+def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, comment: str | None = None) -> int:
+    role = _guard(actor, action, row)
+    before = State(row["state"])
+    if row["version"] != ref.version:
+        raise _conflict(row["name"])
+    after = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"])
+    if action is Action.SUBMIT:
+        _require_reason(con, row)
+    version = values.update_state(con, ref.value_id, ref.version, after.value, actor=actor.login,
+                                  comment=comment if action is Action.RETURN else None)
+    if version is None:
+        raise _conflict(row["name"])
+    _audit(con, actor, role, action, row, before, after, comment=comment)
+    return version
+
+
+def _require_reason(con, row: dict) -> None:
+    parts = values.parts_of(con, [row["indicator_id"]], row["cycle_id"]).get(row["indicator_id"])
+    rate = achievement_rate(rule_of(row, parts), measurement_of(row, parts))
+    below = rate.value is not None and rate.value < 1
+    if below and not (row.get("reason") and row.get("reason_category")):
+        raise ReasonRequired(f"「{row['name']}」は達成率が100%未満のため、要因と要因の分類を入力してから提出してください")
+
+
+def _one(actor: Actor, action: Action, ref: ValueRef, db, comment: str | None = None) -> int:
+    with warehouse.transaction(db) as con:
+        row = _rows_for(con, [ref])[ref.value_id]
+        return _transition(con, actor, action, ref, row, comment=comment)
+
+
+def submit(actor: Actor, refs: list[ValueRef], db: Path | str | None = None) -> list[int]:
+    """Submit the department's values (all or chosen ones) in one transaction: all submitted, or none."""
+    with warehouse.transaction(db) as con:
+        rows = _rows_for(con, refs)
+        return [_transition(con, actor, Action.SUBMIT, r, rows[r.value_id]) for r in refs]
+
+
+def approve(actor: Actor, ref: ValueRef, db: Path | str | None = None, comment: str | None = None) -> int:
+    """Approve one submitted value; returns its new version."""
+    return _one(actor, Action.APPROVE, ref, db, comment)
+
+
+def return_value(actor: Actor, ref: ValueRef, comment: str, db: Path | str | None = None) -> int:
+    """Return one submitted value to its department with a comment (差戻し)."""
+    return _one(actor, Action.RETURN, ref, db, comment)
+
+
+def reopen(actor: Actor, ref: ValueRef, reason: str, db: Path | str | None = None) -> int:
+    """Reopen an approved value (承認取消) with a reason; it goes back to draft."""
+    return _one(actor, Action.REOPEN, ref, db, reason)
+
+
+def approve_many(actor: Actor, refs: list[ValueRef], db: Path | str | None = None,
+                 comment: str | None = None) -> BulkResult:
+    """Approve many values at once; those with blocking findings or refused transitions are skipped with why."""
+    done: list[int] = []
+    skipped: dict[int, str] = {}
+    with warehouse.transaction(db) as con:
+        rows = _rows_for(con, refs)
+        blocked = values.blocking_findings(con, [r.value_id for r in refs])
+        for ref in refs:
+            if ref.value_id in blocked:
+                skipped[ref.value_id] = f"「{rows[ref.value_id]['name']}」に未解決のエラーがあるため承認しませんでした"
+                continue
+            try:
+                _transition(con, actor, Action.APPROVE, ref, rows[ref.value_id], comment=comment)
+            except WorkflowError as exc:
+                skipped[ref.value_id] = str(exc)
+            else:
+                done.append(ref.value_id)
+    return BulkResult(done, skipped)
