@@ -17,16 +17,18 @@ class DuplicateValue(Exception):
 
 
 def insert_value(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> int:
-    """Insert one indicator × cycle value (keys as the table's columns); return its id."""
-    cols = ", ".join(_VALUE_COLUMNS)
-    marks = ", ".join("?" for _ in _VALUE_COLUMNS)
+    """Insert one indicator × cycle value (keys as the table's columns, absent ones take defaults); return its id."""
+    cols = [c for c in _VALUE_COLUMNS if row.get(c) is not None]
+    marks = ", ".join("?" for _ in cols)
     try:
         return con.execute(
-            f"INSERT INTO indicator_values ({cols}) VALUES ({marks}) RETURNING value_id",  # columns are constants
-            [row.get(c) for c in _VALUE_COLUMNS],
+            f"INSERT INTO indicator_values ({', '.join(cols)}) VALUES ({marks}) RETURNING value_id",  # known columns
+            [row[c] for c in cols],
         ).fetchone()[0]
     except duckdb.ConstraintException as exc:
-        raise DuplicateValue(str(exc)) from exc
+        if "duplicate key" in str(exc).lower():
+            raise DuplicateValue(str(exc)) from exc
+        raise
 
 
 def insert_value_part(con: duckdb.DuckDBPyConnection, value_id: int, part_no: int, number: Any) -> None:
@@ -162,3 +164,76 @@ def blocking_findings(con: duckdb.DuckDBPyConnection, value_ids: list[int]) -> s
     rows = con.execute("SELECT DISTINCT value_id FROM validation_findings WHERE severity = 'error'"
                        " AND value_id IN (SELECT unnest(?))", [list(value_ids)]).fetchall()
     return {r[0] for r in rows}
+
+
+def batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict | None:
+    """An intake batch with what was received."""
+    cur = con.execute("SELECT b.*, c.fiscal_year FROM intake_batches b JOIN cycles c USING (cycle_id)"
+                      " WHERE batch_id = ?", [batch_id])
+    cols = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    return None if row is None else dict(zip(cols, row))
+
+
+def pending_batches(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Batches received but not yet processed (e.g. while the Prefect server was down), oldest first."""
+    return [r[0] for r in con.execute(
+        "SELECT batch_id FROM intake_batches WHERE status = 'received' ORDER BY batch_id").fetchall()]
+
+
+def set_batch_status(con: duckdb.DuckDBPyConnection, batch_id: int, status: str) -> None:
+    """Mark a batch landed or refused."""
+    con.execute("UPDATE intake_batches SET status = ?, processed_at = current_timestamp WHERE batch_id = ?",
+                [status, batch_id])
+
+
+def insert_findings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+    """Store validation findings (batch, value, indicator, cycle, row, field, rule, severity, message)."""
+    for f in rows:
+        con.execute(
+            "INSERT INTO validation_findings (batch_id, value_id, indicator_id, cycle_id, row_no, field, rule,"
+            " severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [f.get("batch_id"), f.get("value_id"), f.get("indicator_id"), f.get("cycle_id"), f.get("row_no"),
+             f.get("field"), f["rule"], f["severity"], f["message"]],
+        )
+
+
+def replace_cycle_findings(con: duckdb.DuckDBPyConnection, cycle_id: int, rows: list[dict[str, Any]]) -> None:
+    """Replace the sweep findings of a cycle (those not tied to an intake batch) with fresh ones."""
+    con.execute("DELETE FROM validation_findings WHERE cycle_id = ? AND batch_id IS NULL", [cycle_id])
+    insert_findings(con, rows)
+
+
+def findings_for(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = None,
+                 value_ids: list[int] | None = None) -> list[dict]:
+    """Findings of a batch, or of some values (latest first)."""
+    cur = con.execute(
+        "SELECT finding_id, batch_id, value_id, indicator_id, cycle_id, row_no, field, rule, severity, message,"
+        " acknowledged, created_at FROM validation_findings"
+        " WHERE (? IS NULL OR batch_id = ?) AND (? IS NULL OR value_id IN (SELECT unnest(?)))"
+        " ORDER BY CASE severity WHEN 'error' THEN 0 ELSE 1 END, row_no NULLS LAST, finding_id",
+        [batch_id, batch_id, value_ids, value_ids],
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def last_approved_before(con: duckdb.DuckDBPyConnection, fiscal_year: int, indicator_ids: list[int]) -> dict[int, Any]:
+    """Each indicator's most recent approved value in an earlier fiscal year."""
+    if not indicator_ids:
+        return {}
+    rows = con.execute(
+        "SELECT indicator_id, arg_max(value_number, fiscal_year) FROM v_indicator_values"
+        " WHERE state = 'approved' AND fiscal_year < ? AND value_number IS NOT NULL"
+        " AND indicator_id IN (SELECT unnest(?)) GROUP BY indicator_id",
+        [fiscal_year, list(indicator_ids)],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def cycle_rows_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int) -> dict[str, dict]:
+    """Every indicator of the cycle's strategy with its value (any state), keyed by indicator code."""
+    cur = con.execute("SELECT * FROM v_indicator_values WHERE cycle_id = ? ORDER BY pillar_no, item_no, sort_order",
+                      [cycle_id])
+    cols = [d[0] for d in cur.description]
+    return {r[cols.index("code")]: dict(zip(cols, r)) for r in cur.fetchall()}

@@ -1,0 +1,149 @@
+"""Validation rules as data: named Polars expressions with a severity and a Japanese message.
+
+One frame, one row per entered value, is checked by every rule at once (`check`), the same way for a form,
+an uploaded workbook and the nightly sweep of a whole cycle. The frame's columns are listed in FRAME_SCHEMA;
+a rule never raises, it yields findings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+ERROR = "error"  # blocks landing (or approval)
+WARNING = "warning"  # needs an acknowledgement, never blocks
+
+DEFAULT_OUTLIER_FACTOR = 3.0
+
+FRAME_SCHEMA: dict[str, pl.DataType] = {
+    "row_no": pl.Int64,  # the row as the person knows it (form line or Excel row); null in a sweep
+    "value_id": pl.Int64,  # null before landing
+    "indicator_id": pl.Int64,
+    "code": pl.String,
+    "name": pl.String,
+    "target_type": pl.String,
+    "direction": pl.String,
+    "baseline": pl.Float64,
+    "target": pl.Float64,
+    "value": pl.Float64,
+    "qualitative_achieved": pl.Boolean,
+    "kind": pl.String,  # actual | projection | null
+    "value_fy": pl.Int64,
+    "cycle_fy": pl.Int64,
+    "reason": pl.String,
+    "category": pl.String,
+    "last_value": pl.Float64,  # the latest approved value of an earlier cycle
+    "stopped": pl.Boolean,
+    "input_error": pl.String,  # the normalizer's refusal, when there was one
+    "input_field": pl.String,
+    "has_entry": pl.Boolean,  # anything was entered for the indicator
+    "composite_rate": pl.Float64,  # composite indicators' rate, computed part by part beforehand
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named check: rows where `when` holds get a finding with this severity and message."""
+
+    name: str
+    severity: str
+    field: str
+    when: pl.Expr
+    message: pl.Expr
+
+
+def rate_expr() -> pl.Expr:
+    """The achievement rate (1.0 = 100%) as a Polars expression over FRAME_SCHEMA columns; null when undefined.
+
+    The float twin of kpi.domain.achievement.achievement_rate (tests check they agree); used for checks and
+    large sweeps, while reports use the exact rational version.
+    """
+    a, b, t = pl.col("value"), pl.col("baseline"), pl.col("target")
+    higher = pl.col("direction") == "higher"
+    no_baseline = (
+        pl.when((t < 0) | (a < 0)).then(None)
+        .when(higher & (t > 0)).then(a / t)
+        .when(~higher & (a == 0)).then(pl.lit(1.0))
+        .when(~higher).then(t / a)
+    )
+    with_baseline = (
+        pl.when(higher & (t > b)).then((a - b) / (t - b))
+        .when(~higher & (b > t)).then((b - a) / (b - t))
+    )
+    numeric = pl.when(t.is_null() | a.is_null()).then(None).when(b.is_null()).then(no_baseline).otherwise(with_baseline)
+    tt = pl.col("target_type")
+    return (
+        pl.when(pl.col("stopped")).then(None)
+        .when(tt == "qualitative").then(pl.col("qualitative_achieved").cast(pl.Float64))
+        .when(tt == "increase").then(pl.when(a.is_null() | b.is_null()).then(None).otherwise((a > b).cast(pl.Float64)))
+        .when(tt == "decrease").then(pl.when(a.is_null() | b.is_null()).then(None).otherwise((a < b).cast(pl.Float64)))
+        .when(tt == "composite").then(pl.col("composite_rate"))
+        .otherwise(numeric)
+        .alias("rate")
+    )
+
+
+def _has_figure() -> pl.Expr:
+    return pl.col("value").is_not_null() | pl.col("qualitative_achieved").is_not_null() | pl.col("composite_rate").is_not_null()
+
+
+def rules(outlier_factor: float = DEFAULT_OUTLIER_FACTOR) -> list[Rule]:
+    """Every rule, in the order findings are reported."""
+    name = pl.col("name")
+    rate = pl.col("rate")
+    dup = pl.len().over("indicator_id") > 1
+    ratio = pl.col("value") / pl.col("last_value")
+    last = pl.col("last_value")
+    last_text = pl.when(last == last.floor()).then(last.cast(pl.Int64).cast(pl.String)).otherwise(last.cast(pl.String))
+    return [
+        Rule("input", ERROR, "値", pl.col("input_error").is_not_null(), pl.col("input_error")),
+        Rule("duplicate", ERROR, "コード", pl.col("has_entry") & dup,
+             pl.format("「{}」が複数の行に入力されています。1指標につき1行にしてください", name)),
+        Rule("stopped", ERROR, "値", pl.col("stopped") & pl.col("has_entry"),
+             pl.format("「{}」は進捗管理を停止している指標のため、値は入力できません", name)),
+        Rule("kind_missing", ERROR, "区分", _has_figure() & pl.col("kind").is_null() & ~pl.col("stopped"),
+             pl.format("「{}」の区分（実績値／見込値）を選んでください", name)),
+        Rule("reason_required", WARNING, "要因",
+             _has_figure() & (rate < 1) & (pl.col("reason").is_null() | pl.col("category").is_null()),
+             pl.format("「{}」は達成率が100%未満です。提出前に要因と要因の分類を入力してください", name)),
+        Rule("outlier", WARNING, "値",
+             pl.col("value").is_not_null() & pl.col("last_value").is_not_null() & (pl.col("last_value") != 0)
+             & ((ratio > outlier_factor) | (ratio < 1 / outlier_factor) | (ratio < 0)),
+             pl.format("「{}」の値は前年度の承認値（{}）から大きく変わっています。入力誤りでないか確認してください",
+                       name, last_text)),
+        Rule("projection_for_past_year", WARNING, "区分",
+             (pl.col("kind") == "projection") & (pl.col("value_fy") < pl.col("cycle_fy")),
+             pl.format("「{}」は過去の年度（{}年度）の値ですが見込値になっています。実績値でないか確認してください",
+                       name, pl.col("value_fy"))),
+        Rule("actual_for_future_year", WARNING, "区分",
+             (pl.col("kind") == "actual") & (pl.col("value_fy") > pl.col("cycle_fy")),
+             pl.format("「{}」は先の年度（{}年度）の値ですが実績値になっています。見込値でないか確認してください",
+                       name, pl.col("value_fy"))),
+    ]
+
+
+FINDING_SCHEMA = {"row_no": pl.Int64, "value_id": pl.Int64, "indicator_id": pl.Int64, "rule": pl.String,
+                  "severity": pl.String, "field": pl.String, "message": pl.String}
+
+
+def frame(rows: list[dict]) -> pl.DataFrame:
+    """A validation frame from row dicts (missing columns become nulls)."""
+    df = pl.DataFrame(rows, schema=FRAME_SCHEMA) if rows else pl.DataFrame(schema=FRAME_SCHEMA)
+    return df
+
+
+def check(df: pl.DataFrame, outlier_factor: float = DEFAULT_OUTLIER_FACTOR) -> pl.DataFrame:
+    """Every finding of every rule over the frame (FINDING_SCHEMA), errors first, in row order."""
+    df = df.with_columns(rate_expr())
+    parts = []
+    for rule in rules(outlier_factor):
+        hit = df.lazy().filter(rule.when.fill_null(False)).select(
+            "row_no", "value_id", "indicator_id", pl.lit(rule.name).alias("rule"), pl.lit(rule.severity).alias("severity"),
+            pl.lit(rule.field).alias("field"), rule.message.alias("message"),
+        )
+        parts.append(hit)
+    if not parts:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    out = pl.concat(parts).collect().cast(FINDING_SCHEMA)
+    order = pl.when(pl.col("severity") == ERROR).then(0).otherwise(1)
+    return out.sort([order, "row_no", "indicator_id"], nulls_last=True, maintain_order=True)

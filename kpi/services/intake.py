@@ -1,0 +1,203 @@
+"""Intake: what a department sends is stored as received, then normalized, validated and landed all-or-nothing."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+import warehouse
+from kpi.domain import rules
+from kpi.domain.workflow import Role, WorkflowError
+from kpi.services.accounts import actor_of
+from kpi.services.actors import Actor, Forbidden
+from kpi.services.entries import RawEntry, normalize
+from kpi.services.permissions import Permission, check
+from kpi.services.summaries import NotFound
+from kpi.services.workflow import DraftInput, save_drafts_in
+from warehouse import master, users, values
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of a batch: where (row, column) and what, in Japanese."""
+
+    row_no: int | None
+    code: str | None
+    field: str | None
+    severity: str
+    message: str
+
+
+@dataclass
+class BatchReport:
+    """The outcome of processing one intake batch."""
+
+    batch_id: int
+    status: str  # landed | refused | received (not processed yet)
+    findings: list[Finding] = field(default_factory=list)
+    saved: int = 0
+    skipped_blank: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings that block landing."""
+        return [f for f in self.findings if f.severity == rules.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings to acknowledge."""
+        return [f for f in self.findings if f.severity == rules.WARNING]
+
+
+def cli_actor(department: str) -> Actor:
+    """The local operator of `kpi collect`, acting as the department's editor."""
+    return Actor("cli", f"コマンドライン（{department}）", frozenset({Role.EDITOR}), frozenset({department}))
+
+
+def _cycle(con, fiscal_year: int) -> dict:
+    cycle = master.find_cycle(con, fiscal_year)
+    if cycle is None:
+        raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+    return cycle
+
+
+def receive(actor: Actor, fiscal_year: int, department: str, entries: list[RawEntry] | None = None, *,
+            source: str = "form", filename: str | None = None, raw_bytes: bytes | None = None,
+            db: Path | str | None = None) -> int:
+    """Store what was sent, exactly as sent, as a new intake batch; return its id."""
+    check(actor, Permission.SAVE, department)
+    raw_json = json.dumps([e.as_dict() for e in entries], ensure_ascii=False) if entries is not None else None
+    with warehouse.transaction(db) as con:
+        cycle = _cycle(con, fiscal_year)
+        return values.insert_batch(con, cycle_id=cycle["cycle_id"], source=source, created_by=actor.login,
+                                   department_code=department, filename=filename, raw_bytes=raw_bytes,
+                                   raw_json=raw_json)
+
+
+def _actor_of_batch(con, b: dict) -> Actor:
+    if b["created_by"] == "cli":
+        return cli_actor(b["department_code"])
+    user = users.get_user(con, b["created_by"])
+    if user is None or not user["active"]:
+        raise Forbidden(f"送信者（{b['created_by']}）のアカウントが無効です")
+    return actor_of(user)
+
+
+def _entries_of(b: dict) -> tuple[list[RawEntry], list[Finding]]:
+    if b["raw_json"] is not None:
+        return [RawEntry(**e) for e in json.loads(b["raw_json"])], []
+    from kpi.io.workbook import WorkbookRefused, read_department_workbook
+
+    try:
+        raw = read_department_workbook(bytes(b["raw_bytes"] or b""), filename=b["filename"])
+    except WorkbookRefused as exc:
+        return [], [Finding(p.row, None, p.column, rules.ERROR, p.message) for p in exc.problems]
+    return [RawEntry(code=r.code, value=r.value, kind=r.kind, period=r.period, reason=r.reason,
+                     reason_category=r.reason_category, remark=r.remark, row_no=r.row_no) for r in raw], []
+
+
+def evaluate_entries(con, actor: Actor, cycle: dict, department: str, entries: list[RawEntry],
+                     outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR):
+    """Normalize and validate entries against the department's indicators; returns (normalized, findings frame)."""
+    by_code = values.cycle_rows_by_code(con, cycle["cycle_id"])
+    mine = {c: r for c, r in by_code.items() if r["department_code"] == department}
+    ids = [r["indicator_id"] for r in mine.values()]
+    parts = values.parts_of(con, ids, cycle["cycle_id"])
+    last = values.last_approved_before(con, cycle["fiscal_year"], ids)
+    categories = master.list_reason_categories(con)
+    normalized = []
+    for e in entries:
+        row = mine.get((e.code or "").strip())
+        ps = parts.get(row["indicator_id"]) if row else None
+        normalized.append(normalize(e, row, ps, categories, cycle["fiscal_year"],
+                                    last.get(row["indicator_id"]) if row else None))
+    frame = rules.frame([n.frame_row for n in normalized if n.frame_row["has_entry"]])
+    return normalized, rules.check(frame, outlier_factor)
+
+
+def _findings(found: pl.DataFrame, codes: dict[int | None, str]) -> list[Finding]:
+    return [Finding(r["row_no"], codes.get(r["indicator_id"]), r["field"], r["severity"], r["message"])
+            for r in found.iter_rows(named=True)]
+
+
+def preview(actor: Actor, fiscal_year: int, department: str, entries: list[RawEntry],
+            db: Path | str | None = None) -> list[Finding]:
+    """The findings a save would give, without storing anything (for the form, before sending)."""
+    check(actor, Permission.SAVE, department)
+    with warehouse.connect(db) as con:
+        cycle = _cycle(con, fiscal_year)
+        normalized, found = evaluate_entries(con, actor, cycle, department, entries)
+    return _findings(found, {n.indicator_id: n.entry.code for n in normalized})
+
+
+def process(batch_id: int, db: Path | str | None = None,
+            outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR) -> BatchReport:
+    """Normalize, validate and land a received batch: every row lands as a draft, or none does."""
+    with warehouse.transaction(db) as con:
+        b = values.batch(con, batch_id)
+        if b is None:
+            raise NotFound(f"受付番号 {batch_id} の送信データがありません")
+        if b["status"] != "received":
+            return BatchReport(batch_id, b["status"], _stored(con, batch_id))
+        actor = _actor_of_batch(con, b)
+        cycle = _cycle(con, b["fiscal_year"])
+        entries, refusals = _entries_of(b)
+        normalized, found = ([], None) if refusals else evaluate_entries(con, actor, cycle, b["department_code"],
+                                                                          entries, outlier_factor)
+        codes = {n.indicator_id: n.entry.code for n in normalized}
+        findings = refusals + (_findings(found, codes) if found is not None else [])
+        report = BatchReport(batch_id, "refused", findings,
+                             skipped_blank=sum(1 for n in normalized if not n.frame_row["has_entry"]))
+        to_land = [n for n in normalized if n.frame_row["has_entry"]]
+        if not report.errors and not to_land:
+            report.findings.append(Finding(None, None, None, rules.ERROR, "入力された値がありません"))
+        if not report.errors:
+            try:
+                refs = save_drafts_in(con, actor, cycle["cycle_id"], [
+                    DraftInput(n.indicator_id, n.fields, n.parts, n.entry.expected_version) for n in to_land
+                ], batch_id)
+            except (WorkflowError, Forbidden) as exc:
+                report.findings.append(Finding(None, None, None, rules.ERROR, str(exc)))
+                refs = []
+            if not report.errors:
+                value_of = {n.indicator_id: r.value_id for n, r in zip(to_land, refs)}
+                report.status, report.saved = "landed", len(refs)
+                values.insert_findings(con, _finding_rows(found, batch_id, cycle["cycle_id"], value_of))
+                values.set_batch_status(con, batch_id, "landed")
+                return report
+        # Refused: nothing lands; the findings and the batch (as received) stay for the person and a retry.
+        con.execute("ROLLBACK")
+        con.execute("BEGIN TRANSACTION")
+        values.insert_findings(con, [{"batch_id": batch_id, "cycle_id": cycle["cycle_id"], "row_no": f.row_no,
+                                      "field": f.field, "rule": "refused", "severity": f.severity,
+                                      "message": f.message} for f in report.findings])
+        values.set_batch_status(con, batch_id, "refused")
+        return report
+
+
+def _finding_rows(found: pl.DataFrame, batch_id: int, cycle_id: int, value_of: dict[int, int]) -> list[dict]:
+    return [{"batch_id": batch_id, "cycle_id": cycle_id, "value_id": value_of.get(r["indicator_id"]),
+             "indicator_id": r["indicator_id"], "row_no": r["row_no"], "field": r["field"], "rule": r["rule"],
+             "severity": r["severity"], "message": r["message"]} for r in found.iter_rows(named=True)]
+
+
+def _stored(con, batch_id: int) -> list[Finding]:
+    return [Finding(f["row_no"], None, f["field"], f["severity"], f["message"])
+            for f in values.findings_for(con, batch_id=batch_id)]
+
+
+def batch_status(batch_id: int, db: Path | str | None = None) -> BatchReport:
+    """A batch's status and stored findings (for a person coming back to it)."""
+    with warehouse.connect(db) as con:
+        b = values.batch(con, batch_id)
+        if b is None:
+            raise NotFound(f"受付番号 {batch_id} の送信データがありません")
+        return BatchReport(batch_id, b["status"], _stored(con, batch_id))
+
+
+def pending(db: Path | str | None = None) -> list[int]:
+    """Batches waiting to be processed."""
+    with warehouse.connect(db) as con:
+        return values.pending_batches(con)
