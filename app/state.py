@@ -5,3 +5,10 @@ LAST_SEEN = "last_seen"  # monotonic time of the last interaction, for the sessi
 NOTICE = "notice"  # one-shot message shown on the next run (e.g. why the session ended)
 CYCLE = "cycle"  # fiscal year chosen on the dashboard
 BASIS = "basis"  # "approved" or "all" (reviewers' preview)
+DEPARTMENT = "entry.department"  # department chosen on the entry page
+LAST_REPORT = "entry.last_report"  # the last save/upload report shown on the entry page
+
+
+def entry_key(code: str, field: str) -> str:
+    """Widget key of one field of one indicator on the entry page (keeps what was typed across reruns)."""
+    return f"entry.{code}.{field}"

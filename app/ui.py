@@ -6,6 +6,7 @@ import streamlit as st
 from app import session, state
 from kpi.domain.workflow import ROLE_LABELS_JA
 from kpi.domain.formatting import fiscal_year_label
+from kpi.io.export import csv_bytes
 from kpi.services import directory
 from kpi.services.actors import Actor
 
@@ -17,7 +18,7 @@ def logged_in() -> Actor:
         st.info(st.session_state.pop(state.NOTICE, None) or "ログインしてください。")
         st.stop()
     with st.sidebar:
-        st.markdown(f"**{_md(actor.display_name)}**")
+        st.markdown(f"**{md(actor.display_name)}**")
         st.caption("・".join(ROLE_LABELS_JA[r] for r in sorted(actor.roles, key=lambda r: r.value)))
         if st.button("ログアウト", icon=":material/logout:", key="logout"):
             session.logout("ログアウトしました。")
@@ -25,9 +26,15 @@ def logged_in() -> Actor:
     return actor
 
 
-def _md(text: str) -> str:
+def md(text: str) -> str:
     """Escape Markdown so a user-supplied name renders as plain text."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
+
+
+def findings_csv(findings) -> bytes:
+    """Findings as a sanitized CSV download."""
+    return csv_bytes([{"行": f.row_no or "", "コード": f.code or "", "項目": f.field or "",
+                       "重要度": "エラー" if f.severity == "error" else "警告", "内容": f.message} for f in findings])
 
 
 def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
@@ -42,7 +49,8 @@ def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
         return None
     years = [c["fiscal_year"] for c in cycles]
     remembered = f"{state.CYCLE}.{prefer}"
-    wanted = st.query_params.get("cycle") or st.session_state.get(remembered)
+    shared = prefer == "approved"  # summaries carry the year in the URL so a view can be shared as a link
+    wanted = (st.query_params.get("cycle") if shared else None) or st.session_state.get(remembered)
     if wanted and str(wanted).isdigit() and int(wanted) in years:
         index = years.index(int(wanted))
     else:
@@ -50,7 +58,8 @@ def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
         index = fits[0] if fits else 0
     fy = st.selectbox("年度", years, index=index, format_func=fiscal_year_label, key=f"cycle_select.{prefer}")
     st.session_state[remembered] = fy
-    st.query_params["cycle"] = str(fy)
+    if shared:
+        st.query_params["cycle"] = str(fy)
     return cycles[years.index(fy)]
 
 

@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 import unicodedata
+from pathlib import Path
 
 from kpi.domain.bands import BAND_ORDER, Band
 
@@ -71,6 +72,107 @@ def _cmd_init(args) -> int:
     return 0
 
 
+def _print_report(report) -> None:
+    status = {"landed": "取り込みました", "refused": "取り込めませんでした（何も保存していません）",
+              "received": "受け付けました（未処理）"}[report.status]
+    print(f"受付番号 {report.batch_id}: {status}　保存 {report.saved}件")
+    for f in report.findings:
+        where = "　".join(x for x in (f"{f.row_no}行目" if f.row_no else "", f.field or "", f.code or "") if x)
+        print(f"  [{'エラー' if f.severity == 'error' else '警告'}] {where}: {f.message}")
+
+
+def _cmd_template(args) -> int:
+    from kpi.services.intake import cli_actor
+    from kpi.services.workbooks import department_workbook
+
+    _name, data = department_workbook(cli_actor(args.department), args.cycle, args.department, db=args.db)
+    Path(args.out).write_bytes(data)
+    print(f"{args.out} に入力シートを書き出しました")
+    return 0
+
+
+def _cmd_collect(args) -> int:
+    from kpi.services import intake
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"エラー: ファイル {path} がありません", file=sys.stderr)
+        return 2
+    actor = intake.cli_actor(args.department)
+    batch_id = intake.receive(actor, args.cycle, args.department, source="workbook", filename=path.name,
+                              raw_bytes=path.read_bytes(), db=args.db)
+    if args.no_flow:
+        report = intake.process(batch_id, db=args.db)
+    else:
+        from kpi.platform.collection import DOWN_NOTICE, collect
+
+        report = collect(batch_id, db=args.db)
+        if report.status == "received":
+            print(DOWN_NOTICE.format(batch_id=batch_id), file=sys.stderr)
+            return 3
+    _print_report(report)
+    return 0 if report.status == "landed" else 1
+
+
+def _cmd_values(args) -> int:
+    from kpi.services.listing import value_records
+    from kpi.services.summaries import load_cycle
+
+    view = load_cycle(args.cycle, basis="all", db=args.db)
+    rows = value_records(view.rows, department=args.department, state=args.state)
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    else:
+        for r in rows:
+            print(f"{r['code']}\t{r['department']}\t{r['state_ja']}\t{r['value_text'] or ''}\t{r['rate_text']}\t{r['band_ja']}\t{r['name']}")
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from kpi.services.sweep import validate_cycle
+
+    report = validate_cycle(args.cycle, db=args.db)
+    print(f"{args.cycle}年度: {report.checked}件を点検　エラー {report.errors}件　警告 {report.warnings}件")
+    for r in report.findings.iter_rows(named=True):
+        print(f"  [{'エラー' if r['severity'] == 'error' else '警告'}] {r['message']}")
+    return 1 if report.errors else 0
+
+
+def _cmd_departments(args) -> int:
+    import warehouse
+    from warehouse import master
+
+    warehouse.init_db(args.db)
+    with warehouse.connect(args.db) as con:
+        depts = master.list_departments(con)
+    if args.format == "json":
+        print(json.dumps(depts, ensure_ascii=False, indent=2))
+    else:
+        for d in depts:
+            print(f"{d['code']}\t{d['name']}\t{d['indicators']}指標")
+    return 0
+
+
+def _cmd_collect_pending(args) -> int:
+    from kpi.platform.collection import prefect_available
+    from kpi.services import intake
+
+    ids = intake.pending(args.db)
+    if not ids:
+        print("未処理の受付はありません")
+        return 0
+    if prefect_available() and not args.no_flow:
+        from flows.collect import collect_pending
+
+        collect_pending(str(args.db) if args.db else None)
+        reports = [intake.batch_status(i, db=args.db) for i in ids]
+    else:
+        reports = [intake.process(i, db=args.db) for i in ids]
+    for r in reports:
+        _print_report(r)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="kpi", description="戦略の成果指標 進捗管理")
@@ -92,6 +194,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", "新しいデータベースを初期化し、デモデータ（令和3年度 千葉県ICT利活用戦略）を読み込みます")
     p.set_defaults(func=_cmd_demo)
 
+    p = add("template", "担当課の入力シート（Excel）を書き出します")
+    p.add_argument("--department", required=True, help="担当課コード（kpi departments で確認）")
+    p.add_argument("--cycle", type=int, required=True, help="年度（西暦）例: 2022")
+    p.add_argument("--out", required=True, help="書き出す .xlsx ファイル")
+    p.set_defaults(func=_cmd_template)
+
+    p = add("collect", "記入済みの入力シートを取り込みます（全行を下書き保存するか、1行も保存しないか）")
+    p.add_argument("file")
+    p.add_argument("--department", required=True)
+    p.add_argument("--cycle", type=int, required=True)
+    p.add_argument("--no-flow", action="store_true", help="Prefect を介さずにこのプロセスで処理します")
+    p.set_defaults(func=_cmd_collect)
+
+    p = add("collect-pending", "Prefect サーバー停止中に受け付けた未処理の送信を取り込みます")
+    p.add_argument("--no-flow", action="store_true")
+    p.set_defaults(func=_cmd_collect_pending)
+
+    p = add("values", "値の一覧（状態・達成率・達成区分）を表示します")
+    p.add_argument("--cycle", type=int, required=True)
+    p.add_argument("--department")
+    p.add_argument("--state", choices=("none", "draft", "submitted", "returned", "approved"))
+    p.add_argument("--format", choices=("json", "table"), default="table")
+    p.set_defaults(func=_cmd_values)
+
+    p = add("validate", "年度の全ての値を点検し、指摘事項を更新します")
+    p.add_argument("--cycle", type=int, required=True)
+    p.set_defaults(func=_cmd_validate)
+
+    p = add("departments", "担当課コードの一覧を表示します")
+    p.add_argument("--format", choices=("json", "table"), default="table")
+    p.set_defaults(func=_cmd_departments)
+
     p = add("init", "スキーマを作成・更新します（--demo で空のときデモデータも読み込み）")
     p.add_argument("--demo", action="store_true")
     p.set_defaults(func=_cmd_init)
@@ -100,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `kpi` console script."""
+    from kpi.domain.workflow import WorkflowError
     from kpi.services.actors import Forbidden
     from kpi.services.summaries import NotFound
     from warehouse import WarehouseBusy
@@ -107,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (NotFound, Forbidden, WarehouseBusy) as exc:
+    except (NotFound, Forbidden, WarehouseBusy, WorkflowError) as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
 

@@ -47,3 +47,27 @@ def cycle_parts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "app
         " ORDER BY ip.indicator_id, ip.part_no",
         [approved_only, cycle_id],
     )
+
+
+def validation_frame(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
+    """Every value of a cycle in the shape of kpi.domain.rules.FRAME_SCHEMA (for the nightly sweep)."""
+    return frame(con, """
+        WITH last AS (
+            SELECT indicator_id, arg_max(value_number, fiscal_year) AS last_value
+            FROM v_indicator_values
+            WHERE state = 'approved' AND value_number IS NOT NULL
+              AND fiscal_year < (SELECT fiscal_year FROM cycles WHERE cycle_id = ?)
+            GROUP BY indicator_id
+        )
+        SELECT CAST(NULL AS BIGINT) AS row_no, CAST(v.value_id AS BIGINT) AS value_id,
+               CAST(v.indicator_id AS BIGINT) AS indicator_id, v.code, v.name, v.target_type, v.direction,
+               CAST(v.baseline_value AS DOUBLE) AS baseline, CAST(v.target_value AS DOUBLE) AS target,
+               CAST(v.value_number AS DOUBLE) AS value, v.qualitative_achieved, v.value_kind AS kind,
+               CAST(v.value_fy AS BIGINT) AS value_fy, CAST(v.fiscal_year AS BIGINT) AS cycle_fy,
+               v.reason, v.reason_category AS category, CAST(l.last_value AS DOUBLE) AS last_value,
+               v.stopped_in_cycle AS stopped, CAST(NULL AS VARCHAR) AS input_error,
+               CAST(NULL AS VARCHAR) AS input_field, true AS has_entry, CAST(NULL AS DOUBLE) AS composite_rate
+        FROM v_indicator_values v LEFT JOIN last l USING (indicator_id)
+        WHERE v.cycle_id = ? AND v.value_id IS NOT NULL
+        ORDER BY v.indicator_id
+    """, [cycle_id, cycle_id])

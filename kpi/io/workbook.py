@@ -309,8 +309,8 @@ def _text(raw: str | None, kind: tuple[str, int, str] | None, percent: frozenset
         return "TRUE" if stored.strip() == "1" else "FALSE"
     if t == "e":
         return stored
-    if t == "n" and _is_number(raw):
-        return _number_text(raw, style in percent)
+    if t == "n" and _is_number(raw):  # the stored text, not calamine's string: that one drops digits
+        return _number_text(stored, style in percent) if _is_number(stored) else raw
     if names[col] == _VALUE:  # calamine read a number cell as a date or a time
         problems.append(Problem(row, _VALUE, f"{row}行目の「値」（{_letters(col)}{row}）が日付になっています。"
                                 "日付ではなく数値を入力してください（セルの書式を「文字列」にしてから入力し直すと、"

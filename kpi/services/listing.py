@@ -64,3 +64,22 @@ def state_counts(rows: list[Evaluated]) -> dict[str, int]:
     c = Counter(state_label(e.row) for e in rows if not e.row.get("stopped_in_cycle"))
     order = [NOT_STARTED] + [STATE_LABELS_JA[s] for s in (State.DRAFT, State.SUBMITTED, State.RETURNED, State.APPROVED)]
     return {label: c.get(label, 0) for label in order}
+
+
+def value_records(rows: list[Evaluated], *, department: str | None = None, state: str | None = None) -> list[dict]:
+    """Machine-readable value rows (for `kpi values`): state, rate and band with their keys and labels."""
+    out = []
+    for e in rows:
+        r = e.row
+        st = r.get("state") or "none"
+        if department and r["department_code"] != department or state and st != state:
+            continue
+        out.append({
+            "code": r["code"], "name": r["name"], "department": r["department_code"], "state": st,
+            "state_ja": state_label(r), "version": r.get("version"), "value": r.get("value_number"),
+            "value_text": r.get("value_text"), "kind": r.get("value_kind"),
+            "rate_percent": e.percent, "rate_text": format_rate(e.percent) if e.percent is not None else "—",
+            "band": e.band.value if e.band else None, "band_ja": e.band.label_ja if e.band else "—",
+            "reason": r.get("reason"), "reason_category": r.get("reason_category"),
+        })
+    return out

@@ -1,0 +1,120 @@
+"""The entry page's data: a department's indicators for a cycle, what is saved, and live rates of typed input."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import warehouse
+from kpi.domain.achievement import achievement_rate
+from kpi.domain.bands import band_of
+from kpi.domain.formatting import format_number, format_rate
+from kpi.domain.workflow import STATE_LABELS_JA, State
+from kpi.services.actors import Actor
+from kpi.services.entries import RawEntry, normalize
+from kpi.services.evaluation import measurement_of, rule_of
+from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text
+from kpi.services.permissions import Permission, check
+from kpi.services.summaries import NotFound
+from warehouse import master, values
+
+
+@dataclass(frozen=True)
+class Line:
+    """One indicator on the entry page."""
+
+    code: str
+    name: str
+    pillar: str
+    item: str
+    unit: str | None
+    target_type: str
+    baseline: str
+    target: str
+    last_year: str
+    state: str  # Japanese label, 未入力 when none
+    state_key: str | None
+    value_id: int | None
+    version: int | None
+    stopped: bool
+    review_comment: str | None
+    saved: RawEntry  # what is saved now, as text to prefill the form
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A department's sheet for a cycle."""
+
+    cycle: dict
+    department: str
+    department_name: str
+    categories: list[dict]
+    lines: list[Line]
+
+
+def _saved_entry(row: dict, categories: dict[str, str]) -> RawEntry:
+    if row.get("value_id") is None:
+        return RawEntry(code=row["code"])
+    value = row.get("value_text") or (format_number(row["value_number"]) if row.get("value_number") is not None else "")
+    return RawEntry(code=row["code"], value=value or "", kind=KIND_LABELS_JA.get(row.get("value_kind") or "", ""),
+                    period=row.get("period_text") or "", reason=row.get("reason") or "",
+                    reason_category=categories.get(row.get("reason_category") or "", ""),
+                    remark=row.get("remark") or "", expected_version=row.get("version"))
+
+
+def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None = None) -> Sheet:
+    """The department's indicators with saved values, last year's approved value and state (own departments only)."""
+    check(actor, Permission.VIEW_UNAPPROVED, department)
+    with warehouse.connect(db) as con:
+        cycle = master.find_cycle(con, fiscal_year)
+        if cycle is None:
+            raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+        rows = [r for r in values.cycle_rows_by_code(con, cycle["cycle_id"]).values()
+                if r["department_code"] == department]
+        last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
+        categories = master.list_reason_categories(con)
+        dept_name = next((d["name"] for d in master.list_departments(con) if d["code"] == department), department)
+    names = {c["code"]: c["name"] for c in categories}
+    lines = []
+    for r in rows:
+        state = State(r["state"]) if r.get("state") else None
+        lines.append(Line(
+            code=r["code"], name=r["name"], pillar=f"{r['pillar_no']}.{r['pillar_name']}",
+            item=f"{'①②③④⑤⑥⑦⑧⑨'[r['item_no'] - 1]} {r['item_name']}", unit=r.get("unit"),
+            target_type=r["target_type"], baseline=_baseline_text(r), target=_target_text(r),
+            last_year=format_number(last[r["indicator_id"]], r.get("unit") or "") if r["indicator_id"] in last else "—",
+            state=STATE_LABELS_JA[state] if state else "未入力", state_key=state.value if state else None,
+            value_id=r.get("value_id"), version=r.get("version"), stopped=bool(r.get("stopped_in_cycle")),
+            review_comment=r.get("review_comment") if state is State.RETURNED or r.get("review_comment") else None,
+            saved=_saved_entry(r, names),
+        ))
+    return Sheet(cycle, department, dept_name, categories, lines)
+
+
+def live_rates(s: Sheet, entries: list[RawEntry], db: Path | str | None = None) -> dict[str, tuple[str, str, str | None]]:
+    """Per code, (rate, band label, problem) of what is typed now, by the domain rules; nothing is stored."""
+    with warehouse.connect(db) as con:
+        rows = values.cycle_rows_by_code(con, s.cycle["cycle_id"])
+        ids = [rows[e.code]["indicator_id"] for e in entries if e.code in rows]
+        parts = values.parts_of(con, ids, s.cycle["cycle_id"])
+    out = {}
+    for e in entries:
+        row = rows.get(e.code)
+        out[e.code] = rate_of(row, parts.get(row["indicator_id"]) if row else None, s, e)
+    return out
+
+
+def rate_of(row: dict | None, parts, s: Sheet, entry: RawEntry) -> tuple[str, str, str | None]:
+    """Pure part of live_rate: normalize the entry and compute its rate and band."""
+    if row is None or entry.is_blank() or not (entry.value or "").strip():
+        return "—", "—", None
+    n = normalize(entry, row, parts, s.categories, s.cycle["fiscal_year"])
+    if n.frame_row.get("input_error"):
+        return "—", "—", n.frame_row["input_error"]
+    measured = {**row, "value_number": n.fields.get("value_number"),
+                "qualitative_achieved": n.fields.get("qualitative_achieved")}
+    mparts = [{**p, "value_number": n.parts.get(p["part_no"])} for p in parts or []]
+    rate = achievement_rate(rule_of(row, parts), measurement_of(measured, mparts))
+    band = band_of(rate)
+    if rate.value is None:
+        return "—", band.label_ja if band else "—", rate.message_ja
+    return format_rate(rate.percent), band.label_ja if band else "—", None
