@@ -12,3 +12,4 @@ LAST_REPORT = "entry.last_report"  # the last save/upload report shown on the en
 def entry_key(code: str, field: str) -> str:
     """Widget key of one field of one indicator on the entry page (keeps what was typed across reruns)."""
     return f"entry.{code}.{field}"
+REVIEW_MESSAGE = "review.message"  # the result of the last approve/return, shown after the rerun

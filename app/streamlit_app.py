@@ -22,6 +22,7 @@ else:
     if actor.has(Role.REVIEWER):
         pages.append(st.Page(PAGES / "review.py", title="審査・承認", icon=":material/fact_check:"))
     if actor.has(Role.REVIEWER, Role.ADMIN):
+        pages.append(st.Page(PAGES / "audit.py", title="監査ログ", icon=":material/history:"))
         pages.append(st.Page(PAGES / "admin.py", title="管理", icon=":material/settings:"))
     nav = st.navigation(pages)
 nav.run()

@@ -137,3 +137,10 @@ def list_reason_categories(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Reason categories in display order."""
     rows = con.execute("SELECT category_code, name FROM reason_categories ORDER BY sort_order, category_code").fetchall()
     return [{"code": r[0], "name": r[1]} for r in rows]
+
+
+def indicator_id_by_code(con: duckdb.DuckDBPyConnection, code: str) -> int | None:
+    """The indicator of this code in the newest strategy version, or None."""
+    row = con.execute("SELECT i.indicator_id FROM indicators i JOIN strategies s USING (strategy_id)"
+                      " WHERE i.code = ? ORDER BY s.version DESC LIMIT 1", [code]).fetchall()
+    return row[0][0] if row else None

@@ -237,3 +237,8 @@ def cycle_rows_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int) -> dict[st
                       [cycle_id])
     cols = [d[0] for d in cur.description]
     return {r[cols.index("code")]: dict(zip(cols, r)) for r in cur.fetchall()}
+
+
+def saved_count(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """How many values a batch saved (its save audit rows)."""
+    return con.execute("SELECT count(*) FROM audit_log WHERE batch_id = ? AND action = 'save'", [batch_id]).fetchone()[0]

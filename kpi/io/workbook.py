@@ -20,7 +20,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from xml.parsers import expat
@@ -47,7 +47,6 @@ COLUMNS = (
 )
 _WIDTHS = (10, 16, 18, 40, 8, 12, 12, 14, 10, 30, 14, 14, 16, 40, 18, 30)
 _LOCKED = 10  # the first ten columns are read-only
-_FIELDS = ("value", "kind", "period", "reason", "reason_category", "remark")  # the six editable columns
 _REQUIRED = (COLUMNS[0], *COLUMNS[_LOCKED:])
 _VALUE = "値"
 _MB = 1024 * 1024
@@ -241,7 +240,7 @@ def _read(data: bytes, filename: str | None, problems: list[Problem]) -> list[Ra
 
     zf = _open_zip(data, filename, refuse)
     sheet_path, sheet_name, styles_path = _locate_sheet(zf, refuse)
-    shape = _scan_shape(zf, sheet_path, refuse)
+    shape = _SheetScan.run(zf, sheet_path, refuse)
     if shape.first_row is None:
         refuse(f"「{SHEET}」シートが空です。配布された Excel ブックに記入してください。")
     if shape.last_row - shape.first_row > MAX_ROWS:
@@ -261,7 +260,9 @@ def _read(data: bytes, filename: str | None, problems: list[Problem]) -> list[Ra
         problems.append(Problem(header_row, name, f"{header_row}行目に「{name}」の列が複数あります"
                                 f"（{'、'.join(_letters(c) + '列' for c in cols)}）。列を追加しないでください。"))
     for ref in shape.merges:
-        (row, col), _ = _range(ref, refuse)
+        (row, col), (last_row, _) = _range(ref, refuse)
+        if last_row < header_row:  # a merged title above the header does not get in the way
+            continue
         problems.append(Problem(row, names.get(col), f"セルが結合されています（{ref}）。セルの結合を解除してください。"))
     missing = [name for name in _REQUIRED if name not in by_name]
     for name in missing:
@@ -271,7 +272,8 @@ def _read(data: bytes, filename: str | None, problems: list[Problem]) -> list[Ra
         raise _Refuse
 
     wanted = [by_name[name] for name in _REQUIRED]
-    cells = _scan_cells(zf, sheet_path, header_row, set(wanted), refuse)
+    cells = shape if not shape.overflow else _SheetScan.run(zf, sheet_path, refuse, focus=(header_row, set(wanted)))
+    cells.keep(header_row, set(wanted))
     for row, col in cells.formulas:
         problems.append(Problem(row, names[col], f"{row}行目の「{names[col]}」（{_letters(col)}{row}）に数式が入って"
                                 "います。数式は使えません。値を直接入力してください。"))
@@ -308,6 +310,8 @@ def _text(raw: str | None, kind: tuple[str, int, str] | None, percent: frozenset
     if t == "b":
         return "TRUE" if stored.strip() == "1" else "FALSE"
     if t == "e":
+        return stored
+    if raw is None or raw == "":  # calamine could not read it: pass on what the file holds
         return stored
     if t == "n" and _is_number(raw):  # the stored text, not calamine's string: that one drops digits
         return _number_text(stored, style in percent) if _is_number(stored) else raw
@@ -409,7 +413,7 @@ def _locate_sheet(zf: zipfile.ZipFile, refuse) -> tuple[str, str, str | None]:
 
     def on_sheet(name, attrs):
         if name == "sheet":
-            rid = next((v for k, v in attrs.items() if k.endswith(" id")), "")
+            rid = attrs.get("id", "")
             sheets.append((attrs.get("name", ""), rid))
 
     def on_rel(name, attrs):
@@ -438,129 +442,141 @@ def _locate_sheet(zf: zipfile.ZipFile, refuse) -> tuple[str, str, str | None]:
 # --- the sheet XML ----------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Shape:
-    """The sheet's used range (cells holding a value), the rows that hold one, and its merged ranges."""
-
-    first_row: int | None = None
-    last_row: int = 0
-    first_col: int | None = None
-    last_col: int = -1
-    value_rows: set[int] = field(default_factory=set)
-    merges: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Cells:
-    """Below the header, in the columns read: formula cells, and non-text cells as (type, style, stored text)."""
-
-    formulas: list[tuple[int, int]] = field(default_factory=list)
-    types: dict[tuple[int, int], tuple[str, int, str]] = field(default_factory=dict)
-
-
 class _StopScan(Exception):
-    """Internal: the used range is already too large; the caller reports it from the shape."""
+    """Internal: the used range is already too large; the caller reports it from the scan."""
 
 
-def _scan_shape(zf: zipfile.ZipFile, path: str, refuse) -> _Shape:
-    """The used range, stopping as soon as it exceeds MAX_ROWS or MAX_COLUMNS (before calamine allocates it)."""
-    shape = _Shape()
+class _SheetScan:
+    """One streaming pass over the sheet XML with lean expat handlers (element names may carry a prefix).
 
-    def on_cell(row, col, t, s, has_value, formula, stored):
-        if not has_value:
-            return
-        shape.value_rows.add(row)
-        shape.first_row = row if shape.first_row is None else min(shape.first_row, row)
-        shape.first_col = col if shape.first_col is None else min(shape.first_col, col)
-        shape.last_row, shape.last_col = max(shape.last_row, row), max(shape.last_col, col)
-        if shape.last_row - shape.first_row > MAX_ROWS or shape.last_col >= MAX_COLUMNS:
-            raise _StopScan
+    Collects the used range (cells holding a value, as calamine counts them), the rows holding one, merged ranges,
+    and formula cells and non-text cells as {(row, col): (type, style, stored text)}. Without focus those are kept
+    for every column up to a budget (enough for any real workbook); past it .overflow is set and the caller runs a
+    focused pass (header row, columns read) that keeps only what it needs. A missing r attribute means the next
+    row or column, as the spec says."""
 
-    def on_merge(ref):
-        _range(ref, refuse)
-        shape.merges.append(ref)
+    BUDGET = 20_000
 
-    _walk_cells(zf, path, refuse, on_cell, on_merge)
-    return shape
+    def __init__(self, refuse, focus: tuple[int, set[int]] | None):
+        self.refuse = refuse
+        self.focus = focus
+        self.first_row: int | None = None
+        self.last_row = 0
+        self.first_col: int | None = None
+        self.last_col = -1
+        self.value_rows: set[int] = set()
+        self.merges: list[str] = []
+        self.formulas: list[tuple[int, int]] = []
+        self.types: dict[tuple[int, int], tuple[str, int, str]] = {}
+        self.overflow = False
+        self._row, self._col, self._t, self._s = 0, -1, None, "0"
+        self._formula = self._inline = False
+        self._value: list[str] | None = None
 
+    @classmethod
+    def run(cls, zf: zipfile.ZipFile, path: str, refuse, focus: tuple[int, set[int]] | None = None) -> _SheetScan:
+        scan = cls(refuse, focus)
+        parser = _parser()
+        parser.buffer_text = True
+        parser.StartElementHandler = scan._start
+        parser.EndElementHandler = scan._end
+        parser.CharacterDataHandler = scan._chars
+        _feed(parser, zf, path, refuse)
+        return scan
 
-def _scan_cells(zf: zipfile.ZipFile, path: str, header_row: int, columns: set[int], refuse) -> _Cells:
-    cells = _Cells()
+    def keep(self, header_row: int, columns: set[int]) -> None:
+        """Forget formulas and cell types above the header and outside the columns read."""
+        self.formulas = [(r, c) for r, c in self.formulas if r > header_row and c in columns]
+        self.types = {(r, c): v for (r, c), v in self.types.items() if r > header_row and c in columns}
 
-    def on_cell(row, col, t, s, has_value, formula, stored):
-        if row <= header_row or col not in columns:
-            return
-        if formula:
-            cells.formulas.append((row, col))
-        if has_value and t in ("n", "b", "d", "e"):
-            cells.types[(row, col)] = (t, int(s) if s.isdigit() else 0, stored)
-
-    _walk_cells(zf, path, refuse, on_cell)
-    return cells
-
-
-def _walk_cells(zf: zipfile.ZipFile, path: str, refuse, on_cell, on_merge=None) -> None:
-    """Call on_cell(row, col, type, style, has_value, has_formula, stored text) for each <c> of sheetData, in order
-    (a missing r attribute means the next row or column, as in the spec), and on_merge(ref) for each merged range."""
-    state = {"data": False, "row": 0, "col": -1, "cell": None, "formula": False, "value": None, "inline": False}
-
-    def start(name, attrs):
-        if name == "sheetData":
-            state["data"] = True
-        elif name == "mergeCell" and on_merge is not None and attrs.get("ref"):
-            on_merge(attrs["ref"])
-        elif not state["data"]:
-            return
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "c":
+            ref = attrs.get("r")
+            if ref:
+                letters = ref.rstrip("0123456789")  # the fast path for "K5"; anything else goes through _cell
+                col = _COLUMN_INDEX.get(letters)
+                digits = ref[len(letters):]
+                if col is not None and digits.isdigit() and digits[0] != "0" and int(digits) <= 1_048_576:
+                    self._row, self._col = int(digits), col
+                else:
+                    self._row, self._col = _cell(ref, self.refuse)
+            else:
+                self._col += 1
+            self._t, self._s = attrs.get("t", "n"), attrs.get("s", "0")
+            self._formula = self._inline = False
+            self._value = None
+        elif name == "v":
+            self._value = []
         elif name == "row":
-            state["row"] = int(attrs["r"]) if attrs.get("r", "").isdigit() else state["row"] + 1
-            state["col"] = -1
-        elif name == "c":
-            row, col = _cell(attrs["r"], refuse) if attrs.get("r") else (state["row"], state["col"] + 1)
-            state.update(row=row, col=col, cell=(attrs.get("t", "n"), attrs.get("s", "0")), formula=False,
-                         value=None, inline=False)
-        elif name == "f" and state["cell"] is not None:
-            state["formula"] = True
-        elif name == "v" and state["cell"] is not None:
-            state["value"] = []
-        elif name == "is" and state["cell"] is not None:
-            state["inline"] = True
+            r = attrs.get("r", "")
+            self._row = int(r) if r.isdigit() else self._row + 1
+            self._col = -1
+        elif name == "f":
+            self._formula = True
+        elif name == "is":
+            self._inline = True
+        elif name == "mergeCell" and self.focus is None and attrs.get("ref"):
+            _range(attrs["ref"], self.refuse)
+            self.merges.append(attrs["ref"])
 
-    def end(name):
-        if name == "sheetData":
-            state["data"] = False
-        elif name == "c" and state["cell"] is not None:
-            t, s = state["cell"]
-            stored = "".join(state["value"] or ())
-            has_value = state["inline"] or (state["value"] is not None and (stored != "" or t in ("s", "str")))
-            on_cell(state["row"], state["col"], t, s, has_value, state["formula"], stored)
-            state["cell"] = None
-        elif name == "v" and isinstance(state["value"], list):
-            state["value"] = "".join(state["value"])
+    def _chars(self, text: str) -> None:
+        if self._value is not None:
+            self._value.append(text)
 
-    def chars(text):
-        if isinstance(state["value"], list):
-            state["value"].append(text)
+    def _end(self, name: str) -> None:
+        if name != "c" and not name.endswith(":c"):
+            return
+        row, col, t = self._row, self._col, self._t
+        stored = "".join(self._value) if self._value is not None else ""
+        has_value = self._inline or (self._value is not None and (stored != "" or t in ("s", "str")))
+        if self.focus is None:
+            if has_value:
+                self._grow(row, col)
+        elif row <= self.focus[0] or col not in self.focus[1]:
+            return
+        typed = has_value and t in ("n", "b", "d", "e")
+        if not (self._formula or typed):
+            return
+        if self.focus is None and len(self.formulas) + len(self.types) >= self.BUDGET:
+            self.overflow = True
+            return
+        if self._formula:
+            self.formulas.append((row, col))
+        if typed:
+            self.types[(row, col)] = (t, int(self._s) if self._s.isdigit() else 0, stored)
 
-    _parse(zf, path, refuse, start=start, end=end, chars=chars)
+    def _grow(self, row: int, col: int) -> None:
+        self.value_rows.add(row)
+        if row > self.last_row:
+            self.last_row = row
+        if col > self.last_col:
+            self.last_col = col
+        if self.first_row is None or row < self.first_row:
+            self.first_row = row
+        if self.first_col is None or col < self.first_col:
+            self.first_col = col
+        if self.last_row - self.first_row > MAX_ROWS or self.last_col >= MAX_COLUMNS:
+            raise _StopScan
 
 
 class _Doctype(Exception):
-    """Internal: an XML part declares a DTD (Excel never writes one; it is the door to entity expansion)."""
+    """Internal: an XML part declares a DTD."""
 
 
-def _parse(zf: zipfile.ZipFile, path: str, refuse, *, start, end=None, chars=None) -> None:
-    """Stream one XML member through expat, handlers seeing local element names; any DTD refuses the file."""
+def _parser():
+    """An expat parser that refuses any DTD (Excel never writes one; it is the door to entity expansion)."""
     def no_dtd(*_args):
         raise _Doctype
 
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.StartElementHandler = lambda name, attrs: start(name.rsplit(" ", 1)[-1], attrs)
-    if end is not None:
-        parser.EndElementHandler = lambda name: end(name.rsplit(" ", 1)[-1])
-    if chars is not None:
-        parser.CharacterDataHandler = chars
+    parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = no_dtd
     parser.EntityDeclHandler = no_dtd
+    return parser
+
+
+def _feed(parser, zf: zipfile.ZipFile, path: str, refuse) -> None:
     try:
         with zf.open(path) as f:
             parser.ParseFile(f)
@@ -572,18 +588,37 @@ def _parse(zf: zipfile.ZipFile, path: str, refuse, *, start, end=None, chars=Non
         refuse(_BROKEN)
 
 
+def _parse(zf: zipfile.ZipFile, path: str, refuse, *, start, end=None) -> None:
+    """Stream one small XML part with handlers seeing local element names and attribute names."""
+    def local(name: str) -> str:
+        return name.rpartition(":")[2]
+
+    parser = _parser()
+    parser.StartElementHandler = lambda name, attrs: start(local(name), {local(k): v for k, v in attrs.items()})
+    if end is not None:
+        parser.EndElementHandler = lambda name: end(local(name))
+    _feed(parser, zf, path, refuse)
+
+
+_COLUMN_INDEX: dict[str, int] = {}
 _CELL = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 
 
 def _cell(ref: str, refuse) -> tuple[int, int]:
     """"K5" → (5, 10): the Excel row number and the 0-based column index."""
-    m = _CELL.fullmatch(ref.strip().upper())
+    m = _CELL.fullmatch(ref)
+    if m is None:
+        m = _CELL.fullmatch(ref.strip().upper())
     if m is None or not 1 <= int(m.group(2)) <= 1_048_576:
         refuse(_BROKEN)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col - 1
+    letters = m.group(1)
+    col = _COLUMN_INDEX.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters:
+            col = col * 26 + ord(ch) - 64
+        col = _COLUMN_INDEX.setdefault(letters, col - 1)  # bounded: at most 18,278 column names
+    return int(m.group(2)), col
 
 
 def _range(ref: str, refuse) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -601,7 +636,7 @@ def _letters(col: int) -> str:
     return out
 
 
-def _aligned(grid: list[tuple], columns: list[int], shape: _Shape) -> bool:
+def _aligned(grid: list[tuple], columns: list[int], shape: _SheetScan) -> bool:
     """calamine's grid starts at the first used row and column: check that it spans the scanned range and that its
     non-empty rows are scanned value rows, so row numbers (and which cell is a formula or a date) cannot shift."""
     if not columns or min(columns) != shape.first_col or len(grid) != shape.last_row - shape.first_row + 1:

@@ -12,8 +12,9 @@ DOWN_NOTICE = ("集計処理サーバー（Prefect）に接続できないため
 
 
 def prefect_available() -> bool:
-    """True when PREFECT_API_URL points at a server that answers (never start a temporary one)."""
-    return bool(os.environ.get("PREFECT_API_URL")) and healthy(timeout=1.0)
+    """True when $PREFECT_API_URL points at a server that answers (never start a temporary one)."""
+    url = os.environ.get("PREFECT_API_URL")
+    return bool(url) and healthy(url, timeout=1.0)
 
 
 def collect(batch_id: int, db: Path | str | None = None) -> intake.BatchReport:

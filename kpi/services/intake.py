@@ -194,7 +194,7 @@ def batch_status(batch_id: int, db: Path | str | None = None) -> BatchReport:
         b = values.batch(con, batch_id)
         if b is None:
             raise NotFound(f"受付番号 {batch_id} の送信データがありません")
-        return BatchReport(batch_id, b["status"], _stored(con, batch_id))
+        return BatchReport(batch_id, b["status"], _stored(con, batch_id), saved=values.saved_count(con, batch_id))
 
 
 def pending(db: Path | str | None = None) -> list[int]:

@@ -162,7 +162,7 @@ def _require_reason(con, row: dict) -> None:
     parts = values.parts_of(con, [row["indicator_id"]], row["cycle_id"]).get(row["indicator_id"])
     rate = achievement_rate(rule_of(row, parts), measurement_of(row, parts))
     below = rate.value is not None and rate.value < 1
-    if below and not (row.get("reason") and row.get("reason_category")):
+    if below and not ((row.get("reason") or "").strip() and row.get("reason_category")):
         raise ReasonRequired(f"「{row['name']}」は達成率が100%未満のため、要因と要因の分類を入力してから提出してください")
 
 

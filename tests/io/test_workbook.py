@@ -261,6 +261,44 @@ def test_rows_keep_their_excel_numbers_when_a_line_is_inserted_above_the_header(
     assert read_department_workbook(data) == [RawRow(4, "A-01", "12", "", "", "", "", "")]
 
 
+def with_sheet_data(data: bytes, rows_xml: str) -> bytes:
+    """The workbook with sheet 入力's cells replaced by hand-written XML (what other spreadsheet programs write)."""
+    files = members(data)
+    sheet = files["xl/worksheets/sheet1.xml"].decode()
+    start, end = sheet.index("<sheetData>"), sheet.index("</sheetData>")
+    files["xl/worksheets/sheet1.xml"] = (sheet[:start] + "<sheetData>" + rows_xml + sheet[end:]).encode()
+    return zip_of(files)
+
+
+def inline(text: str, ref: str = "") -> str:
+    return f'<c{f" r={chr(34)}{ref}{chr(34)}" if ref else ""} t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def test_cells_without_references_booleans_and_errors_are_read_as_excel_shows_them():
+    header = "<row>" + "".join(inline(name) for name in COLUMNS) + "</row>"
+    values = "<row>" + inline("A-01") + "<c/>" * 9 + "<c><v>0.30000000000000004</v></c>" + '<c t="b"><v>1</v></c>'
+    values += "<c/>" * 3 + '<c t="e"><v>#N/A</v></c></row>'
+    data = with_sheet_data(filled([]), header + values)
+    assert read_department_workbook(data) == [RawRow(2, "A-01", "0.3", "TRUE", "", "", "", "#N/A")]
+
+
+def test_an_iso_date_cell_in_the_value_column_is_refused():
+    header = '<row r="1">' + "".join(inline(name) for name in COLUMNS) + "</row>"
+    values = '<row r="2">' + inline("A-01", "A2") + '<c r="K2" t="d"><v>2024-03-31T00:00:00</v></c></row>'
+    [problem] = problems_of(with_sheet_data(filled([]), header + values))
+    assert (problem.row, problem.column) == (2, "値") and "日付ではなく数値を入力してください" in problem.message
+
+
+def test_many_number_cells_give_the_same_answer_as_few(monkeypatch):
+    rows = [{"コード": f"A-{i}", "値": i + 0.5, "備考": Formula("=1+1") if i == 3 else "x"} for i in range(6)]
+    expected = problems_of(filled(rows))
+    monkeypatch.setattr(workbook._SheetScan, "BUDGET", 2)  # forces the focused second pass
+    assert problems_of(filled(rows)) == expected == [
+        Problem(5, "備考", "5行目の「備考」（P5）に数式が入っています。数式は使えません。値を直接入力してください。")]
+    del rows[3]["備考"]
+    assert [r.value for r in read_department_workbook(filled(rows))] == ["0.5", "1.5", "2.5", "3.5", "4.5", "5.5"]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # refusals inside the sheet
 

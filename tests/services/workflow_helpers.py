@@ -1,10 +1,19 @@
-"""Shared helpers for the workflow service tests: the demo's people, its indicators and plain-SQL reads."""
+"""Shared helpers for the workflow service tests: the demo's people, a staged FY2022 and plain-SQL reads.
+
+The staged warehouse is the demo plus FY2022 values in every state, put there through the workflow services
+once per test session; each test gets its own copy of that file (fixtures `wf_db` and `stage`), so a test
+pays for its own actions only.
+"""
 from __future__ import annotations
 
 import re
+import shutil
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import warehouse
 from kpi.domain.workflow import Role
@@ -18,6 +27,7 @@ STALE = "他の人が先に更新しました"
 
 OWN = "GYOKAKU"  # editor1's department
 OTHER = "IRYO"  # editor2's department
+BULK = "GAKUSHU"  # a department whose every active indicator is staged as submitted (for approve_many)
 
 _NAMES = {login: name for login, name, *_rest in DEMO_ACCOUNTS}
 
@@ -39,8 +49,28 @@ ADMIN = demo_actor("admin")
 REVIEWER_EDITOR = demo_actor("reviewer", Role.REVIEWER, Role.EDITOR, departments=(OWN,))
 # editor2 also covering GYOKAKU: a second person entering GYOKAKU figures.
 EDITOR2_ALSO_GYOKAKU = demo_actor("editor2", departments=(OTHER, OWN))
+# The demo's editor for every other department (who entered its FY2021 values).
+EDITOR_GAKUSHU = Actor("editor-gakushu", "教育庁教育振興部学習指導課 入力担当", frozenset({Role.EDITOR}),
+                       frozenset({BULK}))
 
-EDITOR_OF = {OWN: EDITOR1, OTHER: EDITOR2}
+EDITOR_OF = {OWN: EDITOR1, OTHER: EDITOR2, BULK: EDITOR_GAKUSHU}
+
+# What the staged FY2022 holds: (department, state) → indicator code. "self_submitted" was entered and
+# submitted by REVIEWER_EDITOR (entered_by = "reviewer"); everything else by the department's editor, and
+# approvals and returns by the reviewer.
+STAGED = {
+    (OWN, "draft"): "P1-1-04",
+    (OWN, "submitted"): "P3-2-01",
+    (OWN, "approved"): "P2-1-03",
+    (OWN, "returned"): "P3-2-02",
+    (OWN, "self_submitted"): "P3-3-01",
+    (OTHER, "draft"): "P2-1-04",
+    (OTHER, "submitted"): "P2-1-05",
+    (OTHER, "approved"): "P2-1-06",
+    (OTHER, "returned"): "P2-1-07",
+}
+FRESH = ("P1-1-01", "P1-1-02")  # GYOKAKU indicators with no FY2022 value yet; P1-1-01: テレワーク実施者数, target 280人
+RETURN_COMMENT = "出典の数値を確認してください"
 
 
 # ---- reads (plain SQL) ---------------------------------------------------------------------------------
@@ -52,27 +82,15 @@ def query(db: Path, sql: str, params: list | None = None) -> list[dict[str, Any]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def cycle_id(db: Path, fiscal_year: int) -> int:
-    return query(db, "SELECT cycle_id FROM cycles WHERE fiscal_year = ?", [fiscal_year])[0]["cycle_id"]
-
-
-def indicator(db: Path, code: str) -> dict[str, Any]:
-    return query(db, "SELECT * FROM indicators WHERE code = ?", [code])[0]
-
-
-def active_indicators(db: Path, department: str) -> list[dict[str, Any]]:
-    """The department's active, non-composite numeric indicators, in id order."""
-    return query(db, "SELECT * FROM indicators WHERE department_code = ? AND status = 'active'"
-                     " AND target_type IN ('numeric', 'increase', 'decrease') ORDER BY indicator_id", [department])
-
-
 def value(db: Path, value_id: int) -> dict[str, Any]:
     return query(db, "SELECT * FROM indicator_values WHERE value_id = ?", [value_id])[0]
 
 
-def value_of(db: Path, indicator_id: int, cycle: int) -> dict[str, Any] | None:
-    rows = query(db, "SELECT * FROM indicator_values WHERE indicator_id = ? AND cycle_id = ?", [indicator_id, cycle])
-    return rows[0] if rows else None
+def values_of(db: Path, value_ids: list[int]) -> list[dict[str, Any]]:
+    """The value rows, in the order of the ids given."""
+    rows = {r["value_id"]: r for r in query(db, "SELECT * FROM indicator_values WHERE value_id IN (SELECT unnest(?))",
+                                             [list(value_ids)])}
+    return [rows[i] for i in value_ids]
 
 
 def last_audit_id(db: Path) -> int:
@@ -95,10 +113,9 @@ def snapshot(db: Path) -> tuple:
 
 def add_finding(db: Path, value_id: int, severity: str = "error") -> None:
     with warehouse.transaction(db) as con:
-        row = con.execute("SELECT indicator_id, cycle_id FROM indicator_values WHERE value_id = ?", [value_id]).fetchone()
         con.execute("INSERT INTO validation_findings (value_id, indicator_id, cycle_id, field, rule, severity, message)"
-                    " VALUES (?, ?, ?, 'value_number', 'test_rule', ?, 'テスト用の指摘')",
-                    [value_id, row[0], row[1], severity])
+                    " SELECT value_id, indicator_id, cycle_id, 'value_number', 'test_rule', ?, 'テスト用の指摘'"
+                    " FROM indicator_values WHERE value_id = ?", [severity, value_id])
 
 
 # ---- figures ---------------------------------------------------------------------------------------------
@@ -119,35 +136,109 @@ def fields(number: Decimal | int | str, *, reason: str | None = None, category: 
 
 # ---- workflow steps through the services ---------------------------------------------------------------
 
-def save(db: Path, actor: Actor, indicator_id: int, figures: dict[str, Any], *, expected_version: int | None = None,
-         fiscal_year: int = 2022, batch_id: int | None = None) -> ValueRef:
-    cid = cycle_id(db, fiscal_year)
+def save_many(db: Path, actor: Actor, cycle: int, items: list[tuple[int, dict[str, Any], int | None]],
+              batch_id: int | None = None) -> list[ValueRef]:
+    """Save drafts [(indicator_id, fields, expected_version)] in one transaction."""
     with warehouse.transaction(db) as con:
-        [ref] = workflow.save_drafts_in(con, actor, cid, [DraftInput(indicator_id, figures, {}, expected_version)],
-                                        batch_id=batch_id)
+        return workflow.save_drafts_in(con, actor, cycle, [DraftInput(i, f, {}, v) for i, f, v in items],
+                                       batch_id=batch_id)
+
+
+def save(db: Path, actor: Actor, cycle: int, indicator_id: int, figures: dict[str, Any], *,
+         expected_version: int | None = None, batch_id: int | None = None) -> ValueRef:
+    [ref] = save_many(db, actor, cycle, [(indicator_id, figures, expected_version)], batch_id)
     return ref
 
 
-def draft(db: Path, department: str = OWN, index: int = 0, number: Decimal | None = None,
-          actor: Actor | None = None) -> tuple[ValueRef, dict[str, Any]]:
-    """A fresh FY2022 draft of one of the department's indicators, entered by its editor."""
-    ind = active_indicators(db, department)[index]
-    figure = achieving_number(ind) if number is None else number
-    ref = save(db, actor or EDITOR_OF[department], ind["indicator_id"], fields(figure))
-    return ref, ind
+# ---- the staged warehouse ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stage:
+    """Ids in the staged warehouse (identical in every copy)."""
+
+    fy2022: int
+    fy2021: int
+    indicators: dict[str, dict[str, Any]]  # code → indicators row
+    refs: dict[tuple[str, str], ValueRef]  # (department, state) → the staged value as last written
+    bulk: list[ValueRef]  # GAKUSHU's submitted values
+    fy2021_ref: ValueRef  # the approved FY2021 value of P1-1-01 (GYOKAKU)
+
+    def ind(self, code: str) -> int:
+        return self.indicators[code]["indicator_id"]
+
+    def ref(self, department: str, state: str) -> ValueRef:
+        return self.refs[(department, state)]
 
 
-def submitted(db: Path, department: str = OWN, index: int = 0, actor: Actor | None = None) -> ValueRef:
-    ref, _ind = draft(db, department, index, actor=actor)
-    [version] = workflow.submit(actor or EDITOR_OF[department], [ref], db)
-    return ValueRef(ref.value_id, version)
+_built: dict[str, tuple[Path, Stage]] = {}
 
 
-def approved(db: Path, department: str = OWN, index: int = 0) -> ValueRef:
-    ref = submitted(db, department, index)
-    return ValueRef(ref.value_id, workflow.approve(REVIEWER, ref, db))
+def _build(template: Path, folder: Path) -> tuple[Path, Stage]:
+    path = folder / "staged.duckdb"
+    shutil.copy(template, path)
+    inds = {r["code"]: r for r in query(path, "SELECT * FROM indicators")}
+    cycles = {r["fiscal_year"]: r["cycle_id"] for r in query(path, "SELECT fiscal_year, cycle_id FROM cycles")}
+    fy = cycles[2022]
+    bulk_inds = [r for r in inds.values() if r["department_code"] == BULK and r["status"] == "active"]
+    bulk_inds.sort(key=lambda r: r["indicator_id"])
+
+    def item(code):
+        return DraftInput(inds[code]["indicator_id"], fields(achieving_number(inds[code])))
+
+    refs: dict[tuple[str, str], ValueRef] = {}
+    with warehouse.transaction(path) as con:
+        for dept, actor in ((OWN, EDITOR1), (OTHER, EDITOR2)):
+            keys = [k for k in STAGED if k[0] == dept and k[1] != "self_submitted"]
+            saved = workflow.save_drafts_in(con, actor, fy, [item(STAGED[k]) for k in keys], None)
+            refs.update(zip(keys, saved))
+        [refs[(OWN, "self_submitted")]] = workflow.save_drafts_in(
+            con, REVIEWER_EDITOR, fy, [item(STAGED[(OWN, "self_submitted")])], None)
+        bulk = workflow.save_drafts_in(con, EDITOR_GAKUSHU, fy, [item(r["code"]) for r in bulk_inds], None)
+
+    to_submit = [k for k in refs if k[1] != "draft"]
+    for dept, actor in ((OWN, EDITOR1), (OTHER, EDITOR2), ("self", REVIEWER_EDITOR)):
+        keys = [k for k in to_submit if (k[0] == dept and k[1] != "self_submitted")
+                or (dept == "self" and k[1] == "self_submitted")]
+        versions = workflow.submit(actor, [refs[k] for k in keys], path)
+        refs.update({k: ValueRef(refs[k].value_id, v) for k, v in zip(keys, versions)})
+    versions = workflow.submit(EDITOR_GAKUSHU, bulk, path)
+    bulk = [ValueRef(r.value_id, v) for r, v in zip(bulk, versions)]
+
+    to_approve = [k for k in refs if k[1] == "approved"]
+    result = workflow.approve_many(REVIEWER, [refs[k] for k in to_approve], path)
+    assert not result.skipped, result.skipped
+    refs.update({k: ValueRef(refs[k].value_id, refs[k].version + 1) for k in to_approve})
+    for k in [k for k in refs if k[1] == "returned"]:
+        refs[k] = ValueRef(refs[k].value_id, workflow.return_value(REVIEWER, refs[k], RETURN_COMMENT, path))
+
+    old = query(path, "SELECT value_id, version FROM indicator_values WHERE indicator_id = ? AND cycle_id = ?",
+                [inds["P1-1-01"]["indicator_id"], cycles[2021]])[0]
+    stage = Stage(fy, cycles[2021], inds, refs, bulk, ValueRef(old["value_id"], old["version"]))
+
+    states = {r["value_id"]: r["state"] for r in query(path, "SELECT value_id, state FROM indicator_values")}
+    for (dept, state), ref in refs.items():
+        assert states[ref.value_id] == ("submitted" if state == "self_submitted" else state), (dept, state)
+    return path, stage
 
 
-def returned(db: Path, department: str = OWN, index: int = 0) -> ValueRef:
-    ref = submitted(db, department, index)
-    return ValueRef(ref.value_id, workflow.return_value(REVIEWER, ref, "出典を確認してください", db))
+def staged(template: Path, tmp_path_factory) -> tuple[Path, Stage]:
+    key = str(template)
+    if key not in _built:
+        _built[key] = _build(template, tmp_path_factory.mktemp("workflow_stage"))
+    return _built[key]
+
+
+@pytest.fixture
+def stage(demo_db_template, tmp_path_factory) -> Stage:
+    """The ids of the staged warehouse."""
+    return staged(demo_db_template, tmp_path_factory)[1]
+
+
+@pytest.fixture
+def wf_db(demo_db_template, tmp_path_factory, tmp_path, monkeypatch) -> Path:
+    """A private copy of the staged warehouse (the demo plus FY2022 values in every state), also set as $KPI_DB."""
+    template, _stage = staged(demo_db_template, tmp_path_factory)
+    path = tmp_path / "kpi.duckdb"
+    shutil.copy(template, path)
+    monkeypatch.setenv("KPI_DB", str(path))
+    return path

@@ -1,0 +1,113 @@
+"""The reviewer's queue: submitted values with figures, rate, band, last year's value, findings and changes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import warehouse
+from kpi.domain.formatting import format_number, format_rate
+from kpi.services.actors import Actor
+from kpi.services.evaluation import Evaluated
+from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text, _value_text, state_label
+from kpi.services.permissions import Permission, check
+from kpi.services.summaries import _load
+from warehouse import master, values
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One value in the reviewer's queue."""
+
+    value_id: int
+    version: int
+    code: str
+    name: str
+    department: str
+    department_name: str
+    pillar: int
+    item: int
+    state: str
+    state_ja: str
+    value: str
+    kind: str
+    period: str
+    baseline: str
+    target: str
+    rate: str
+    band: str
+    last_year: str
+    reason: str
+    category: str
+    entered_by: str | None
+    findings: list[str]
+    changes_since_return: list[str]
+    review_comment: str | None
+
+
+def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", department: str | None = None,
+          pillar: int | None = None, item: int | None = None, db: Path | str | None = None) -> list[QueueItem]:
+    """Values of a cycle awaiting review (or in any given state), with everything needed to decide."""
+    check(actor, Permission.APPROVE)
+    view = _load(fiscal_year, "all", db)
+    rows: list[Evaluated] = [
+        e for e in view.rows
+        if e.row.get("value_id") is not None
+        and (state is None or e.row["state"] == state)
+        and (department is None or e.row["department_code"] == department)
+        and (pillar is None or e.row["pillar_no"] == pillar)
+        and (item is None or e.row["item_no"] == item)
+    ]
+    ids = [e.row["value_id"] for e in rows]
+    with warehouse.connect(db) as con:
+        last = values.last_approved_before(con, fiscal_year, [e.row["indicator_id"] for e in rows])
+        found = values.findings_for(con, value_ids=ids) if ids else []
+        audit = values.list_audit(con, cycle_id=view.cycle["cycle_id"]) if ids else []
+        categories = {c["code"]: c["name"] for c in master.list_reason_categories(con)}
+    by_value: dict[int, list[str]] = {}
+    for f in found:
+        by_value.setdefault(f["value_id"], []).append(f"[{'エラー' if f['severity'] == 'error' else '警告'}] {f['message']}")
+    out = []
+    for e in rows:
+        r = e.row
+        out.append(QueueItem(
+            value_id=r["value_id"], version=r["version"], code=r["code"], name=r["name"],
+            department=r["department_code"], department_name=r["department_name"], pillar=r["pillar_no"],
+            item=r["item_no"], state=r["state"], state_ja=state_label(r), value=_value_text(r),
+            kind=KIND_LABELS_JA.get(r.get("value_kind") or "", ""), period=r.get("period_text") or "",
+            baseline=_baseline_text(r), target=_target_text(r),
+            rate=format_rate(e.percent) if e.percent is not None else (e.rate.message_ja or "—"),
+            band=e.band.label_ja if e.band else "—",
+            last_year=format_number(last[r["indicator_id"]], r.get("unit") or "") if r["indicator_id"] in last else "—",
+            reason=r.get("reason") or "", category=categories.get(r.get("reason_category") or "", ""),
+            entered_by=r.get("entered_by"), findings=by_value.get(r["value_id"], []),
+            changes_since_return=_changes(audit, r["value_id"]), review_comment=r.get("review_comment"),
+        ))
+    return out
+
+
+def _changes(audit: list[dict], value_id: int) -> list[str]:
+    """Saves since the value was last returned: 'old → new' per save (empty if never returned)."""
+    mine = [a for a in audit if a["entity_id"] == str(value_id)]
+    returns = [i for i, a in enumerate(mine) if a["action"] == "return"]
+    if not returns:
+        return []
+    return [f"{a['old_value'] or '（未入力）'} → {a['new_value'] or '（未入力）'}（{a['actor']}）"
+            for a in mine[returns[-1] + 1:] if a["action"] == "save"]
+
+
+def audit_trail(actor: Actor, *, fiscal_year: int | None = None, department: str | None = None,
+                indicator_code: str | None = None, person: str | None = None, since=None, until=None,
+                db: Path | str | None = None) -> list[dict]:
+    """Audit rows (oldest first) filtered by cycle, department, indicator, person and dates (reviewers, admins)."""
+    check(actor, Permission.VIEW_AUDIT)
+    with warehouse.connect(db) as con:
+        cycle_id = None
+        if fiscal_year is not None:
+            c = master.find_cycle(con, fiscal_year)
+            cycle_id = c["cycle_id"] if c else -1
+        indicator_id = None
+        if indicator_code:
+            found = master.indicator_id_by_code(con, indicator_code.strip())
+            indicator_id = found if found is not None else -1
+        return values.list_audit(con, cycle_id=cycle_id, department=department, indicator_id=indicator_id,
+                                 actor=person or None, since=since, until=until)
