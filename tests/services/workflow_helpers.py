@@ -162,6 +162,7 @@ class Stage:
     refs: dict[tuple[str, str], ValueRef]  # (department, state) → the staged value as last written
     bulk: list[ValueRef]  # GAKUSHU's submitted values
     fy2021_ref: ValueRef  # the approved FY2021 value of P1-1-01 (GYOKAKU)
+    snapshot: tuple  # snapshot() of the staged warehouse: what every fresh copy holds
 
     def ind(self, code: str) -> int:
         return self.indicators[code]["indicator_id"]
@@ -213,7 +214,7 @@ def _build(template: Path, folder: Path) -> tuple[Path, Stage]:
 
     old = query(path, "SELECT value_id, version FROM indicator_values WHERE indicator_id = ? AND cycle_id = ?",
                 [inds["P1-1-01"]["indicator_id"], cycles[2021]])[0]
-    stage = Stage(fy, cycles[2021], inds, refs, bulk, ValueRef(old["value_id"], old["version"]))
+    stage = Stage(fy, cycles[2021], inds, refs, bulk, ValueRef(old["value_id"], old["version"]), snapshot(path))
 
     states = {r["value_id"]: r["state"] for r in query(path, "SELECT value_id, state FROM indicator_values")}
     for (dept, state), ref in refs.items():
