@@ -29,7 +29,8 @@ class RawEntry:
     reason_category: str = ""
     remark: str = ""
     row_no: int | None = None
-    expected_version: int | None = None
+    expected_version: int | None = None  # the version the person saw (None: no value yet)
+    check_version: bool = True  # a returned workbook overwrites what is saved (the department's explicit upload)
 
     def is_blank(self) -> bool:
         """Nothing was entered in any editable field."""

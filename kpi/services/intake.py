@@ -95,7 +95,8 @@ def _entries_of(b: dict) -> tuple[list[RawEntry], list[Finding]]:
     except WorkbookRefused as exc:
         return [], [Finding(p.row, None, p.column, rules.ERROR, p.message) for p in exc.problems]
     return [RawEntry(code=r.code, value=r.value, kind=r.kind, period=r.period, reason=r.reason,
-                     reason_category=r.reason_category, remark=r.remark, row_no=r.row_no) for r in raw], []
+                     reason_category=r.reason_category, remark=r.remark, row_no=r.row_no, check_version=False)
+            for r in raw], []
 
 
 def evaluate_entries(con, actor: Actor, cycle: dict, department: str, entries: list[RawEntry],
@@ -156,7 +157,8 @@ def process(batch_id: int, db: Path | str | None = None,
         if not report.errors:
             try:
                 refs = save_drafts_in(con, actor, cycle["cycle_id"], [
-                    DraftInput(n.indicator_id, n.fields, n.parts, n.entry.expected_version) for n in to_land
+                    DraftInput(n.indicator_id, n.fields, n.parts, n.entry.expected_version, n.entry.check_version)
+                    for n in to_land
                 ], batch_id)
             except (WorkflowError, Forbidden) as exc:
                 report.findings.append(Finding(None, None, None, rules.ERROR, str(exc)))

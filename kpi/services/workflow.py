@@ -43,6 +43,7 @@ class DraftInput:
     fields: dict[str, Any]
     parts: dict[int, Decimal] = field(default_factory=dict)
     expected_version: int | None = None  # the version read; None when the person saw no value yet
+    check_version: bool = True  # False only for an explicit overwrite (a returned workbook)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
         after = apply(before, Action.SAVE, role)
         new_fields = {**inp.fields}
         if row["value_id"] is None:
-            if inp.expected_version not in (None, 0):
+            if inp.check_version and inp.expected_version not in (None, 0):
                 raise _conflict(row["name"])
             try:
                 value_id = values.insert_value(con, {**new_fields, "indicator_id": inp.indicator_id, "cycle_id": cycle_id,
@@ -120,7 +121,7 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
                 raise _conflict(row["name"]) from None
             version = 1
         else:
-            if inp.expected_version is not None and inp.expected_version != row["version"]:
+            if inp.check_version and inp.expected_version != row["version"]:
                 raise _conflict(row["name"])
             value_id = row["value_id"]
             version = values.update_value(con, value_id, row["version"], new_fields, state=after.value,
@@ -197,6 +198,7 @@ def reopen(actor: Actor, ref: ValueRef, reason: str, db: Path | str | None = Non
 def approve_many(actor: Actor, refs: list[ValueRef], db: Path | str | None = None,
                  comment: str | None = None) -> BulkResult:
     """Approve many values at once; those with blocking findings or refused transitions are skipped with why."""
+    check(actor, Permission.APPROVE)
     done: list[int] = []
     skipped: dict[int, str] = {}
     with warehouse.transaction(db) as con:

@@ -87,10 +87,6 @@ def test_only_reviewers_approve_many_and_a_refusal_approves_none(wf_db, stage, a
     assert snapshot(wf_db) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (minor): approve_many looks up error findings before checking the "
-                                       "actor's permission, so a non-reviewer asking only for values with errors "
-                                       "gets a normal result listing indicator names and their unresolved errors "
-                                       "instead of Forbidden")
 def test_a_non_reviewer_is_refused_even_when_every_value_has_an_error_finding(wf_db, stage):
     ref = stage.bulk[0]
     add_finding(wf_db, ref.value_id, "error")

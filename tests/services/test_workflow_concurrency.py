@@ -14,7 +14,7 @@ import pytest
 
 from kpi.domain.workflow import WorkflowError
 from kpi.services import workflow
-from kpi.services.workflow import Conflict, ValueRef
+from kpi.services.workflow import Conflict
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
     EDITOR1, EDITOR2_ALSO_GYOKAKU, FRESH, JAPANESE, OWN, REVIEWER, STALE, audit_since, fields, last_audit_id, save,
     snapshot, stage, value, wf_db,
@@ -179,9 +179,6 @@ def test_two_editors_entering_the_first_figure_at_once_one_wins_when_they_say_th
     _one_winner(outcomes)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: save_drafts_in skips the version check when expected_version is None "
-                                       "(documented as 'the person saw no value yet'), so a second person entering "
-                                       "the first figure silently overwrites the first one's (lost update)")
 def test_two_editors_entering_the_first_figure_at_once_one_wins_when_neither_saw_a_value(wf_db, stage):
     ind = stage.ind(FRESH[0])
     outcomes = _race(lambda: save(wf_db, EDITOR1, stage.fy2022, ind, fields(300), expected_version=None),

@@ -1,0 +1,165 @@
+"""Role × action × department: exactly the allowed combinations succeed; the rest are Forbidden and write nothing."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import warehouse
+from kpi.domain.workflow import Role
+from kpi.services import workflow
+from kpi.services.actors import Actor, Forbidden
+from kpi.services.permissions import Permission, allowed, check
+from kpi.services.workflow import DraftInput
+from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
+    ADMIN, EDITOR1, EXECUTIVE, JAPANESE, OTHER, OWN, REVIEWER, REVIEWER_EDITOR, STAGED, audit_since, fields,
+    last_audit_id, save, snapshot, stage, value, wf_db,
+)
+
+ACTORS = {"editor": EDITOR1, "reviewer": REVIEWER, "executive": EXECUTIVE, "admin": ADMIN}
+DEPTS = {"own": OWN, "other": OTHER}  # "own" is the editor's department (GYOKAKU); "other" is IRYO
+
+# ---- the workflow actions, through kpi.services.workflow ----------------------------------------------------------
+
+# (role, action) → the departments where it succeeds; everything not listed is refused
+WORKFLOW_ALLOWED: dict[tuple[str, str], set[str]] = {
+    ("editor", "save"): {"own"},
+    ("editor", "submit"): {"own"},
+    ("reviewer", "return"): {"own", "other"},
+    ("reviewer", "approve"): {"own", "other"},
+    ("reviewer", "reopen"): {"own", "other"},
+}
+ACTIONS = {  # action → (the staged state it acts on, the state it leads to, its label in refusals)
+    "save": ("draft", "draft", "値の保存"),
+    "submit": ("draft", "submitted", "値の提出"),
+    "return": ("submitted", "returned", "差戻し"),
+    "approve": ("submitted", "approved", "承認"),
+    "reopen": ("approved", "draft", "承認取消"),
+}
+WORKFLOW_CASES = list(itertools.product(ACTORS, ACTIONS, DEPTS))
+
+
+def _do(db, stage, actor: Actor, action: str, dept: str):
+    department = DEPTS[dept]
+    ref = stage.ref(department, ACTIONS[action][0])
+    if action == "save":
+        ind = stage.ind(STAGED[(department, "draft")])
+        return save(db, actor, stage.fy2022, ind, fields(123456), expected_version=ref.version)
+    if action == "submit":
+        return workflow.submit(actor, [ref], db)
+    if action == "return":
+        return workflow.return_value(actor, ref, "確認してください", db)
+    if action == "approve":
+        return workflow.approve(actor, ref, db)
+    return workflow.reopen(actor, ref, "訂正のため", db)
+
+
+@pytest.mark.parametrize(("role", "action", "dept"), WORKFLOW_CASES, ids=["-".join(c) for c in WORKFLOW_CASES])
+def test_a_workflow_action_succeeds_exactly_where_the_role_and_department_allow_it(wf_db, stage, role, action, dept):
+    actor = ACTORS[role]
+    department = DEPTS[dept]
+    source, target, label = ACTIONS[action]
+    ref = stage.ref(department, source)
+    if dept in WORKFLOW_ALLOWED.get((role, action), set()):
+        start = last_audit_id(wf_db)
+        _do(wf_db, stage, actor, action, dept)
+        row = value(wf_db, ref.value_id)
+        assert (row["state"], row["version"]) == (target, ref.version + 1)
+        [audit] = audit_since(wf_db, start)
+        assert (audit["actor"], audit["role"], audit["action"], audit["to_state"]) == (
+            actor.login, role, action, target)
+    else:
+        with pytest.raises(Forbidden) as caught:
+            _do(wf_db, stage, actor, action, dept)
+        message = str(caught.value)
+        if role == "editor" and action in ("save", "submit"):  # the editor's own kind of action, wrong department
+            assert message == f"担当外の所属（{department}）の{label}はできません"
+        else:
+            assert message == f"{label}の権限がありません"
+        assert snapshot(wf_db) == stage.snapshot
+
+
+# ---- the other permissions, through permissions.allowed / check ----------------------------------------------
+
+PERMISSION_ALLOWED: dict[tuple[str, Permission], set[str]] = {
+    ("editor", Permission.VIEW_UNAPPROVED): {"own"},
+    ("reviewer", Permission.VIEW_UNAPPROVED): {"own", "other"},
+    ("reviewer", Permission.MANAGE_MASTER): {"own", "other"},
+    ("admin", Permission.MANAGE_MASTER): {"own", "other"},
+    ("admin", Permission.MANAGE_USERS): {"own", "other"},
+    ("reviewer", Permission.PUBLISH): {"own", "other"},
+    ("reviewer", Permission.VIEW_AUDIT): {"own", "other"},
+    ("admin", Permission.VIEW_AUDIT): {"own", "other"},
+    # the workflow permissions agree with the service-level matrix above
+    ("editor", Permission.SAVE): {"own"},
+    ("editor", Permission.SUBMIT): {"own"},
+    ("reviewer", Permission.RETURN): {"own", "other"},
+    ("reviewer", Permission.APPROVE): {"own", "other"},
+    ("reviewer", Permission.REOPEN): {"own", "other"},
+    # everyone sees approved figures
+    **{(r, Permission.VIEW_APPROVED): {"own", "other"} for r in ACTORS},
+}
+PERMISSION_CASES = list(itertools.product(ACTORS, Permission, DEPTS))
+
+
+@pytest.mark.parametrize(("role", "permission", "dept"), PERMISSION_CASES,
+                         ids=[f"{r}-{p.value}-{d}" for r, p, d in PERMISSION_CASES])
+def test_a_permission_is_granted_exactly_where_the_role_and_department_allow_it(role, permission, dept):
+    actor = ACTORS[role]
+    expected = dept in PERMISSION_ALLOWED.get((role, permission), set())
+    assert allowed(actor, permission, DEPTS[dept]) is expected
+    if expected:
+        check(actor, permission, DEPTS[dept])
+    else:
+        with pytest.raises(Forbidden) as caught:
+            check(actor, permission, DEPTS[dept])
+        message = str(caught.value)
+        assert JAPANESE.search(message) and message.endswith(("権限がありません", "はできません")), message
+
+
+# ---- an editor and another department's indicators ----------------------------------------------------------------
+
+def test_an_editor_can_save_no_indicator_of_another_department_whatever_id_it_sends(wf_db, stage):
+    others = [r["indicator_id"] for r in stage.indicators.values() if r["department_code"] != OWN]
+    assert len(others) == 60
+    with_values = {stage.ind(code) for (dept, _state), code in STAGED.items() if dept == OTHER}
+    with warehouse.transaction(wf_db) as con:  # each refusal comes before any write, so one transaction will do
+        for ind in others:
+            for version in ((None, 1) if ind in with_values else (None,)):
+                with pytest.raises(Forbidden, match="担当外の所属"):
+                    workflow.save_drafts_in(con, EDITOR1, stage.fy2022, [DraftInput(ind, fields(1), {}, version)],
+                                            batch_id=None)
+    assert snapshot(wf_db) == stage.snapshot
+
+
+def test_a_refused_batch_saves_not_even_the_editors_own_indicators(wf_db, stage):
+    with pytest.raises(Forbidden):
+        with warehouse.transaction(wf_db) as con:
+            workflow.save_drafts_in(con, EDITOR1, stage.fy2022,
+                                    [DraftInput(stage.ind("P1-1-01"), fields(300)),
+                                     DraftInput(stage.ind("P2-1-04"), fields(1), {}, 1)], batch_id=None)
+    assert snapshot(wf_db) == stage.snapshot
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "approved", "returned"])
+def test_an_editor_can_submit_no_value_of_another_department_whatever_its_state(wf_db, stage, state):
+    with pytest.raises(Forbidden) as caught:
+        workflow.submit(EDITOR1, [stage.ref(OWN, "draft"), stage.ref(OTHER, state)], wf_db)
+    assert str(caught.value) == "担当外の所属（IRYO）の値の提出はできません"
+    assert snapshot(wf_db) == stage.snapshot
+
+
+def test_a_reviewer_who_also_edits_one_department_edits_no_other(wf_db, stage):
+    with pytest.raises(Forbidden, match="担当外の所属（IRYO）"):
+        save(wf_db, REVIEWER_EDITOR, stage.fy2022, stage.ind("P2-1-04"), fields(1),
+             expected_version=stage.ref(OTHER, "draft").version)
+    with pytest.raises(Forbidden, match="担当外の所属（IRYO）"):
+        workflow.submit(REVIEWER_EDITOR, [stage.ref(OTHER, "draft")], wf_db)
+    assert snapshot(wf_db) == stage.snapshot
+
+
+def test_an_editor_without_departments_can_save_nothing(wf_db, stage):
+    nobody = Actor("editor1", "総務部 入力担当", frozenset({Role.EDITOR}), frozenset())
+    with pytest.raises(Forbidden, match="担当外の所属（GYOKAKU）"):
+        save(wf_db, nobody, stage.fy2022, stage.ind("P1-1-01"), fields(300))
+    assert snapshot(wf_db) == stage.snapshot
