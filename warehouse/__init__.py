@@ -1,9 +1,8 @@
 """The warehouse: the only package that opens DuckDB (connection, migrations, repositories, views)."""
-from duckdb import DuckDBPyConnection as Connection
+from warehouse.connection import AuditIsAppendOnly, GuardedConnection as Connection, WarehouseBusy, connect, \
+    default_db_path, transaction
 
-from warehouse.connection import WarehouseBusy, connect, default_db_path, transaction
-
-__all__ = ["Connection", "WarehouseBusy", "connect", "default_db_path", "transaction", "init_db"]
+__all__ = ["AuditIsAppendOnly", "Connection", "WarehouseBusy", "connect", "default_db_path", "transaction", "init_db"]
 
 
 def init_db(db_path=None) -> list[int]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,50 @@ from filelock import FileLock, Timeout
 
 DEFAULT_LOCK_TIMEOUT_S = 30.0
 _ENV_DB = "KPI_DB"
+
+
+class AuditIsAppendOnly(PermissionError):
+    """A statement tried to change or remove audit rows."""
+
+
+# DuckDB has no triggers or grants, so the one module that opens the file refuses such statements itself.
+_AUDIT_REWRITE = re.compile(
+    r"\b(update|delete\s+from|truncate(\s+table)?|drop\s+table(\s+if\s+exists)?|alter\s+table"
+    r"|insert\s+or\s+replace\s+into|create\s+or\s+replace\s+table)\s+(\w+\.)*\"?audit_log\b",
+    re.IGNORECASE,
+)
+
+
+def _refuse_audit_rewrite(sql: object) -> None:
+    if isinstance(sql, str) and _AUDIT_REWRITE.search(sql):
+        raise AuditIsAppendOnly("監査ログは追記のみです。既存の記録を変更・削除することはできません。")
+
+
+class GuardedConnection:
+    """A DuckDB connection that refuses any statement rewriting the audit trail; everything else passes."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con = con
+
+    def execute(self, query, parameters=None):
+        """Run one statement (or script) unless it rewrites audit rows."""
+        _refuse_audit_rewrite(query)
+        return self._con.execute(query) if parameters is None else self._con.execute(query, parameters)
+
+    def executemany(self, query, parameters=None):
+        """Run a statement for many parameter rows unless it rewrites audit rows."""
+        _refuse_audit_rewrite(query)
+        return self._con.executemany(query, parameters or [])
+
+    def sql(self, query, **kwargs):
+        """A relation for a query unless it rewrites audit rows."""
+        _refuse_audit_rewrite(query)
+        return self._con.sql(query, **kwargs)
+
+    query = sql
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
 
 
 class WarehouseBusy(RuntimeError):
@@ -44,7 +89,7 @@ def _locks_for(path: Path) -> tuple[threading.RLock, FileLock]:
 
 
 @contextmanager
-def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[GuardedConnection]:
     """Yield a connection to the warehouse file, held under the file's lock, closed afterwards."""
     path = Path(db_path) if db_path is not None else default_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,7 +106,7 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
         try:
             con = duckdb.connect(str(path))
             try:
-                yield con
+                yield GuardedConnection(con)
             finally:
                 con.close()
         finally:
@@ -71,7 +116,7 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
 
 
 @contextmanager
-def transaction(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[GuardedConnection]:
     """Yield a connection inside one transaction: committed on success, rolled back on any error."""
     with connect(db_path, timeout=timeout) as con:
         con.execute("BEGIN TRANSACTION")

@@ -1,0 +1,74 @@
+"""The audit trail is append-only: no statement through the warehouse can change or remove audit rows."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import warehouse
+from warehouse import values
+
+ROOT = Path(__file__).resolve().parents[2]
+
+REWRITES = [
+    "UPDATE audit_log SET actor = 'someone else'",
+    "update main.audit_log set comment = NULL where audit_id = 1",
+    "DELETE FROM audit_log",
+    "delete from\n  audit_log where audit_id = 1",
+    "TRUNCATE audit_log",
+    "TRUNCATE TABLE audit_log",
+    "DROP TABLE audit_log",
+    "DROP TABLE IF EXISTS audit_log",
+    "ALTER TABLE audit_log DROP COLUMN comment",
+    "INSERT OR REPLACE INTO audit_log (audit_id, actor, role, action, entity) VALUES (1, 'x', 'x', 'x', 'x')",
+    "CREATE OR REPLACE TABLE audit_log AS SELECT 1",
+    'UPDATE "audit_log" SET actor = \'x\'',
+]
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "a.duckdb"
+    warehouse.init_db(path)
+    with warehouse.transaction(path) as con:
+        values.append_audit(con, {"actor": "editor1", "role": "editor", "action": "save", "entity": "value",
+                                  "entity_id": "1", "new_value": "5,445時間"})
+    return path
+
+
+def _rows(db):
+    with warehouse.connect(db) as con:
+        return con.execute("SELECT audit_id, actor, action, new_value FROM audit_log ORDER BY audit_id").fetchall()
+
+
+@pytest.mark.parametrize("sql", REWRITES)
+def test_an_attempt_to_rewrite_the_audit_trail_fails_and_changes_nothing(db, sql):
+    before = _rows(db)
+    with pytest.raises(warehouse.AuditIsAppendOnly, match="監査ログは追記のみです"):
+        with warehouse.transaction(db) as con:
+            con.execute(sql)
+    assert _rows(db) == before
+
+
+def test_appending_still_works(db):
+    with warehouse.transaction(db) as con:
+        values.append_audit(con, {"actor": "reviewer", "role": "reviewer", "action": "approve", "entity": "value"})
+    assert [r[2] for r in _rows(db)] == ["save", "approve"]
+
+
+def test_other_tables_are_updated_normally(db):
+    with warehouse.transaction(db) as con:
+        con.execute("INSERT INTO departments (department_code, name) VALUES ('X', 'x')")
+        con.execute("UPDATE departments SET name = 'audit_log課' WHERE department_code = 'X'")
+    with warehouse.connect(db) as con:
+        assert con.execute("SELECT name FROM departments").fetchall() == [("audit_log課",)]
+
+
+def test_no_code_path_updates_or_deletes_audit_rows():
+    pattern = re.compile(r"(update|delete\s+from|truncate)\s+\"?audit_log", re.IGNORECASE)
+    offenders = [str(p.relative_to(ROOT)) for d in ("kpi", "warehouse", "flows", "app")
+                 for p in (ROOT / d).rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
+    offenders += [str(p.relative_to(ROOT)) for p in (ROOT / "warehouse" / "migrations").glob("*.sql")
+                  if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
