@@ -43,3 +43,27 @@ def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
         " GROUP BY ALL ORDER BY u.login"
     ).fetchall()
     return [dict(zip(("login", "display_name", "active", "roles", "departments"), r)) for r in rows]
+
+
+def set_roles(con: duckdb.DuckDBPyConnection, login: str, roles: list[str]) -> None:
+    """Replace an account's roles."""
+    con.execute("DELETE FROM user_roles WHERE login = ?", [login])
+    for r in roles:
+        con.execute("INSERT INTO user_roles VALUES (?, ?)", [login, r])
+
+
+def set_departments(con: duckdb.DuckDBPyConnection, login: str, departments: list[str]) -> None:
+    """Replace an account's departments."""
+    con.execute("DELETE FROM user_departments WHERE login = ?", [login])
+    for d in departments:
+        con.execute("INSERT INTO user_departments VALUES (?, ?)", [login, d])
+
+
+def set_active(con: duckdb.DuckDBPyConnection, login: str, active: bool) -> None:
+    """Enable or disable an account."""
+    con.execute("UPDATE users SET active = ? WHERE login = ?", [active, login])
+
+
+def set_display_name(con: duckdb.DuckDBPyConnection, login: str, display_name: str) -> None:
+    """Rename an account."""
+    con.execute("UPDATE users SET display_name = ? WHERE login = ?", [display_name, login])

@@ -75,3 +75,18 @@ def test_admin_sees_accounts_without_password_hashes(app_as):
     accounts = at.dataframe[1].value
     assert "reviewer" in set(accounts["ログインID"])
     assert not any("argon2" in str(v) for v in accounts.to_numpy().ravel())
+
+
+def test_admin_adds_an_account_through_the_page(app_as, demo_db):
+    at = app_as("admin")
+    at.switch_page("pages/admin.py").run()
+    at.text_input(key="new_login").input("sato")  # form fields are sent together with the submit
+    at.text_input(key="new_display").input("佐藤 一郎")
+    at.text_input(key="new_password").input("sato-password-1")
+    at.multiselect(key="new_roles").select("executive")
+    at.button(key="FormSubmitter:new_account-追加").click().run()
+    assert not at.exception
+    assert any("利用者「sato」を追加しました" in s.value for s in at.success), [e.value for e in at.error]
+    from kpi.services.accounts import authenticate
+
+    assert authenticate("sato", "sato-password-1", db=demo_db).display_name == "佐藤 一郎"
