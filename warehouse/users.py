@@ -35,14 +35,14 @@ def update_password_hash(con: duckdb.DuckDBPyConnection, login: str, password_ha
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Every account with its roles and departments (no password hashes)."""
     rows = con.execute(
-        "SELECT u.login, u.display_name, u.active,"
+        "SELECT u.login, u.display_name, u.active, u.email,"
         " coalesce(list(DISTINCT r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), []) AS roles,"
         " coalesce(list(DISTINCT d.department_code ORDER BY d.department_code)"
         "   FILTER (WHERE d.department_code IS NOT NULL), []) AS departments"
         " FROM users u LEFT JOIN user_roles r USING (login) LEFT JOIN user_departments d USING (login)"
         " GROUP BY ALL ORDER BY u.login"
     ).fetchall()
-    return [dict(zip(("login", "display_name", "active", "roles", "departments"), r)) for r in rows]
+    return [dict(zip(("login", "display_name", "active", "email", "roles", "departments"), r)) for r in rows]
 
 
 def set_roles(con: duckdb.DuckDBPyConnection, login: str, roles: list[str]) -> None:
@@ -67,3 +67,14 @@ def set_active(con: duckdb.DuckDBPyConnection, login: str, active: bool) -> None
 def set_display_name(con: duckdb.DuckDBPyConnection, login: str, display_name: str) -> None:
     """Rename an account."""
     con.execute("UPDATE users SET display_name = ? WHERE login = ?", [display_name, login])
+
+
+def login_for_email(con: duckdb.DuckDBPyConnection, email: str) -> str | None:
+    """The active account whose e-mail matches (case-insensitive), or None."""
+    row = con.execute("SELECT login FROM users WHERE lower(email) = lower(?) AND active", [email]).fetchall()
+    return row[0][0] if len(row) == 1 else None
+
+
+def set_email(con: duckdb.DuckDBPyConnection, login: str, email: str | None) -> None:
+    """Set the e-mail address an OpenID Connect identity is matched on."""
+    con.execute("UPDATE users SET email = ? WHERE login = ?", [email, login])

@@ -65,8 +65,10 @@ with st.expander("利用者の変更・パスワード再設定"):
         e_roles = st.multiselect("役割", roles, default=u["roles"], format_func=lambda r: ROLE_LABELS_JA[Role(r)])
         e_depts = st.multiselect("担当課", list(dept_names), default=u["departments"], format_func=dept_names.get)
         e_active = st.checkbox("有効（ログインできる）", value=u["active"])
+        e_email = st.text_input("メールアドレス（組織アカウントでのログイン用）", value=u.get("email") or "")
         if st.form_submit_button("変更を保存"):
-            run(lambda: admin.update_account(actor, who, roles=e_roles, departments=e_depts, active=e_active),
+            run(lambda: admin.update_account(actor, who, roles=e_roles, departments=e_depts, active=e_active,
+                                             email=e_email),
                 f"利用者「{who}」を変更しました。")
     with st.form("reset_password"):
         new_pw = st.text_input("新しいパスワード（10文字以上）", type="password")

@@ -2,7 +2,15 @@
 import streamlit as st
 
 from app import session, state
-from kpi.services.accounts import LoginFailed, authenticate
+from kpi.services.accounts import LoginFailed, actor_for_identity, authenticate
+
+
+def oidc_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section (OpenID Connect through st.login)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
 
 st.title("成果指標 進捗管理")
 st.caption("戦略の成果指標・数値目標の進捗を、担当課の入力から審査・承認、幹部向けの集計まで一つの仕組みで管理します。")
@@ -25,3 +33,16 @@ if submitted:
             st.error(str(exc))
         else:
             st.rerun()
+
+if oidc_configured():
+    st.divider()
+    if st.user.is_logged_in:
+        try:
+            session.login(actor_for_identity(st.user.get("email")))
+        except LoginFailed as exc:
+            st.error(str(exc))
+            st.button("組織アカウントからログアウト", on_click=st.logout)
+        else:
+            st.rerun()
+    else:
+        st.button("組織アカウントでログイン（OpenID Connect）", on_click=st.login, key="oidc_login")

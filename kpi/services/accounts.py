@@ -43,3 +43,15 @@ def authenticate(login: str, password: str, *, db: Path | str | None = None) -> 
         with warehouse.transaction(db) as con:
             users.update_password_hash(con, user["login"], hash_password(password))
     return actor_of(user)
+
+
+def actor_for_identity(email: str | None, *, db: Path | str | None = None) -> Actor:
+    """The local account of an OpenID Connect identity (matched on e-mail), or LoginFailed."""
+    if not email:
+        raise LoginFailed("組織アカウントのメールアドレスを確認できませんでした")
+    with warehouse.connect(db) as con:
+        login = users.login_for_email(con, email)
+        user = users.get_user(con, login) if login else None
+    if user is None:
+        raise LoginFailed(f"{email} に対応する利用者が登録されていません。システム管理者に登録を依頼してください")
+    return actor_of(user)

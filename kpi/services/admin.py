@@ -67,8 +67,8 @@ def create_account(actor: Actor, login: str, display_name: str, password: str, r
 
 
 def update_account(actor: Actor, login: str, *, roles: list[str], departments: list[str], active: bool,
-                   db: Path | str | None = None) -> None:
-    """Change an account's roles, departments and whether it may log in."""
+                   email: str | None = None, db: Path | str | None = None) -> None:
+    """Change an account's roles, departments, OpenID e-mail (when given) and whether it may log in."""
     check(actor, Permission.MANAGE_USERS)
     _roles_ok(roles, departments)
     if login == actor.login and (not active or Role.ADMIN.value not in roles):
@@ -80,6 +80,11 @@ def update_account(actor: Actor, login: str, *, roles: list[str], departments: l
         users.set_roles(con, login, roles)
         users.set_departments(con, login, departments)
         users.set_active(con, login, active)
+        if email is not None:
+            email = email.strip() or None
+            if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+                raise AdminError("メールアドレスの形式が正しくありません")
+            users.set_email(con, login, email)
         _audit(con, actor, "update_user", "user", login,
                old=f"roles={user['roles']} departments={user['departments']} active={user['active']}",
                new=f"roles={roles} departments={departments} active={active}")

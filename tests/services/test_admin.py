@@ -75,3 +75,14 @@ def test_departments_are_created_and_renamed_with_an_audit_row(demo_db):
         assert con.execute("SELECT name FROM departments WHERE department_code = 'DX'").fetchone() == ("デジタル改革課",)
         rows = con.execute("SELECT old_value, new_value FROM audit_log WHERE entity = 'department'").fetchall()
     assert rows == [(None, "デジタル改革推進課"), ("デジタル改革推進課", "デジタル改革課")]
+
+
+def test_an_openid_identity_maps_to_the_local_account_with_that_email(demo_db):
+    from kpi.services.accounts import actor_for_identity
+    from warehouse import users
+
+    with warehouse.transaction(demo_db) as con:
+        users.set_email(con, "reviewer", "Gyokaku.Shinsa@pref.example.lg.jp")
+    assert actor_for_identity("gyokaku.shinsa@pref.example.lg.jp", db=demo_db).login == "reviewer"
+    with pytest.raises(LoginFailed, match="登録されていません"):
+        actor_for_identity("stranger@example.com", db=demo_db)

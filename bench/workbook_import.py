@@ -1,0 +1,191 @@
+"""Benchmark 2: a workbook of N rows (one per indicator of department BIG) through `kpi collect`, end to end.
+
+`kpi collect FILE --department BIG --cycle 2022 --db DB` runs as a subprocess, through the collect_submissions
+flow on the local Prefect server and with --no-flow. Each mode runs on its own copy of the warehouse: the first
+upload inserts N drafts, the second (the same file again) overwrites them. Then the same work is timed step by
+step in this process with the service functions (read workbook / normalize / rules / write), and the process
+start-up costs are timed with `python -c "import …"`.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import synth
+from bench.report import Section, Target, now, secs
+
+TARGET_S = 5.0
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _kpi() -> str:
+    exe = Path(sys.executable).with_name("kpi")
+    return str(exe) if exe.exists() else "kpi"
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    """Wall time of one command, from spawn to exit."""
+    t0 = now()
+    proc = subprocess.run(args, env=env, cwd=str(ROOT), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=1800)
+    return now() - t0, proc
+
+
+def _collect(workbook: Path, db: Path, env: dict[str, str], no_flow: bool, expected: int) -> float:
+    args = [_kpi(), "collect", str(workbook), "--department", synth.BIG_DEPARTMENT, "--cycle", str(synth.OPEN_FY),
+            "--db", str(db)] + (["--no-flow"] if no_flow else [])
+    wall, proc = run_cli(args, env)
+    saved = re.search(r"保存 (\d+)件", proc.stdout)
+    if proc.returncode != 0 or saved is None or int(saved.group(1)) != expected:
+        raise RuntimeError(f"kpi collect failed (exit {proc.returncode}, expected {expected} saved):\n"
+                           f"{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    return wall
+
+
+def _import_time(code: str, env: dict[str, str]) -> float:
+    wall, proc = run_cli([sys.executable, "-c", code], env)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return wall
+
+
+def breakdown(db: Path, data: bytes, filename: str) -> dict[str, float]:
+    """intake.receive + intake.process, step by step with the functions process() calls, in one transaction."""
+    import warehouse
+    from kpi.domain import rules
+    from kpi.io.workbook import read_department_workbook
+    from kpi.services import intake
+    from kpi.services.entries import RawEntry, normalize
+    from kpi.services.workflow import DraftInput, save_drafts_in
+    from warehouse import master, values
+
+    t: dict[str, float] = {}
+    actor = intake.cli_actor(synth.BIG_DEPARTMENT)
+    t0 = now()
+    batch_id = intake.receive(actor, synth.OPEN_FY, synth.BIG_DEPARTMENT, source="workbook", filename=filename,
+                              raw_bytes=data, db=db)
+    t["receive (store the file as a batch)"] = now() - t0
+    t0 = now()
+    with warehouse.transaction(db) as con:
+        t["open connection + BEGIN"] = now() - t0
+        t0 = now()
+        b = values.batch(con, batch_id)
+        cycle = master.find_cycle(con, b["fiscal_year"])
+        t["load batch + cycle"] = now() - t0
+        t0 = now()
+        raw = read_department_workbook(bytes(b["raw_bytes"]), filename=b["filename"])
+        entries = [RawEntry(code=r.code, value=r.value, kind=r.kind, period=r.period, reason=r.reason,
+                            reason_category=r.reason_category, remark=r.remark, row_no=r.row_no, check_version=False)
+                   for r in raw]
+        t["read workbook (read_department_workbook)"] = now() - t0
+        t0 = now()
+        by_code = values.cycle_rows_by_code(con, cycle["cycle_id"])
+        t["cycle_rows_by_code (whole cycle as dicts)"] = now() - t0
+        t0 = now()
+        mine = {c: r for c, r in by_code.items() if r["department_code"] == synth.BIG_DEPARTMENT}
+        ids = [r["indicator_id"] for r in mine.values()]
+        parts = values.parts_of(con, ids, cycle["cycle_id"])
+        last = values.last_approved_before(con, cycle["fiscal_year"], ids)
+        categories = master.list_reason_categories(con)
+        t["parts_of + last_approved_before + categories"] = now() - t0
+        t0 = now()
+        normalized = []
+        for e in entries:
+            row = mine.get((e.code or "").strip())
+            ps = parts.get(row["indicator_id"]) if row else None
+            normalized.append(normalize(e, row, ps, categories, cycle["fiscal_year"],
+                                        last.get(row["indicator_id"]) if row else None))
+        t["normalize (per row, Python)"] = now() - t0
+        t0 = now()
+        frame = rules.frame([n.frame_row for n in normalized if n.frame_row["has_entry"]])
+        t["rules.frame (dicts → Polars)"] = now() - t0
+        t0 = now()
+        found = rules.check(frame)
+        t["rules.check (Polars)"] = now() - t0
+        errors = found.filter(found["severity"] == rules.ERROR).height
+        if errors:
+            raise RuntimeError(f"the synthetic workbook has {errors} errors: {found.head(5)}")
+        to_land = [n for n in normalized if n.frame_row["has_entry"]]
+        t0 = now()
+        refs = save_drafts_in(con, actor, cycle["cycle_id"], [
+            DraftInput(n.indicator_id, n.fields, n.parts, n.entry.expected_version, n.entry.check_version)
+            for n in to_land], batch_id)
+        t["save_drafts_in (write values + parts + audit, per row)"] = now() - t0
+        t0 = now()
+        value_of = {n.indicator_id: r.value_id for n, r in zip(to_land, refs)}
+        rows = [{"batch_id": batch_id, "cycle_id": cycle["cycle_id"], "value_id": value_of.get(r["indicator_id"]),
+                 "indicator_id": r["indicator_id"], "row_no": r["row_no"], "field": r["field"], "rule": r["rule"],
+                 "severity": r["severity"], "message": r["message"]} for r in found.iter_rows(named=True)]
+        values.insert_findings(con, rows)
+        t[f"insert_findings ({len(rows):,} findings, per row)"] = now() - t0
+        t0 = now()
+        values.set_batch_status(con, batch_id, "landed")
+    t["set status + COMMIT + close"] = now() - t0
+    t["_rows_landed"] = float(len(refs))
+    t["_findings"] = float(len(rows))
+    return t
+
+
+def run(base_db: Path, workdir: Path, rows: list[tuple[str, ...]], server_env: dict[str, str]) -> Section:
+    from kpi.services import intake
+
+    sec = Section("workbook")
+    n = len(rows)
+    t0 = now()
+    data = synth.write_workbook(rows)
+    write_s = now() - t0
+    workbook = workdir / f"big_{n}.xlsx"
+    workbook.write_bytes(data)
+    env = {**os.environ, **server_env}
+    f = sec.figures
+    f.update({"rows": n, "workbook_bytes": len(data), "write_xlsx_s": write_s})
+
+    runs: dict[str, list[float]] = {}
+    for mode, no_flow in (("flow", False), ("no_flow", True)):
+        db = synth.copy_db(base_db, workdir / f"wb_{mode}.duckdb")
+        runs[mode] = [_collect(workbook, db, env, no_flow, n) for _ in range(2)]  # insert, then overwrite
+    f["flow_first_s"], f["flow_again_s"] = runs["flow"]
+    f["no_flow_first_s"], f["no_flow_again_s"] = runs["no_flow"]
+    f["python_start_import_kpi_s"] = _import_time("import kpi.cli, kpi.services.intake, kpi.io.workbook", env)
+    f["python_start_import_flows_s"] = _import_time("import kpi.cli, kpi.services.intake, flows.collect", env)
+
+    # The same work in this process, step by step, on a fresh copy (the insert path, like the first upload).
+    db = synth.copy_db(base_db, workdir / "wb_steps.duckdb")
+    steps = breakdown(db, data, workbook.name)
+    f["steps_s"] = {k: v for k, v in steps.items() if not k.startswith("_")}
+    f["steps_total_s"] = sum(f["steps_s"].values())
+    # ... and intake.process as a whole on another fresh copy, to check the steps add up.
+    db = synth.copy_db(base_db, workdir / "wb_whole.duckdb")
+    batch_id = intake.receive(intake.cli_actor(synth.BIG_DEPARTMENT), synth.OPEN_FY, synth.BIG_DEPARTMENT,
+                              source="workbook", filename=workbook.name, raw_bytes=data, db=db)
+    t0 = now()
+    report = intake.process(batch_id, db=db)
+    f["process_in_process_s"] = now() - t0
+    if report.status != "landed" or report.saved != n:
+        raise RuntimeError(f"intake.process did not land {n} rows: {report.status} {report.saved}")
+    f["findings"] = int(steps["_findings"])
+
+    sec.line(f"ブック作成 / workbook built", f"{n:,} rows", f"{len(data) / 1024:,.0f} KiB, xlsxwriter {secs(write_s)}")
+    sec.line("kpi collect（フロー経由）1回目 / via flow, first", secs(f["flow_first_s"]), f"{n:,} drafts inserted")
+    sec.line("kpi collect（フロー経由）2回目 / via flow, again", secs(f["flow_again_s"]), "same file: drafts overwritten")
+    sec.line("kpi collect --no-flow 1回目 / first", secs(f["no_flow_first_s"]), "")
+    sec.line("kpi collect --no-flow 2回目 / again", secs(f["no_flow_again_s"]), "")
+    sec.line("  起動 python+import kpi / start-up", secs(f["python_start_import_kpi_s"]), "python -c 'import kpi.cli …'")
+    sec.line("  起動 +import flows(prefect) / start-up with prefect", secs(f["python_start_import_flows_s"]),
+             "python -c 'import … flows.collect'")
+    sec.line("同じ処理をこのプロセスで / in-process intake.process", secs(f["process_in_process_s"]),
+             f"steps below sum to {secs(f['steps_total_s'])} (incl. receive)")
+    for k, v in f["steps_s"].items():
+        share = v / f["steps_total_s"] * 100 if f["steps_total_s"] else 0
+        sec.line(f"  {k}", secs(v), f"{share:.0f}%" + (f", {v / n * 1e6:,.0f} µs/row" if "per row" in k else ""))
+    scaled = "" if n == 10_000 else f" (quick: {n:,} rows, target is for 10,000)"
+    sec.targets.append(Target(f"2. Excel {n:,}行 kpi collect / workbook", "end to end via flow (first upload)",
+                              f["flow_first_s"], secs(f["flow_first_s"]), f"≤ {TARGET_S:g} s",
+                              f["flow_first_s"] <= TARGET_S, f"again {secs(f['flow_again_s'])}{scaled}"))
+    sec.targets.append(Target(f"2. Excel {n:,}行 kpi collect / workbook", "end to end --no-flow (first upload)",
+                              f["no_flow_first_s"], secs(f["no_flow_first_s"]), f"≤ {TARGET_S:g} s",
+                              f["no_flow_first_s"] <= TARGET_S, f"again {secs(f['no_flow_again_s'])}{scaled}"))
+    return sec
