@@ -316,7 +316,7 @@ def add_sweep_values(db: Path, n: int) -> dict[str, int]:
 
     Mix (by a fixed hash of the row number): 90% numeric (20% lower-is-better, half with a baseline), 4% increase,
     1.5% decrease, 4% qualitative, 0.5% composite (3 parts); 0.1% stopped indicators that still have a value;
-    values at 50%–130% of the target, reasons on 85% of them, 1% jump ×10 from last year, 20% projections,
+    values at 50%–130% of the target, reasons on every submitted/approved value and on 70% of drafts, 1% jump ×10 from last year, 20% projections,
     5% dated last year, 1% next year.
     """
     h = "CAST(hash(i, {k}) % 1000 AS INTEGER)"
@@ -368,6 +368,8 @@ def add_sweep_values(db: Path, n: int) -> dict[str, int]:
             SELECT indicator_id, {last_cycle}, last, 'actual', {LAST_FY}, 'approved', {batch}, 'editor-sweep',
                    'reviewer', current_timestamp
             FROM sweep_map WHERE last IS NOT NULL ORDER BY indicator_id""")
+        # submitted and approved values carry their reason; 30% of drafts and returned ones lack it
+        has_reason = "(r % 10 BETWEEN 3 AND 8 OR r5 % 10 >= 3)"
         value = ("CASE WHEN target_type IN ('increase', 'decrease') THEN baseline * factor * 1.1"
                  " WHEN direction = 'lower' THEN target / factor ELSE target * factor END")
         con.execute(f"""
@@ -380,8 +382,8 @@ def add_sweep_values(db: Path, n: int) -> dict[str, int]:
                    CASE WHEN r2 % 5 = 1 THEN 'projection' ELSE 'actual' END,
                    CASE WHEN r3 % 20 = 0 THEN {LAST_FY} WHEN r3 % 100 = 1 THEN {OPEN_FY + 1} ELSE {OPEN_FY} END,
                    CASE WHEN target_type = 'qualitative' THEN r4 < 700 END,
-                   CASE WHEN r5 % 20 < 17 THEN '年度途中の実績のため' END,
-                   CASE WHEN r5 % 20 < 17 THEN 'other' END,
+                   CASE WHEN {has_reason} THEN '年度途中の実績のため' END,
+                   CASE WHEN {has_reason} THEN 'other' END,
                    CASE WHEN r % 10 < 3 THEN 'draft' WHEN r % 10 < 6 THEN 'submitted' WHEN r % 10 < 9 THEN 'approved'
                         ELSE 'returned' END,
                    NULL, 'editor-sweep'

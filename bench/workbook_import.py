@@ -129,9 +129,53 @@ def breakdown(db: Path, data: bytes, filename: str) -> dict[str, float]:
     return t
 
 
-def run(base_db: Path, workdir: Path, rows: list[tuple[str, ...]], server_env: dict[str, str]) -> Section:
-    from kpi.services import intake
+def bulk_reference(db: Path, n_findings: int) -> dict[str, float]:
+    """Reference, not product code: the same rows written set-based (INSERT ... SELECT from a frame).
 
+    N draft values of department BIG with their N save audit rows, and n_findings findings, in one transaction.
+    """
+    import polars as pl
+
+    import warehouse
+    from warehouse import master
+
+    t: dict[str, float] = {}
+    with warehouse.transaction(db) as con:
+        cycle_id = master.find_cycle(con, synth.OPEN_FY)["cycle_id"]
+        ids = pl.from_arrow(con.execute("SELECT indicator_id FROM indicators WHERE department_code = ?",
+                                        [synth.BIG_DEPARTMENT]).to_arrow_table())
+        frame = ids.with_columns(value_number=pl.col("indicator_id").cast(pl.Float64) * 1.5,
+                                 value_text=pl.col("indicator_id").cast(pl.String))
+        t0 = now()
+        con.register("bulk_values", frame.to_arrow())
+        con.execute(f"""
+            INSERT INTO indicator_values (indicator_id, cycle_id, value_number, value_text, value_kind, value_fy,
+                                          state, entered_by)
+            SELECT indicator_id, {cycle_id}, value_number, value_text, 'actual', {synth.OPEN_FY}, 'draft', 'cli'
+            FROM bulk_values""")
+        con.execute(f"""
+            INSERT INTO audit_log (actor, role, action, entity, entity_id, cycle_id, indicator_id, to_state, new_value)
+            SELECT 'cli', 'editor', 'save', 'value', CAST(v.value_id AS VARCHAR), {cycle_id}, v.indicator_id, 'draft',
+                   v.value_text
+            FROM indicator_values v JOIN bulk_values b USING (indicator_id) WHERE v.cycle_id = {cycle_id}""")
+        t[f"values + audit ({frame.height:,} + {frame.height:,} rows)"] = now() - t0
+        findings = pl.DataFrame({"indicator_id": pl.Series(ids["indicator_id"]).head(n_findings)}).with_columns(
+            rule=pl.lit("reason_required"), severity=pl.lit("warning"), field=pl.lit("要因"),
+            message=pl.format("「指標{}」は達成率が100%未満です。提出前に要因と要因の分類を入力してください",
+                              pl.col("indicator_id")))
+        t0 = now()
+        con.register("bulk_findings", findings.to_arrow())
+        con.execute(f"""
+            INSERT INTO validation_findings (cycle_id, indicator_id, field, rule, severity, message)
+            SELECT {cycle_id}, indicator_id, field, rule, severity, message FROM bulk_findings""")
+        t[f"findings ({findings.height:,} rows)"] = now() - t0
+        con.execute("ROLLBACK")  # a reference only: leave the copy as it was
+        con.execute("BEGIN TRANSACTION")
+    return t
+
+
+def run(base_db: Path, workdir: Path, rows: list[tuple[str, ...]], server_env: dict[str, str],
+        again: bool = True) -> Section:
     sec = Section("workbook")
     n = len(rows)
     t0 = now()
@@ -143,12 +187,12 @@ def run(base_db: Path, workdir: Path, rows: list[tuple[str, ...]], server_env: d
     f = sec.figures
     f.update({"rows": n, "workbook_bytes": len(data), "write_xlsx_s": write_s})
 
-    runs: dict[str, list[float]] = {}
-    for mode, no_flow in (("flow", False), ("no_flow", True)):
-        db = synth.copy_db(base_db, workdir / f"wb_{mode}.duckdb")
-        runs[mode] = [_collect(workbook, db, env, no_flow, n) for _ in range(2)]  # insert, then overwrite
-    f["flow_first_s"], f["flow_again_s"] = runs["flow"]
-    f["no_flow_first_s"], f["no_flow_again_s"] = runs["no_flow"]
+    db = synth.copy_db(base_db, workdir / "wb_flow.duckdb")
+    f["flow_first_s"] = _collect(workbook, db, env, False, n)
+    if again:  # the same file again: every draft is overwritten
+        f["flow_again_s"] = _collect(workbook, db, env, False, n)
+    db = synth.copy_db(base_db, workdir / "wb_no_flow.duckdb")
+    f["no_flow_first_s"] = _collect(workbook, db, env, True, n)
     f["python_start_import_kpi_s"] = _import_time("import kpi.cli, kpi.services.intake, kpi.io.workbook", env)
     f["python_start_import_flows_s"] = _import_time("import kpi.cli, kpi.services.intake, flows.collect", env)
 
@@ -157,35 +201,34 @@ def run(base_db: Path, workdir: Path, rows: list[tuple[str, ...]], server_env: d
     steps = breakdown(db, data, workbook.name)
     f["steps_s"] = {k: v for k, v in steps.items() if not k.startswith("_")}
     f["steps_total_s"] = sum(f["steps_s"].values())
-    # ... and intake.process as a whole on another fresh copy, to check the steps add up.
-    db = synth.copy_db(base_db, workdir / "wb_whole.duckdb")
-    batch_id = intake.receive(intake.cli_actor(synth.BIG_DEPARTMENT), synth.OPEN_FY, synth.BIG_DEPARTMENT,
-                              source="workbook", filename=workbook.name, raw_bytes=data, db=db)
-    t0 = now()
-    report = intake.process(batch_id, db=db)
-    f["process_in_process_s"] = now() - t0
-    if report.status != "landed" or report.saved != n:
-        raise RuntimeError(f"intake.process did not land {n} rows: {report.status} {report.saved}")
     f["findings"] = int(steps["_findings"])
+    db = synth.copy_db(base_db, workdir / "wb_bulk.duckdb")
+    f["bulk_reference_s"] = bulk_reference(db, f["findings"])
 
-    sec.line(f"ブック作成 / workbook built", f"{n:,} rows", f"{len(data) / 1024:,.0f} KiB, xlsxwriter {secs(write_s)}")
-    sec.line("kpi collect（フロー経由）1回目 / via flow, first", secs(f["flow_first_s"]), f"{n:,} drafts inserted")
-    sec.line("kpi collect（フロー経由）2回目 / via flow, again", secs(f["flow_again_s"]), "same file: drafts overwritten")
-    sec.line("kpi collect --no-flow 1回目 / first", secs(f["no_flow_first_s"]), "")
-    sec.line("kpi collect --no-flow 2回目 / again", secs(f["no_flow_again_s"]), "")
-    sec.line("  起動 python+import kpi / start-up", secs(f["python_start_import_kpi_s"]), "python -c 'import kpi.cli …'")
-    sec.line("  起動 +import flows(prefect) / start-up with prefect", secs(f["python_start_import_flows_s"]),
+    sec.line("ブック / workbook", f"{n:,} rows", f"{len(data) / 1024:,.0f} KiB, written by xlsxwriter in {secs(write_s)}")
+    sec.line("kpi collect（フロー経由）/ via flow, first upload", secs(f["flow_first_s"]), f"{n:,} drafts inserted")
+    if again:
+        sec.line("kpi collect（フロー経由）再提出 / via flow, same file again", secs(f["flow_again_s"]),
+                 "every draft overwritten")
+    sec.line("kpi collect --no-flow / first upload", secs(f["no_flow_first_s"]), "")
+    sec.line("  起動 python + import kpi / start-up", secs(f["python_start_import_kpi_s"]),
+             "python -c 'import kpi.cli …'")
+    sec.line("  起動 + import prefect / start-up with flows", secs(f["python_start_import_flows_s"]),
              "python -c 'import … flows.collect'")
-    sec.line("同じ処理をこのプロセスで / in-process intake.process", secs(f["process_in_process_s"]),
-             f"steps below sum to {secs(f['steps_total_s'])} (incl. receive)")
+    sec.line("内訳（このプロセスで）/ breakdown in-process", secs(f["steps_total_s"]),
+             "receive + the steps of intake.process, same functions")
     for k, v in f["steps_s"].items():
         share = v / f["steps_total_s"] * 100 if f["steps_total_s"] else 0
-        sec.line(f"  {k}", secs(v), f"{share:.0f}%" + (f", {v / n * 1e6:,.0f} µs/row" if "per row" in k else ""))
+        per_row = f", {v / max(1, n) * 1e3:.2f} ms/row" if "per row" in k else ""
+        sec.line(f"  {k}", secs(v), f"{share:.0f}%{per_row}")
+    for k, v in f["bulk_reference_s"].items():
+        sec.line(f"  参考: 一括INSERT / reference, set-based write: {k}", secs(v), "not product code")
     scaled = "" if n == 10_000 else f" (quick: {n:,} rows, target is for 10,000)"
-    sec.targets.append(Target(f"2. Excel {n:,}行 kpi collect / workbook", "end to end via flow (first upload)",
-                              f["flow_first_s"], secs(f["flow_first_s"]), f"≤ {TARGET_S:g} s",
-                              f["flow_first_s"] <= TARGET_S, f"again {secs(f['flow_again_s'])}{scaled}"))
-    sec.targets.append(Target(f"2. Excel {n:,}行 kpi collect / workbook", "end to end --no-flow (first upload)",
-                              f["no_flow_first_s"], secs(f["no_flow_first_s"]), f"≤ {TARGET_S:g} s",
-                              f["no_flow_first_s"] <= TARGET_S, f"again {secs(f['no_flow_again_s'])}{scaled}"))
+    label = f"2. Excel {n:,}行 kpi collect / workbook"
+    sec.targets.append(Target(label, "end to end via flow (first upload)", f["flow_first_s"], secs(f["flow_first_s"]),
+                              f"≤ {TARGET_S:g} s", f["flow_first_s"] <= TARGET_S,
+                              (f"again {secs(f['flow_again_s'])}" if again else "") + scaled))
+    sec.targets.append(Target(label, "end to end --no-flow (first upload)", f["no_flow_first_s"],
+                              secs(f["no_flow_first_s"]), f"≤ {TARGET_S:g} s", f["no_flow_first_s"] <= TARGET_S,
+                              scaled.strip()))
     return sec

@@ -20,5 +20,6 @@ else
 fi
 
 .venv/bin/kpi init --demo
+.venv/bin/kpi collect-pending  # batches kept while the Prefect server was down
 echo "アプリを起動します: http://localhost:8501"
 .venv/bin/streamlit run app/streamlit_app.py --server.port "${KPI_PORT:-8501}" --server.headless true

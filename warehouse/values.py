@@ -242,3 +242,24 @@ def cycle_rows_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int) -> dict[st
 def saved_count(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
     """How many values a batch saved (its save audit rows)."""
     return con.execute("SELECT count(*) FROM audit_log WHERE batch_id = ? AND action = 'save'", [batch_id]).fetchone()[0]
+
+
+def open_warnings(con: duckdb.DuckDBPyConnection, value_ids: list[int]) -> list[dict]:
+    """Unacknowledged warnings of these values' latest save (and of the cycle sweep)."""
+    if not value_ids:
+        return []
+    cur = con.execute(
+        "SELECT f.finding_id, f.value_id, f.message FROM validation_findings f"
+        " JOIN indicator_values v ON v.value_id = f.value_id"
+        " WHERE f.severity = 'warning' AND NOT f.acknowledged AND f.value_id IN (SELECT unnest(?))"
+        " AND (f.batch_id IS NULL OR f.batch_id = v.batch_id) ORDER BY f.finding_id",
+        [list(value_ids)],
+    )
+    return [dict(zip(("finding_id", "value_id", "message"), r)) for r in cur.fetchall()]
+
+
+def acknowledge(con: duckdb.DuckDBPyConnection, finding_ids: list[int]) -> None:
+    """Mark warnings as seen by the person who submits."""
+    if finding_ids:
+        con.execute("UPDATE validation_findings SET acknowledged = true WHERE finding_id IN (SELECT unnest(?))",
+                    [list(finding_ids)])

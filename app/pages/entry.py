@@ -113,9 +113,11 @@ with tab_form:
         st.subheader("提出", divider="gray")
         chosen = st.multiselect("提出する指標（既定: 下書きのすべて）", list(drafts), default=list(drafts),
                                 format_func=lambda c: f"{c} {drafts[c].name}", key="submit_choice")
+        ack = st.checkbox("保存時の警告（前年度からの大きな変化など）を確認しました", key="ack_warnings")
         if st.button("選んだ指標を提出", disabled=not chosen or not editable, key="submit"):
             try:
-                workflow.submit(actor, [workflow.ValueRef(drafts[c].value_id, drafts[c].version) for c in chosen])
+                workflow.submit(actor, [workflow.ValueRef(drafts[c].value_id, drafts[c].version) for c in chosen],
+                                acknowledge_warnings=ack)
             except (WorkflowError, Forbidden) as exc:
                 st.error(str(exc))
             else:

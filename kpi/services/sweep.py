@@ -43,6 +43,21 @@ def sweep_frame(con, cycle_id: int) -> pl.DataFrame:
     return df
 
 
+def completeness(con, cycle_id: int) -> pl.DataFrame:
+    """A warning per department that has active indicators without any value yet."""
+    rows = reporting.cycle_rows(con, cycle_id, "all")
+    gaps = (rows.filter(~pl.col("stopped_in_cycle").fill_null(False))
+            .group_by("department_code", "department_name")
+            .agg(pl.len().alias("total"), pl.col("value_id").is_null().sum().alias("missing"))
+            .filter(pl.col("missing") > 0).sort("department_code"))
+    return gaps.select(
+        pl.lit(None, pl.Int64).alias("row_no"), pl.lit(None, pl.Int64).alias("value_id"),
+        pl.lit(None, pl.Int64).alias("indicator_id"), pl.lit("completeness").alias("rule"),
+        pl.lit(rules.WARNING).alias("severity"), pl.lit("値").alias("field"),
+        pl.format("「{}」は{}指標中{}指標が未入力です", "department_name", "total", "missing").alias("message"),
+    ).cast(rules.FINDING_SCHEMA)
+
+
 def validate_cycle(fiscal_year: int, db: Path | str | None = None,
                    outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR) -> SweepReport:
     """Re-run every rule over the cycle's values and replace its sweep findings; one short write at the end."""
@@ -51,7 +66,8 @@ def validate_cycle(fiscal_year: int, db: Path | str | None = None,
         if cycle is None:
             raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
         df = sweep_frame(con, cycle["cycle_id"])
-    found = rules.check(df, outlier_factor)
+        missing = completeness(con, cycle["cycle_id"])
+    found = pl.concat([rules.check(df, outlier_factor), missing])
     rows = [{**r, "cycle_id": cycle["cycle_id"], "batch_id": None} for r in found.iter_rows(named=True)]
     with warehouse.transaction(db) as con:
         values.replace_cycle_findings(con, cycle["cycle_id"], rows)

@@ -173,11 +173,25 @@ def _one(actor: Actor, action: Action, ref: ValueRef, db, comment: str | None = 
         return _transition(con, actor, action, ref, row, comment=comment)
 
 
-def submit(actor: Actor, refs: list[ValueRef], db: Path | str | None = None) -> list[int]:
-    """Submit the department's values (all or chosen ones) in one transaction: all submitted, or none."""
+class WarningsNotAcknowledged(WorkflowError):
+    """Warnings of the values must be confirmed before they are submitted."""
+
+
+def submit(actor: Actor, refs: list[ValueRef], db: Path | str | None = None,
+           acknowledge_warnings: bool = False) -> list[int]:
+    """Submit the department's values (all or chosen ones) in one transaction: all submitted, or none.
+
+    Warnings found when the values were saved must be acknowledged (they are then marked as seen).
+    """
     with warehouse.transaction(db) as con:
         rows = _rows_for(con, refs)
-        return [_transition(con, actor, Action.SUBMIT, r, rows[r.value_id]) for r in refs]
+        versions = [_transition(con, actor, Action.SUBMIT, r, rows[r.value_id]) for r in refs]
+        warnings = values.open_warnings(con, [r.value_id for r in refs])
+        if warnings and not acknowledge_warnings:
+            raise WarningsNotAcknowledged("次の警告を確認し、「警告を確認しました」にチェックしてから提出してください: "
+                                          + " / ".join(w["message"] for w in warnings))
+        values.acknowledge(con, [w["finding_id"] for w in warnings])
+        return versions
 
 
 def approve(actor: Actor, ref: ValueRef, db: Path | str | None = None, comment: str | None = None) -> int:

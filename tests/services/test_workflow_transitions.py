@@ -324,3 +324,28 @@ def test_draft_input_figures_land_as_given(wf_db, stage):
     for key in ("value_number", "value_text", "value_kind", "period_text", "value_fy", "reason", "reason_category",
                 "remark"):
         assert row[key] == figures[key], key
+
+
+def test_warnings_of_the_save_must_be_acknowledged_before_submitting(demo_db):
+    """A save whose value jumped far from last year's approved one warns; submit needs the warning confirmed."""
+    from kpi.services import intake
+    from kpi.services.accounts import authenticate
+    from kpi.services.entries import RawEntry
+    from kpi.services.workflow import ValueRef, WarningsNotAcknowledged, submit
+
+    editor = authenticate("editor1", "editor1-pass", db=demo_db)
+    batch = intake.receive(editor, 2022, "GYOKAKU", [RawEntry("P1-1-01", "368,210人", "実績値", row_no=1)], db=demo_db)
+    report = intake.process(batch, db=demo_db)
+    assert [f.message for f in report.warnings] == [
+        "「テレワーク実施者数」の値は前年度の承認値（36821）から大きく変わっています。入力誤りでないか確認してください"]
+    with warehouse.connect(demo_db) as con:
+        value_id, version = con.execute(
+            "SELECT value_id, version FROM indicator_values v JOIN cycles c USING (cycle_id)"
+            " WHERE c.fiscal_year = 2022").fetchone()
+    with pytest.raises(WarningsNotAcknowledged, match="前年度の承認値"):
+        submit(editor, [ValueRef(value_id, version)], db=demo_db)
+    submit(editor, [ValueRef(value_id, version)], db=demo_db, acknowledge_warnings=True)
+    with warehouse.connect(demo_db) as con:
+        assert con.execute("SELECT state FROM indicator_values WHERE value_id = ?", [value_id]).fetchone() == ("submitted",)
+        assert con.execute("SELECT bool_and(acknowledged) FROM validation_findings WHERE value_id = ?",
+                           [value_id]).fetchone() == (True,)
