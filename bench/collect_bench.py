@@ -8,7 +8,8 @@
 
 The benchmark starts its own Prefect server (`prefect server start`, SQLite under a temporary PREFECT_HOME) on a
 free port and stops it at the end. It prints a table and writes the figures to bench/results/latest.json.
-Exit status: 0 when every benchmark ran (whether or not it met its target), 1 when one of them failed to run.
+Exit status: 0 when every benchmark ran (whether or not it met its target), 1 when one of them (or one of its
+measurements) failed to run.
 `--quick` makes everything small (a smoke run well under a minute on 2 cores); its "met" column is indicative
 only, because the targets are set for the full sizes.
 """
@@ -33,8 +34,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 FULL = {"form_reps": 20, "workbook_rows": 10_000, "workbook_again": True, "sweep_values": 1_000_000,
         "python_sample": 100_000}
-QUICK = {"form_reps": 5, "workbook_rows": 200, "workbook_again": False, "sweep_values": 20_000,
-         "python_sample": 5_000}
+QUICK = {"form_reps": 5, "workbook_rows": 200, "workbook_again": False, "sweep_values": 10_000,
+         "python_sample": 2_000}
 
 
 def _versions() -> dict[str, str]:
@@ -101,22 +102,40 @@ def main(argv: list[str] | None = None) -> int:
         setup["prefect_server_ready_s"] = server.wait()
         print(f"Prefect server ready at {server.api_url} after {secs(setup['prefect_server_ready_s'])}", flush=True)
 
-        print(f"1. form save × {sizes['form_reps']} …", flush=True)
-        sections.append(_section("form_save", form_save.run, form_db, sizes["form_reps"]))
-        print(f"2. workbook of {sizes['workbook_rows']:,} rows …", flush=True)
-        sections.append(_section("workbook", workbook_import.run, big_db, work, big_rows, server.env(),
-                                 again=sizes["workbook_again"]))
-        print(f"3. validate_cycle over {sizes['sweep_values']:,} values …", flush=True)
-        sections.append(_section("sweep", cycle_sweep.run, sweep_db, sizes["sweep_values"], sizes["python_sample"]))
+        runs = (
+            (f"1. form save × {sizes['form_reps']}", "form_save", form_save.run, (form_db, sizes["form_reps"]), {}),
+            (f"2. workbook of {sizes['workbook_rows']:,} rows", "workbook", workbook_import.run,
+             (big_db, work, big_rows, server), {"again": sizes["workbook_again"]}),
+            (f"3. validate_cycle over {sizes['sweep_values']:,} values", "sweep", cycle_sweep.run,
+             (sweep_db, sizes["sweep_values"], sizes["python_sample"]), {}),
+        )
+        for title, name, fn, fn_args, fn_kwargs in runs:
+            restarted = server.ensure()
+            load = os.getloadavg()[0]
+            print(f"{title} … (load average {load:.1f} on {os.cpu_count()} CPUs)", flush=True)
+            if restarted:
+                print(f"   {restarted}", flush=True)
+            t0 = now()
+            sec = _section(name, fn, *fn_args, **fn_kwargs)
+            setup[f"{name}_benchmark_s"] = now() - t0
+            sec.figures["load_average_before"] = load
+            sec.figures["load_average_after"] = os.getloadavg()[0]
+            if restarted:
+                sec.notes.insert(0, restarted)
+            sections.append(sec)
+            print(f"   done in {secs(setup[f'{name}_benchmark_s'])}", flush=True)
     finally:
+        t0 = now()
         server.stop()
+        setup["prefect_server_stop_s"] = now() - t0
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
     elapsed = now() - started
     _print(sections, mode, elapsed, setup)
     _write(args.out, sections, mode, elapsed, setup, sizes)
-    return 1 if any(s.error for s in sections) else 0
+    failed = any(s.error or s.figures.get("failures") for s in sections)
+    return 1 if failed else 0
 
 
 def _print(sections: list[Section], mode: str, elapsed: float, setup: dict[str, float]) -> None:
@@ -129,12 +148,17 @@ def _print(sections: list[Section], mode: str, elapsed: float, setup: dict[str, 
         print(table(["項目 / measure", "結果 / figure", "備考 / detail"], sec.lines, right={1}))
         for note in sec.notes:
             print(f"  ※ {note}")
+        load = (sec.figures.get("load_average_before"), sec.figures.get("load_average_after"))
+        if load[0] is not None:
+            busy = "  ← the machine was busy: figures are inflated" if max(load) > (os.cpu_count() or 1) else ""
+            print(f"  load average before/after: {load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} CPUs{busy}")
     targets: list[Target] = [t for s in sections for t in s.targets]
     print()
     print(f"== まとめ / summary ({mode}, {os.cpu_count()} CPUs, {secs(elapsed)} in all) ==")
     rows = [[t.benchmark, t.figure, t.shown, t.target, "—" if t.met is None else ("yes" if t.met else "NO"), t.note]
             for t in targets]
-    rows += [[s.name, "benchmark failed", "—", "—", "—", s.error or ""] for s in sections if s.error]
+    rows += [[s.name, "benchmark failed", "—", "—", "—", (s.error or "").splitlines()[0][:160]]
+             for s in sections if s.error]
     print(table(["ベンチマーク / benchmark", "指標 / figure", "結果 / result", "目標 / target", "達成 / met",
                  "備考 / note"], rows, right={2}))
     if mode == "quick":

@@ -83,6 +83,27 @@ class LocalPrefectServer:
             time.sleep(0.25)
         raise RuntimeError(f"Prefect server not healthy after {timeout:.0f} s; see {self.log_path}:\n" + self.tail())
 
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def ensure(self, timeout: float = 180.0) -> str | None:
+        """Restart the server (same port, same home) if it has exited; return what happened, or None if it was up."""
+        if self.alive() and _healthy(self.api_url, timeout=5.0):
+            return None
+        code = self.proc.poll() if self.proc is not None else None
+        self.stop()
+        self.log_path = self.home / f"prefect-server-{int(time.time())}.log"
+        self.start()
+        self.wait(timeout)
+        signal_name = ""
+        if code is not None and code < 0:
+            try:
+                signal_name = f" ({signal.Signals(-code).name})"
+            except ValueError:
+                pass
+        return (f"the Prefect server had stopped (exit code {code}{signal_name}) or did not answer; restarted "
+                f"in {self.ready_after_s:.1f} s")
+
     def tail(self, n: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
@@ -90,28 +111,31 @@ class LocalPrefectServer:
             return ""
 
     def stop(self) -> None:
-        """SIGTERM the server's own process group (only what we started), SIGKILL after 15 s."""
+        """SIGTERM the server's own process group (only what we started), SIGKILL after 15 s; reap it."""
         p = self.proc
-        if p is None or p.poll() is not None:
+        if p is None:
             return
-        try:
-            os.killpg(p.pid, signal.SIGTERM)  # the group we created with start_new_session (pgid == p.pid)
-        except ProcessLookupError:
-            return
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        if p.poll() is None:
             try:
-                os.killpg(p.pid, signal.SIGKILL)
+                os.killpg(p.pid, signal.SIGTERM)  # the group we created with start_new_session (pgid == p.pid)
             except ProcessLookupError:
                 pass
-            p.wait(timeout=5)
-        try:  # children left in our group after the leader exited
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait(timeout=5)
+        # Children left in our group after the leader exited (e.g. when something killed the leader).
+        try:
             os.killpg(p.pid, 0)
         except (ProcessLookupError, PermissionError):
             return
-        time.sleep(1.0)
         try:
+            os.killpg(p.pid, signal.SIGTERM)
+            time.sleep(1.0)
             os.killpg(p.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass

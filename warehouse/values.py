@@ -208,10 +208,11 @@ def findings_for(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = None,
                  value_ids: list[int] | None = None) -> list[dict]:
     """Findings of a batch, or of some values (latest first)."""
     cur = con.execute(
-        "SELECT finding_id, batch_id, value_id, indicator_id, cycle_id, row_no, field, rule, severity, message,"
-        " acknowledged, created_at FROM validation_findings"
-        " WHERE (? IS NULL OR batch_id = ?) AND (? IS NULL OR value_id IN (SELECT unnest(?)))"
-        " ORDER BY CASE severity WHEN 'error' THEN 0 ELSE 1 END, row_no NULLS LAST, finding_id",
+        "SELECT f.finding_id, f.batch_id, f.value_id, f.indicator_id, f.cycle_id, f.row_no, f.field, f.rule,"
+        " f.severity, f.message, f.acknowledged, f.created_at, i.code"
+        " FROM validation_findings f LEFT JOIN indicators i USING (indicator_id)"
+        " WHERE (? IS NULL OR f.batch_id = ?) AND (? IS NULL OR f.value_id IN (SELECT unnest(?)))"
+        " ORDER BY CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.row_no NULLS LAST, f.finding_id",
         [batch_id, batch_id, value_ids, value_ids],
     )
     cols = [d[0] for d in cur.description]

@@ -24,6 +24,10 @@ st.caption(f"{sheet.department_name}　{cycle['label']}　{len(sheet.lines)}指�
            + ("" if editable else f"　（この年度は受付中ではないため閲覧のみです）"))
 
 
+def _blank_as_unchosen(option: str) -> str:
+    return option or "（未選択）"
+
+
 def typed(line) -> RawEntry:
     """What the form holds now for a line (the saved value until the person types)."""
     vals = {f: st.session_state.get(state.entry_key(line.code, f), getattr(line.saved, f)) for f in FIELDS}
@@ -73,7 +77,7 @@ with tab_form:
                           key=state.entry_key(line.code, "value"), disabled=locked)
             kinds = ["", "実績値", "見込値"]
             c2.selectbox("区分", kinds, index=kinds.index(line.saved.kind) if line.saved.kind in kinds else 0,
-                         key=state.entry_key(line.code, "kind"), disabled=locked)
+                         key=state.entry_key(line.code, "kind"), disabled=locked, format_func=_blank_as_unchosen)
             c3.text_input("時点・期間（例: 4月～8月、R3.12時点）", value=line.saved.period,
                           key=state.entry_key(line.code, "period"), disabled=locked)
             if problem:
@@ -84,7 +88,8 @@ with tab_form:
             cats = [""] + [c["name"] for c in sheet.categories]
             r2.selectbox("要因の分類", cats,
                          index=cats.index(line.saved.reason_category) if line.saved.reason_category in cats else 0,
-                         key=state.entry_key(line.code, "reason_category"), disabled=locked)
+                         key=state.entry_key(line.code, "reason_category"), disabled=locked,
+                         format_func=_blank_as_unchosen)
             r2.text_input("備考", value=line.saved.remark, key=state.entry_key(line.code, "remark"), disabled=locked)
             if not locked:
                 entries.append(typed(line))
@@ -112,7 +117,8 @@ with tab_form:
     if drafts:
         st.subheader("提出", divider="gray")
         chosen = st.multiselect("提出する指標（既定: 下書きのすべて）", list(drafts), default=list(drafts),
-                                format_func=lambda c: f"{c} {drafts[c].name}", key="submit_choice")
+                                format_func=lambda c: f"{c} {drafts[c].name}", placeholder="指標を選んでください",
+                                key="submit_choice." + "-".join(sorted(drafts)))  # new drafts: all chosen again
         ack = st.checkbox("保存時の警告（前年度からの大きな変化など）を確認しました", key="ack_warnings")
         if st.button("選んだ指標を提出", disabled=not chosen or not editable, key="submit"):
             try:

@@ -1,4 +1,9 @@
-"""The demo: the seed's strategy and FY2021 values, approved through the workflow with audit rows."""
+"""The demo: the seed's strategy and FY2021 values, approved through the workflow with audit rows.
+
+Besides the seed's FY2021 cycle the demo holds two earlier cycles (FY2019 令和元年度, FY2020 令和2年度) with
+illustrative values (cycles.illustrative = true, reasons flagged reason_illustrative), so that trends and
+indicator histories have something to show, and the open FY2022 cycle without values.
+"""
 from __future__ import annotations
 
 import json
@@ -102,19 +107,38 @@ def load_demo(db: Path | str | None = None, data: dict[str, Any] | None = None) 
         cycle_id = master.insert_cycle(con, sid, data["cycle"])
         for later in data.get("later_cycles", ()):
             master.insert_cycle(con, sid, later)  # open for entry, FY2021 is its history
+        # earlier cycles after the seed's, so FY2021 keeps the first cycle, value and audit ids
+        history = [(master.insert_cycle(con, sid, h), h) for h in data.get("history_cycles", ())]
         batch_id = values.insert_batch(con, cycle_id=cycle_id, source="demo", created_by="system",
                                        raw_json=json.dumps(data, ensure_ascii=False), status="landed")
         for login, name, pw, roles, depts in _all_accounts(data):
             users.insert_user(con, login, name, hash_password(pw), list(roles), list(depts))
         n_values = 0
+        ids: dict[str, int] = {}
         for ind in data["indicators"]:
-            iid = master.insert_indicator(con, _indicator_row(sid, ind))
+            iid = ids[ind["code"]] = master.insert_indicator(con, _indicator_row(sid, ind))
             for part in ind.get("parts") or ():
                 master.insert_indicator_part(con, iid, part)
             if ind.get("value"):
                 _land_value(con, cycle_id, batch_id, iid, ind)
                 n_values += 1
+        n_values += _land_history(con, history, data["indicators"], ids)
     return {"loaded": 1, "indicators": len(data["indicators"]), "values": n_values}
+
+
+def _land_history(con, history: list[tuple[int, dict[str, Any]]], indicators: list[dict[str, Any]],
+                  ids: dict[str, int]) -> int:
+    """Land the illustrative values of the earlier cycles, one batch per cycle, like FY2021's; return how many."""
+    n = 0
+    for hid, h in history:
+        batch_id = values.insert_batch(con, cycle_id=hid, source="demo", created_by="system",
+                                       raw_json=json.dumps(h, ensure_ascii=False), status="landed")
+        for ind in indicators:
+            v = (h.get("values") or {}).get(ind["code"])
+            if v:
+                _land_value(con, hid, batch_id, ids[ind["code"]], {**ind, "value": v})
+                n += 1
+    return n
 
 
 def _all_accounts(data: dict[str, Any]):

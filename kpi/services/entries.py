@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpi.domain.achievement import achievement_rate
+from kpi.domain.formatting import format_number
 from kpi.domain.normalize import InputError, clean_text, parse_fiscal_year, parse_number
 from kpi.services.evaluation import measurement_of, rule_of
 
@@ -135,7 +136,9 @@ def normalize(entry: RawEntry, row: dict | None, parts: list[dict] | None, categ
         else:
             parsed = parse_number(value_text, unit=row.get("unit"), field="値")
             fields["value_number"] = parsed.value if parsed else None
-        fields["value_text"] = value_text
+        # Stored as the report prints it (5,445時間); what was typed stays in the intake batch as received.
+        fields["value_text"] = (format_number(fields["value_number"], row.get("unit") or "")
+                                if fields.get("value_number") is not None else value_text)
         fields["value_kind"] = _kind(entry.kind)
         period = clean_text(entry.period, field="時点・期間", max_length=100)
         fields["period_text"] = period
@@ -144,7 +147,8 @@ def normalize(entry: RawEntry, row: dict | None, parts: list[dict] | None, categ
         fields["reason_category"] = _category(entry.reason_category, categories)
         fields["remark"] = clean_text(entry.remark, field="備考", max_length=1000)
     except InputError as exc:
-        return Normalized(entry, row["indicator_id"], {}, {}, {**base, "input_error": str(exc), "input_field": exc.field})
+        message = f"「{row['name']}」: {exc}"  # the person sees which indicator, which field, and what was typed
+        return Normalized(entry, row["indicator_id"], {}, {}, {**base, "input_error": message, "input_field": exc.field})
     composite_rate = None
     if part_values:
         r = achievement_rate(rule_of(row, parts), measurement_of({}, [{**p, "value_number": part_values.get(p["part_no"])}

@@ -172,9 +172,10 @@ def process(batch_id: int, db: Path | str | None = None,
         # Refused: nothing lands; the findings and the batch (as received) stay for the person and a retry.
         con.execute("ROLLBACK")
         con.execute("BEGIN TRANSACTION")
+        ids = {n.entry.code: n.indicator_id for n in normalized}
         values.insert_findings(con, [{"batch_id": batch_id, "cycle_id": cycle["cycle_id"], "row_no": f.row_no,
-                                      "field": f.field, "rule": "refused", "severity": f.severity,
-                                      "message": f.message} for f in report.findings])
+                                      "indicator_id": ids.get(f.code), "field": f.field, "rule": "refused",
+                                      "severity": f.severity, "message": f.message} for f in report.findings])
         values.set_batch_status(con, batch_id, "refused")
         return report
 
@@ -186,7 +187,7 @@ def _finding_rows(found: pl.DataFrame, batch_id: int, cycle_id: int, value_of: d
 
 
 def _stored(con, batch_id: int) -> list[Finding]:
-    return [Finding(f["row_no"], None, f["field"], f["severity"], f["message"])
+    return [Finding(f["row_no"], f["code"], f["field"], f["severity"], f["message"])
             for f in values.findings_for(con, batch_id=batch_id)]
 
 

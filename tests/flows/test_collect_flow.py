@@ -85,7 +85,7 @@ def test_one_bad_row_refuses_the_whole_workbook_with_its_row_and_column(demo_db)
     assert report.status == "refused"
     [err] = report.errors
     assert (err.row_no, err.field) == (3, "値")
-    assert "単位は「時間」" in err.message
+    assert "単位は「時間」" in err.message and "「RPA導入により削減した作業時間」" in err.message
     assert _values(demo_db) == {}  # nothing landed, not even the good row
     with warehouse.connect(demo_db) as con:
         kept = con.execute("SELECT status, octet_length(raw_bytes) > 0 FROM intake_batches WHERE batch_id = ?",

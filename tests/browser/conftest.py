@@ -1,0 +1,114 @@
+"""The real app for browser tests: a local Prefect server and `streamlit run` on free ports, a fresh demo warehouse,
+and Debian's Chromium driven by Playwright (never a downloaded browser)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ARTIFACTS = ROOT / "artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, timeout: float, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited early; see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s; see {log}")
+
+
+def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """Base URL of the running app (demo data loaded), with its Prefect server; both stopped afterwards."""
+    work = tmp_path_factory.mktemp("live")
+    db = work / "kpi.duckdb"
+    prefect_port, app_port = _free_port(), _free_port()
+    env = {**os.environ, "KPI_DB": str(db), "PREFECT_HOME": str(work / "prefect"),
+           "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api",
+           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{work}/prefect/prefect.db",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    (work / "prefect").mkdir()
+    subprocess.run([str(BIN / "kpi"), "demo", "--db", str(db)], env=env, check=True, capture_output=True)
+    prefect = _start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(prefect_port)],
+                     env, work / "prefect.log")
+    app = None
+    try:
+        _wait(f"http://127.0.0.1:{prefect_port}/api/health", 120, prefect, work / "prefect.log")
+        app = _start([str(BIN / "streamlit"), "run", "app/streamlit_app.py", "--server.port", str(app_port),
+                      "--server.headless", "true", "--server.address", "127.0.0.1"], env, work / "app.log")
+        _wait(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app, work / "app.log")
+        yield {"url": f"http://127.0.0.1:{app_port}", "db": db, "work": work}
+    finally:
+        if app is not None:
+            _stop(app)
+        _stop(prefect)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/browser_deps.sh (the test command does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(request):
+    """Save a full-page screenshot under artifacts/browser/<test>/NN-name.png."""
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = iter(range(1, 1000))
+
+    def shot(page, name: str) -> Path:
+        page.wait_for_timeout(300)
+        path = folder / f"{next(counter):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shot

@@ -1,0 +1,179 @@
+"""The whole journey in a real browser: editor → reviewer → editor → reviewer → executive.
+
+Each step asserts what is on the screen; a screenshot of every page is saved under artifacts/browser/.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import xlsxwriter
+from playwright.sync_api import Page, expect
+
+from kpi.io.workbook import COLUMNS
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 45_000
+expect.set_options(timeout=TIMEOUT)  # a save runs a Prefect flow; the first one in the app process takes seconds
+
+
+def _workbook(rows: list[dict]) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("入力")
+    for c, h in enumerate(COLUMNS):
+        ws.write_string(0, c, h)
+    for r, row in enumerate(rows, start=1):
+        for c, h in enumerate(COLUMNS):
+            if h in row:
+                ws.write_string(r, c, row[h])
+    wb.close()
+    return buf.getvalue()
+
+
+def _login(page: Page, url: str, login: str, password: str) -> None:
+    page.goto(url)
+    page.get_by_label("ログインID").fill(login)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible(timeout=TIMEOUT)
+
+
+def _logout(page: Page) -> None:
+    page.get_by_role("button", name="ログアウト").click()
+    expect(page.get_by_label("ログインID")).to_be_visible(timeout=TIMEOUT)
+
+
+def _nav(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT)
+
+
+def _card(page: Page, name: str):
+    """The bordered block of one indicator on the entry page (the innermost block holding its name and rate)."""
+    return (page.get_by_test_id("stVerticalBlock").filter(has_text=name)
+            .filter(has=page.get_by_text("達成率（入力値による）")).last)
+
+
+def _choose(page: Page, scope, label: str, option: str) -> None:
+    scope.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _idle(page: Page) -> None:
+    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
+
+
+def test_editor_reviewer_executive_journey(live_app, browser, shots, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    page.set_default_timeout(TIMEOUT)
+    try:
+        _journey(page, live_app["url"], shots, tmp_path)
+    except BaseException:
+        shots(page, "failure")  # what the person would have seen when the step failed
+        raise
+    finally:
+        page.close()
+
+
+def _journey(page: Page, url: str, shots, tmp_path) -> None:
+    # 1. Editor types a full-width value with its unit and sees the band before saving.
+    _login(page, url, "editor1", "editor1-pass")
+    shots(page, "editor-dashboard")
+    _nav(page, "入力")
+    rpa = _card(page, "RPA導入により削減した作業時間")
+    rpa.get_by_label("値（時間）").fill("５，４４５時間")
+    rpa.get_by_label("値（時間）").press("Tab")
+    _idle(page)
+    expect(_card(page, "RPA導入により削減した作業時間")).to_contain_text("60%以上100%未満")
+    expect(_card(page, "RPA導入により削減した作業時間")).to_contain_text("90.7%")
+    rpa = _card(page, "RPA導入により削減した作業時間")
+    _choose(page, rpa, "区分", "実績値")
+    _idle(page)
+    rpa = _card(page, "RPA導入により削減した作業時間")
+    rpa.get_by_label("要因（100%未満の場合は必須）").fill("RPA導入の適性が当初の想定よりも低い業務があった")
+    rpa.get_by_label("要因（100%未満の場合は必須）").press("Tab")
+    _idle(page)
+    _choose(page, _card(page, "RPA導入により削減した作業時間"), "要因の分類", "その他の理由")
+    _idle(page)
+    shots(page, "editor-typed")
+    page.get_by_role("button", name="下書き保存").click()
+    expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
+    shots(page, "editor-saved")
+
+    # 2. Editor uploads a workbook with one bad row, reads the row's error, fixes it, uploads again.
+    page.get_by_role("tab", name="Excelで入力").click()
+    bad = tmp_path / "入力シート.xlsx"
+    good_row = {"コード": "P1-1-01", "値": "40,000人", "区分（実績値／見込値）": "実績値", "時点・期間": "4月～9月"}
+    bad.write_bytes(_workbook([good_row, {"コード": "P1-1-02", "値": "たくさん", "区分（実績値／見込値）": "見込値"}]))
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_role("button", name="アップロードした内容を取り込む").click()
+    expect(page.get_by_text("取り込めませんでした")).to_be_visible()
+    report = page.get_by_test_id("stDataFrame").last
+    expect(report).to_contain_text("3")
+    expect(page.get_by_text("取り込み結果")).to_be_visible()
+    shots(page, "editor-upload-refused")
+    fixed = tmp_path / "入力シート_修正.xlsx"
+    fixed.write_bytes(_workbook([good_row, {"コード": "P1-1-02", "値": "７件", "区分（実績値／見込値）": "見込値"}]))
+    page.locator("input[type=file]").set_input_files(str(fixed))
+    page.get_by_role("button", name="アップロードした内容を取り込む").click()
+    expect(page.get_by_text("2件を下書きとして保存しました")).to_be_visible()
+    shots(page, "editor-upload-landed")
+
+    # Submit the three drafts.
+    page.get_by_role("tab", name="画面で入力").click()
+    page.get_by_role("button", name="選んだ指標を提出").click()
+    expect(page.get_by_text("3件を提出しました")).to_be_visible()
+    shots(page, "editor-submitted")
+    _logout(page)
+
+    # 3. Reviewer returns テレワーク実施者数 with a comment.
+    _login(page, url, "reviewer", "reviewer-pass")
+    _nav(page, "審査・承認")
+    expect(page.get_by_test_id("stMarkdown").filter(has_text="テレワーク実施者数").first).to_be_visible()
+    page.get_by_label("コメント（差戻し・承認取消では必須）").fill("時点（何月末時点か）を記入してください")
+    page.get_by_label("コメント（差戻し・承認取消では必須）").press("Tab")
+    _idle(page)
+    page.get_by_role("button", name="差戻し", exact=True).click()
+    expect(page.get_by_text("「テレワーク実施者数」を差し戻しました")).to_be_visible()
+    shots(page, "reviewer-returned")
+    _logout(page)
+
+    # 4. Editor sees the comment beside the field, corrects, resubmits.
+    _login(page, url, "editor1", "editor1-pass")
+    _nav(page, "入力")
+    tele = _card(page, "テレワーク実施者数")
+    expect(tele).to_contain_text("差戻しコメント: 時点（何月末時点か）を記入してください")
+    shots(page, "editor-sees-comment")
+    tele.get_by_label(re.compile("時点・期間")).fill("R4.9末時点")
+    tele.get_by_label(re.compile("時点・期間")).press("Tab")
+    _idle(page)
+    page.get_by_role("button", name="下書き保存").click()
+    expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
+    page.get_by_role("button", name="選んだ指標を提出").click()
+    expect(page.get_by_text("1件を提出しました")).to_be_visible()
+    _logout(page)
+
+    # 5. Reviewer approves the three values one by one.
+    _login(page, url, "reviewer", "reviewer-pass")
+    _nav(page, "審査・承認")
+    approved = page.get_by_test_id("stMetric").filter(has_text="承認済").first
+    approve = page.get_by_role("button", name="承認", exact=True)
+    for done in range(3):
+        expect(approved).to_contain_text(f"{done}件")
+        expect(approve).to_have_count(1)  # the page has finished its rerun
+        approve.click()
+    expect(approved).to_contain_text("3件")
+    expect(page.get_by_text("該当する値はありません")).to_be_visible()
+    shots(page, "reviewer-approved-all")
+    _logout(page)
+
+    # 6. Executive sees the FY2022 summary counting the approved values.
+    _login(page, url, "executive", "executive-pass")
+    _choose(page, page, "年度", "令和4年度（2022年度）")
+    _idle(page)
+    expect(page.get_by_test_id("stMetric").filter(has_text="指標数")).to_contain_text("4指標")
+    shots(page, "executive-summary")
