@@ -13,3 +13,4 @@ def entry_key(code: str, field: str) -> str:
     """Widget key of one field of one indicator on the entry page (keeps what was typed across reruns)."""
     return f"entry.{code}.{field}"
 REVIEW_MESSAGE = "review.message"  # the result of the last approve/return, shown after the rerun
+PUBLISH_MESSAGE = "publish.message"  # the outcome of the last publication, shown after the rerun

@@ -21,6 +21,7 @@ else:
         pages.append(st.Page(PAGES / "entry.py", title="入力", icon=":material/edit_note:"))
     if actor.has(Role.REVIEWER):
         pages.append(st.Page(PAGES / "review.py", title="審査・承認", icon=":material/fact_check:"))
+    pages.append(st.Page(PAGES / "publish.py", title="公表資料", icon=":material/download:"))
     if actor.has(Role.REVIEWER, Role.ADMIN):
         pages.append(st.Page(PAGES / "audit.py", title="監査ログ", icon=":material/history:"))
         pages.append(st.Page(PAGES / "admin.py", title="管理", icon=":material/settings:"))

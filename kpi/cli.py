@@ -173,6 +173,31 @@ def _cmd_collect_pending(args) -> int:
     return 0
 
 
+def _cmd_publish(args) -> int:
+    from kpi.platform.collection import prefect_available
+    from kpi.services import publishing
+
+    db = str(args.db) if args.db else None
+    if prefect_available() and not args.no_flow:
+        from flows.publish import publish_report
+
+        result = publish_report(args.cycle, out=args.out, note=args.note, db=db)
+        print(f"第{result['edition_no']}版を公表しました（Prefect フロー publish_report）")
+        for path in result["written"]:
+            print(f"  {path}")
+        return 0
+    edition = publishing.publish(publishing.SYSTEM_PUBLISHER, args.cycle, note=args.note, db=args.db,
+                                 progress=lambda f, text: print(f"{int(f * 100):3d}% {text}", file=sys.stderr))
+    out = Path(args.out)
+    for name, content in edition.files.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        print(f"  {path}")
+    print(f"第{edition.edition_no}版を公表しました")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="kpi", description="戦略の成果指標 進捗管理")
@@ -225,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("departments", "担当課コードの一覧を表示します")
     p.add_argument("--format", choices=("json", "table"), default="table")
     p.set_defaults(func=_cmd_departments)
+
+    p = add("publish", "承認済みの値から報告書（スライド・Excel・PDF・オープンデータ）を作成し、版として確定します")
+    p.add_argument("--cycle", type=int, required=True)
+    p.add_argument("--out", required=True, help="出力先フォルダ")
+    p.add_argument("--note", help="版の説明（例: 誤記訂正）")
+    p.add_argument("--no-flow", action="store_true", help="Prefect を介さずにこのプロセスで作成します")
+    p.set_defaults(func=_cmd_publish)
 
     p = add("init", "スキーマを作成・更新します（--demo で空のときデモデータも読み込み）")
     p.add_argument("--demo", action="store_true")

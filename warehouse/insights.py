@@ -27,30 +27,23 @@ def _dicts(cur) -> list[dict[str, Any]]:
 
 
 def approved_years(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Fiscal years whose cycle holds at least one approved value, oldest first (with label and illustrative flag).
+    """Fiscal years whose cycle is closed or finalized and holds approved values, oldest first.
 
-    When several strategy versions have a cycle in the same year, the newest version's cycle is the one reported
-    (as master.find_cycle picks it).
+    An open cycle is left out even when some of its values are approved already: its shares would mix a few
+    approved figures with many missing ones. When several strategy versions have a cycle in the same year, the
+    newest version's cycle is the one reported (as master.find_cycle picks it).
     """
     return _dicts(con.execute("""
-        SELECT fiscal_year, label, illustrative, cycle_id
+        SELECT fiscal_year, label, state, illustrative, cycle_id
         FROM (
-            SELECT c.fiscal_year, c.label, c.illustrative, c.cycle_id,
+            SELECT c.fiscal_year, c.label, c.state, c.illustrative, c.cycle_id,
                    row_number() OVER (PARTITION BY c.fiscal_year ORDER BY s.version DESC) AS pick
             FROM cycles c JOIN strategies s USING (strategy_id)
         ) c
-        WHERE pick = 1
+        WHERE pick = 1 AND state IN ('closed', 'finalized')
           AND EXISTS (SELECT 1 FROM indicator_values v WHERE v.cycle_id = c.cycle_id AND v.state = 'approved')
         ORDER BY fiscal_year
     """))
-
-
-def cycle_flags(con: duckdb.DuckDBPyConnection, cycle_id: int) -> dict[str, Any]:
-    """A cycle's deadline, state and illustrative flag."""
-    rows = _dicts(con.execute(
-        "SELECT cycle_id, fiscal_year, label, state, deadline, as_of, illustrative FROM cycles WHERE cycle_id = ?",
-        [cycle_id]))
-    return rows[0] if rows else {}
 
 
 def indicator_definition(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any] | None:

@@ -383,9 +383,10 @@ def _near_boundary(rows: list[Evaluated]) -> list[dict[str, Any]]:
 
 
 def trends(actor: Actor, *, db: Db = None, load: Loader | None = None) -> dict[str, Any]:
-    """Band shares of every cycle with approved values (oldest first), the indicators whose band moved since the
-    previous such cycle (up or down, `moved`), and those within two points of a band boundary (30, 60, 100%) in
-    the latest one (`near_boundary`); approved figures only. Each cycle also counts its moves up and down.
+    """Band shares of every closed or finalized cycle with approved values (oldest first; an open cycle is left
+    out until it closes), the indicators whose band moved since the previous such cycle (up or down, `moved`),
+    and those within two points of a band boundary (30, 60, 100%) in the latest one (`near_boundary`); approved
+    figures only. Each cycle also counts its moves up and down.
 
     load: fiscal year → approved CycleView (e.g. the app's cached summaries.load_cycle); default: load afresh.
     """
@@ -400,8 +401,8 @@ def trends(actor: Actor, *, db: Db = None, load: Loader | None = None) -> dict[s
         view = load(y["fiscal_year"])
         g = band_groups(view)[0].as_dict()
         entry = {"fiscal_year": y["fiscal_year"], "label": y["label"], "label_long": fiscal_year_label(y["fiscal_year"]),
-                 "illustrative": bool(y["illustrative"]), "total": g["total"], "counts": g["counts"],
-                 "percent": g["percent"], "unrated": g["unrated"], "moved_up": 0, "moved_down": 0}
+                 "cycle_state": y["state"], "illustrative": bool(y["illustrative"]), "total": g["total"],
+                 "counts": g["counts"], "percent": g["percent"], "unrated": g["unrated"], "moved_up": 0, "moved_down": 0}
         if prev is not None:
             moved = _moves(prev, view)
             entry["moved_up"] = sum(1 for m in moved if m["direction"] == "up")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 
 PAGES_BY_ROLE = {
-    "editor": ["pages/dashboard.py", "pages/entry.py"],
-    "reviewer": ["pages/dashboard.py", "pages/review.py", "pages/audit.py", "pages/admin.py"],
-    "executive": ["pages/dashboard.py"],
-    "admin": ["pages/dashboard.py", "pages/audit.py", "pages/admin.py"],
+    "editor": ["pages/dashboard.py", "pages/entry.py", "pages/publish.py"],
+    "reviewer": ["pages/dashboard.py", "pages/review.py", "pages/publish.py", "pages/audit.py", "pages/admin.py"],
+    "executive": ["pages/dashboard.py", "pages/publish.py"],
+    "admin": ["pages/dashboard.py", "pages/publish.py", "pages/audit.py", "pages/admin.py"],
 }
 TITLES = {"pages/dashboard.py": "ダッシュボード", "pages/entry.py": "入力", "pages/review.py": "審査・承認",
-          "pages/audit.py": "監査ログ", "pages/admin.py": "管理"}
+          "pages/audit.py": "監査ログ", "pages/admin.py": "管理", "pages/publish.py": "公表資料"}
 
 
 @pytest.mark.parametrize(("role", "page"), [(r, p) for r, ps in PAGES_BY_ROLE.items() for p in ps])
@@ -90,3 +90,15 @@ def test_admin_adds_an_account_through_the_page(app_as, demo_db):
     from kpi.services.accounts import authenticate
 
     assert authenticate("sato", "sato-password-1", db=demo_db).display_name == "佐藤 一郎"
+
+
+def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_as):
+    at = app_as("reviewer")
+    at.switch_page("pages/publish.py").run()
+    at.button(key="publish").click().run(timeout=180)
+    assert not at.exception, at.exception
+    assert any("第1版を公表しました" in s.value for s in at.success), [e.value for e in at.error]
+    ex = app_as("executive")
+    ex.switch_page("pages/publish.py").run()
+    labels = [b.label for b in ex.get("download_button")]
+    assert "2021_report_v1.pptx をダウンロード" in labels

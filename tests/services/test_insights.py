@@ -287,6 +287,20 @@ def test_trends_flag_indicators_near_a_band_boundary(demo_db):
     assert (near["P1-1-04"]["boundary"], near["P1-1-04"]["side"], near["P1-1-04"]["rate"]) == (100, "below", "98.5%")
 
 
+def test_an_open_cycle_joins_the_trends_only_once_it_is_closed(demo_db):
+    with warehouse.transaction(demo_db) as con:
+        con.execute("INSERT INTO indicator_values (indicator_id, cycle_id, value_number, value_kind, state, entered_by,"
+                    " approved_by, approved_at) SELECT i.indicator_id, c.cycle_id, 300, 'actual', 'approved', 'editor1',"
+                    " 'reviewer', current_timestamp FROM indicators i, cycles c"
+                    " WHERE i.code = 'P1-1-01' AND c.fiscal_year = 2022")
+    assert [c["fiscal_year"] for c in insights.trends(EXECUTIVE, db=demo_db)["cycles"]] == [2019, 2020, 2021]
+    _execute(demo_db, "UPDATE cycles SET state = 'closed' WHERE fiscal_year = 2022")
+    t = insights.trends(EXECUTIVE, db=demo_db)
+    fy2022 = t["cycles"][-1]
+    assert (fy2022["fiscal_year"], fy2022["cycle_state"], fy2022["total"], fy2022["unrated"]) == (2022, "closed", 2, 66)
+    assert (t["latest"], t["previous"]) == (2022, 2021)
+
+
 def test_trends_use_a_given_loader(demo_db):
     asked = []
 

@@ -1,0 +1,51 @@
+"""The publish_report flow: freeze a cycle's approved values as an edition and generate every output."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from kpi.services import publishing
+from kpi.services.actors import Actor
+
+
+@task
+def publish_edition(fiscal_year: int, actor: Actor, note: str | None, db: str | None,
+                    progress_token: str | None = None) -> publishing.Edition:
+    """Freeze, generate and register one edition (one transaction for the registration)."""
+    from kpi.platform import publishing_runner
+
+    logger = get_run_logger()
+
+    def progress(fraction: float, text: str) -> None:
+        logger.info("%3d%% %s", int(fraction * 100), text)
+        if progress_token:
+            publishing_runner.report(progress_token, fraction, text)
+
+    return publishing.publish(actor, fiscal_year, note=note, db=db, progress=progress)
+
+
+@task
+def write_files(edition: publishing.Edition, out: str) -> list[str]:
+    """Copy the edition's files into a folder."""
+    written = []
+    for name, content in edition.files.items():
+        path = Path(out) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        written.append(str(path))
+    return written
+
+
+@flow(name="publish_report", log_prints=True)
+def publish_report(fiscal_year: int, out: str | None = None, note: str | None = None, db: str | None = None,
+                   actor: Actor = publishing.SYSTEM_PUBLISHER, progress_token: str | None = None) -> dict:
+    """Generate all outputs of a cycle from approved data and register the edition."""
+    edition = publish_edition(fiscal_year, actor, note, db, progress_token)
+    written = write_files(edition, out) if out else []
+    create_markdown_artifact(key=f"edition-{fiscal_year}-{edition.edition_no}",
+                             markdown=f"## {edition.title} 第{edition.edition_no}版\n\n"
+                                      + "\n".join(f"- {n}" for n in edition.files))
+    return {"edition_id": edition.edition_id, "edition_no": edition.edition_no, "files": sorted(edition.files),
+            "written": written}
