@@ -198,6 +198,19 @@ def _cmd_publish(args) -> int:
     return 0
 
 
+def _cmd_slides_png(args) -> int:
+    from kpi.publish.deck import render_slides_png
+
+    pngs = render_slides_png(Path(args.deck).read_bytes(), args.out)
+    if not pngs:
+        print("LibreOffice（libreoffice-impress）と pdftoppm（poppler-utils）が必要です: "
+              "apt-get install libreoffice-impress poppler-utils", file=sys.stderr)
+        return 2
+    for p in pngs[: args.first]:
+        print(p)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="kpi", description="戦略の成果指標 進捗管理")
@@ -257,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", help="版の説明（例: 誤記訂正）")
     p.add_argument("--no-flow", action="store_true", help="Prefect を介さずにこのプロセスで作成します")
     p.set_defaults(func=_cmd_publish)
+
+    p = add("slides-png", "スライド（.pptx）を LibreOffice で PNG 画像にします（見た目の確認用）")
+    p.add_argument("deck", help=".pptx ファイル（kpi publish の出力）")
+    p.add_argument("--out", required=True, help="PNG の出力先フォルダ")
+    p.add_argument("--first", type=int, default=100, help="表示する枚数")
+    p.set_defaults(func=_cmd_slides_png)
 
     p = add("init", "スキーマを作成・更新します（--demo で空のときデモデータも読み込み）")
     p.add_argument("--demo", action="store_true")
