@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import synth
+from bench import steps, synth
 from bench.report import Section, Target, median, ms, now, p95
 
 TARGET_TOTAL_P95_S = 2.0
@@ -34,6 +34,7 @@ def _save(actor, db: Path, rep: int, *, through_flow: bool) -> dict:
 
 def run(db: Path, reps: int) -> Section:
     from kpi.platform.collection import prefect_available
+    from kpi.services import intake
     from kpi.services.accounts import authenticate
 
     sec = Section("form_save")
@@ -48,6 +49,18 @@ def run(db: Path, reps: int) -> Section:
     cold = _save(actor, db, 0, through_flow=True)
     flow = [_save(actor, db, rep, through_flow=True) for rep in range(1, reps + 1)]
     own = [_save(actor, db, rep, through_flow=False) for rep in range(reps + 1, 2 * reps + 1)]
+    # Where intake.process spends its time: the same functions step by step, median over a few more saves.
+    by_step: dict[str, list[float]] = {}
+    labels: dict[str, str] = {}
+    for rep in range(2 * reps + 1, 2 * reps + 1 + max(3, reps // 4)):
+        batch_id = intake.receive(actor, synth.OPEN_FY, synth.FORM_DEPARTMENT,
+                                  synth.form_entries(rep, synth.form_versions(db)), db=db)
+        for k, v in steps.process_steps(db, batch_id, actor).items():
+            if not k.startswith("_"):
+                base = k.split(" (")[0]
+                labels[base] = k
+                by_step.setdefault(base, []).append(v)
+    step_medians = {labels[b]: median(v) for b, v in by_step.items()}
     states = synth.form_states(db)
     if set(states) != {"draft"} or states["draft"] != len(synth.FORM_INDICATORS):
         raise RuntimeError(f"values should all be drafts: {states}")
@@ -68,7 +81,7 @@ def run(db: Path, reps: int) -> Section:
         "receive_plus_process_median_s": median(own_total), "receive_plus_process_p95_s": p95(own_total),
         "flow_overhead_median_s": median(in_flow) - median(process),
         "warnings_per_save": flow[-1]["warnings"], "final_states": states,
-        "samples_total_s": total, "samples_process_s": process,
+        "samples_total_s": total, "samples_process_s": process, "process_steps_median_s": step_medians,
     })
     sec.line("1回目の保存（プロセス起動後）/ first save in a fresh process", ms(cold["total"]),
              "imports prefect + flows, first flow run; paid once per app process; not in the figures below")
@@ -81,6 +94,9 @@ def run(db: Path, reps: int) -> Section:
              "normalize + validate + write, no Prefect")
     sec.line("自前の処理 intake.process p95 / own code p95", ms(f["process_p95_s"]),
              f"receive+process p95 {ms(f['receive_plus_process_p95_s'])}")
+    steps_total = sum(step_medians.values())
+    for k, v in step_medians.items():
+        sec.line(f"  {k}", ms(v), f"{v / steps_total * 100:.0f}% of the steps' {ms(steps_total)} (median)")
     sec.line("Prefect の上乗せ（中央値の差）/ flow overhead (median diff)", ms(f["flow_overhead_median_s"]),
              f"× {median(in_flow) / median(process):.1f} of intake.process; health check {ms(health_s)}")
     sec.targets.append(Target("1. フォーム保存 20指標 / form save", "click→landed p95 (flow)", f["total_p95_s"],

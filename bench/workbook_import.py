@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import synth
+from bench import steps, synth
 from bench.report import Section, Target, now, secs
 
 TARGET_S = 5.0
@@ -60,80 +60,15 @@ def _import_time(code: str, env: dict[str, str]) -> float:
 
 
 def breakdown(db: Path, data: bytes, filename: str) -> dict[str, float]:
-    """intake.receive + intake.process, step by step with the functions process() calls, in one transaction."""
-    import warehouse
-    from kpi.domain import rules
-    from kpi.io.workbook import read_department_workbook
+    """intake.receive + intake.process, step by step (bench.steps), on the workbook."""
     from kpi.services import intake
-    from kpi.services.entries import RawEntry, normalize
-    from kpi.services.workflow import DraftInput, save_drafts_in
-    from warehouse import master, values
 
-    t: dict[str, float] = {}
     actor = intake.cli_actor(synth.BIG_DEPARTMENT)
     t0 = now()
     batch_id = intake.receive(actor, synth.OPEN_FY, synth.BIG_DEPARTMENT, source="workbook", filename=filename,
                               raw_bytes=data, db=db)
-    t["receive (store the file as a batch)"] = now() - t0
-    t0 = now()
-    with warehouse.transaction(db) as con:
-        t["open connection + BEGIN"] = now() - t0
-        t0 = now()
-        b = values.batch(con, batch_id)
-        cycle = master.find_cycle(con, b["fiscal_year"])
-        t["load batch + cycle"] = now() - t0
-        t0 = now()
-        raw = read_department_workbook(bytes(b["raw_bytes"]), filename=b["filename"])
-        entries = [RawEntry(code=r.code, value=r.value, kind=r.kind, period=r.period, reason=r.reason,
-                            reason_category=r.reason_category, remark=r.remark, row_no=r.row_no, check_version=False)
-                   for r in raw]
-        t["read workbook (read_department_workbook)"] = now() - t0
-        t0 = now()
-        by_code = values.cycle_rows_by_code(con, cycle["cycle_id"])
-        t["cycle_rows_by_code (whole cycle as dicts)"] = now() - t0
-        t0 = now()
-        mine = {c: r for c, r in by_code.items() if r["department_code"] == synth.BIG_DEPARTMENT}
-        ids = [r["indicator_id"] for r in mine.values()]
-        parts = values.parts_of(con, ids, cycle["cycle_id"])
-        last = values.last_approved_before(con, cycle["fiscal_year"], ids)
-        categories = master.list_reason_categories(con)
-        t["parts_of + last_approved_before + categories"] = now() - t0
-        t0 = now()
-        normalized = []
-        for e in entries:
-            row = mine.get((e.code or "").strip())
-            ps = parts.get(row["indicator_id"]) if row else None
-            normalized.append(normalize(e, row, ps, categories, cycle["fiscal_year"],
-                                        last.get(row["indicator_id"]) if row else None))
-        t["normalize (per row, Python)"] = now() - t0
-        t0 = now()
-        frame = rules.frame([n.frame_row for n in normalized if n.frame_row["has_entry"]])
-        t["rules.frame (dicts → Polars)"] = now() - t0
-        t0 = now()
-        found = rules.check(frame)
-        t["rules.check (Polars)"] = now() - t0
-        errors = found.filter(found["severity"] == rules.ERROR).height
-        if errors:
-            raise RuntimeError(f"the synthetic workbook has {errors} errors: {found.head(5)}")
-        to_land = [n for n in normalized if n.frame_row["has_entry"]]
-        t0 = now()
-        refs = save_drafts_in(con, actor, cycle["cycle_id"], [
-            DraftInput(n.indicator_id, n.fields, n.parts, n.entry.expected_version, n.entry.check_version)
-            for n in to_land], batch_id)
-        t["save_drafts_in (write values + parts + audit, per row)"] = now() - t0
-        t0 = now()
-        value_of = {n.indicator_id: r.value_id for n, r in zip(to_land, refs)}
-        rows = [{"batch_id": batch_id, "cycle_id": cycle["cycle_id"], "value_id": value_of.get(r["indicator_id"]),
-                 "indicator_id": r["indicator_id"], "row_no": r["row_no"], "field": r["field"], "rule": r["rule"],
-                 "severity": r["severity"], "message": r["message"]} for r in found.iter_rows(named=True)]
-        values.insert_findings(con, rows)
-        t[f"insert_findings ({len(rows):,} findings, per row)"] = now() - t0
-        t0 = now()
-        values.set_batch_status(con, batch_id, "landed")
-    t["set status + COMMIT + close"] = now() - t0
-    t["_rows_landed"] = float(len(refs))
-    t["_findings"] = float(len(rows))
-    return t
+    receive_s = now() - t0
+    return {"receive (store the file as a batch)": receive_s, **steps.process_steps(db, batch_id, actor)}
 
 
 def bulk_reference(db: Path, n_findings: int) -> dict[str, float]:

@@ -28,20 +28,22 @@ def _counts(path) -> dict[str, int]:
 
 def test_load_demo_on_a_fresh_file_reports_what_it_loaded(wh_demo_load):
     _path, result = wh_demo_load
-    assert result == {"loaded": 1, "indicators": 68, "values": 67}
+    assert result == {"loaded": 1, "indicators": 68, "values": 67 + 2 * 68}  # FY2021 + illustrative FY2019–2020
 
 
 def test_demo_has_one_strategy_three_pillars_and_nine_items(wh_demo_template):
     counts = _counts(wh_demo_template)
     assert (counts["strategies"], counts["pillars"], counts["items"]) == (1, 3, 9)
-    assert counts["cycles"] == 2
+    assert counts["cycles"] == 4
 
 
-def test_demo_has_the_finalized_fy2021_cycle_and_an_open_fy2022_cycle_without_values(wh_demo_template):
+def test_demo_has_history_the_finalized_fy2021_cycle_and_an_open_fy2022_cycle_without_values(wh_demo_template):
     with warehouse.connect(wh_demo_template) as con:
         cycles = con.execute("SELECT fiscal_year, state, (SELECT count(*) FROM indicator_values v"
                              " WHERE v.cycle_id = c.cycle_id) FROM cycles c ORDER BY fiscal_year").fetchall()
-    assert cycles == [(2021, "finalized", 67), (2022, "open", 0)]
+    assert cycles == [(2019, "finalized", 68), (2020, "finalized", 68), (2021, "finalized", 67), (2022, "open", 0)]
+    illustrative = _rows(wh_demo_template, "SELECT fiscal_year FROM cycles WHERE illustrative ORDER BY 1")
+    assert illustrative == [(2019,), (2020,), (2022,)]
 
 
 def test_demo_has_68_indicators_split_12_48_8_across_the_pillars(wh_demo_template):
@@ -49,9 +51,9 @@ def test_demo_has_68_indicators_split_12_48_8_across_the_pillars(wh_demo_templat
     assert per_pillar == [(1, 12), (2, 48), (3, 8)]
 
 
-def test_demo_has_67_values_all_approved_at_version_3(wh_demo_template):
+def test_demo_has_203_values_all_approved_at_version_3(wh_demo_template):
     assert _rows(wh_demo_template, "SELECT state, version, count(*) FROM indicator_values GROUP BY ALL") == [
-        ("approved", 3, 67)]
+        ("approved", 3, 203)]
     assert _rows(wh_demo_template,
                  "SELECT count(*) FROM indicator_values WHERE approved_by IS NULL OR approved_at IS NULL") == [(0,)]
 
@@ -75,14 +77,14 @@ def test_every_demo_value_was_saved_submitted_and_approved_in_that_order(wh_demo
         FROM indicator_values v
         LEFT JOIN audit_log a ON a.entity = 'value' AND a.entity_id = CAST(v.value_id AS VARCHAR)
         GROUP BY v.value_id, v.entered_by, v.approved_by ORDER BY v.value_id""")
-    assert len(trails) == 67
+    assert len(trails) == 203
     for value_id, actions, froms, tos, actors, same_target, entered_by, approved_by in trails:
         assert actions == ["save", "submit", "approve"], value_id
         assert froms == [None, "draft", "submitted"], value_id
         assert tos == ["draft", "submitted", "approved"], value_id
         assert actors == [entered_by, entered_by, approved_by], value_id
         assert same_target == [True, True, True], value_id
-    assert _rows(wh_demo_template, "SELECT count(*) FROM audit_log") == [(3 * 67,)]
+    assert _rows(wh_demo_template, "SELECT count(*) FROM audit_log") == [(3 * 203,)]
 
 
 def test_no_demo_value_was_approved_by_the_person_who_entered_it(wh_demo_template):
