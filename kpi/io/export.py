@@ -25,3 +25,29 @@ def csv_bytes(rows: Iterable[dict]) -> bytes:
         for r in rows:
             writer.writerow({k: neutralize("" if v is None else v) for k, v in r.items()})
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(rows: list[dict], sheet: str = "一覧") -> bytes:
+    """Rows as an .xlsx sheet; text is always written as text, so no cell can become a formula."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    ws = wb.add_worksheet(sheet[:31])
+    head = wb.add_format({"bold": True, "bg_color": "#DCE6F1"})
+    if rows:
+        for c, key in enumerate(rows[0]):
+            ws.write_string(0, c, str(key), head)
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row.values()):
+                if isinstance(v, bool) or v is None:
+                    ws.write_string(r, c, "" if v is None else str(v))
+                elif isinstance(v, (int, float)):
+                    ws.write_number(r, c, v)
+                else:
+                    ws.write_string(r, c, str(v))
+        ws.autofilter(0, 0, len(rows), len(rows[0]) - 1)
+        ws.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()

@@ -102,3 +102,29 @@ def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_a
     ex.switch_page("pages/publish.py").run()
     labels = [b.label for b in ex.get("download_button")]
     assert "2021_report_v1.pptx をダウンロード" in labels
+
+
+def test_choosing_a_band_lists_its_indicators_and_every_filter_narrows(app_as):
+    at = app_as("executive")
+    at.button_group(key="band_pill").set_value("band_30_60").run()
+    assert not at.exception, at.exception
+    table = [df.value for df in at.dataframe if "達成区分" in df.value.columns][0]
+    assert list(table["指標"]) == ["ICTを活用した業務改革に資する取組の数"]
+    assert at.query_params["band"] in ("band_30_60", ["band_30_60"])  # the view can be shared as a link
+    at.button_group(key="band_pill").set_value("band_under_30").run()
+    at.selectbox(key="dd_pillar").select(1).run()
+    table = [df.value for df in at.dataframe if "達成区分" in df.value.columns][0]
+    assert set(table["指標"]) == {"児童・生徒のICT活用を指導する能力を持つ教員の割合", "離職者等再就職訓練事業の情報系コースの就職率"}
+    at.text_input(key="dd_search").input("離職者").run()
+    table = [df.value for df in at.dataframe if "達成区分" in df.value.columns][0]
+    assert list(table["指標"]) == ["離職者等再就職訓練事業の情報系コースの就職率"]
+    at.selectbox(key="dd_kind").select("projection").run()
+    assert "0指標" in [c.value for c in at.caption]  # it is an actual (実績値), not a projection
+
+
+def test_reasons_tab_groups_the_unachieved_by_category(app_as):
+    at = app_as("executive")
+    table = [df.value for df in at.dataframe if "要因の分類" in df.value.columns and "計" in df.value.columns][0]
+    totals = dict(zip(table["要因の分類"], table["計"]))
+    assert totals["新型コロナウイルス感染症の影響が大きいと思われるもの"] == 4
+    assert totals["その他の理由"] == 13  # 9 in pillars 2+3 and pillar 1's four
