@@ -16,11 +16,13 @@ actor = session.current_actor()
 if actor is None:
     nav = st.navigation([st.Page(PAGES / "login.py", title="ログイン", icon=":material/login:")])
 else:
-    pages = [st.Page(PAGES / "dashboard.py", title="ダッシュボード", icon=":material/dashboard:", default=True)]
+    pages = [st.Page(PAGES / "dashboard.py", title="ダッシュボード", icon=":material/dashboard:", default=True),
+             st.Page(PAGES / "indicator.py", title="指標", icon=":material/show_chart:")]
     if actor.has(Role.EDITOR):
         pages.append(st.Page(PAGES / "entry.py", title="入力", icon=":material/edit_note:"))
     if actor.has(Role.REVIEWER):
         pages.append(st.Page(PAGES / "review.py", title="審査・承認", icon=":material/fact_check:"))
+        pages.append(st.Page(PAGES / "progress.py", title="回収状況", icon=":material/pending_actions:"))
     pages.append(st.Page(PAGES / "publish.py", title="公表資料", icon=":material/download:"))
     if actor.has(Role.REVIEWER, Role.ADMIN):
         pages.append(st.Page(PAGES / "audit.py", title="監査ログ", icon=":material/history:"))

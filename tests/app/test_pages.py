@@ -4,13 +4,15 @@ from __future__ import annotations
 import pytest
 
 PAGES_BY_ROLE = {
-    "editor": ["pages/dashboard.py", "pages/entry.py", "pages/publish.py"],
-    "reviewer": ["pages/dashboard.py", "pages/review.py", "pages/publish.py", "pages/audit.py", "pages/admin.py"],
-    "executive": ["pages/dashboard.py", "pages/publish.py"],
-    "admin": ["pages/dashboard.py", "pages/publish.py", "pages/audit.py", "pages/admin.py"],
+    "editor": ["pages/dashboard.py", "pages/indicator.py", "pages/entry.py", "pages/publish.py"],
+    "reviewer": ["pages/dashboard.py", "pages/indicator.py", "pages/review.py", "pages/progress.py",
+                 "pages/publish.py", "pages/audit.py", "pages/admin.py"],
+    "executive": ["pages/dashboard.py", "pages/indicator.py", "pages/publish.py"],
+    "admin": ["pages/dashboard.py", "pages/indicator.py", "pages/publish.py", "pages/audit.py", "pages/admin.py"],
 }
 TITLES = {"pages/dashboard.py": "ダッシュボード", "pages/entry.py": "入力", "pages/review.py": "審査・承認",
-          "pages/audit.py": "監査ログ", "pages/admin.py": "管理", "pages/publish.py": "公表資料"}
+          "pages/audit.py": "監査ログ", "pages/admin.py": "管理", "pages/publish.py": "公表資料",
+          "pages/indicator.py": "指標", "pages/progress.py": "回収状況"}
 
 
 @pytest.mark.parametrize(("role", "page"), [(r, p) for r, ps in PAGES_BY_ROLE.items() for p in ps])
@@ -128,3 +130,24 @@ def test_reasons_tab_groups_the_unachieved_by_category(app_as):
     totals = dict(zip(table["要因の分類"], table["計"]))
     assert totals["新型コロナウイルス感染症の影響が大きいと思われるもの"] == 4
     assert totals["その他の理由"] == 13  # 9 in pillars 2+3 and pillar 1's four
+
+
+def test_indicator_page_shows_its_history_with_who_approved(app_as):
+    at = app_as("executive")
+    at.switch_page("pages/indicator.py").run()
+    at.selectbox(key="indicator_code").select("P1-1-04").run()
+    assert not at.exception, at.exception
+    history = at.dataframe[0].value
+    assert list(history["年度"]) == ["令和元年度（例示）", "令和2年度（例示）", "令和3年度", "令和4年度（例示）"]
+    row = history[history["年度"] == "令和3年度"].iloc[0]
+    assert (row["値"], row["達成率"], row["達成区分"]) == ("5,445時間", "90.7%", "60%以上100%未満")
+    assert row["承認者"]
+
+
+def test_progress_page_shows_every_department_not_started_in_the_open_cycle(app_as):
+    at = app_as("reviewer")
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 18 and set(table["未入力"]) != {0}
+    assert any("締切を過ぎて未完了" in w.value for w in at.warning)  # the demo's FY2022 deadline has passed
