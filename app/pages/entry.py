@@ -49,6 +49,9 @@ def show_report(report) -> None:
                            file_name=f"findings_{report.batch_id}.csv", mime="text/csv")
 
 
+submitted_note = st.session_state.pop(state.ENTRY_MESSAGE, None)
+if submitted_note:
+    st.success(submitted_note)
 tab_form, tab_excel = st.tabs(["画面で入力", "Excelで入力"])
 with tab_form:
     entries = []
@@ -129,7 +132,7 @@ with tab_form:
             else:
                 session.clear_caches()
                 st.session_state[state.LAST_REPORT] = None
-                st.success(f"{len(chosen)}件を提出しました。")
+                st.session_state[state.ENTRY_MESSAGE] = f"{len(chosen)}件を提出しました。"
                 st.rerun()
 
 with tab_excel:

@@ -169,11 +169,38 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     expect(approved).to_contain_text("3件")
     expect(page.get_by_text("該当する値はありません")).to_be_visible()
     shots(page, "reviewer-approved-all")
+
+    # The reviewer publishes the FY2022 report from approved data.
+    _nav(page, "公表資料")
+    _choose(page, page, "年度", "令和4年度（2022年度）")
+    _idle(page)
+    page.get_by_role("button", name="この年度の報告書を公表する").click()
+    expect(page.get_by_text(re.compile("第1版を公表しました"))).to_be_visible(timeout=180_000)
+    shots(page, "reviewer-published")
     _logout(page)
 
-    # 6. Executive sees the FY2022 summary counting the approved values.
+    # 6. Executive sees the FY2022 summary counting the approved values, clicks a band, downloads the deck.
     _login(page, url, "executive", "executive-pass")
     _choose(page, page, "年度", "令和4年度（2022年度）")
     _idle(page)
     expect(page.get_by_test_id("stMetric").filter(has_text="指標数")).to_contain_text("4指標")
     shots(page, "executive-summary")
+    page.get_by_role("tab", name="指標一覧").click()
+    page.get_by_text("60%以上100%未満（1）", exact=True).click()
+    _idle(page)
+    expect(page.get_by_role("tabpanel", name="指標一覧").get_by_text("1指標", exact=True)).to_be_visible()
+    assert "band=band_60_100" in page.url  # the view can be shared as a link
+    shots(page, "executive-band-list")
+    _nav(page, "公表資料")
+    _choose(page, page, "年度", "令和4年度（2022年度）")
+    _idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="2022_report_v1.pptx をダウンロード").click()
+    deck_path = tmp_path / "deck.pptx"
+    download.value.save_as(deck_path)
+    from pptx import Presentation
+
+    deck_text = " ".join(sh.text_frame.text for s in Presentation(str(deck_path)).slides for sh in s.shapes
+                         if sh.has_text_frame)
+    assert "RPA導入により削減した作業時間" in deck_text and "第1版" in deck_text
+    shots(page, "executive-downloads")
