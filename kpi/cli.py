@@ -211,6 +211,20 @@ def _cmd_slides_png(args) -> int:
     return 0
 
 
+def _cmd_demo_scale(args) -> int:
+    from kpi.services.scale_demo import build_scale_demo
+
+    if args.db is None:
+        print("エラー: 全国規模のデモは --db で新しいファイルを指定してください（アプリのデータは上書きしません）",
+              file=sys.stderr)
+        return 2
+    print(f"全国規模のデモを作成しています（{args.orgs}団体 × {args.indicators}指標 × {args.cycles}年度）…", file=sys.stderr)
+    info = build_scale_demo(args.db, orgs=args.orgs, indicators=args.indicators, cycles=args.cycles,
+                            overwrite=args.overwrite)
+    print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="kpi", description="戦略の成果指標 進捗管理")
@@ -270,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", help="版の説明（例: 誤記訂正）")
     p.add_argument("--no-flow", action="store_true", help="Prefect を介さずにこのプロセスで作成します")
     p.set_defaults(func=_cmd_publish)
+
+    p = add("demo-scale", "全国の自治体規模の合成データ（例: 1,788団体 × 100指標 × 10年度）で新しいデータベースを作ります")
+    p.add_argument("--orgs", type=int, default=1788)
+    p.add_argument("--indicators", type=int, default=100)
+    p.add_argument("--cycles", type=int, default=10)
+    p.add_argument("--overwrite", action="store_true", help="既存のファイルを置き換えます")
+    p.set_defaults(func=_cmd_demo_scale)
 
     p = add("slides-png", "スライド（.pptx）を LibreOffice で PNG 画像にします（見た目の確認用）")
     p.add_argument("deck", help=".pptx ファイル（kpi publish の出力）")

@@ -104,7 +104,7 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
         except Timeout as exc:
             raise WarehouseBusy(busy) from exc
         try:
-            con = duckdb.connect(str(path))
+            con = duckdb.connect(str(path), config={"enable_progress_bar": False})
             try:
                 yield GuardedConnection(con)
             finally:
