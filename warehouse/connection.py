@@ -104,7 +104,8 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
         except Timeout as exc:
             raise WarehouseBusy(busy) from exc
         try:
-            con = duckdb.connect(str(path), config={"enable_progress_bar": False})
+            con = duckdb.connect(str(path))
+            con.execute("SET enable_progress_bar = false")  # no progress bars on the app's or CLI's console
             try:
                 yield GuardedConnection(con)
             finally:
