@@ -314,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # the output was piped into `head` or similar
+        return 0
     except (NotFound, Forbidden, WarehouseBusy, WorkflowError) as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2

@@ -71,3 +71,19 @@ def validation_frame(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFr
         WHERE v.cycle_id = ? AND v.value_id IS NOT NULL
         ORDER BY v.indicator_id
     """, [cycle_id, cycle_id])
+
+
+def composite_rows(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
+    """Only the composite indicators of a cycle (all states), for their part-by-part rates."""
+    return frame(con, "SELECT * FROM v_indicator_values WHERE cycle_id = ? AND target_type = 'composite'", [cycle_id])
+
+
+def missing_by_department(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
+    """Per department: active indicators in the cycle and how many have no value yet."""
+    return frame(con, """
+        SELECT department_code, department_name, count(*) AS total,
+               count(*) FILTER (WHERE value_id IS NULL) AS missing
+        FROM v_indicator_values
+        WHERE cycle_id = ? AND NOT coalesce(stopped_in_cycle, false)
+        GROUP BY ALL HAVING count(*) FILTER (WHERE value_id IS NULL) > 0
+        ORDER BY department_code""", [cycle_id])

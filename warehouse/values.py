@@ -53,6 +53,23 @@ _AUDIT_COLUMNS = (
 )
 
 
+def append_audit_many(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]]) -> None:
+    """Append many audit rows in one statement (same columns as append_audit)."""
+    if not events:
+        return
+    import polars as pl
+
+    frame = pl.DataFrame([{c: e.get(c) for c in _AUDIT_COLUMNS} for e in events],
+                         schema={c: (pl.Int64 if c in ("cycle_id", "indicator_id", "batch_id") else pl.String)
+                                 for c in _AUDIT_COLUMNS})
+    cols = ", ".join(_AUDIT_COLUMNS)
+    con.register("_new_audit", frame)
+    try:
+        con.execute(f"INSERT INTO audit_log ({cols}) SELECT {cols} FROM _new_audit")  # constant columns; order kept
+    finally:
+        con.unregister("_new_audit")
+
+
 def append_audit(con: duckdb.DuckDBPyConnection, event: dict[str, Any]) -> None:
     """Append one audit row; there is deliberately no function that updates or deletes one."""
     cols = ", ".join(_AUDIT_COLUMNS)
@@ -187,15 +204,25 @@ def set_batch_status(con: duckdb.DuckDBPyConnection, batch_id: int, status: str)
                 [status, batch_id])
 
 
+_FINDING_COLUMNS = ("batch_id", "value_id", "indicator_id", "cycle_id", "row_no", "field", "rule", "severity",
+                    "message")
+
+
 def insert_findings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    """Store validation findings (batch, value, indicator, cycle, row, field, rule, severity, message)."""
-    for f in rows:
-        con.execute(
-            "INSERT INTO validation_findings (batch_id, value_id, indicator_id, cycle_id, row_no, field, rule,"
-            " severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [f.get("batch_id"), f.get("value_id"), f.get("indicator_id"), f.get("cycle_id"), f.get("row_no"),
-             f.get("field"), f["rule"], f["severity"], f["message"]],
-        )
+    """Store validation findings (batch, value, indicator, cycle, row, field, rule, severity, message) in one statement."""
+    if not rows:
+        return
+    import polars as pl
+
+    frame = pl.DataFrame([{c: f.get(c) for c in _FINDING_COLUMNS} for f in rows], schema={
+        "batch_id": pl.Int64, "value_id": pl.Int64, "indicator_id": pl.Int64, "cycle_id": pl.Int64,
+        "row_no": pl.Int64, "field": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String})
+    cols = ", ".join(_FINDING_COLUMNS)
+    con.register("_new_findings", frame)
+    try:
+        con.execute(f"INSERT INTO validation_findings ({cols}) SELECT {cols} FROM _new_findings")  # constant columns
+    finally:
+        con.unregister("_new_findings")
 
 
 def replace_cycle_findings(con: duckdb.DuckDBPyConnection, cycle_id: int, rows: list[dict[str, Any]]) -> None:

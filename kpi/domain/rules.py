@@ -134,7 +134,8 @@ def frame(rows: list[dict]) -> pl.DataFrame:
 
 def check(df: pl.DataFrame, outlier_factor: float = DEFAULT_OUTLIER_FACTOR) -> pl.DataFrame:
     """Every finding of every rule over the frame (FINDING_SCHEMA), errors first, in row order."""
-    df = df.with_columns(rate_expr())
+    # One chunk first: Polars 2.1.0 panics ("i < self.len()") filtering a multi-chunk frame from DuckDB.
+    df = df.rechunk().with_columns(rate_expr())
     parts = []
     for rule in rules(outlier_factor):
         hit = df.lazy().filter(rule.when.fill_null(False)).select(

@@ -26,7 +26,7 @@ class SweepReport:
 
 def composite_rates(con, cycle_id: int) -> dict[int, float]:
     """Rates of the cycle's composite indicators, part by part (few rows; exact rules)."""
-    rows = reporting.cycle_rows(con, cycle_id, "all").filter(pl.col("target_type") == "composite")
+    rows = reporting.composite_rows(con, cycle_id)
     if rows.is_empty():
         return {}
     parts = reporting.cycle_parts(con, cycle_id, "all")
@@ -45,11 +45,7 @@ def sweep_frame(con, cycle_id: int) -> pl.DataFrame:
 
 def completeness(con, cycle_id: int) -> pl.DataFrame:
     """A warning per department that has active indicators without any value yet."""
-    rows = reporting.cycle_rows(con, cycle_id, "all")
-    gaps = (rows.filter(~pl.col("stopped_in_cycle").fill_null(False))
-            .group_by("department_code", "department_name")
-            .agg(pl.len().alias("total"), pl.col("value_id").is_null().sum().alias("missing"))
-            .filter(pl.col("missing") > 0).sort("department_code"))
+    gaps = reporting.missing_by_department(con, cycle_id)
     return gaps.select(
         pl.lit(None, pl.Int64).alias("row_no"), pl.lit(None, pl.Int64).alias("value_id"),
         pl.lit(None, pl.Int64).alias("indicator_id"), pl.lit("completeness").alias("rule"),

@@ -86,15 +86,19 @@ def _figure(row: dict) -> str | None:
     return None
 
 
-def _audit(con, actor: Actor, role: Role, action: Action, row: dict, before: State | None, after: State, *,
+def _event(actor: Actor, role: Role, action: Action, row: dict, before: State | None, after: State, *,
            comment: str | None = None, old: str | None = None, new: str | None = None,
-           batch_id: int | None = None) -> None:
-    values.append_audit(con, {
+           batch_id: int | None = None) -> dict:
+    return {
         "actor": actor.login, "role": role.value, "action": action.value, "entity": "value",
         "entity_id": str(row["value_id"]), "cycle_id": row["cycle_id"], "indicator_id": row["indicator_id"],
         "from_state": before.value if before else None, "to_state": after.value, "old_value": old,
         "new_value": new, "comment": comment, "batch_id": batch_id,
-    })
+    }
+
+
+def _audit(con, *args, **kwargs) -> None:
+    values.append_audit(con, _event(*args, **kwargs))
 
 
 def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[DraftInput],
@@ -102,6 +106,7 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
     """Save drafts inside the caller's transaction (the landing of an intake batch); all or nothing."""
     rows = values.indicator_rows(con, cycle_id, [i.indicator_id for i in inputs])
     saved = []
+    events = []
     for inp in inputs:
         row = rows.get(inp.indicator_id)
         if row is None:
@@ -128,10 +133,12 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
                                           batch_id=batch_id, entered_by=actor.login)
             if version is None:
                 raise _conflict(row["name"])
-        values.replace_value_parts(con, value_id, inp.parts)
-        _audit(con, actor, role, Action.SAVE, {**row, "value_id": value_id}, before, after, old=_figure(row),
-               new=_figure(new_fields), batch_id=batch_id)
+        if inp.parts or row["target_type"] == "composite":
+            values.replace_value_parts(con, value_id, inp.parts)
+        events.append(_event(actor, role, Action.SAVE, {**row, "value_id": value_id}, before, after,
+                             old=_figure(row), new=_figure(new_fields), batch_id=batch_id))
         saved.append(ValueRef(value_id, version))
+    values.append_audit_many(con, events)  # one statement, in the order of the saves
     return saved
 
 
