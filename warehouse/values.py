@@ -291,3 +291,64 @@ def acknowledge(con: duckdb.DuckDBPyConnection, finding_ids: list[int]) -> None:
     if finding_ids:
         con.execute("UPDATE validation_findings SET acknowledged = true WHERE finding_id IN (SELECT unnest(?))",
                     [list(finding_ids)])
+
+
+_MANY_TYPES = {"indicator_id": "INTEGER", "cycle_id": "INTEGER", "value_number": "DECIMAL(18, 4)",
+               "value_fy": "INTEGER", "qualitative_achieved": "BOOLEAN", "reason_illustrative": "BOOLEAN",
+               "batch_id": "INTEGER", "approved_at": "TIMESTAMP"}
+
+
+def _frame_of(rows: list[dict[str, Any]], columns: tuple[str, ...]):
+    """A string-typed frame of the rows (exact decimals travel as text and are cast in SQL)."""
+    import polars as pl
+
+    return pl.DataFrame([{c: (None if r.get(c) is None else str(r[c])) for c in columns} for r in rows],
+                        schema={c: pl.String for c in columns})
+
+
+def _cast(c: str, prefix: str = "") -> str:
+    """The text column c of a staged frame, cast to the table's type."""
+    return f"CAST({prefix}{c} AS {_MANY_TYPES[c]})" if c in _MANY_TYPES else f"{prefix}{c}"
+
+
+def insert_values_many(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> dict[int, int]:
+    """Insert many values of one cycle in one statement; indicator id → value id. DuplicateValue on a clash."""
+    if not rows:
+        return {}
+    cols = tuple(c for c in _VALUE_COLUMNS if c != "reason_illustrative")
+    con.register("_new_values", _frame_of(rows, cols))
+    try:
+        got = con.execute(
+            f"INSERT INTO indicator_values ({', '.join(cols)}) SELECT {', '.join(_cast(c) for c in cols)}"
+            " FROM _new_values RETURNING indicator_id, value_id").fetchall()  # known columns
+    except duckdb.ConstraintException as exc:
+        if "duplicate key" in str(exc).lower():
+            raise DuplicateValue(str(exc)) from exc
+        raise
+    finally:
+        con.unregister("_new_values")
+    return {r[0]: r[1] for r in got}
+
+
+def update_values_many(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], *, state: str,
+                       batch_id: int | None, entered_by: str) -> dict[int, int]:
+    """Overwrite many values as drafts where their version is still the expected one; value id → new version.
+
+    Each row holds value_id, expected_version and the editable fields; rows whose version moved are left out of
+    the result (the caller treats them as conflicts).
+    """
+    if not rows:
+        return {}
+    cols = ("value_id", "expected_version") + _EDITABLE
+    con.register("_upd_values", _frame_of(rows, cols))
+    sets = ", ".join(f"{c} = {_cast(c, 'u.')}" for c in _EDITABLE)
+    try:
+        got = con.execute(
+            f"UPDATE indicator_values AS v SET {sets}, state = ?, batch_id = ?, entered_by = ?,"
+            " version = v.version + 1, updated_at = current_timestamp, approved_by = NULL, approved_at = NULL"
+            " FROM _upd_values AS u WHERE v.value_id = CAST(u.value_id AS INTEGER)"
+            " AND v.version = CAST(u.expected_version AS INTEGER) RETURNING v.value_id, v.version",
+            [state, batch_id, entered_by]).fetchall()  # known columns
+    finally:
+        con.unregister("_upd_values")
+    return {r[0]: r[1] for r in got}

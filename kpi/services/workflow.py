@@ -103,10 +103,13 @@ def _audit(con, *args, **kwargs) -> None:
 
 def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[DraftInput],
                    batch_id: int | None) -> list[ValueRef]:
-    """Save drafts inside the caller's transaction (the landing of an intake batch); all or nothing."""
+    """Save drafts inside the caller's transaction (the landing of an intake batch); all or nothing.
+
+    Every line is checked first (role, department, cycle, transition, version); then new values are inserted and
+    existing ones updated in one statement each, and the audit rows written in one more.
+    """
     rows = values.indicator_rows(con, cycle_id, [i.indicator_id for i in inputs])
-    saved = []
-    events = []
+    plans = []
     for inp in inputs:
         row = rows.get(inp.indicator_id)
         if row is None:
@@ -114,29 +117,36 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
         role = _guard(actor, Action.SAVE, row)
         before = State(row["state"]) if row["state"] else None
         after = apply(before, Action.SAVE, role)
-        new_fields = {**inp.fields}
         if row["value_id"] is None:
             if inp.check_version and inp.expected_version not in (None, 0):
                 raise _conflict(row["name"])
-            try:
-                value_id = values.insert_value(con, {**new_fields, "indicator_id": inp.indicator_id, "cycle_id": cycle_id,
-                                                     "state": after.value, "batch_id": batch_id,
-                                                     "entered_by": actor.login})
-            except values.DuplicateValue:
-                raise _conflict(row["name"]) from None
-            version = 1
+        elif inp.check_version and inp.expected_version != row["version"]:
+            raise _conflict(row["name"])
+        plans.append((inp, row, role, before, after))
+    fresh = [{**inp.fields, "indicator_id": inp.indicator_id, "cycle_id": cycle_id, "state": after.value,
+              "batch_id": batch_id, "entered_by": actor.login}
+             for inp, row, _r, _b, after in plans if row["value_id"] is None]
+    try:
+        inserted = values.insert_values_many(con, fresh)
+    except values.DuplicateValue:
+        raise _conflict("、".join(row["name"] for inp, row, *_ in plans if row["value_id"] is None)) from None
+    existing = [{**inp.fields, "value_id": row["value_id"], "expected_version": row["version"]}
+                for inp, row, *_ in plans if row["value_id"] is not None]
+    updated = values.update_values_many(con, existing, state=State.DRAFT.value, batch_id=batch_id,
+                                        entered_by=actor.login)
+    saved, events = [], []
+    for inp, row, role, before, after in plans:
+        if row["value_id"] is None:
+            value_id, version = inserted[inp.indicator_id], 1
         else:
-            if inp.check_version and inp.expected_version != row["version"]:
-                raise _conflict(row["name"])
             value_id = row["value_id"]
-            version = values.update_value(con, value_id, row["version"], new_fields, state=after.value,
-                                          batch_id=batch_id, entered_by=actor.login)
-            if version is None:
+            if value_id not in updated:
                 raise _conflict(row["name"])
+            version = updated[value_id]
         if inp.parts or row["target_type"] == "composite":
             values.replace_value_parts(con, value_id, inp.parts)
         events.append(_event(actor, role, Action.SAVE, {**row, "value_id": value_id}, before, after,
-                             old=_figure(row), new=_figure(new_fields), batch_id=batch_id))
+                             old=_figure(row), new=_figure(inp.fields), batch_id=batch_id))
         saved.append(ValueRef(value_id, version))
     values.append_audit_many(con, events)  # one statement, in the order of the saves
     return saved
