@@ -52,6 +52,20 @@ def show_report(report) -> None:
 submitted_note = st.session_state.pop(state.ENTRY_MESSAGE, None)
 if submitted_note:
     st.success(submitted_note)
+def send(entries, **received):
+    """Store what was sent as an intake batch and land it through the collect flow; the report, or None on refusal."""
+    try:
+        batch_id = intake.receive(actor, cycle["fiscal_year"], dept, entries, **received)
+        with st.spinner("取り込んでいます…"):
+            report = collect(batch_id)
+    except (WorkflowError, Forbidden) as exc:
+        st.error(str(exc))
+        return None
+    st.session_state[state.LAST_REPORT] = report
+    session.clear_caches()
+    return report
+
+
 tab_form, tab_excel = st.tabs(["画面で入力", "Excelで入力"])
 with tab_form:
     entries = []
@@ -100,21 +114,12 @@ with tab_form:
     changed = [e for e in entries if e != next(ln.saved for ln in sheet.lines if ln.code == e.code)
                and not e.is_blank()]
     if st.button("下書き保存", type="primary", disabled=not editable or not changed, key="save_drafts"):
-        try:
-            batch_id = intake.receive(actor, cycle["fiscal_year"], dept,
-                                      [RawEntry(**{**e.as_dict(), "row_no": i + 1}) for i, e in enumerate(changed)])
-            with st.spinner("取り込んでいます…"):
-                report = collect(batch_id)
-        except (WorkflowError, Forbidden) as exc:
-            st.error(str(exc))
-        else:
-            st.session_state[state.LAST_REPORT] = report
-            session.clear_caches()
-            if report.status == "landed":
-                for e in changed:
-                    for f in FIELDS:
-                        st.session_state.pop(state.entry_key(e.code, f), None)
-                st.rerun()
+        report = send([RawEntry(**{**e.as_dict(), "row_no": i + 1}) for i, e in enumerate(changed)])
+        if report is not None and report.status == "landed":
+            for e in changed:  # the form shows what is saved now
+                for f in FIELDS:
+                    st.session_state.pop(state.entry_key(e.code, f), None)
+            st.rerun()
 
     drafts = {ln.code: ln for ln in sheet.lines if ln.state_key == "draft"}
     if drafts:
@@ -144,16 +149,7 @@ with tab_excel:
     upload = st.file_uploader("記入済みの入力シート（.xlsx、10MBまで）", type=["xlsx"], key="upload_workbook",
                               disabled=not editable)
     if upload is not None and st.button("アップロードした内容を取り込む", key="import_workbook"):
-        try:
-            batch_id = intake.receive(actor, cycle["fiscal_year"], dept, source="workbook", filename=upload.name,
-                                      raw_bytes=upload.getvalue())
-            with st.spinner("取り込んでいます…"):
-                report = collect(batch_id)
-        except (WorkflowError, Forbidden) as exc:
-            st.error(str(exc))
-        else:
-            st.session_state[state.LAST_REPORT] = report
-            session.clear_caches()
+        if send(None, source="workbook", filename=upload.name, raw_bytes=upload.getvalue()) is not None:
             st.rerun()
 
 report = st.session_state.get(state.LAST_REPORT)
