@@ -208,15 +208,22 @@ _FINDING_COLUMNS = ("batch_id", "value_id", "indicator_id", "cycle_id", "row_no"
                     "message")
 
 
-def insert_findings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    """Store validation findings (batch, value, indicator, cycle, row, field, rule, severity, message) in one statement."""
-    if not rows:
-        return
+def insert_findings(con: duckdb.DuckDBPyConnection, rows) -> None:
+    """Store validation findings (batch, value, indicator, cycle, row, field, rule, severity, message) in one statement.
+
+    rows: dicts, or a Polars frame with those columns (a sweep's findings go in without becoming dicts).
+    """
     import polars as pl
 
-    frame = pl.DataFrame([{c: f.get(c) for c in _FINDING_COLUMNS} for f in rows], schema={
-        "batch_id": pl.Int64, "value_id": pl.Int64, "indicator_id": pl.Int64, "cycle_id": pl.Int64,
-        "row_no": pl.Int64, "field": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String})
+    schema = {"batch_id": pl.Int64, "value_id": pl.Int64, "indicator_id": pl.Int64, "cycle_id": pl.Int64,
+              "row_no": pl.Int64, "field": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String}
+    if isinstance(rows, pl.DataFrame):
+        frame = rows.select([pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c)
+                             for c, t in schema.items()])
+    else:
+        frame = pl.DataFrame([{c: f.get(c) for c in _FINDING_COLUMNS} for f in rows], schema=schema)
+    if frame.is_empty():
+        return
     cols = ", ".join(_FINDING_COLUMNS)
     con.register("_new_findings", frame)
     try:
@@ -225,7 +232,7 @@ def insert_findings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) 
         con.unregister("_new_findings")
 
 
-def replace_cycle_findings(con: duckdb.DuckDBPyConnection, cycle_id: int, rows: list[dict[str, Any]]) -> None:
+def replace_cycle_findings(con: duckdb.DuckDBPyConnection, cycle_id: int, rows) -> None:
     """Replace the sweep findings of a cycle (those not tied to an intake batch) with fresh ones."""
     con.execute("DELETE FROM validation_findings WHERE cycle_id = ? AND batch_id IS NULL", [cycle_id])
     insert_findings(con, rows)

@@ -64,8 +64,7 @@ def validate_cycle(fiscal_year: int, db: Path | str | None = None,
         df = sweep_frame(con, cycle["cycle_id"])
         missing = completeness(con, cycle["cycle_id"])
     found = pl.concat([rules.check(df, outlier_factor), missing])
-    rows = [{**r, "cycle_id": cycle["cycle_id"], "batch_id": None} for r in found.iter_rows(named=True)]
     with warehouse.transaction(db) as con:
-        values.replace_cycle_findings(con, cycle["cycle_id"], rows)
+        values.replace_cycle_findings(con, cycle["cycle_id"], found.with_columns(pl.lit(cycle["cycle_id"]).alias("cycle_id")))
     n_err = found.filter(pl.col("severity") == rules.ERROR).height
     return SweepReport(fiscal_year, df.height, n_err, found.height - n_err, found)
