@@ -1,6 +1,8 @@
 """Accounts: argon2 password hashes, authentication, and the Actor of a logged-in person."""
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -12,6 +14,23 @@ from kpi.services.actors import Actor
 from warehouse import users
 
 _hasher = PasswordHasher()
+
+MAX_FAILURES = 5  # wrong passwords in a row for one login …
+LOCKOUT_S = 600  # … lock it for this long (per app process)
+_failures: dict[str, list[float]] = {}
+_failures_guard = threading.Lock()
+
+
+def _locked(login: str, now: float) -> bool:
+    with _failures_guard:
+        recent = [t for t in _failures.get(login, []) if now - t < LOCKOUT_S]
+        _failures[login] = recent
+        return len(recent) >= MAX_FAILURES
+
+
+def _fail(login: str, now: float) -> None:
+    with _failures_guard:
+        _failures.setdefault(login, []).append(now)
 
 
 class LoginFailed(Exception):
@@ -31,14 +50,22 @@ def actor_of(user: dict) -> Actor:
 
 def authenticate(login: str, password: str, *, db: Path | str | None = None) -> Actor:
     """Return the Actor when login and password match an active account, else raise LoginFailed."""
+    login = login.strip()
+    now = time.monotonic()
+    if _locked(login, now):
+        raise LoginFailed(f"ログインの失敗が{MAX_FAILURES}回続いたため、このIDは{LOCKOUT_S // 60}分間ログインできません")
     with warehouse.connect(db) as con:
-        user = users.get_user(con, login.strip())
+        user = users.get_user(con, login)
     if user is None or not user["active"]:
+        _fail(login, now)
         raise LoginFailed("ログインIDまたはパスワードが正しくありません")
     try:
         _hasher.verify(user["password_hash"], password)
     except (VerificationError, InvalidHashError):
+        _fail(login, now)
         raise LoginFailed("ログインIDまたはパスワードが正しくありません") from None
+    with _failures_guard:
+        _failures.pop(login, None)
     if _hasher.check_needs_rehash(user["password_hash"]):
         with warehouse.transaction(db) as con:
             users.update_password_hash(con, user["login"], hash_password(password))

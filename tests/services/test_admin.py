@@ -86,3 +86,15 @@ def test_an_openid_identity_maps_to_the_local_account_with_that_email(demo_db):
     assert actor_for_identity("gyokaku.shinsa@pref.example.lg.jp", db=demo_db).login == "reviewer"
     with pytest.raises(LoginFailed, match="登録されていません"):
         actor_for_identity("stranger@example.com", db=demo_db)
+
+
+def test_repeated_wrong_passwords_lock_the_login_for_a_while(demo_db):
+    from kpi.services import accounts
+
+    admin.create_account(ADMIN, "lock-me", "試験", "right-password", ["executive"], [], db=demo_db)
+    for _ in range(accounts.MAX_FAILURES):
+        with pytest.raises(LoginFailed, match="正しくありません"):
+            authenticate("lock-me", "wrong-password", db=demo_db)
+    with pytest.raises(LoginFailed, match="10分間ログインできません"):
+        authenticate("lock-me", "right-password", db=demo_db)  # even the right password, for now
+    assert authenticate("reviewer", "reviewer-pass", db=demo_db).login == "reviewer"  # others are not affected
