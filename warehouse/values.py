@@ -266,10 +266,10 @@ def last_approved_before(con: duckdb.DuckDBPyConnection, fiscal_year: int, indic
     return {r[0]: r[1] for r in rows}
 
 
-def cycle_rows_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int) -> dict[str, dict]:
-    """Every indicator of the cycle's strategy with its value (any state), keyed by indicator code."""
-    cur = con.execute("SELECT * FROM v_indicator_values WHERE cycle_id = ? ORDER BY pillar_no, item_no, sort_order",
-                      [cycle_id])
+def cycle_rows_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int, department: str | None = None) -> dict[str, dict]:
+    """The indicators of the cycle's strategy (of one department, when given) with their values, keyed by code."""
+    cur = con.execute("SELECT * FROM v_indicator_values WHERE cycle_id = ? AND (? IS NULL OR department_code = ?)"
+                      " ORDER BY pillar_no, item_no, sort_order", [cycle_id, department, department])
     cols = [d[0] for d in cur.description]
     return {r[cols.index("code")]: dict(zip(cols, r)) for r in cur.fetchall()}
 

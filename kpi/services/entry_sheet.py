@@ -68,8 +68,7 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
         cycle = master.find_cycle(con, fiscal_year)
         if cycle is None:
             raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
-        rows = [r for r in values.cycle_rows_by_code(con, cycle["cycle_id"]).values()
-                if r["department_code"] == department]
+        rows = list(values.cycle_rows_by_code(con, cycle["cycle_id"], department).values())
         last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
         categories = master.list_reason_categories(con)
         dept_name = next((d["name"] for d in master.list_departments(con) if d["code"] == department), department)
@@ -93,7 +92,7 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
 def live_rates(s: Sheet, entries: list[RawEntry], db: Path | str | None = None) -> dict[str, tuple[str, str, str | None]]:
     """Per code, (rate, band label, problem) of what is typed now, by the domain rules; nothing is stored."""
     with warehouse.connect(db) as con:
-        rows = values.cycle_rows_by_code(con, s.cycle["cycle_id"])
+        rows = values.cycle_rows_by_code(con, s.cycle["cycle_id"], s.department)
         ids = [rows[e.code]["indicator_id"] for e in entries if e.code in rows]
         parts = values.parts_of(con, ids, s.cycle["cycle_id"])
     out = {}

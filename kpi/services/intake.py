@@ -102,8 +102,7 @@ def _entries_of(b: dict) -> tuple[list[RawEntry], list[Finding]]:
 def evaluate_entries(con, actor: Actor, cycle: dict, department: str, entries: list[RawEntry],
                      outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR):
     """Normalize and validate entries against the department's indicators; returns (normalized, findings frame)."""
-    by_code = values.cycle_rows_by_code(con, cycle["cycle_id"])
-    mine = {c: r for c, r in by_code.items() if r["department_code"] == department}
+    mine = values.cycle_rows_by_code(con, cycle["cycle_id"], department)
     ids = [r["indicator_id"] for r in mine.values()]
     parts = values.parts_of(con, ids, cycle["cycle_id"])
     last = values.last_approved_before(con, cycle["fiscal_year"], ids)
