@@ -143,8 +143,10 @@ with tab_form:
 with tab_excel:
     st.markdown("担当課の入力シート（Excel）をダウンロードし、値を入力してアップロードしてください。"
                 "灰色の列（コード〜差戻しコメント）は変更できません。")
-    name, data = workbooks.department_workbook(actor, cycle["fiscal_year"], dept)
-    st.download_button("入力シートをダウンロード", data, file_name=name, key="download_workbook",
+    # Built only when clicked, not on every rerun of the page.
+    st.download_button("入力シートをダウンロード",
+                       lambda: workbooks.department_workbook(actor, cycle["fiscal_year"], dept)[1],
+                       file_name=workbooks.workbook_name(cycle["fiscal_year"], dept), key="download_workbook",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     upload = st.file_uploader("記入済みの入力シート（.xlsx、10MBまで）", type=["xlsx"], key="upload_workbook",
                               disabled=not editable)

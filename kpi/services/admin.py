@@ -26,6 +26,17 @@ def _audit(con, actor: Actor, action: str, entity: str, entity_id: str, old=None
                               "entity": entity, "entity_id": entity_id, "old_value": old, "new_value": new})
 
 
+def _required_text(value: str | None, field: str) -> str:
+    """Cleaned free text for a required field, or AdminError naming the field."""
+    try:
+        text = clean_text(value, field=field, max_length=100)
+    except InputError as exc:
+        raise AdminError(str(exc)) from None
+    if not text:
+        raise AdminError(f"{field}を入力してください")
+    return text
+
+
 def _password_ok(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AdminError(f"パスワードは{MIN_PASSWORD}文字以上にしてください")
@@ -48,12 +59,7 @@ def create_account(actor: Actor, login: str, display_name: str, password: str, r
     login = (login or "").strip().lower()
     if not _LOGIN.match(login):
         raise AdminError("ログインIDは半角英小文字・数字・「._-」の2〜32文字にしてください")
-    try:
-        name = clean_text(display_name, field="氏名・表示名", max_length=100)
-    except InputError as exc:
-        raise AdminError(str(exc)) from None
-    if not name:
-        raise AdminError("氏名・表示名を入力してください")
+    name = _required_text(display_name, "氏名・表示名")
     _password_ok(password)
     _roles_ok(roles, departments)
     with warehouse.transaction(db) as con:
@@ -107,12 +113,7 @@ def save_department(actor: Actor, code: str, name: str, db: Path | str | None = 
     code = (code or "").strip().upper()
     if not _DEPT.match(code):
         raise AdminError("担当課コードは半角英大文字・数字・「_-」の2〜20文字にしてください")
-    try:
-        name = clean_text(name, field="担当課名", max_length=100)
-    except InputError as exc:
-        raise AdminError(str(exc)) from None
-    if not name:
-        raise AdminError("担当課名を入力してください")
+    name = _required_text(name, "担当課名")
     with warehouse.transaction(db) as con:
         old = {d["code"]: d["name"] for d in master.list_departments(con)}.get(code)
         master.upsert_department(con, code, name, False)

@@ -14,7 +14,7 @@ from kpi.services.entries import RawEntry, normalize
 from kpi.services.evaluation import measurement_of, rule_of
 from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text
 from kpi.services.permissions import Permission, check
-from kpi.services.summaries import NotFound
+from kpi.services.summaries import cycle_for
 from warehouse import master, values
 
 
@@ -65,9 +65,7 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
     """The department's indicators with saved values, last year's approved value and state (own departments only)."""
     check(actor, Permission.VIEW_UNAPPROVED, department)
     with warehouse.connect(db) as con:
-        cycle = master.find_cycle(con, fiscal_year)
-        if cycle is None:
-            raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+        cycle = cycle_for(con, fiscal_year)
         rows = list(values.cycle_rows_by_code(con, cycle["cycle_id"], department).values())
         last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
         categories = master.list_reason_categories(con)

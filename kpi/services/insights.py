@@ -27,7 +27,7 @@ from kpi.services.actors import Actor, Forbidden
 from kpi.services.evaluation import Evaluated, evaluate
 from kpi.services.listing import KIND_LABELS_JA, NOT_STARTED, indicator_rows
 from kpi.services.permissions import Permission, allowed, check
-from kpi.services.summaries import CycleView, NotFound, band_groups, load_cycle
+from kpi.services.summaries import cycle_for, CycleView, NotFound, band_groups, load_cycle
 from warehouse import insights as sql
 from warehouse import master
 
@@ -430,9 +430,7 @@ def collection_progress(actor: Actor, fiscal_year: int, *, today: date | None = 
     _check_reviewer(actor, "回収状況の閲覧")
     today = today or date.today()
     with warehouse.connect(db) as con:
-        cycle = master.find_cycle(con, fiscal_year)
-        if cycle is None:
-            raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+        cycle = cycle_for(con, fiscal_year)
         counts = sql.collection_counts(con, cycle["cycle_id"])
     deadline = cycle.get("deadline")
     passed = deadline is not None and today > deadline

@@ -14,7 +14,7 @@ from kpi.services.accounts import actor_of
 from kpi.services.actors import Actor, Forbidden
 from kpi.services.entries import RawEntry, normalize
 from kpi.services.permissions import Permission, check
-from kpi.services.summaries import NotFound
+from kpi.services.summaries import NotFound, cycle_for
 from kpi.services.workflow import DraftInput, save_drafts_in
 from warehouse import master, users, values
 
@@ -56,13 +56,6 @@ def cli_actor(department: str) -> Actor:
     return Actor("cli", f"コマンドライン（{department}）", frozenset({Role.EDITOR}), frozenset({department}))
 
 
-def _cycle(con, fiscal_year: int) -> dict:
-    cycle = master.find_cycle(con, fiscal_year)
-    if cycle is None:
-        raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
-    return cycle
-
-
 def receive(actor: Actor, fiscal_year: int, department: str, entries: list[RawEntry] | None = None, *,
             source: str = "form", filename: str | None = None, raw_bytes: bytes | None = None,
             db: Path | str | None = None) -> int:
@@ -70,7 +63,7 @@ def receive(actor: Actor, fiscal_year: int, department: str, entries: list[RawEn
     check(actor, Permission.SAVE, department)
     raw_json = json.dumps([e.as_dict() for e in entries], ensure_ascii=False) if entries is not None else None
     with warehouse.transaction(db) as con:
-        cycle = _cycle(con, fiscal_year)
+        cycle = cycle_for(con, fiscal_year)
         return values.insert_batch(con, cycle_id=cycle["cycle_id"], source=source, created_by=actor.login,
                                    department_code=department, filename=filename, raw_bytes=raw_bytes,
                                    raw_json=raw_json)
@@ -127,7 +120,7 @@ def preview(actor: Actor, fiscal_year: int, department: str, entries: list[RawEn
     """The findings a save would give, without storing anything (for the form, before sending)."""
     check(actor, Permission.SAVE, department)
     with warehouse.connect(db) as con:
-        cycle = _cycle(con, fiscal_year)
+        cycle = cycle_for(con, fiscal_year)
         normalized, found = evaluate_entries(con, actor, cycle, department, entries)
     return _findings(found, {n.indicator_id: n.entry.code for n in normalized})
 
@@ -142,7 +135,7 @@ def process(batch_id: int, db: Path | str | None = None,
         if b["status"] != "received":
             return BatchReport(batch_id, b["status"], _stored(con, batch_id))
         actor = _actor_of_batch(con, b)
-        cycle = _cycle(con, b["fiscal_year"])
+        cycle = cycle_for(con, b["fiscal_year"])
         entries, refusals = _entries_of(b)
         normalized, found = ([], None) if refusals else evaluate_entries(con, actor, cycle, b["department_code"],
                                                                           entries, outlier_factor)

@@ -12,7 +12,7 @@ from kpi.domain.workflow import Role
 from kpi.services.actors import Actor
 from kpi.services.evaluation import evaluate
 from kpi.services.permissions import Permission, check
-from kpi.services.summaries import CycleView, NotFound
+from kpi.services.summaries import cycle_for, CycleView, NotFound
 from warehouse import editions, master, reporting, values
 
 MIME = {
@@ -63,9 +63,7 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, db: Path
     check(actor, Permission.PUBLISH)
     progress(0.05, "承認済みの値を確定しています…")
     with warehouse.connect(db) as con:
-        cycle = master.find_cycle(con, fiscal_year)
-        if cycle is None:
-            raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+        cycle = cycle_for(con, fiscal_year)
         rows = reporting.cycle_rows(con, cycle["cycle_id"], "approved")
         parts = reporting.cycle_parts(con, cycle["cycle_id"], "approved")
         pillars = master.list_pillars(con, cycle["cycle_id"])

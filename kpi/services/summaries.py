@@ -50,11 +50,17 @@ def department_view(fiscal_year: int, *, actor: Actor, db: Path | str | None = N
     return CycleView(view.cycle, view.pillars, view.basis, mine)
 
 
+def cycle_for(con, fiscal_year: int) -> dict:
+    """The cycle of a fiscal year on an open connection, or NotFound with a Japanese message."""
+    cycle = master.find_cycle(con, fiscal_year)
+    if cycle is None:
+        raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+    return cycle
+
+
 def _load(fiscal_year: int, basis: str, db: Path | str | None) -> CycleView:
     with warehouse.connect(db) as con:
-        cycle = master.find_cycle(con, fiscal_year)
-        if cycle is None:
-            raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+        cycle = cycle_for(con, fiscal_year)
         pillars = master.list_pillars(con, cycle["cycle_id"])
         rows = reporting.cycle_rows(con, cycle["cycle_id"], basis)
         parts = reporting.cycle_parts(con, cycle["cycle_id"], basis)

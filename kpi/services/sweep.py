@@ -9,8 +9,8 @@ import polars as pl
 import warehouse
 from kpi.domain import rules
 from kpi.services.evaluation import evaluate
-from kpi.services.summaries import NotFound
-from warehouse import master, reporting, values
+from kpi.services.summaries import cycle_for
+from warehouse import reporting, values
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,7 @@ def validate_cycle(fiscal_year: int, db: Path | str | None = None,
                    outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR) -> SweepReport:
     """Re-run every rule over the cycle's values and replace its sweep findings; one short write at the end."""
     with warehouse.connect(db) as con:
-        cycle = master.find_cycle(con, fiscal_year)
-        if cycle is None:
-            raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
+        cycle = cycle_for(con, fiscal_year)
         df = sweep_frame(con, cycle["cycle_id"])
         missing = completeness(con, cycle["cycle_id"])
     found = pl.concat([rules.check(df, outlier_factor), missing])

@@ -9,6 +9,11 @@ from kpi.services.actors import Actor
 from kpi.services.entry_sheet import sheet
 
 
+def workbook_name(fiscal_year: int, department: str) -> str:
+    """The file name a department's workbook is downloaded as."""
+    return f"{fiscal_year}_{department}_入力シート.xlsx"
+
+
 def department_workbook(actor: Actor, fiscal_year: int, department: str, db: Path | str | None = None) -> tuple[str, bytes]:
     """(file name, xlsx bytes) of the department's sheet, prefilled with what is saved."""
     s = sheet(actor, fiscal_year, department, db=db)
@@ -21,4 +26,4 @@ def department_workbook(actor: Actor, fiscal_year: int, department: str, db: Pat
     data = write_department_workbook(title=f"{fiscal_year_ja(fiscal_year)} 成果指標 入力シート", department=s.department_name,
                                      cycle_label=s.cycle["label"], rows=rows,
                                      reason_categories=[c["name"] for c in s.categories])
-    return f"{fiscal_year}_{department}_入力シート.xlsx", data
+    return workbook_name(fiscal_year, department), data
