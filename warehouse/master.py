@@ -144,3 +144,16 @@ def indicator_id_by_code(con: duckdb.DuckDBPyConnection, code: str) -> int | Non
     row = con.execute("SELECT i.indicator_id FROM indicators i JOIN strategies s USING (strategy_id)"
                       " WHERE i.code = ? ORDER BY s.version DESC LIMIT 1", [code]).fetchall()
     return row[0][0] if row else None
+
+
+def set_cycle_state(con: duckdb.DuckDBPyConnection, cycle_id: int, expected: str, new: str) -> bool:
+    """Move a cycle from the expected state to a new one; False when its state changed meanwhile."""
+    row = con.execute("UPDATE cycles SET state = ? WHERE cycle_id = ? AND state = ? RETURNING cycle_id",
+                      [new, cycle_id, expected]).fetchone()
+    return row is not None
+
+
+def count_values_in_state(con: duckdb.DuckDBPyConnection, cycle_id: int, state: str) -> int:
+    """How many values of a cycle are in a workflow state."""
+    return con.execute("SELECT count(*) FROM indicator_values WHERE cycle_id = ? AND state = ?",
+                       [cycle_id, state]).fetchone()[0]
