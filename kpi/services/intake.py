@@ -10,6 +10,7 @@ import polars as pl
 import warehouse
 from kpi.domain import rules
 from kpi.domain.workflow import Role, WorkflowError
+from kpi.platform import faults
 from kpi.services.accounts import actor_of
 from kpi.services.actors import Actor, Forbidden
 from kpi.services.entries import RawEntry, normalize
@@ -128,6 +129,7 @@ def preview(actor: Actor, fiscal_year: int, department: str, entries: list[RawEn
 def process(batch_id: int, db: Path | str | None = None,
             outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR) -> BatchReport:
     """Normalize, validate and land a received batch: every row lands as a draft, or none does."""
+    faults.point("intake.process.start")  # the raw intake is stored; nothing processed yet
     with warehouse.transaction(db) as con:
         b = values.batch(con, batch_id)
         if b is None:
@@ -137,6 +139,7 @@ def process(batch_id: int, db: Path | str | None = None,
         actor = _actor_of_batch(con, b)
         cycle = cycle_for(con, b["fiscal_year"])
         entries, refusals = _entries_of(b)
+        faults.point("intake.process.read")  # mid-transaction, nothing written yet
         normalized, found = ([], None) if refusals else evaluate_entries(con, actor, cycle, b["department_code"],
                                                                           entries, outlier_factor)
         codes = {n.indicator_id: n.entry.code for n in normalized}
@@ -152,6 +155,7 @@ def process(batch_id: int, db: Path | str | None = None,
                     DraftInput(n.indicator_id, n.fields, n.parts, n.entry.expected_version, n.entry.check_version)
                     for n in to_land
                 ], batch_id)
+                faults.point("intake.process.saved")  # drafts and audit written, not committed
             except (WorkflowError, Forbidden) as exc:
                 report.findings.append(Finding(None, None, None, rules.ERROR, str(exc)))
                 refs = []
@@ -160,6 +164,7 @@ def process(batch_id: int, db: Path | str | None = None,
                 report.status, report.saved = "landed", len(refs)
                 values.insert_findings(con, _finding_rows(found, batch_id, cycle["cycle_id"], value_of))
                 values.set_batch_status(con, batch_id, "landed")
+                faults.point("intake.process.landed")  # everything written, before COMMIT
                 return report
         # Refused: nothing lands; the findings and the batch (as received) stay for the person and a retry.
         con.execute("ROLLBACK")
@@ -169,6 +174,7 @@ def process(batch_id: int, db: Path | str | None = None,
                                       "indicator_id": ids.get(f.code), "field": f.field, "rule": "refused",
                                       "severity": f.severity, "message": f.message} for f in report.findings])
         values.set_batch_status(con, batch_id, "refused")
+        faults.point("intake.process.refused")  # refusal written, before COMMIT
         return report
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import warehouse
 from kpi.domain.formatting import format_rate
 from kpi.domain.workflow import Role
+from kpi.platform import faults
 from kpi.services.actors import Actor
 from kpi.services.evaluation import evaluate
 from kpi.services.permissions import Permission, check
@@ -47,10 +48,13 @@ def outputs(view: CycleView, *, edition_no: int, progress: Progress = _silent) -
     stem = f"{view.cycle['fiscal_year']}_report_v{edition_no}"
     progress(0.2, "スライド（PowerPoint）を作成しています…")
     files = {f"{stem}.pptx": deck.write_deck(data)}
+    faults.point("publish.file")  # between the files of a publication
     progress(0.5, "集計表（Excel）を作成しています…")
     files[f"{stem}.xlsx"] = workbook_report.write_report_workbook(data)
+    faults.point("publish.file")
     progress(0.6, "PDF を作成しています…")
     files[f"{stem}.pdf"] = pdf.write_pdf(data)
+    faults.point("publish.file")
     progress(0.85, "オープンデータを作成しています…")
     for name, content in opendata.write_open_data(data).items():
         files[f"opendata/{name}"] = content
@@ -69,6 +73,7 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, db: Path
         pillars = master.list_pillars(con, cycle["cycle_id"])
         edition_no = editions.next_edition_no(con, cycle["cycle_id"])
     view = CycleView(cycle, pillars, "approved", evaluate(rows, parts))
+    faults.point("publish.read")  # approved values read, no file made yet
     title, files = outputs(view, edition_no=edition_no, progress=progress)
     progress(0.95, "版を登録しています…")
     with warehouse.transaction(db) as con:
@@ -79,9 +84,11 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, db: Path
             published_by=actor.login, rows=rows, parts=parts, pillars_json=json.dumps(pillars, ensure_ascii=False),
             files={name: (MIME.get(Path(name).suffix, "application/octet-stream"), content)
                    for name, content in files.items()})
+        faults.point("publish.edition_inserted")  # edition and files written, before its audit row and COMMIT
         values.append_audit(con, {"actor": actor.login, "role": actor.primary_role.value, "action": "publish",
                                   "entity": "edition", "entity_id": str(edition_id), "cycle_id": cycle["cycle_id"],
                                   "new_value": f"第{edition_no}版", "comment": note})
+    faults.point("publish.committed")  # committed, before the caller hears back
     progress(1.0, f"第{edition_no}版を公表しました")
     return Edition(edition_id, fiscal_year, edition_no, title, files)
 

@@ -9,6 +9,7 @@ from typing import Any
 import warehouse
 from kpi.domain.achievement import achievement_rate
 from kpi.domain.workflow import (ACTION_LABELS_JA, Action, Role, State, WorkflowError, apply)
+from kpi.platform import faults
 from kpi.services.actors import Actor
 from kpi.services.evaluation import measurement_of, rule_of
 from kpi.services.permissions import Permission, check
@@ -245,4 +246,6 @@ def approve_many(actor: Actor, refs: list[ValueRef], db: Path | str | None = Non
                 skipped[ref.value_id] = str(exc)
             else:
                 done.append(ref.value_id)
+                faults.point("workflow.approve_many.item")  # n approvals written, not committed
+    faults.point("workflow.approve_many.committed")  # committed, before the caller hears back
     return BulkResult(done, skipped)
