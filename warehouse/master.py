@@ -157,3 +157,143 @@ def count_values_in_state(con: duckdb.DuckDBPyConnection, cycle_id: int, state: 
     """How many values of a cycle are in a workflow state."""
     return con.execute("SELECT count(*) FROM indicator_values WHERE cycle_id = ? AND state = ?",
                        [cycle_id, state]).fetchone()[0]
+
+
+def _dicts(cur) -> list[dict[str, Any]]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def list_strategies(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every strategy version with its counts, newest version of each code first."""
+    return _dicts(con.execute(
+        "SELECT s.*, (SELECT count(*) FROM pillars p WHERE p.strategy_id = s.strategy_id) AS pillars,"
+        " (SELECT count(*) FROM indicators i WHERE i.strategy_id = s.strategy_id) AS indicators,"
+        " (SELECT count(*) FROM cycles c WHERE c.strategy_id = s.strategy_id) AS cycles"
+        " FROM strategies s ORDER BY s.code, s.version DESC"))
+
+
+def get_strategy(con: duckdb.DuckDBPyConnection, strategy_id: int) -> dict | None:
+    """One strategy version, or None."""
+    rows = _dicts(con.execute("SELECT * FROM strategies WHERE strategy_id = ?", [strategy_id]))
+    return rows[0] if rows else None
+
+
+def strategy_for_year(con: duckdb.DuckDBPyConnection, code: str | None, fiscal_year: int) -> dict | None:
+    """The newest version of a strategy (any code when None) valid in a fiscal year, or None."""
+    rows = _dicts(con.execute(
+        "SELECT * FROM strategies WHERE (? IS NULL OR code = ?) AND valid_from_fy <= ?"
+        " AND (valid_to_fy IS NULL OR valid_to_fy >= ?) ORDER BY version DESC LIMIT 1",
+        [code, code, fiscal_year, fiscal_year]))
+    return rows[0] if rows else None
+
+
+def update_strategy(con: duckdb.DuckDBPyConnection, strategy_id: int, s: dict[str, Any]) -> None:
+    """Change a strategy version's descriptive fields and validity years."""
+    con.execute(
+        "UPDATE strategies SET name = ?, established_text = ?, publisher = ?, valid_from_fy = ?, valid_to_fy = ?"
+        " WHERE strategy_id = ?",
+        [s["name"], s.get("established_text"), s.get("publisher"), s["valid_from_fy"], s.get("valid_to_fy"),
+         strategy_id])
+
+
+def copy_strategy_structure(con: duckdb.DuckDBPyConnection, source_id: int, target_id: int) -> int:
+    """Copy pillars, items, indicators (with their newest definition), parts and milestones to a new version.
+
+    Returns how many indicators were copied; stopped indicators are not carried into the new version.
+    """
+    from warehouse.revisions import current_definitions
+
+    con.execute("INSERT INTO pillars SELECT ?, pillar_no, name FROM pillars WHERE strategy_id = ?", [target_id, source_id])
+    con.execute("INSERT INTO items SELECT ?, pillar_no, item_no, name FROM items WHERE strategy_id = ?",
+                [target_id, source_id])
+    copied = 0
+    for row in current_definitions(con, source_id):
+        if row["status"] != "active":
+            continue
+        new_id = insert_indicator(con, {**row, "strategy_id": target_id})
+        con.execute("INSERT INTO indicator_parts SELECT ?, part_no, label, unit, baseline_value, target_value"
+                    " FROM indicator_parts WHERE indicator_id = ?", [new_id, row["indicator_id"]])
+        con.execute("INSERT INTO indicator_milestones SELECT ?, fiscal_year, value FROM indicator_milestones"
+                    " WHERE indicator_id = ?", [new_id, row["indicator_id"]])
+        copied += 1
+    return copied
+
+
+def upsert_pillar(con: duckdb.DuckDBPyConnection, strategy_id: int, no: int, name: str) -> None:
+    """Insert a pillar, or rename it when the number exists."""
+    con.execute("INSERT INTO pillars VALUES (?, ?, ?) ON CONFLICT (strategy_id, pillar_no)"
+                " DO UPDATE SET name = excluded.name", [strategy_id, no, name])
+
+
+def upsert_item(con: duckdb.DuckDBPyConnection, strategy_id: int, pillar_no: int, no: int, name: str) -> None:
+    """Insert an item, or rename it when the number exists."""
+    con.execute("INSERT INTO items VALUES (?, ?, ?, ?) ON CONFLICT (strategy_id, pillar_no, item_no)"
+                " DO UPDATE SET name = excluded.name", [strategy_id, pillar_no, no, name])
+
+
+def strategy_pillars(con: duckdb.DuckDBPyConnection, strategy_id: int) -> list[dict]:
+    """Pillars of a strategy version, in order."""
+    return _dicts(con.execute("SELECT pillar_no, name FROM pillars WHERE strategy_id = ? ORDER BY pillar_no",
+                              [strategy_id]))
+
+
+def strategy_items(con: duckdb.DuckDBPyConnection, strategy_id: int) -> list[dict]:
+    """Items of a strategy version, in order."""
+    return _dicts(con.execute("SELECT pillar_no, item_no, name FROM items WHERE strategy_id = ?"
+                              " ORDER BY pillar_no, item_no", [strategy_id]))
+
+
+def get_indicator(con: duckdb.DuckDBPyConnection, indicator_id: int) -> dict | None:
+    """One indicator row as stored (the original definition), or None."""
+    rows = _dicts(con.execute("SELECT * FROM indicators WHERE indicator_id = ?", [indicator_id]))
+    return rows[0] if rows else None
+
+
+def indicator_code_taken(con: duckdb.DuckDBPyConnection, strategy_id: int, code: str, but: int | None = None) -> bool:
+    """True when another indicator of the strategy version already has the code."""
+    return con.execute("SELECT count(*) FROM indicators WHERE strategy_id = ? AND code = ? AND indicator_id <> ?",
+                       [strategy_id, code, but or -1]).fetchone()[0] > 0
+
+
+_EDITABLE_IN_PLACE = ("code", "name", "definition", "department_code", "data_source", "pillar_no", "item_no",
+                      "sort_order")
+
+
+def update_indicator_fields(con: duckdb.DuckDBPyConnection, indicator_id: int, fields: dict[str, Any]) -> None:
+    """Change an indicator's descriptive fields in place (never its evaluated definition: see revisions)."""
+    cols = [c for c in _EDITABLE_IN_PLACE if c in fields]
+    if not cols:
+        return
+    sets = ", ".join(f"{c} = ?" for c in cols)  # column names are constants
+    con.execute(f"UPDATE indicators SET {sets} WHERE indicator_id = ?", [*(fields[c] for c in cols), indicator_id])
+
+
+def set_indicator_status(con: duckdb.DuckDBPyConnection, indicator_id: int, status: str, reason: str | None,
+                         stopped_fy: int | None) -> None:
+    """Stop (with reason and first fiscal year) or resume an indicator's progress management."""
+    con.execute("UPDATE indicators SET status = ?, stop_reason = ?, stopped_fy = ? WHERE indicator_id = ?",
+                [status, reason, stopped_fy, indicator_id])
+
+
+def finalized_years(con: duckdb.DuckDBPyConnection, strategy_id: int) -> list[int]:
+    """Fiscal years whose cycle of this strategy version is finalized (their evaluation is frozen)."""
+    return [r[0] for r in con.execute("SELECT fiscal_year FROM cycles WHERE strategy_id = ? AND state = 'finalized'"
+                                      " ORDER BY fiscal_year", [strategy_id]).fetchall()]
+
+
+def set_cycle_dates(con: duckdb.DuckDBPyConnection, cycle_id: int, as_of, as_of_text: str | None, deadline) -> None:
+    """Set a cycle's as-of date (and its printed form) and its submission deadline."""
+    con.execute("UPDATE cycles SET as_of = ?, as_of_text = ?, deadline = ? WHERE cycle_id = ?",
+                [as_of, as_of_text, deadline, cycle_id])
+
+
+def set_department_active(con: duckdb.DuckDBPyConnection, code: str, active: bool) -> None:
+    """Mark a department in use or no longer in use."""
+    con.execute("UPDATE departments SET active = ? WHERE department_code = ?", [active, code])
+
+
+def active_indicator_count(con: duckdb.DuckDBPyConnection, strategy_id: int, fiscal_year: int) -> int:
+    """Indicators of a strategy version under progress management in a fiscal year."""
+    return con.execute("SELECT count(*) FROM indicators WHERE strategy_id = ?"
+                       " AND NOT (status = 'stopped' AND stopped_fy <= ?)", [strategy_id, fiscal_year]).fetchone()[0]

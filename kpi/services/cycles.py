@@ -1,6 +1,7 @@
 """Cycle use cases: open, close, finalize and reopen a reporting cycle — each one transaction with its audit row."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import warehouse
@@ -76,3 +77,79 @@ def reopen_cycle(fiscal_year: int, *, actor: Actor, reason: str, db: Path | str 
                  strategy_code: str | None = None) -> dict:
     """締切済 → 受付中, or 確定済 → 締切済 (reviewer only), with a reason kept in the audit trail."""
     return _move(fiscal_year, CycleAction.REOPEN, actor, db, strategy_code, reason=reason)
+
+
+def _next_year(d: dt.date | None) -> dt.date | None:
+    if d is None:
+        return None
+    try:
+        return d.replace(year=d.year + 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + 1, day=28)
+
+
+def as_of_text(d: dt.date | None) -> str | None:
+    """The as-of date as the report prints it: 2021-11-30 → 令和3年11月時点."""
+    if d is None:
+        return None
+    return f"{fiscal_year_ja(d.year).removesuffix('年度')}年{d.month}月時点"
+
+
+def _dates_ok(as_of: dt.date | None, deadline: dt.date | None, label: str) -> None:
+    if as_of is not None and deadline is not None and deadline < as_of:
+        raise WorkflowError(f"{label}の提出期限（{deadline:%Y-%m-%d}）が基準日（{as_of:%Y-%m-%d}）より前です")
+
+
+def create_cycle(fiscal_year: int, *, actor: Actor, from_fy: int | None = None, as_of: dt.date | None = None,
+                 deadline: dt.date | None = None, strategy_code: str | None = None,
+                 db: Path | str | None = None) -> dict:
+    """Create the cycle of a fiscal year (準備中), carrying over the strategy's indicators under progress
+    management. With from_fy, the strategy (newest version valid in the year) and — unless given — the as-of
+    date and deadline one year on are taken from that cycle. Returns the cycle with `carried_over` (indicators).
+    """
+    check(actor, Permission.MANAGE_MASTER)
+    label = fiscal_year_ja(fiscal_year)
+    with warehouse.transaction(db) as con:
+        source = _find(con, from_fy, strategy_code) if from_fy is not None else None
+        code = strategy_code or (source["strategy_code"] if source else None)
+        strategy = master.strategy_for_year(con, code, fiscal_year)
+        if strategy is None:
+            raise CycleNotFound(f"{label}に適用される戦略がありません。先に戦略（版）の適用年度を登録してください")
+        existing = master.find_cycle(con, fiscal_year, strategy["code"])
+        if existing is not None and existing["strategy_version"] == strategy["version"]:
+            raise WorkflowError(f"{label}のサイクルは既にあります（{CYCLE_STATE_LABELS_JA[CycleState(existing['state'])]}）")
+        if source is not None:
+            as_of = as_of or _next_year(source["as_of"])
+            deadline = deadline or _next_year(source["deadline"])
+        _dates_ok(as_of, deadline, label)
+        cycle_id = master.insert_cycle(con, strategy["strategy_id"], {
+            "fiscal_year": fiscal_year, "label": label, "as_of": as_of, "as_of_text": as_of_text(as_of),
+            "deadline": deadline, "state": CycleState.PREPARING.value})
+        carried = master.active_indicator_count(con, strategy["strategy_id"], fiscal_year)
+        values.append_audit(con, {
+            "actor": actor.login, "role": actor.primary_role.value, "action": "create_cycle", "entity": "cycle",
+            "entity_id": str(cycle_id), "cycle_id": cycle_id, "to_state": CycleState.PREPARING.value,
+            "new_value": f"{label} 基準日={as_of or '未設定'} 提出期限={deadline or '未設定'} 対象指標={carried}件"
+                         + (f"（{fiscal_year_ja(from_fy)}から引き継ぎ）" if from_fy is not None else ""),
+        })
+        cycle = master.find_cycle(con, fiscal_year, strategy["code"])
+        return {**cycle, "carried_over": carried}
+
+
+def set_cycle_dates(fiscal_year: int, *, actor: Actor, as_of: dt.date | None, deadline: dt.date | None,
+                    db: Path | str | None = None, strategy_code: str | None = None) -> dict:
+    """Set a cycle's as-of date and submission deadline (not once it is finalized)."""
+    check(actor, Permission.MANAGE_MASTER)
+    with warehouse.transaction(db) as con:
+        cycle = _find(con, fiscal_year, strategy_code)
+        if cycle["state"] == CycleState.FINALIZED.value:
+            raise WorkflowError(f"{_label(cycle)}は確定済のため、基準日と提出期限は変更できません")
+        _dates_ok(as_of, deadline, _label(cycle))
+        master.set_cycle_dates(con, cycle["cycle_id"], as_of, as_of_text(as_of), deadline)
+        values.append_audit(con, {
+            "actor": actor.login, "role": actor.primary_role.value, "action": "set_cycle_dates", "entity": "cycle",
+            "entity_id": str(cycle["cycle_id"]), "cycle_id": cycle["cycle_id"],
+            "old_value": f"基準日={cycle['as_of'] or '未設定'} 提出期限={cycle['deadline'] or '未設定'}",
+            "new_value": f"基準日={as_of or '未設定'} 提出期限={deadline or '未設定'}",
+        })
+        return {**cycle, "as_of": as_of, "as_of_text": as_of_text(as_of), "deadline": deadline}
