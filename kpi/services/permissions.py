@@ -21,6 +21,7 @@ class Permission(str, Enum):
     MANAGE_USERS = "manage_users"
     PUBLISH = "publish"
     VIEW_AUDIT = "view_audit"
+    WRITE_NARRATIVE = "write_narrative"
 
 
 E, R, X, A = Role.EDITOR, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
@@ -37,6 +38,7 @@ TABLE: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_USERS: frozenset({A}),
     Permission.PUBLISH: frozenset({R}),
     Permission.VIEW_AUDIT: frozenset({R, A}),
+    Permission.WRITE_NARRATIVE: frozenset({R}),  # strategy outline and a cycle's conclusions
 }
 
 LABELS_JA = {
@@ -51,6 +53,7 @@ LABELS_JA = {
     Permission.MANAGE_USERS: "利用者の管理",
     Permission.PUBLISH: "報告書の公表",
     Permission.VIEW_AUDIT: "監査ログの閲覧",
+    Permission.WRITE_NARRATIVE: "戦略の概要・まとめの編集",
 }
 
 # Permissions bounded by the actor's departments when the actor acts only as an editor.

@@ -84,7 +84,7 @@ def test_every_demo_value_was_saved_submitted_and_approved_in_that_order(wh_demo
         assert tos == ["draft", "submitted", "approved"], value_id
         assert actors == [entered_by, entered_by, approved_by], value_id
         assert same_target == [True, True, True], value_id
-    assert _rows(wh_demo_template, "SELECT count(*) FROM audit_log") == [(3 * 203,)]
+    assert _rows(wh_demo_template, "SELECT count(*) FROM audit_log WHERE entity = 'value'") == [(3 * 203,)]
 
 
 def test_no_demo_value_was_approved_by_the_person_who_entered_it(wh_demo_template):
