@@ -1,0 +1,45 @@
+"""The one process that runs the scheduled flows: `python -m flows.serve` (started by scripts/run.sh after the
+Prefect server). Each flow is a deployment with a cron schedule in Japan time, so every run shows in the Prefect
+UI under its deployment.
+
+Times are cron expressions, configurable by environment:
+  KPI_VALIDATE_CRON (default "30 2 * * *")  validate_open_cycles, nightly
+  KPI_REMIND_CRON   (default "0 8 * * *")   remind_departments, every morning (each reminder goes out once)
+  KPI_CLOSE_CRON    (default "5 0 * * *")   close_cycle, just after midnight (a deadline day counts in full)
+  KPI_SCHEDULE_TZ   (default "Asia/Tokyo")
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from prefect.schedules import Cron
+
+from flows.remind import close_cycles_at_deadline, remind_departments, validate_open_cycles
+
+DEFAULT_TZ = "Asia/Tokyo"
+SCHEDULES = (  # (flow, deployment name, env var, default cron, description)
+    (validate_open_cycles, "nightly-validation", "KPI_VALIDATE_CRON", "30 2 * * *", "受付中の集計サイクルの夜間点検"),
+    (remind_departments, "daily-reminders", "KPI_REMIND_CRON", "0 8 * * *", "担当課への督促（締切前・締切後）"),
+    (close_cycles_at_deadline, "auto-close", "KPI_CLOSE_CRON", "5 0 * * *", "自動締切が有効な集計サイクルを締切後に締め切る"),
+)
+
+
+def build_deployments(env: Mapping[str, str] | None = None) -> list:
+    """The deployments to serve (no server contacted): one per scheduled flow, with its cron and time zone.
+    The runs use the warehouse of $KPI_DB, inherited from the serving process."""
+    env = os.environ if env is None else env
+    tz = env.get("KPI_SCHEDULE_TZ") or DEFAULT_TZ
+    return [fl.to_deployment(name=name, schedule=Cron(env.get(var) or default, timezone=tz), description=text)
+            for fl, name, var, default, text in SCHEDULES]
+
+
+def main() -> None:
+    """Serve every deployment until stopped (Ctrl+C / SIGTERM pauses their schedules)."""
+    from prefect import serve
+
+    serve(*build_deployments())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The scheduled flows, run for real under the session's Prefect test server: reminders per department with an
+e-mail to a local SMTP server, automatic closing only when enabled, the nightly validation of open cycles, and
+the deployments `flows/serve.py` serves (built, not served)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from flows.remind import close_cycles_at_deadline, remind_departments, validate_open_cycles
+from flows.serve import build_deployments
+from kpi.services import reminders
+from tests.services.test_reminders import OWN_NAME, expected_owed, set_email, smtp_server  # noqa: F401
+from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
+    EDITOR1, OTHER, OWN, RETURN_COMMENT, REVIEWER, STAGED, query, stage, wf_db,
+)
+
+pytestmark = pytest.mark.flows
+
+
+def cycle_state(db, fy: int) -> str:
+    return query(db, "SELECT state FROM cycles WHERE fiscal_year = ?", [fy])[0]["state"]
+
+
+def test_the_reminder_flow_lists_each_departments_values_and_emails_its_editors(wf_db, smtp_server):
+    set_email(wf_db, "editor1", "editor1@pref.example.jp")
+    set_email(wf_db, "editor2", "editor2@pref.example.jp")
+    expected = expected_owed(wf_db)
+
+    [run] = remind_departments(db=str(wf_db), today=date(2022, 12, 9))  # 7 days before the deadline
+    assert run["fiscal_year"] == 2022
+    sent = {s["department"]: s for s in run["sent"]}
+    assert set(sent) == set(expected)  # every department that owes something, and only those
+    assert "GAKUSHU" not in sent  # all of its values are submitted
+    for code, s in sent.items():
+        assert (s["kind"], s["missing"], s["returned"]) == (
+            "before", len(expected[code]["missing"]), len(expected[code]["returned"])), code
+    assert (sent[OWN]["returned"], sent[OTHER]["returned"]) == (1, 1)
+    assert sent[OWN]["missing"] != sent[OTHER]["missing"] or sent[OWN]["missing"] != sent["BOSAI"]["missing"]
+    assert sent[OWN]["mail_status"] == "sent" and sent["BOSAI"]["mail_status"] == "no_address"
+
+    by_rcpt = {tuple(r): m for r, m in smtp_server.messages}
+    assert set(by_rcpt) == {("editor1@pref.example.jp",), ("editor2@pref.example.jp",)}
+    msg = by_rcpt[("editor1@pref.example.jp",)]
+    assert msg["Subject"] == (f"【督促】令和4年度 成果指標の提出のお願い（{OWN_NAME} "
+                              f"未提出{len(expected[OWN]['missing'])}件・差戻し1件）")
+    body = msg.get_content()
+    names = {r["code"]: r["name"] for r in query(wf_db, "SELECT code, name FROM indicators")}
+    for code in expected[OWN]["missing"]:
+        assert f"・{code} {names[code]}" in body
+    assert RETURN_COMMENT in body and names[STAGED[(OWN, "submitted")]] not in body
+    assert names[STAGED[(OTHER, "draft")]] not in body  # IRYO's indicator is not in GYOKAKU's mail
+    assert names[STAGED[(OTHER, "draft")]] in by_rcpt[("editor2@pref.example.jp",)].get_content()
+
+    [rerun] = remind_departments(db=str(wf_db), today=date(2022, 12, 9))
+    assert rerun["sent"] == [] and len(smtp_server.messages) == 2  # idempotent per day
+    banner = reminders.banner(EDITOR1, 2022, OWN, db=wf_db)
+    assert banner and "督促（2022年12月9日）" in banner
+
+
+def test_the_close_flow_closes_a_cycle_past_its_deadline_only_when_automatic_closing_is_on(wf_db):
+    assert close_cycles_at_deadline(db=str(wf_db), today=date(2022, 12, 20)) == []
+    assert cycle_state(wf_db, 2022) == "open"
+
+    reminders.update_settings(REVIEWER, 2022, days_before=7, days_after=1, auto_close=True, db=wf_db)
+    assert close_cycles_at_deadline(db=str(wf_db), today=date(2022, 12, 16)) == []  # deadline day: still open
+    assert cycle_state(wf_db, 2022) == "open"
+
+    assert close_cycles_at_deadline(db=str(wf_db), today=date(2022, 12, 17)) == [2022]
+    assert cycle_state(wf_db, 2022) == "closed"
+    audit = query(wf_db, "SELECT actor, action, from_state, to_state FROM audit_log WHERE entity = 'cycle'"
+                         " AND to_state = 'closed'")
+    assert audit == [{"actor": "scheduler", "action": "close_cycle", "from_state": "open", "to_state": "closed"}]
+    assert close_cycles_at_deadline(db=str(wf_db), today=date(2022, 12, 18)) == []  # nothing open any more
+
+
+def test_nightly_validation_runs_validate_cycle_for_every_open_cycle(wf_db):
+    results = validate_open_cycles(db=str(wf_db))
+    assert [r["fiscal_year"] for r in results] == [2022]
+    assert results[0]["checked"] == query(wf_db, "SELECT count(*) AS n FROM indicator_values v JOIN cycles c"
+                                                 " USING (cycle_id) WHERE c.fiscal_year = 2022")[0]["n"]
+
+
+def test_serve_builds_one_scheduled_deployment_per_flow_in_japan_time(monkeypatch):
+    deployments = build_deployments({"KPI_REMIND_CRON": "15 9 * * 1-5"})
+    got = {d.flow_name: (d.name, [(s.schedule.cron, s.schedule.timezone) for s in d.schedules]) for d in deployments}
+    assert got == {
+        "validate_open_cycles": ("nightly-validation", [("30 2 * * *", "Asia/Tokyo")]),
+        "remind_departments": ("daily-reminders", [("15 9 * * 1-5", "Asia/Tokyo")]),
+        "close_cycle": ("auto-close", [("5 0 * * *", "Asia/Tokyo")]),
+    }
+    assert {d.entrypoint for d in deployments} == {"flows/remind.py:validate_open_cycles",
+                                                     "flows/remind.py:remind_departments",
+                                                     "flows/remind.py:close_cycles_at_deadline"}
