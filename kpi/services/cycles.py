@@ -8,8 +8,8 @@ import warehouse
 from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleAction, CycleState, apply_cycle
 from kpi.domain.formatting import fiscal_year_ja
 from kpi.domain.workflow import WorkflowError
-from kpi.services.actors import Actor
-from kpi.services.permissions import Permission, check
+from kpi.services.actors import Actor, Forbidden
+from kpi.services.permissions import Permission, allowed
 from warehouse import master, values
 
 
@@ -19,6 +19,12 @@ class CycleNotFound(WorkflowError):
 
 class PendingValues(WorkflowError):
     """A cycle cannot be finalized while values still wait for review."""
+
+
+def check_manager(actor: Actor) -> None:
+    """Raise Forbidden (in Japanese) unless the actor manages cycles (reviewers and administrators)."""
+    if not allowed(actor, Permission.MANAGE_MASTER):
+        raise Forbidden("集計サイクルの管理（作成・受付開始・締切・確定・再開）の権限がありません")
 
 
 def _label(cycle: dict) -> str:
@@ -34,7 +40,7 @@ def _find(con, fiscal_year: int, strategy_code: str | None) -> dict:
 
 def _move(fiscal_year: int, action: CycleAction, actor: Actor, db, strategy_code: str | None,
           reason: str | None = None) -> dict:
-    check(actor, Permission.MANAGE_MASTER)
+    check_manager(actor)
     with warehouse.transaction(db) as con:
         cycle = _find(con, fiscal_year, strategy_code)
         before = CycleState(cycle["state"])
@@ -107,7 +113,7 @@ def create_cycle(fiscal_year: int, *, actor: Actor, from_fy: int | None = None, 
     management. With from_fy, the strategy (newest version valid in the year) and — unless given — the as-of
     date and deadline one year on are taken from that cycle. Returns the cycle with `carried_over` (indicators).
     """
-    check(actor, Permission.MANAGE_MASTER)
+    check_manager(actor)
     label = fiscal_year_ja(fiscal_year)
     with warehouse.transaction(db) as con:
         source = _find(con, from_fy, strategy_code) if from_fy is not None else None
@@ -139,7 +145,7 @@ def create_cycle(fiscal_year: int, *, actor: Actor, from_fy: int | None = None, 
 def set_cycle_dates(fiscal_year: int, *, actor: Actor, as_of: dt.date | None, deadline: dt.date | None,
                     db: Path | str | None = None, strategy_code: str | None = None) -> dict:
     """Set a cycle's as-of date and submission deadline (not once it is finalized)."""
-    check(actor, Permission.MANAGE_MASTER)
+    check_manager(actor)
     with warehouse.transaction(db) as con:
         cycle = _find(con, fiscal_year, strategy_code)
         if cycle["state"] == CycleState.FINALIZED.value:
