@@ -225,6 +225,37 @@ def _cmd_demo_scale(args) -> int:
     return 0
 
 
+def _cmd_cycle(args) -> int:
+    import datetime as dt
+
+    from kpi.domain.formatting import fiscal_year_ja
+    from kpi.services import cycles
+    from kpi.services.actors import SYSTEM
+    import warehouse
+
+    warehouse.init_db(args.db)
+
+    def day(text, what):
+        try:
+            return dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            raise cycles.WorkflowError(f"{what}は 2023-11-30 の形式で入力してください（入力: {text}）") from None
+
+    if args.action == "create":
+        c = cycles.create_cycle(args.fy, actor=SYSTEM, from_fy=getattr(args, "from"), as_of=day(args.as_of, "基準日"),
+                                deadline=day(args.deadline, "提出期限"), strategy_code=args.strategy, db=args.db)
+        print(f"{c['label']}のサイクルを作成しました（準備中、対象指標 {c['carried_over']}件、"
+              f"基準日 {c['as_of'] or '未設定'}、提出期限 {c['deadline'] or '未設定'}）")
+        return 0
+    if args.action in ("open", "close", "finalize"):
+        c = getattr(cycles, f"{args.action}_cycle")(args.fy, actor=SYSTEM, db=args.db, strategy_code=args.strategy)
+    else:
+        c = cycles.reopen_cycle(args.fy, actor=SYSTEM, reason=args.reason or "", db=args.db,
+                                strategy_code=args.strategy)
+    print(f"{c['label'] or fiscal_year_ja(args.fy)}のサイクルを「{c['state_ja']}」にしました")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="kpi", description="戦略の成果指標 進捗管理")
@@ -277,6 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("departments", "担当課コードの一覧を表示します")
     p.add_argument("--format", choices=("json", "table"), default="table")
     p.set_defaults(func=_cmd_departments)
+
+    p = add("cycle", "集計サイクルの作成・受付開始・締切・確定・再開（再開には --reason が必要）")
+    p.add_argument("action", choices=("create", "open", "close", "finalize", "reopen"))
+    p.add_argument("--fy", type=int, required=True, help="年度（西暦）例: 2023")
+    p.add_argument("--from", type=int, default=None, help="create: 引き継ぐ前年度のサイクル（西暦）")
+    p.add_argument("--as-of", default=None, help="create: 基準日（例: 2023-11-30）")
+    p.add_argument("--deadline", default=None, help="create: 提出期限（例: 2023-12-15）")
+    p.add_argument("--reason", default=None, help="reopen: 再開の理由")
+    p.add_argument("--strategy", default=None, help="戦略コード（既定: 最新の戦略）")
+    p.set_defaults(func=_cmd_cycle)
 
     p = add("publish", "承認済みの値から報告書（スライド・Excel・PDF・オープンデータ）を作成し、版として確定します")
     p.add_argument("--cycle", type=int, required=True)
