@@ -91,6 +91,34 @@ def _cmd_template(args) -> int:
     return 0
 
 
+def _cmd_import_indicators(args) -> int:
+    from kpi.services.actors import SYSTEM
+    from kpi.services.indicator_import import import_indicator_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"エラー: ファイル {path} がありません", file=sys.stderr)
+        return 2
+    report = import_indicator_file(SYSTEM, path.read_bytes(), filename=path.name, strategy=args.strategy, db=args.db)
+    if report.status != "imported":
+        print(f"{path.name}: 取り込めませんでした（何も保存していません）。問題 {len(report.problems)}件")
+        for p in report.problems:
+            print(f"  {p.message}")
+        return 1
+    print(f"{path.name}: 戦略「{args.strategy}」に{report.imported}指標を取り込みました")
+    for label in report.created_pillars + report.created_items:
+        print(f"  新しい柱・項目: {label}")
+    return 0
+
+
+def _cmd_indicator_template(args) -> int:
+    from kpi.io.indicator_import import write_indicator_template
+
+    Path(args.out).write_bytes(write_indicator_template())
+    print(f"{args.out} に指標一覧の取込用テンプレートを書き出しました")
+    return 0
+
+
 def _cmd_collect(args) -> int:
     from kpi.services import intake
 
@@ -225,6 +253,33 @@ def _cmd_demo_scale(args) -> int:
     return 0
 
 
+def _cmd_backup(args) -> int:
+    from kpi.services import backup
+
+    try:
+        info = backup.backup(args.out, db=args.db)
+    except backup.BackupRefused as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 2
+    print(f"{info['out']} にバックアップしました（{info['bytes']:,}バイト、値 {info['counts']['indicator_values']:,}件、"
+          f"監査ログ {info['counts']['audit_log']:,}件、ロック {info['lock_held_s']:.2f}秒）")
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    from kpi.services import backup
+
+    try:
+        info = backup.restore(args.file, db=args.db)
+    except backup.BackupRefused as exc:
+        print(f"エラー: {exc}（データベースは変更していません）", file=sys.stderr)
+        return 2
+    kept = f"、元のファイルは {info['kept']} に残しました" if info["kept"] else ""
+    print(f"{args.file} から復元しました（値 {info['counts']['indicator_values']:,}件、"
+          f"監査ログ {info['counts']['audit_log']:,}件{kept}）")
+    return 0
+
+
 def _cmd_cycle(args) -> int:
     import datetime as dt
 
@@ -290,6 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-flow", action="store_true", help="Prefect を介さずにこのプロセスで処理します")
     p.set_defaults(func=_cmd_collect)
 
+    p = add("import-indicators", "指標の一覧（.xlsx または CSV）を戦略に取り込みます（全行を取り込むか、1行も取り込まないか）")
+    p.add_argument("file")
+    p.add_argument("--strategy", required=True, help="戦略コード（例: chiba-ict）")
+    p.set_defaults(func=_cmd_import_indicators)
+
+    p = add("indicator-template", "指標一覧の取込用テンプレート（記入方法付きの Excel）を書き出します")
+    p.add_argument("--out", required=True, help="書き出す .xlsx ファイル")
+    p.set_defaults(func=_cmd_indicator_template)
+
     p = add("collect-pending", "Prefect サーバー停止中に受け付けた未処理の送信を取り込みます")
     p.add_argument("--no-flow", action="store_true")
     p.set_defaults(func=_cmd_collect_pending)
@@ -342,6 +406,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init", "スキーマを作成・更新します（--demo で空のときデモデータも読み込み）")
     p.add_argument("--demo", action="store_true")
     p.set_defaults(func=_cmd_init)
+
+    p = add("backup", "データベースの整合したバックアップを作成します（アプリの稼働中でも可）")
+    p.add_argument("--out", required=True, help="バックアップの出力先ファイル")
+    p.set_defaults(func=_cmd_backup)
+
+    p = add("restore", "バックアップからデータベースを復元します（元のファイルは .before-restore として残します）")
+    p.add_argument("file", help="kpi backup で作ったファイル")
+    p.set_defaults(func=_cmd_restore)
     return parser
 
 

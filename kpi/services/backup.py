@@ -1,0 +1,29 @@
+"""Backup and restore of the warehouse, for the operator (`kpi backup`, `kpi restore`, a cron line).
+
+Both act on the file as a whole, so they are operator commands (whoever may run them already has the file),
+not app actions; the app keeps running while a backup is taken (it waits a fraction of a second for the lock).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from warehouse.backup import BackupRefused, before_restore_path, inspect
+
+__all__ = ["BackupRefused", "backup", "before_restore_path", "inspect", "restore"]
+
+
+def backup(out: Path | str, *, db: Path | str | None = None) -> dict:
+    """Write a consistent, verified copy of the warehouse to `out`; returns its size, timings and row counts."""
+    from warehouse import backup as store
+
+    return store.backup(db, out)
+
+
+def restore(src: Path | str, *, db: Path | str | None = None) -> dict:
+    """Replace the warehouse with a backup (atomic rename); the replaced file is kept as `<db>.before-restore`.
+
+    Refuses, with a Japanese message and nothing changed, a file that is not a warehouse backup.
+    """
+    from warehouse import backup as store
+
+    return store.restore(src, db)
