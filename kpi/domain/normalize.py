@@ -56,17 +56,25 @@ class ParsedNumber:
 # shared helpers
 
 _SHOWN_LIMIT = 40
+_SAMPLE = 1000  # characters of a typed text looked at when quoting it
+_MAX_TYPED = 1000  # a figure or a fiscal year longer than this is refused before it is read character by character
 
 
 def _shown(text: str) -> str:
     """What was typed, safe to quote in a message: one line, no control/invisible characters, cut short."""
-    one_line = "".join(" " if ch in "\r\n\t\u2028\u2029\x85" else ch for ch in text)
+    sample = text[:_SAMPLE]  # only the start is quoted: a 10 MB paste is not scanned whole
+    one_line = "".join(" " if ch in "\r\n\t\u2028\u2029\x85" else ch for ch in sample)
     visible = "".join(ch for ch in one_line if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")).strip()
     if not visible:
         return "（表示できない文字）"
-    if len(visible) > _SHOWN_LIMIT:
+    if len(visible) > _SHOWN_LIMIT or len(text) > _SAMPLE:
         return visible[:_SHOWN_LIMIT] + "…"
     return visible
+
+
+def _too_long(field: str, text: str, limit: int) -> InputError:
+    return InputError(f"{_head(field, text)}長すぎます（{len(text):,}文字）。{limit:,}文字以内で入力してください。",
+                      field=field, text=text)
 
 
 def _head(field: str, text: str) -> str:
@@ -186,6 +194,8 @@ def parse_number(
     """
     if text is None:
         return None
+    if len(text) > _MAX_TYPED:
+        raise _too_long(field, text, _MAX_TYPED)
     s = _normalize_chars(text, keep_compat_digits=True).strip()
     if s in _BLANKS:
         return None
@@ -331,6 +341,8 @@ def parse_fiscal_year(text: str | None, *, field: str = "年度") -> int | None:
     """
     if text is None:
         return None
+    if len(text) > _MAX_TYPED:
+        raise _too_long(field, text, _MAX_TYPED)
     s = _normalize_chars(text, keep_compat_digits=False)
     s = "".join(ch for ch in unicodedata.normalize("NFKC", s) if not ch.isspace()).casefold()
     if s in _BLANKS:
@@ -393,6 +405,9 @@ def clean_text(text: str | None, *, field: str, max_length: int = 2000) -> str |
     """
     if text is None:
         return None
+    if len(text) > max(10 * max_length, 10_000):  # a paste far beyond the limit is refused before it is scanned
+        raise InputError(f"「{field}」は{max_length:,}文字以内で入力してください（入力は{len(text):,}文字です）。",
+                         field=field, text=text)
     s = _NEWLINES.sub("\n", text)
     s = "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES).strip()
     if not s:
