@@ -4,7 +4,7 @@ import streamlit as st
 from app import session, state, ui
 from kpi.domain.workflow import WorkflowError
 from kpi.platform.collection import DOWN_NOTICE, collect
-from kpi.services import entry_sheet, intake, workbooks, workflow
+from kpi.services import entry_sheet, intake, reminders, workbooks, workflow
 from kpi.services.actors import Forbidden
 from kpi.services.entries import RawEntry
 
@@ -22,6 +22,9 @@ sheet = entry_sheet.sheet(actor, cycle["fiscal_year"], dept)
 editable = cycle["state"] == "open"
 st.caption(f"{sheet.department_name}　{cycle['label']}　{len(sheet.lines)}指標"
            + ("" if editable else f"　（この年度は受付中ではないため閲覧のみです）"))
+reminder = reminders.banner(actor, cycle["fiscal_year"], dept)  # the latest 督促 while values are still owed
+if reminder:
+    st.warning(ui.md(reminder), icon=":material/notifications:")
 
 
 def _blank_as_unchosen(option: str) -> str:
