@@ -1,11 +1,13 @@
 """The progress-report slide deck (.pptx, 16:9), laid out after the seed report.
 
-Slides: cover; 進捗状況（概要） with the 計N指標 band table and its chart; then per section (a pillar, or pillars
-reported together): the band table, the chart, 達成（見込）となる指標, 未達成（見込）となる指標 by reason category
-with each reason, 進捗管理を停止している指標 with the stop reason. Long lists are paginated by estimated text
-height (see layout.py), never shrunk or left to overflow. Every slide's footer names the cycle, the edition
-and the generation time. Fonts: every run names Noto Sans CJK JP in a:latin/a:ea/a:cs; PowerPoint substitutes
-Meiryo on machines without it (see pptx_text.py).
+Slides: cover; when the report has its narrative, （参考）主な取組 by area (figures with the computed 前年比 or
+share, ※継続取組, photos beside) and the strategy outline; 進捗状況（概要） with the 計N指標 band table and its
+chart; then per section (a pillar, or pillars reported together): the band table, the chart, 達成（見込）となる指標,
+未達成（見込）となる指標 by reason category with each reason, 進捗管理を停止している指標 with the stop reason;
+last, the conclusions (戦略の見直しへ). Long lists are paginated by estimated text height (see layout.py), never
+shrunk or left to overflow. Every slide's footer names the cycle, the edition and the generation time. Fonts:
+every run names Noto Sans CJK JP in a:latin/a:ea/a:cs; PowerPoint substitutes Meiryo on machines without it
+(see pptx_text.py).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from kpi.domain.bands import BAND_ORDER
 from kpi.publish.charts import band_chart, chart_png
 from kpi.publish.layout import Block, Para, Run, paginate
 from kpi.publish.pptx_text import ACCENT, MUTED, add_table, add_text, one
-from kpi.publish.report_data import Line, ReportData, Section
+from kpi.publish.report_data import InitiativeLine, Line, Photo, ReportData, Section
 
 log = logging.getLogger(__name__)
 
@@ -196,13 +198,172 @@ def _section_slides(data: ReportData, s: Section) -> list[Draw]:
     return draws
 
 
+# --- the narrative: 主な取組, the strategy outline, the conclusions (the seed's first and last pages) ----------
+
+PHOTO_COLUMN = Inches(3.9)
+TALL_BODY_TOP, TALL_BODY_HEIGHT = Inches(1.1), BODY_HEIGHT + Inches(0.45)  # slides without a heading line
+PHOTOS_BESIDE = 2  # photos beside a page of initiatives; more go to a photo page after it
+PHOTOS_PER_PAGE = 4
+INITIATIVES_TITLE = "（参考）{cycle}の主な取組"
+CONTINUED_MARK = "※継続取組"
+
+
+def _pt(emu) -> float:
+    return emu / 12700 - 8  # EMU → pt, minus the box's inner margins
+
+
+def _initiative_block(i: InitiativeLine) -> Block:
+    head = [Run("・ ", 14, True, ACCENT), Run(i.heading, 14, True)]
+    if i.continued:
+        head.append(Run(f"　{CONTINUED_MARK}", 12, False, MUTED))
+    paras = [Para(tuple(head), 0, 6)]
+    paras += [Para((Run(p, 12),), 22, 2) for p in i.points]
+    if i.figure_sentence:
+        paras.append(Para((Run("▶ ", 13, True, ACCENT), Run(i.figure_sentence, 13, True)), 22, 3))
+    return Block(paras)
+
+
+def _image_size(content: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(content)) as im:
+        return im.size
+
+
+def _place_photo(slide, photo: Photo, left, top, box_w, box_h) -> None:
+    """The photo scaled into the box (caption line below it, inside the box)."""
+    cap_h = Inches(0.35)
+    w, h = _image_size(photo.content)
+    scale = min(box_w / w, (box_h - cap_h) / h)
+    pic_w, pic_h = int(w * scale), int(h * scale)
+    slide.shapes.add_picture(io.BytesIO(photo.content), left + (box_w - pic_w) // 2, top, Emu(pic_w), Emu(pic_h))
+    if photo.caption:
+        add_text(slide, left, top + pic_h, box_w, cap_h, [one(photo.caption, 11, colour=MUTED)], align=PP_ALIGN.CENTER)
+
+
+def _photo_page(data: ReportData, title: str, photos: list[Photo]) -> Draw:
+    def draw(slide):
+        _frame(slide, data, title, "写真")
+        cols = 2
+        box_w, box_h = (BODY_WIDTH - Inches(0.3)) // cols, (BODY_HEIGHT - Inches(0.2)) // 2
+        for n, ph in enumerate(photos):
+            r, c = divmod(n, cols)
+            _place_photo(slide, ph, MARGIN + c * (box_w + Inches(0.3)), BODY_TOP + r * (box_h + Inches(0.2)),
+                         box_w, box_h)
+    return draw
+
+
+def _initiative_slides(data: ReportData) -> list[Draw]:
+    """主な取組 by area; each initiative's photos beside its page (the rest on photo pages right after)."""
+    narrative = data.narrative
+    blocks, photos_at = [], {}
+    for area in narrative.areas:
+        for i in area.initiatives:
+            b = _initiative_block(i)
+            b.group = area.label
+            blocks.append(b)
+            if i.photos:
+                photos_at[id(b.paras[0])] = i.photos
+    width = BODY_WIDTH - (PHOTO_COLUMN if photos_at else 0)
+    title = INITIATIVES_TITLE.format(cycle=data.cycle_label)
+    draws: list[Draw] = []
+    for k, paras in enumerate(paginate(blocks, _pt(width), TALL_BODY_HEIGHT / 12700, _heading)):
+        photos = [ph for p in paras for ph in photos_at.get(id(p), ())]
+
+        def draw(slide, paras=paras, beside=photos[:PHOTOS_BESIDE], title=title + (CONTINUED if k else "")):
+            _frame(slide, data, title, None)
+            add_text(slide, MARGIN, TALL_BODY_TOP, width, TALL_BODY_HEIGHT, paras)
+            box_h = TALL_BODY_HEIGHT // PHOTOS_BESIDE
+            for n, ph in enumerate(beside):
+                _place_photo(slide, ph, MARGIN + width + Inches(0.2), TALL_BODY_TOP + n * box_h,
+                             PHOTO_COLUMN - Inches(0.2), box_h - Inches(0.1))
+        draws.append(draw)
+        rest = photos[PHOTOS_BESIDE:]
+        for j in range(0, len(rest), PHOTOS_PER_PAGE):
+            draws.append(_photo_page(data, title + CONTINUED, rest[j:j + PHOTOS_PER_PAGE]))
+    return draws
+
+
+def _compact_heading(group: str, continued: bool) -> Para:
+    return one(f"■ {group}{CONTINUED if continued else ''}", 14, bold=True, colour=ACCENT, space_before=4)
+
+
+def _paged(data: ReportData, title: str, heading: str | None, blocks: list[Block],
+           group_heading=_heading) -> list[Draw]:
+    """Slides of blocks under a title (and a heading line, if any), paginated."""
+    top, height = (BODY_TOP, BODY_HEIGHT) if heading else (TALL_BODY_TOP, TALL_BODY_HEIGHT)
+    draws = []
+    for k, paras in enumerate(paginate(blocks, _pt(BODY_WIDTH), height / 12700, group_heading)):
+        mark = CONTINUED if k else ""
+
+        def draw(slide, paras=paras, title=title if heading else title + mark,
+                 heading=heading + mark if heading else None):
+            _frame(slide, data, title, heading)
+            add_text(slide, MARGIN, top, BODY_WIDTH, height, paras)
+        draws.append(draw)
+    return draws
+
+
+def outline_title(data: ReportData) -> str:
+    """千葉県ICT利活用戦略の概要（令和元年9月策定）."""
+    o = data.narrative.outline
+    return f"{data.strategy_name}の概要" + (f"（{o.established_text}）" if o.established_text else "")
+
+
+def _outline_slides(data: ReportData) -> list[Draw]:
+    o = data.narrative.outline
+
+    def block(group: str, paras: list[Para]) -> Block:
+        return Block(paras, group)
+
+    blocks = []
+    for group, text, bold in (("戦略策定趣旨", o.purpose, False), ("戦略期間", o.period_text, False),
+                              ("戦略の対象となるプレイヤー", "、".join(o.players), False), ("目指す姿", o.vision, True)):
+        if text:
+            blocks.append(block(group, [one(text, 13, bold=bold, indent=14, space_before=1)]))
+    if o.approach or o.pillars:
+        paras = [one(o.approach, 13, indent=14, space_before=1)] if o.approach else []
+        blocks.append(block("実現に向けた県の取組", paras or [one("", 6)]))
+        for p in o.pillars:
+            head = [Run(p.name, 13, True, ACCENT)] + ([Run(f"　{p.note}", 12, False, MUTED)] if p.note else [])
+            items = "　".join(f"{chr(0x2460 + n)} {name}" for n, name in enumerate(p.items))
+            blocks.append(block("実現に向けた県の取組", [Para(tuple(head), 14, 2)] +
+                                ([one(items, 12, indent=28, space_before=0)] if items else [])))
+    if o.bodies:
+        blocks.append(block("推進体制", [one("、".join(o.bodies), 13, indent=14, space_before=1)]))
+    return _paged(data, outline_title(data), None, blocks, _compact_heading)
+
+
+def conclusions_title(data: ReportData) -> str:
+    """千葉県ICT利活用戦略の進捗状況（戦略の見直しへ）."""
+    c = data.narrative.conclusions
+    return f"{data.strategy_name}の進捗状況" + (f"（{c.title}）" if c.title else "（まとめ）")
+
+
+def _conclusion_slides(data: ReportData) -> list[Draw]:
+    c = data.narrative.conclusions
+    blocks = [Block([one(f"・ {p}", 14, indent=14, space_before=3) for p in points] or [one("", 6)], heading)
+              for heading, points in c.findings]
+    if c.direction:
+        blocks.append(Block([one(f"⇒ {c.direction}", 18, bold=True, colour=ACCENT, space_before=14)]))
+    return _paged(data, conclusions_title(data), c.lead or None, blocks)
+
+
 def write_deck(data: ReportData) -> bytes:
-    """The deck as .pptx bytes."""
+    """The deck as .pptx bytes, in the seed's order: cover, 主な取組, outline, overview, sections, conclusions."""
     overall_pairs = [("全体", data.overall)] + [(p.label, p.summary) for p in data.pillars]
-    draws = [_cover(data), _overview(data),
-             _chart(data, f"{data.strategy_name}の進捗状況（概要）", "達成区分別の指標数（全体・柱別）", overall_pairs)]
+    narrative = data.narrative
+    draws = [_cover(data)]
+    if narrative and narrative.areas:
+        draws += _initiative_slides(data)
+    if narrative and narrative.outline:
+        draws += _outline_slides(data)
+    draws += [_overview(data),
+              _chart(data, f"{data.strategy_name}の進捗状況（概要）", "達成区分別の指標数（全体・柱別）", overall_pairs)]
     for s in data.sections:
         draws += _section_slides(data, s)
+    if narrative and narrative.conclusions:
+        draws += _conclusion_slides(data)
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     blank = prs.slide_layouts[6]

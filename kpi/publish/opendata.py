@@ -1,4 +1,5 @@
-"""Open-data files of a published cycle: indicators.csv/.json, summary.csv and metadata.json (CC BY 4.0).
+"""Open-data files of a published cycle: indicators.csv/.json, summary.csv, initiatives.csv/.json (the approved
+主な取組, when the report has its narrative) and metadata.json (CC BY 4.0).
 
 CSV files are UTF-8 with BOM through `kpi.io.export.csv_bytes`, which neutralizes any cell a spreadsheet would
 read as a formula; the JSON keeps the text exactly as approved (JSON is never evaluated) and numbers as numbers.
@@ -66,6 +67,40 @@ SUMMARY_FIELDS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+INITIATIVE_FIELDS: tuple[tuple[str, str, str, str, object], ...] = (
+    ("fiscal_year", "integer", "年度（西暦）", "Fiscal year (April–March)", None),
+    ("area_code", "string", "分野コード", "Area code", lambda i: i.area_code),
+    ("area", "string", "分野", "Area", lambda i: i.area_label),
+    ("title", "string", "取組名", "Initiative", lambda i: i.title),
+    ("period", "string", "時期", "Month or period", lambda i: i.period),
+    ("details", "string", "内容（改行区切り）", "Details, one per line", lambda i: "\n".join(i.points)),
+    ("figure_label", "string", "数値の説明", "What the figure counts", lambda i: i.figure_label),
+    ("figure", "number", "数値", "Figure", lambda i: i.figure_value),
+    ("unit", "string", "単位", "Unit", lambda i: i.figure_unit),
+    ("base_kind", "string", "比較の基準（previous_year=前年, total=全体）",
+     "What the figure is compared with (previous_year or total)", lambda i: i.base_kind),
+    ("base", "number", "基準の数値", "Previous year's figure or the whole", lambda i: i.base_value),
+    ("comparison", "string", "比較（前年比・割合、自動計算）", "Computed comparison (ratio or share)",
+     lambda i: i.comparison),
+    ("continued", "boolean", "継続取組", "Continued from the previous year", lambda i: i.continued),
+    ("department", "string", "担当課", "Department", lambda i: i.department),
+)
+
+
+def initiative_records(data: ReportData) -> list[dict]:
+    """One record per approved initiative, keys in INITIATIVE_FIELDS order ([] for a figures-only report)."""
+    if data.narrative is None:
+        return []
+    out = []
+    for item in data.narrative.initiatives:
+        rec = {}
+        for name, kind, _ja, _en, get in INITIATIVE_FIELDS:
+            v = _plain(data.fiscal_year if get is None else get(item))
+            rec[name] = None if kind == "string" and v == "" else v
+        out.append(rec)
+    return out
+
+
 def _plain(v):
     """Decimal → int when integral, else float; text and other values pass unchanged ("" for None text)."""
     if isinstance(v, Decimal):
@@ -129,6 +164,10 @@ def metadata(data: ReportData) -> dict:
                                 "columns": _columns(INDICATOR_FIELDS)},
             "summary.csv": {"description_ja": "達成区分別の指標数と割合（全体・柱別）",
                             "columns": _columns(SUMMARY_FIELDS)},
+            **({"initiatives.csv": {"description_ja": "承認済みの主な取組（分野別、数値と前年比・割合は自動計算）",
+                                    "columns": _columns(INITIATIVE_FIELDS)},
+                "initiatives.json": {"description_ja": "initiatives.csv と同じレコード（数値は数値型、式の無害化なし）",
+                                     "columns": _columns(INITIATIVE_FIELDS)}} if data.narrative is not None else {}),
         },
         "notes_ja": [
             "CSV では =, +, -, @ で始まる文字列の先頭にアポストロフィ（'）を付けています（表計算ソフトで式として実行されないため）。",
@@ -148,9 +187,19 @@ def _json(obj) -> bytes:
 def write_open_data(data: ReportData) -> dict[str, bytes]:
     """{"indicators.csv", "indicators.json", "summary.csv", "metadata.json"} → file bytes."""
     records = indicator_records(data)
-    return {
+    files = {
         "indicators.csv": csv_bytes(records),
         "indicators.json": _json(records),
         "summary.csv": csv_bytes(summary_records(data)),
         "metadata.json": _json(metadata(data)),
     }
+    if data.narrative is not None:
+        initiatives = initiative_records(data)
+        files["initiatives.csv"] = csv_bytes(initiatives) if initiatives else _empty_csv(INITIATIVE_FIELDS)
+        files["initiatives.json"] = _json(initiatives)
+    return files
+
+
+def _empty_csv(fields) -> bytes:
+    """A CSV with only the header row (UTF-8 with BOM)."""
+    return ("\ufeff" + ",".join(f[0] for f in fields) + "\r\n").encode("utf-8")

@@ -1,4 +1,5 @@
-"""The report workbook (.xlsx): 概要 (band tables), 全指標 (every figure of every indicator), one sheet per pillar.
+"""The report workbook (.xlsx): 概要 (band tables), 主な取組 (the approved initiatives, when the report has its
+narrative), 全指標 (every figure of every indicator), one sheet per pillar.
 
 Every text goes through `write_string` in a workbook opened with strings_to_formulas/strings_to_urls off, so a
 reason typed as "=HYPERLINK(...)", "+1", "-1" or "@x" stays text. Each table starts on row 4 (header) under a
@@ -48,6 +49,24 @@ INDICATOR_COLUMNS: tuple[tuple[str, object, str, int], ...] = (
     ("要因区分", lambda ln: ln.reason_category_name, "text", 30),
     ("状態", lambda ln: ln.state_ja, "text", 10),
     ("停止理由", lambda ln: ln.stop_reason, "text", 40),
+)
+
+BASE_KIND_JA = {"previous_year": "前年", "total": "全体"}
+# the 主な取組 sheet: (heading, getter, kind, width)
+INITIATIVE_COLUMNS: tuple[tuple[str, object, str, int], ...] = (
+    ("分野", lambda i: i.area_label, "text", 26),
+    ("取組名", lambda i: i.title, "text", 50),
+    ("時期", lambda i: i.period, "text", 12),
+    ("内容", lambda i: "\n".join(i.points), "text", 50),
+    ("数値の説明", lambda i: i.figure_label, "text", 24),
+    ("数値", lambda i: i.figure_value, "number", 12),
+    ("単位", lambda i: i.figure_unit, "text", 6),
+    ("比較の基準", lambda i: BASE_KIND_JA.get(i.base_kind or "", ""), "text", 10),
+    ("基準の数値", lambda i: i.base_value, "number", 12),
+    ("比較（自動計算）", lambda i: i.comparison, "text", 14),
+    ("継続取組", lambda i: "※継続取組" if i.continued else "", "text", 10),
+    ("担当課", lambda i: i.department, "text", 24),
+    ("写真", lambda i: "\n".join(p.caption or "（説明なし）" for p in i.photos), "text", 24),
 )
 
 SUMMARY_COLUMNS = ("範囲", "指標数", *(f"{b.label_ja}（件数）" for b in BAND_ORDER),
@@ -126,6 +145,16 @@ def _indicator_sheet(w: _Writer, ws, data: ReportData, lines: tuple[Line, ...] |
     ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(lines), 1), len(INDICATOR_COLUMNS) - 1)
 
 
+def _initiative_sheet(w: _Writer, ws, data: ReportData) -> None:
+    w.heading(ws, data, "主な取組（承認済み）")
+    w.header(ws, [c[0] for c in INITIATIVE_COLUMNS], [c[3] for c in INITIATIVE_COLUMNS])
+    rows = data.narrative.initiatives
+    for i, item in enumerate(rows, start=HEADER_ROW + 1):
+        for j, (_name, get, kind, _w) in enumerate(INITIATIVE_COLUMNS):
+            w.put(ws, i, j, get(item), kind)
+    ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(rows), 1), len(INITIATIVE_COLUMNS) - 1)
+
+
 def write_report_workbook(data: ReportData) -> bytes:
     """The workbook as .xlsx bytes."""
     buf = io.BytesIO()
@@ -135,6 +164,8 @@ def write_report_workbook(data: ReportData) -> bytes:
     w = _Writer(wb)
     taken: set[str] = set()
     _summary_sheet(w, wb.add_worksheet(_sheet_name("概要", taken)), data)
+    if data.narrative is not None:
+        _initiative_sheet(w, wb.add_worksheet(_sheet_name("主な取組", taken)), data)
     _indicator_sheet(w, wb.add_worksheet(_sheet_name("全指標", taken)), data, data.lines, "全指標")
     for p in data.pillars:
         lines = [ln for ln in data.lines if ln.pillar_no == p.no]

@@ -204,6 +204,8 @@ def snapshot(con, cycle_id: int) -> dict:
         outline = {k: _plain(v) for k, v in outline.items()}
         outline["pillar_notes"] = {str(k): v for k, v in outline["pillar_notes"].items()}
         outline["pillars"] = repo.pillars_with_items(con, sid)
+        outline["established_text"] = con.execute("SELECT established_text FROM strategies WHERE strategy_id = ?",
+                                                  [sid]).fetchone()[0]
     conclusions = repo.get_conclusions(con, cycle_id)
     if conclusions is not None:
         conclusions = {k: _plain(v) for k, v in conclusions.items()}

@@ -14,7 +14,8 @@ from kpi.services.actors import Actor
 from kpi.services.evaluation import evaluate
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for, CycleView, NotFound
-from warehouse import editions, master, reporting, values
+from kpi.services import narrative as narrative_service
+from warehouse import editions, initiatives, master, reporting, values
 
 MIME = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -40,11 +41,13 @@ def _silent(_fraction: float, _text: str) -> None:
     return None
 
 
-def outputs(view: CycleView, *, edition_no: int, progress: Progress = _silent) -> tuple[str, dict[str, bytes]]:
-    """(title, files) of the report of a frozen approved view: deck, workbook, PDF and open data."""
+def outputs(view: CycleView, *, edition_no: int, progress: Progress = _silent,
+            narrative: dict | None = None) -> tuple[str, dict[str, bytes]]:
+    """(title, files) of the report of a frozen approved view: deck, workbook, PDF and open data; `narrative`
+    (kpi.services.narrative.snapshot) adds the approved initiatives, the outline and the conclusions."""
     from kpi.publish import deck, opendata, pdf, report_data, workbook_report
 
-    data = report_data.build(view, edition=edition_no)
+    data = report_data.build(view, edition=edition_no, narrative=narrative)
     stem = f"{view.cycle['fiscal_year']}_report_v{edition_no}"
     progress(0.2, "スライド（PowerPoint）を作成しています…")
     files = {f"{stem}.pptx": deck.write_deck(data)}
@@ -72,9 +75,10 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, db: Path
         parts = reporting.cycle_parts(con, cycle["cycle_id"], "approved")
         pillars = master.list_pillars(con, cycle["cycle_id"])
         edition_no = editions.next_edition_no(con, cycle["cycle_id"])
+        story = narrative_service.snapshot(con, cycle["cycle_id"])  # approved initiatives, outline, conclusions
     view = CycleView(cycle, pillars, "approved", evaluate(rows, parts))
     faults.point("publish.read")  # approved values read, no file made yet
-    title, files = outputs(view, edition_no=edition_no, progress=progress)
+    title, files = outputs(view, edition_no=edition_no, progress=progress, narrative=story)
     progress(0.95, "版を登録しています…")
     with warehouse.transaction(db) as con:
         if editions.next_edition_no(con, cycle["cycle_id"]) != edition_no:
@@ -84,6 +88,7 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, db: Path
             published_by=actor.login, rows=rows, parts=parts, pillars_json=json.dumps(pillars, ensure_ascii=False),
             files={name: (MIME.get(Path(name).suffix, "application/octet-stream"), content)
                    for name, content in files.items()})
+        initiatives.insert_edition_narrative(con, edition_id, json.dumps(story, ensure_ascii=False))
         faults.point("publish.edition_inserted")  # edition and files written, before its audit row and COMMIT
         values.append_audit(con, {"actor": actor.login, "role": actor.primary_role.value, "action": "publish",
                                   "entity": "edition", "entity_id": str(edition_id), "cycle_id": cycle["cycle_id"],
