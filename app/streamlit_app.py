@@ -27,6 +27,7 @@ else:
     if actor.has(Role.REVIEWER, Role.ADMIN):
         pages.append(st.Page(PAGES / "audit.py", title="監査ログ", icon=":material/history:"))
         pages.append(st.Page(PAGES / "admin.py", title="管理", icon=":material/settings:"))
+        pages.append(st.Page(PAGES / "master_data.py", title="マスタ管理", icon=":material/database:"))
         pages.append(st.Page(PAGES / "reminders.py", title="督促・通知", icon=":material/notifications:"))
         pages.append(st.Page(PAGES / "indicator_import.py", title="指標の取込", icon=":material/upload_file:"))
     nav = st.navigation(pages)

@@ -70,6 +70,11 @@ def _fy(value: Any, field: str, *, required: bool = False) -> int | None:
     return fy
 
 
+def fiscal_year_input(value: Any, field: str = "年度") -> int:
+    """A required fiscal year as typed (令和5年度, R5, 2023年度, 2023) → 2023, or MasterDataError naming the field."""
+    return _fy(value, field, required=True)
+
+
 def _number(value: Any, field: str, unit: str | None) -> Decimal | None:
     if value is None or isinstance(value, (Decimal, int, float)):
         return None if value is None else Decimal(str(value))
