@@ -7,7 +7,11 @@ bash scripts/setup.sh
 mkdir -p "$KPI_DATA_DIR/logs" "$PREFECT_HOME"
 
 prefect_pid=""
-cleanup() { [ -n "$prefect_pid" ] && kill "$prefect_pid" 2>/dev/null || true; }
+serve_pid=""
+cleanup() {
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
+  [ -n "$prefect_pid" ] && kill "$prefect_pid" 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
 if .venv/bin/python -m kpi.platform.prefect_server check; then
@@ -21,5 +25,8 @@ fi
 
 .venv/bin/kpi init --demo
 .venv/bin/kpi collect-pending  # batches kept while the Prefect server was down
+echo "定期処理（夜間点検・督促・自動締切）を起動しています… ログ: $KPI_DATA_DIR/logs/serve.log"
+.venv/bin/python -m flows.serve >"$KPI_DATA_DIR/logs/serve.log" 2>&1 &
+serve_pid=$!
 echo "アプリを起動します: http://localhost:8501"
 .venv/bin/streamlit run app/streamlit_app.py --server.port "${KPI_PORT:-8501}" --server.headless true
