@@ -311,6 +311,29 @@ def _cmd_cycle(args) -> int:
     return 0
 
 
+def _cmd_remind(args) -> int:
+    import datetime as dt
+
+    from kpi.services import reminders
+    from kpi.services.actors import SYSTEM
+    import warehouse
+
+    warehouse.init_db(args.db)
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else None
+        result = reminders.remind(SYSTEM, args.fy, manual=not args.scheduled, today=today, db=args.db)
+    except ValueError as exc:  # ReminderError, or a malformed --today
+        print(str(exc) if isinstance(exc, reminders.ReminderError) else
+              f"--today は 2022-12-09 の形式で入力してください（入力: {args.today}）", file=sys.stderr)
+        return 1
+    print(f"{args.fy}年度: {len(result.sent)}課に督促しました（{reminders.date_ja(result.today)}）")
+    for r in result.rows():
+        print(f"  {r['担当課']}\t{r['種別']}\t未提出 {r['未提出']}件\t差戻し {r['差戻し']}件\t{r['メール']}\t{r['宛先']}")
+    for name, why in result.skipped:
+        print(f"  {name}\t{why}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="kpi", description="戦略の成果指標 進捗管理")
@@ -414,6 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("restore", "バックアップからデータベースを復元します（元のファイルは .before-restore として残します）")
     p.add_argument("file", help="kpi backup で作ったファイル")
     p.set_defaults(func=_cmd_restore)
+
+    p = add("remind", "未提出・差戻しのある担当課に督促します（画面の通知と、KPI_SMTP_* 設定時はメール）")
+    p.add_argument("--fy", type=int, required=True, help="年度（西暦）例: 2022")
+    p.add_argument("--scheduled", action="store_true", help="定期処理と同じく、設定した日（締切前・締切後）のみ督促します")
+    p.add_argument("--today", default=None, help="基準日（既定: 今日、日本時間）例: 2022-12-09")
+    p.set_defaults(func=_cmd_remind)
     return parser
 
 
