@@ -7,7 +7,7 @@ import time
 import streamlit as st
 
 from app import state
-from kpi.services import summaries
+from kpi.services import insights, summaries
 from kpi.services.actors import Actor
 
 SESSION_TIMEOUT_S = int(os.environ.get("KPI_SESSION_TIMEOUT_S", "1800"))
@@ -42,7 +42,7 @@ def logout(notice: str | None = None) -> None:
 
 
 def approved_cycle_view(fiscal_year: int) -> summaries.CycleView:
-    """The approved basis of a cycle, cached per warehouse file until the next write clears it."""
+    """The approved basis of a cycle (Evaluated rows), cached per warehouse file until the next write clears it."""
     return _cached_approved(fiscal_year, summaries.warehouse_key())
 
 
@@ -51,6 +51,63 @@ def _cached_approved(fiscal_year: int, db: str) -> summaries.CycleView:
     return summaries.load_cycle(fiscal_year, basis="approved", db=db)
 
 
+def approved_cycle_frame(fiscal_year: int, judge: str = "target") -> summaries.CycleFrame:
+    """The approved basis of a cycle evaluated set-wise (one Polars frame), cached per warehouse file.
+
+    Kept as the very object (cache_resource: no copy, no pickling on every rerun); the frame is never changed
+    in place. Cleared by clear_caches after every write."""
+    return _cached_frame(fiscal_year, judge, summaries.warehouse_key())
+
+
+@st.cache_resource(ttl=300, max_entries=8, show_spinner="集計しています…")
+def _cached_frame(fiscal_year: int, judge: str, db: str) -> summaries.CycleFrame:
+    return summaries.load_frame(fiscal_year, basis="approved", judge=judge, db=db)
+
+
+def frame_loader(judge: str = "target"):
+    """fiscal year → cached approved CycleFrame, for the insight services' `load`."""
+    return lambda fy: approved_cycle_frame(fy, judge)
+
+
+def trends(judge: str, limit: int | None) -> dict:
+    """The trends document (approved figures of every closed cycle), cached per warehouse file."""
+    return _cached_trends(judge, limit, summaries.warehouse_key())
+
+
+@st.cache_data(ttl=300, show_spinner="推移を集計しています…")
+def _cached_trends(judge: str, limit: int | None, db: str) -> dict:
+    return insights.trends_document(judge=judge, limit=limit, db=db)
+
+
+def reasons(actor: Actor, fiscal_year: int, judge: str, limit: int | None) -> dict:
+    """The reasons of a cycle's unachieved indicators (approved figures), cached per warehouse file."""
+    insights.check_approved(actor)
+    return _cached_reasons(fiscal_year, judge, limit, summaries.warehouse_key())
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _cached_reasons(fiscal_year: int, judge: str, limit: int | None, db: str) -> dict:
+    return insights.reasons(insights.READER, fiscal_year, judge=judge, limit=limit, db=db,
+                            load=lambda fy: _cached_frame(fy, judge, db))
+
+
+def drilldown_page(actor: Actor, fiscal_year: int, judge: str, offset: int, limit: int, **filters) -> dict:
+    """One page of the approved drill-down list, cached per filters and warehouse file."""
+    insights.check_approved(actor)
+    key = tuple(sorted((k, v) for k, v in filters.items() if v is not None))
+    return _cached_page(fiscal_year, judge, offset, limit, key, summaries.warehouse_key())
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def _cached_page(fiscal_year: int, judge: str, offset: int, limit: int, filters: tuple, db: str) -> dict:
+    return insights.drilldown_page(insights.READER, fiscal_year, judge=judge, offset=offset, limit=limit, db=db,
+                                   load=lambda fy: _cached_frame(fy, judge, db), **dict(filters))
+
+
 def clear_caches() -> None:
     """Forget cached reads after a write, so the next run shows it."""
     _cached_approved.clear()
+    _cached_frame.clear()
+    _cached_trends.clear()
+    _cached_reasons.clear()
+    _cached_page.clear()

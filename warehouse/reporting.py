@@ -87,3 +87,67 @@ def missing_by_department(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.D
         WHERE cycle_id = ? AND NOT coalesce(stopped_in_cycle, false)
         GROUP BY ALL HAVING count(*) FILTER (WHERE value_id IS NULL) > 0
         ORDER BY department_code""", [cycle_id])
+
+
+# ---- set-wise reads for the executive views (evaluated in Polars by kpi.domain.rates_frame) -------------------
+
+# What rates, bands, filters and counts need of a value; display texts are fetched per page (rows_of).
+EVAL_COLUMNS = ("cycle_id", "fiscal_year", "indicator_id", "code", "pillar_no", "item_no", "sort_order",
+                "department_code", "target_type", "direction", "baseline_value", "baseline_fy", "target_value",
+                "target_fy", "value_number", "qualitative_achieved", "stopped_in_cycle", "value_kind",
+                "reason_category", "state")
+TEXT_COLUMNS = ("name", "reason", "reason_category_name")
+
+
+# What trends need: rates, bands and report order, nothing for lists or filters.
+TREND_COLUMNS = ("cycle_id", "fiscal_year", "indicator_id", "code", "pillar_no", "item_no", "sort_order",
+                 "target_type", "direction", "baseline_value", "baseline_fy", "target_value", "target_fy",
+                 "value_number", "qualitative_achieved", "stopped_in_cycle")
+
+
+def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved", *,
+                     text: bool = False, ordered: bool = True, columns: tuple[str, ...] = EVAL_COLUMNS) -> pl.DataFrame:
+    """The values of several cycles, only the columns evaluation needs (and the searchable texts when `text`),
+    with the strategy's first year and each row's milestone (set value of that year, whether any is set).
+
+    One query for every cycle; report order (cycle, pillar, item, sort order, code) when `ordered`.
+    """
+    view = _view(basis)  # one of two constant view names
+    if not set(columns) <= set(EVAL_COLUMNS) | set(TREND_COLUMNS):
+        raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
+    cols = ", ".join(f"v.{c}" for c in columns + (TEXT_COLUMNS if text else ()))
+    order = " ORDER BY v.cycle_id, v.pillar_no, v.item_no, v.sort_order, v.code" if ordered else ""
+    return frame(con, f"""
+        SELECT {cols}, s.valid_from_fy AS first_fy, m.value AS milestone_value,
+               hm.indicator_id IS NOT NULL AS has_milestones
+        FROM {view} v
+        JOIN strategies s ON s.strategy_id = v.strategy_id
+        LEFT JOIN indicator_milestones m ON m.indicator_id = v.indicator_id AND m.fiscal_year = v.fiscal_year
+        LEFT JOIN (SELECT DISTINCT indicator_id FROM indicator_milestones) hm ON hm.indicator_id = v.indicator_id
+        WHERE v.cycle_id IN (SELECT unnest(?::INTEGER[])){order}""", [list(cycle_ids)])
+
+
+def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved") -> pl.DataFrame:
+    """cycle_parts for several cycles at once, with their cycle_id (composite indicators only)."""
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {BASES}: {basis!r}")
+    return frame(
+        con,
+        "SELECT c.cycle_id, ip.indicator_id, ip.part_no, ip.label, ip.unit, ip.baseline_value, ip.target_value,"
+        " CASE WHEN NOT ? OR vp.state = 'approved' THEN vp.value_number END AS value_number"
+        " FROM indicator_parts ip"
+        " JOIN indicators i ON i.indicator_id = ip.indicator_id"
+        " JOIN cycles c ON c.strategy_id = i.strategy_id AND c.cycle_id IN (SELECT unnest(?::INTEGER[]))"
+        " LEFT JOIN indicator_values v ON v.indicator_id = ip.indicator_id AND v.cycle_id = c.cycle_id"
+        " LEFT JOIN v_value_parts vp ON vp.value_id = v.value_id AND vp.part_no = ip.part_no"
+        " ORDER BY c.cycle_id, ip.indicator_id, ip.part_no",
+        [basis == "approved", list(cycle_ids)],
+    )
+
+
+def rows_of(con: duckdb.DuckDBPyConnection, cycle_id: int, indicator_ids: list[int],
+            basis: str = "approved") -> pl.DataFrame:
+    """Every column of the view for a few indicators of a cycle (one page of a list), in report order."""
+    view = _view(basis)  # one of two constant view names
+    return frame(con, f"SELECT * FROM {view} WHERE cycle_id = ? AND indicator_id IN (SELECT unnest(?::INTEGER[]))"
+                      " ORDER BY pillar_no, item_no, sort_order, code", [cycle_id, list(indicator_ids)])

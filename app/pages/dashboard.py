@@ -1,4 +1,9 @@
-"""ダッシュボード: the seed's band tables and chart, drill-down by band/pillar/item, reasons and trends."""
+"""ダッシュボード: the seed's band tables and chart, drill-down by band/pillar/item, reasons and trends.
+
+Reads only what it shows: counts come from the cycle's evaluated frame (cached), the list is read one page at
+a time, reasons and trends are cached documents with short lists. 目安値で判定 judges each year against its
+milestone instead of the final target; it is carried in the URL (?judge=milestone) like the other filters.
+"""
 import streamlit as st
 
 from app import session, ui
@@ -14,15 +19,29 @@ cycle = ui.cycle_picker(actor)
 if cycle is None:
     st.stop()
 fy = cycle["fiscal_year"]
+PAGE_SIZE = 100  # rows of the drill-down list read and shown at a time
+LIST_LIMIT = 50  # indicators listed per reason category and in the trends' lists
+params = st.query_params
 basis = "approved"
 if actor.has(Role.REVIEWER):
     if st.toggle("未承認の値を含めてプレビュー", key="basis_toggle"):
         basis = "all"
-view = (summaries.load_cycle(fy, basis=basis, actor=actor) if basis == "all" else session.approved_cycle_view(fy))
+judge = "milestone" if st.toggle("目安値で判定", key="judge_toggle", value=params.get("judge") == "milestone",
+                                 help="各年度の目安値（設定がなければ基準値から目標値への直線補間）に対する達成率で区分します") \
+    else "target"
+if judge == "milestone":
+    params["judge"] = "milestone"
+else:
+    params.pop("judge", None)
+view = (summaries.load_frame(fy, basis=basis, judge=judge, actor=actor) if basis == "all"
+        else session.approved_cycle_frame(fy, judge))
 if basis == "all":
     st.warning("プレビュー: 未承認（下書き・提出済・差戻し）の値を含む集計です。公表・幹部報告には使わないでください。")
 else:
     st.caption(f"{cycle['label']}　承認済の値による集計")
+if judge == "milestone":
+    st.info("目安値で判定しています: 各年度の目安値に対する達成率で区分しています（目安値のない指標は目標値で判定）。"
+            "公表資料の集計は目標値による判定です。")
 
 tab_summary, tab_list, tab_reasons, tab_trends = st.tabs(["概要", "指標一覧", "要因", "推移"])
 
@@ -30,9 +49,9 @@ with tab_summary:
     h = summaries.headline(view)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("目標達成（100%）の割合", f"{h['achieved_percent']}%")
-    c2.metric("指標数", f"{h['total']}指標")
+    c2.metric("指標数", f"{h['total']:,}指標")
     c3.metric("30%未満の割合", f"{h['under_30_percent']}%")
-    c4.metric("進捗管理の停止", f"{h['stopped']}指標")
+    c4.metric("進捗管理の停止", f"{h['stopped']:,}指標")
     if h["unrated"]:
         st.info(f"承認済の値がまだない指標が {h['unrated']} 件あり、集計に含めていません。")
     st.subheader("成果指標・数値目標の達成状況")
@@ -43,7 +62,6 @@ with tab_summary:
     st.caption("色は色覚の多様性に配慮した配色（Okabe–Ito）です。帯を選ぶと「指標一覧」で該当する指標を確認できます。")
 
 with tab_list:
-    params = st.query_params
     band_labels = {b.value: f"{b.label_ja}（{groups[0].counts[b]}）" for b in BAND_ORDER}
     chosen_band = st.pills("達成区分で絞り込む", list(band_labels), format_func=band_labels.get,
                            default=params.get("band") if params.get("band") in band_labels else None, key="band_pill")
@@ -66,34 +84,65 @@ with tab_list:
             params.pop(key, None)
         else:
             params[key] = str(value)
-    rows = insights.drilldown(actor, fy, band=chosen_band, pillar=pillar, item=item, kind=kind, search=search or None,
-                              basis=basis, load=(session.approved_cycle_view if basis == "approved" else None), **extra)
+    filters = dict(band=chosen_band, pillar=pillar, item=item, kind=kind, search=search or None, **extra)
+    page_no = st.session_state.get("dd_page", 1)
+    offset = (page_no - 1) * PAGE_SIZE
+
+    def _page(offset: int) -> dict:
+        if basis == "approved":
+            return session.drilldown_page(actor, fy, judge, offset, PAGE_SIZE, **filters)
+        return insights.drilldown_page(actor, fy, basis=basis, judge=judge, offset=offset, limit=PAGE_SIZE, **filters)
+
+    page = _page(offset)
+    if page["total"] and offset >= page["total"]:  # the filters shrank the list under the remembered page
+        offset = 0
+        page = _page(0)
+    rows = page["rows"]
     shown = [{"コード": r["code"], "柱": r["pillar"], "項目": r["item"], "指標": r["name"], "担当課": r["department_name"],
               "基準値": r["baseline"], "目標値": r["target"], "値": r["value"], "区分": r["kind"], "時点・期間": r["period"],
               "達成率": r["rate"], "達成区分": r["band_label"], "要因": r["reason"], "要因の分類": r["reason_category_name"]}
              for r in rows]
-    st.caption(f"{len(shown)}指標")
+    total = page["total"]
+    pages = max(1, -(-total // PAGE_SIZE))
+    if total > len(shown):
+        st.caption(f"{total:,}指標（{offset + 1:,}〜{offset + len(shown):,}件目を表示）")
+    else:
+        st.caption(f"{total}指標")
+    if pages > 1:
+        st.number_input("ページ", min_value=1, max_value=pages, step=1, key="dd_page")
     ui.table(shown)
+
+    def _export(writer):
+        def build() -> bytes:  # the whole filtered list, built only when the button is pressed
+            every = insights.drilldown(actor, fy, basis=basis, judge=judge, **filters)
+            return writer([{"コード": r["code"], "柱": r["pillar"], "項目": r["item"], "指標": r["name"],
+                            "担当課": r["department_name"], "基準値": r["baseline"], "目標値": r["target"],
+                            "値": r["value"], "区分": r["kind"], "時点・期間": r["period"], "達成率": r["rate"],
+                            "達成区分": r["band_label"], "要因": r["reason"], "要因の分類": r["reason_category_name"]}
+                           for r in every])
+        return build
+
     d1, d2 = st.columns(2)
-    d1.download_button("CSV でダウンロード", csv_bytes(shown), file_name=f"indicators_{fy}.csv", mime="text/csv",
+    d1.download_button("CSV でダウンロード", _export(csv_bytes), file_name=f"indicators_{fy}.csv", mime="text/csv",
                        key="dd_csv", disabled=not shown)
-    d2.download_button("Excel でダウンロード", xlsx_bytes(shown), file_name=f"indicators_{fy}.xlsx", key="dd_xlsx",
+    d2.download_button("Excel でダウンロード", _export(xlsx_bytes), file_name=f"indicators_{fy}.xlsx", key="dd_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not shown)
 
 with tab_reasons:
-    r = insights.reasons(actor, fy, load=session.approved_cycle_view)
-    st.subheader(f"未達成の指標（{r['total']}指標）の要因")
+    r = session.reasons(actor, fy, judge, LIST_LIMIT)
+    st.subheader(f"未達成の指標（{r['total']:,}指標）の要因")
     ui.table([{"要因の分類": c["name"], **{r["pillar_names"][no]: n for no, n in c["counts"].items()}, "計": c["total"]}
               for c in r["categories"]])
     st.bar_chart({c["name"]: c["total"] for c in r["categories"]}, horizontal=True, x_label="指標数")
     for c in r["categories"]:
         if c["indicators"]:
-            st.markdown(f"**{ui.md(c['name'])}**（{c['total']}指標）")
+            more = f"、先頭{len(c['indicators'])}指標を表示" if c["total"] > len(c["indicators"]) else ""
+            st.markdown(f"**{ui.md(c['name'])}**（{c['total']:,}指標{more}）")
             ui.table([{"指標": i["name"], "目標値": i["target"], "値": i["value"], "達成率": i["rate"], "要因": i["reason"]}
                       for i in c["indicators"]])
 
 with tab_trends:
-    t = insights.trends(actor, load=session.approved_cycle_view)
+    t = insights.trends(actor, judge=judge, limit=LIST_LIMIT, cached=session.trends)
     if t["cycles"]:
         st.subheader("達成区分の割合の推移")
         ui.table([{"年度": c["label_long"] + ("（例示）" if c["illustrative"] else ""),
@@ -102,7 +151,11 @@ with tab_trends:
         st.line_chart({c["label"]: {Band(k).short_ja: v for k, v in c["percent"].items()} for c in t["cycles"]},
                       y_label="割合（%）")
         st.subheader("前年度から達成区分が変わった指標")
+        if t["moved_total"] > len(t["moved"]):
+            st.caption(f"{t['moved_total']:,}指標のうち先頭{len(t['moved'])}指標（絞り込みは「指標一覧」で）")
         ui.table([{"指標": m["name"], "変化": "上昇" if m["direction"] == "up" else "下降",
                    "前年度": m["from_label"], "今年度": m["to_label"]} for m in t["moved"]])
         st.subheader(f"区分の境目（±{t['near_points']}ポイント）にある指標")
+        if t["near_total"] > len(t["near_boundary"]):
+            st.caption(f"{t['near_total']:,}指標のうち境目に近い順に{len(t['near_boundary'])}指標")
         ui.table([{"指標": n["name"], "達成率": n["rate"], "境目": f"{n['boundary']}%"} for n in t["near_boundary"]])

@@ -12,8 +12,8 @@ view = None
 cycle = ui.cycle_picker(actor)
 if cycle is None:
     st.stop()
-rows = session.approved_cycle_view(cycle["fiscal_year"]).rows
-names = {e.row["code"]: e.row["name"] for e in rows}
+frame = session.approved_cycle_frame(cycle["fiscal_year"]).frame
+names = dict(zip(frame["code"].to_list(), frame["name"].to_list()))
 wanted = st.query_params.get("code")
 code = st.selectbox("指標", list(names), format_func=lambda c: f"{c} {names[c]}", key="indicator_code",
                     index=list(names).index(wanted) if wanted in names else 0)
@@ -44,9 +44,11 @@ if points:
         layers.append(alt.Chart(pl.DataFrame({"基準値": [float(d["baseline"])]})).mark_rule(
             color="#999999", strokeDash=[2, 2]).encode(y="基準値:Q"))
     st.altair_chart(alt.layer(*layers), width="stretch")
-    st.caption("赤の破線: 目標値　灰色の点線: 基準値")
+    st.caption("赤の破線: 目標値　灰色の点線: 基準値　橙: 目安値"
+               + ("（基準値から目標値への直線補間）" if h["milestones_interpolated"] else ""))
 ui.table([{"年度": c["label"] + ("（例示）" if c["illustrative"] else ""), "値": c["value"] or "—", "区分": c["kind"] or "",
            "時点・期間": c["period"] or "", "達成率": c["rate"], "達成区分": c["band_label"] or "—",
-           "目安値": c["milestone_text"] or "—", "状態": c["state_label"], "入力者": c["entered_by_name"] or "",
+           "目安値": c["milestone_text"] or "—", "目安値に対する達成率": c["milestone_rate"] or "—",
+           "目安値による区分": c["milestone_band_label"] or "—", "状態": c["state_label"], "入力者": c["entered_by_name"] or "",
            "承認者": c["approved_by_name"] or "",
            "承認日時": f"{c['approved_at']:%Y-%m-%d %H:%M}" if c.get("approved_at") else ""} for c in h["cycles"]])

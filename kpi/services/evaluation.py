@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 import polars as pl
 
 from kpi.domain.achievement import Rate, RateStatus, achievement_rate
 from kpi.domain.bands import Band, band_of
+from kpi.domain.milestones import judge_exprs
 from kpi.domain.model import Direction, IndicatorRule, Measurement, Part, TargetType, dec
+from kpi.domain.rates_frame import evaluate_frame, rate_of_row, scale_of
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,50 @@ def evaluate(rows: pl.DataFrame, parts: pl.DataFrame) -> list[Evaluated]:
 def is_missing(e: Evaluated) -> bool:
     """True when an active indicator has no value on this basis."""
     return e.rate.status is RateStatus.MISSING_VALUE
+
+
+# ---- the set-wise path: a whole frame at once (kpi.domain.rates_frame), exact Fractions only where needed ------
+
+JUDGES = ("target", "milestone")  # judge a year against the final target, or against its milestone (目安値)
+
+
+def _parts_by_cycle(parts: pl.DataFrame) -> dict[tuple[int | None, int], list[dict]]:
+    out: dict[tuple[int | None, int], list[dict]] = defaultdict(list)
+    has_cycle = "cycle_id" in parts.columns
+    for p in parts.iter_rows(named=True):
+        out[(p["cycle_id"] if has_cycle else None, p["indicator_id"])].append(p)
+    return out
+
+
+def evaluate_rows_frame(rows: pl.DataFrame, parts: pl.DataFrame | None = None, *,
+                        judge: str = "target") -> pl.DataFrame:
+    """rows (reporting.evaluation_frame or cycle_rows) with rate_num/den, rate_percent, rate_status, band and
+    weakest_part; judge="milestone" judges each year against its milestone (target where there is none)."""
+    if judge not in JUDGES:
+        raise ValueError(f"judge は {JUDGES} のいずれかです: {judge!r}")
+    by_key = _parts_by_cycle(parts) if parts is not None and parts.height else {}
+    scale = scale_of(rows)
+    use_milestones = judge == "milestone"
+
+    def exact(row: dict) -> Rate:
+        ps = by_key.get((row.get("cycle_id"), row["indicator_id"])) or by_key.get((None, row["indicator_id"]))
+        rule = rule_of(row, ps)
+        if use_milestones and row.get("judge_num") is not None:
+            rule = replace(rule, target=Fraction(int(row["judge_num"]), int(row["judge_den"]) * 10 ** scale))
+        return achievement_rate(rule, measurement_of(row, ps))
+
+    if use_milestones:
+        rows = rows.with_columns(judge_exprs(scale, rows.schema))
+    out = evaluate_frame(rows, exact=exact, judge=use_milestones)
+    return out
+
+
+def evaluated_of(rows: pl.DataFrame) -> list[Evaluated]:
+    """Evaluated objects of evaluated frame rows (a page of a list), for the display helpers."""
+    out = []
+    for row in rows.iter_rows(named=True):
+        rate = rate_of_row(row)
+        if rate.status is RateStatus.OK and rate.value is None:  # a fraction too large for Int128: recompute
+            rate = achievement_rate(rule_of(row), measurement_of(row))
+        out.append(Evaluated(row, rate, Band(row["band"]) if row.get("band") else None))
+    return out

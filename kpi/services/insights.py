@@ -4,35 +4,45 @@ trends across cycles and the collection progress of a cycle.
 Every function takes the acting person first and checks the permission table (kpi.services.permissions):
 approved figures need VIEW_APPROVED; figures that are not approved yet ("all" basis, collection progress) need
 VIEW_UNAPPROVED and, here, the reviewer role. Rates and bands always come from the domain rules through
-kpi.services.summaries.load_cycle (or kpi.services.evaluation for one indicator); nothing here stores a band.
-Results are plain lists and dicts (Japanese display texts next to machine keys), ready for Streamlit or JSON.
+kpi.services.summaries.load_frame — every indicator of a cycle evaluated at once in Polars
+(kpi.domain.rates_frame) — or kpi.services.evaluation for one indicator; nothing here stores a band. Lists are
+filtered and counted on that frame, and only the rows a page shows are read in full (`limit`, `offset`), so the
+views stay fast with the national-scale warehouse. `judge="milestone"` judges each year against its milestone
+(目安値) instead of the final target. Results are plain lists and dicts (Japanese display texts next to machine
+keys), ready for Streamlit or JSON.
 """
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 import warehouse
-from kpi.domain.bands import BAND_ORDER, Band
-from kpi.domain.formatting import fiscal_year_label, format_number
-from kpi.domain.summary import share_percent
+from kpi.domain import milestones as ms
+from kpi.domain.achievement import Rate, achievement_rate
+from kpi.domain.bands import BAND_ORDER, Band, band_of
+from kpi.domain.formatting import fiscal_year_label, format_number, format_rate
+from kpi.domain.rates_frame import OUTPUT_COLUMNS, near_boundary_expr
+from kpi.domain.summary import BandSummary, share_percent
 from kpi.domain.workflow import STATE_LABELS_JA, Role, State
 from kpi.services.actors import Actor, Forbidden
-from kpi.services.evaluation import Evaluated, evaluate
+from kpi.services.evaluation import (Evaluated, evaluate, evaluate_rows_frame, evaluated_of, measurement_of,
+                                     rule_of)
 from kpi.services.listing import KIND_LABELS_JA, NOT_STARTED, indicator_rows
 from kpi.services.permissions import Permission, allowed, check
-from kpi.services.summaries import cycle_for, CycleView, NotFound, band_groups, load_cycle
+from kpi.services.summaries import CycleFrame, NotFound, cycle_for, load_frame
 from warehouse import insights as sql
-from warehouse import master
+from warehouse import master, reporting
 
 Db = Path | str | None
-Loader = Callable[[int], CycleView]  # fiscal year → the approved CycleView of that year
+Loader = Callable[[int], CycleFrame]  # fiscal year → the approved CycleFrame of that year (e.g. the app's cache)
 
 UNACHIEVED: tuple[Band, ...] = (Band.B60_100, Band.B30_60, Band.UNDER_30)
 BOUNDARIES: tuple[int, ...] = (30, 60, 100)
@@ -59,6 +69,15 @@ def _check_basis(actor: Actor, basis: str) -> None:
             raise Forbidden("未承認を含む集計の閲覧は審査担当のみ行えます")
     else:
         raise ValueError(f"basis は 'approved' か 'all' です: {basis!r}")
+
+
+# The reader the app's caches compute approved figures as, after checking the person (check_approved).
+READER = Actor("reader", "承認済の集計", frozenset({Role.EXECUTIVE}))
+
+
+def check_approved(actor: Actor) -> None:
+    """Raise Forbidden unless the actor may read approved figures (for callers that cache the results)."""
+    check(actor, Permission.VIEW_APPROVED)
 
 
 def _check_reviewer(actor: Actor, what: str) -> None:
@@ -136,54 +155,90 @@ def _fold(text: Any) -> str:
     return unicodedata.normalize("NFKC", str(text or "")).casefold()
 
 
-def _matches(e: Evaluated, *, bands, pillars, items, departments, categories, kinds, needle) -> bool:
-    r = e.row
-    if bands is not None and e.band not in bands:
-        return False
-    if pillars is not None and r["pillar_no"] not in pillars:
-        return False
-    if items is not None and r["item_no"] not in items:
-        return False
-    if departments is not None and r["department_code"] not in departments:
-        return False
-    if categories is not None and not ({r.get("reason_category"), r.get("reason_category_name")} & categories):
-        return False
-    if kinds is not None and r.get("value_kind") not in kinds:
-        return False
-    if needle and not any(needle in _fold(r.get(k)) for k in ("name", "code", "reason")):
-        return False
-    return True
+def _filter(*, bands, pillars, items, departments, categories, kinds, needle) -> pl.Expr:
+    """Every given filter as one Polars condition on an evaluated cycle frame (AND)."""
+    cond = pl.lit(True)
+    if bands is not None:
+        cond &= pl.col("band").is_in([b.value for b in bands])
+    if pillars is not None:
+        cond &= pl.col("pillar_no").is_in([int(p) for p in pillars])
+    if items is not None:
+        cond &= pl.col("item_no").is_in([int(i) for i in items])
+    if departments is not None:
+        cond &= pl.col("department_code").is_in([str(d) for d in departments])
+    if categories is not None:
+        wanted = [str(c) for c in categories]
+        cond &= pl.col("reason_category").is_in(wanted) | pl.col("reason_category_name").is_in(wanted)
+    if kinds is not None:
+        cond &= pl.col("value_kind").is_in(sorted(kinds))
+    if needle:
+        cond &= pl.any_horizontal(pl.col(c).fill_null("").str.normalize("NFKC").str.to_lowercase()
+                                  .str.contains(needle, literal=True) for c in ("name", "code", "reason"))
+    return cond.fill_null(False)
+
+
+def _page_records(view: CycleFrame, picked: pl.DataFrame, db: Db) -> list[dict[str, Any]]:
+    """Display records of a few evaluated rows (in their order): the view's full rows are read for them only."""
+    if picked.height == 0:
+        return []
+    with warehouse.connect(db) as con:
+        full = reporting.rows_of(con, view.cycle["cycle_id"], picked["indicator_id"].to_list(), view.basis)
+    return _records(evaluated_of(_merge(picked, full)))
+
+
+def _merge(picked: pl.DataFrame, full: pl.DataFrame) -> pl.DataFrame:
+    rated = picked.select("indicator_id", *OUTPUT_COLUMNS)
+    return picked.select("indicator_id").join(full.join(rated, on="indicator_id", how="left"), on="indicator_id",
+                                              how="left", maintain_order="left")
+
+
+def _view_of(actor: Actor, fiscal_year: int, basis: str, judge: str, db: Db, load: Loader | None) -> CycleFrame:
+    if basis == "approved" and load is not None:
+        return load(fiscal_year)
+    return load_frame(fiscal_year, basis=basis, judge=judge, actor=actor, db=db)
 
 
 # ---- drill-down ----------------------------------------------------------------------------------------------
 
 
+def drilldown_page(actor: Actor, fiscal_year: int, *, band=None, pillar=None, item=None, department=None,
+                   reason_category=None, kind=None, search: str | None = None, basis: str = "approved",
+                   judge: str = "target", offset: int = 0, limit: int | None = None, db: Db = None,
+                   load: Loader | None = None) -> dict[str, Any]:
+    """One page of the indicators behind a tile or a bar, in report order: {"total", "offset", "limit",
+    "counts" (per band of the filtered set), "rows"}. Filters as in `drilldown`; only the page is read in full."""
+    _check_basis(actor, basis)
+    view = _view_of(actor, fiscal_year, basis, judge, db, load)
+    needle = _fold(search).strip() if search else ""
+    keep = view.frame.filter(_filter(
+        bands=_bands(band), pillars=_as_set(pillar), items=_as_set(item), departments=_as_set(department),
+        categories=_as_set(reason_category), kinds=_kinds(kind), needle=needle))
+    counts = dict(keep.group_by("band").len().iter_rows())
+    page = keep.slice(max(0, offset), limit)
+    return {"total": keep.height, "offset": max(0, offset), "limit": limit,
+            "counts": {b.value: counts.get(b.value, 0) for b in BAND_ORDER},
+            "rows": _page_records(view, page, db)}
+
+
 def drilldown(actor: Actor, fiscal_year: int, *, band=None, pillar=None, item=None, department=None,
               reason_category=None, kind=None, search: str | None = None, basis: str = "approved",
-              db: Db = None, load: Loader | None = None) -> list[dict[str, Any]]:
+              judge: str = "target", db: Db = None, load: Loader | None = None) -> list[dict[str, Any]]:
     """The indicators of a cycle behind a tile or a bar, in report order; every given filter narrows (AND).
 
     band: a band key (achieved, band_60_100, band_30_60, band_under_30, stopped) or several; pillar, item:
     numbers (item ① of every pillar unless pillar is given too); department: codes; reason_category: codes or
     names; kind: actual/projection or 実績値/見込値; search: part of the name, code or reason (NFKC, any case).
-    load: fiscal year → approved CycleView (e.g. the app's cached one), used on the approved basis only.
+    load: fiscal year → approved CycleFrame (e.g. the app's cached one), used on the approved basis only.
     """
-    _check_basis(actor, basis)
-    if basis == "approved" and load is not None:
-        view = load(fiscal_year)
-    else:
-        view = load_cycle(fiscal_year, basis=basis, actor=actor, db=db)
-    needle = _fold(search).strip() if search else ""
-    keep = [e for e in view.rows if _matches(
-        e, bands=_bands(band), pillars=_as_set(pillar), items=_as_set(item), departments=_as_set(department),
-        categories=_as_set(reason_category), kinds=_kinds(kind), needle=needle)]
-    return _records(keep)
+    return drilldown_page(actor, fiscal_year, band=band, pillar=pillar, item=item, department=department,
+                          reason_category=reason_category, kind=kind, search=search, basis=basis, judge=judge,
+                          db=db, load=load)["rows"]
 
 
 # ---- reasons -------------------------------------------------------------------------------------------------
 
 
-def _chosen_pillars(view: CycleView, pillars: Iterable[int] | None) -> list[int]:
+def _chosen_pillars(view: CycleFrame, pillars: Iterable[int] | None) -> list[int]:
     known = [p["no"] for p in view.pillars]
     chosen = sorted(set(pillars)) if pillars else known
     unknown = set(chosen) - set(known)
@@ -192,34 +247,41 @@ def _chosen_pillars(view: CycleView, pillars: Iterable[int] | None) -> list[int]
     return chosen
 
 
-def reasons(actor: Actor, fiscal_year: int, *, pillars: Iterable[int] | None = None, db: Db = None,
-            load: Loader | None = None) -> dict:
+def reasons(actor: Actor, fiscal_year: int, *, pillars: Iterable[int] | None = None, judge: str = "target",
+            limit: int | None = None, db: Db = None, load: Loader | None = None) -> dict:
     """Unachieved indicators (60–100%, 30–60%, under 30%) of the chosen pillars grouped by reason category.
 
     Each category (master order, every category listed even when empty; values without a category last) gives
-    its count per pillar, its total and its indicators with their reason texts, on approved figures.
-    load: fiscal year → approved CycleView (e.g. the app's cached one); default: load afresh. The reason
+    its count per pillar, its total and its indicators with their reason texts (the first `limit` in report
+    order when given), on approved figures.
+    load: fiscal year → approved CycleFrame (e.g. the app's cached one); default: load afresh. The reason
     categories are read from `db` either way, so pass the warehouse the loader reads.
     """
     check(actor, Permission.VIEW_APPROVED)
-    view = load(fiscal_year) if load is not None else load_cycle(fiscal_year, db=db)
+    view = _view_of(actor, fiscal_year, "approved", judge, db, load)
     chosen = _chosen_pillars(view, pillars)
     with warehouse.connect(db) as con:
         categories = master.list_reason_categories(con)
-    rows = [e for e in view.rows if e.row["pillar_no"] in chosen and e.band in UNACHIEVED]
-    records = _records(rows)
-    known = {c["code"] for c in categories}
+    known = [c["code"] for c in categories]
+    rows = view.frame.filter(pl.col("pillar_no").is_in(chosen) & pl.col("band").is_in([b.value for b in UNACHIEVED]))
+    rows = rows.with_columns(pl.when(pl.col("reason_category").is_in(known)).then(pl.col("reason_category"))
+                             .alias("_cat"))
+    counts = {(c, p): n for c, p, n in rows.group_by("_cat", "pillar_no").len().iter_rows()}
     groups = [{"code": c["code"], "name": c["name"]} for c in categories]
-    if any(r["reason_category"] not in known for r in records):
+    if rows["_cat"].null_count():
         groups.append({"code": None, "name": UNCATEGORIZED})
+    picked = pl.concat([(rows.filter(pl.col("_cat") == g["code"]) if g["code"] is not None
+                         else rows.filter(pl.col("_cat").is_null())).head(limit if limit is not None else rows.height)
+                        for g in groups]) if groups else rows.head(0)
+    records = _page_records(view, picked, db)
     out = []
     for g in groups:
         mine = [r for r in records if (r["reason_category"] if r["reason_category"] in known else None) == g["code"]]
-        out.append({**g, "counts": {no: sum(1 for r in mine if r["pillar"] == no) for no in chosen},
-                    "total": len(mine), "indicators": mine})
+        per = {no: counts.get((g["code"], no), 0) for no in chosen}
+        out.append({**g, "counts": per, "total": sum(per.values()), "indicators": mine})
     return {"fiscal_year": fiscal_year, "label": view.cycle["label"], "pillars": chosen,
             "pillar_names": {p["no"]: p["name"] for p in view.pillars if p["no"] in chosen},
-            "total": len(records), "categories": out}
+            "total": rows.height, "categories": out, "judge": view.judge}
 
 
 # ---- one indicator over every cycle --------------------------------------------------------------------------
@@ -235,32 +297,26 @@ def _tidy(d: Decimal) -> Decimal:
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
-def _interpolated(ind: dict[str, Any]) -> list[dict[str, Any]]:
-    """Yearly milestones on the straight line from the baseline to the target (numeric targets only).
+def _line(ind: dict[str, Any]) -> ms.Line | None:
+    return ms.line_of(target_type=ind["target_type"], direction=ind["direction"],
+                      target=None if ind.get("target_value") is None else Decimal(ind["target_value"]),
+                      target_fy=ind.get("target_fy"),
+                      baseline=None if ind.get("baseline_value") is None else Decimal(ind["baseline_value"]),
+                      baseline_fy=ind.get("baseline_fy"), first_fy=ind.get("valid_from_fy"))
 
-    Without a baseline a higher-is-better target is measured against zero (rate = actual / target), so the
-    line starts at zero in the year before the strategy began; a lower-is-better target without a baseline has
-    no line.
-    """
-    if ind["target_type"] != "numeric" or ind.get("target_value") is None or ind.get("target_fy") is None:
-        return []
-    target = Decimal(ind["target_value"])
-    if ind.get("baseline_value") is not None:
-        start = Decimal(ind["baseline_value"])
-        start_fy = ind.get("baseline_fy") or (ind["valid_from_fy"] - 1)
-    elif ind["direction"] == "higher":
-        start, start_fy = Decimal(0), ind["valid_from_fy"] - 1
-    else:
-        return []
-    end_fy = ind["target_fy"]
-    if end_fy <= start_fy or target == start:
-        return []
-    q = Decimal(1).scaleb(-max(1, _places(start, target)))
-    out = []
-    for fy in range(start_fy + 1, end_fy + 1):
-        v = start + (target - start) * Decimal(fy - start_fy) / Decimal(end_fy - start_fy)
-        out.append({"fiscal_year": fy, "value": _tidy(v.quantize(q, rounding=ROUND_HALF_UP)), "interpolated": True})
-    return out
+
+def _shown(value: Fraction, ind: dict[str, Any]) -> Decimal:
+    """An exact milestone for display: rounded half-up to the figures' decimals (at least one), tidied."""
+    q = Decimal(1).scaleb(-max(1, _places(*(Decimal(ind[k]) for k in ("baseline_value", "target_value")
+                                             if ind.get(k) is not None))))
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return _tidy(exact.quantize(q, rounding=ROUND_HALF_UP))
+
+
+def _interpolated(ind: dict[str, Any]) -> list[dict[str, Any]]:
+    """Yearly milestones on the straight line from the baseline to the target (kpi.domain.milestones)."""
+    return [{"fiscal_year": fy, "value": _shown(v, ind), "exact": v, "interpolated": True}
+            for fy, v, _ in ms.yearly(_line(ind))]
 
 
 def _definition(ind: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -304,7 +360,8 @@ def indicator_history(actor: Actor, code: str, *, db: Db = None) -> dict[str, An
         part_defs = sql.indicator_parts(con, iid)
         stored = sql.milestones(con, iid)
     if stored:
-        miles = [{"fiscal_year": m["fiscal_year"], "value": m["value"], "interpolated": False} for m in stored]
+        miles = [{"fiscal_year": m["fiscal_year"], "value": m["value"], "exact": Fraction(m["value"]),
+                  "interpolated": False} for m in stored]
     else:
         miles = _interpolated(ind)
     for m in miles:
@@ -318,6 +375,7 @@ def indicator_history(actor: Actor, code: str, *, db: Db = None) -> dict[str, An
         r = e.row
         visible = unapproved or r.get("state") == "approved"
         m = by_year.get(r["fiscal_year"])
+        mrate = _against_milestone(e, m)
         cycles.append({
             "fiscal_year": r["fiscal_year"], "label": r["cycle_label"], "cycle_state": r["cycle_state"],
             "illustrative": bool(r.get("cycle_illustrative")), "stopped": bool(r.get("stopped_in_cycle")),
@@ -331,91 +389,139 @@ def indicator_history(actor: Actor, code: str, *, db: Db = None) -> dict[str, An
             "approved_by_name": r.get("approved_by_name") if visible else None,
             "approved_at": r.get("approved_at") if visible else None,
             "milestone": m["value"] if m else None, "milestone_text": m["text"] if m else None,
+            "milestone_rate": format_rate(mrate.percent) if mrate and mrate.percent is not None else None,
+            "milestone_rate_percent": mrate.percent if mrate else None,
+            "milestone_band": (band_of(mrate).value if mrate and band_of(mrate) else None),
+            "milestone_band_label": (band_of(mrate).label_ja if mrate and band_of(mrate) else None),
         })
     return {"definition": _definition(ind, part_defs), "basis": basis, "cycles": cycles, "milestones": miles,
             "milestones_interpolated": bool(miles) and not stored}
 
 
+def _against_milestone(e: Evaluated, m: dict[str, Any] | None) -> Rate | None:
+    """The value's rate with the year's milestone as the target (same rules), for numeric targets."""
+    if m is None or e.row.get("target_type") != "numeric":
+        return None
+    return achievement_rate(replace(rule_of(e.row), target=m["exact"]), measurement_of(e.row))
+
+
 # ---- trends --------------------------------------------------------------------------------------------------
 
-
-def _rated(e: Evaluated) -> bool:
-    return e.band is not None and e.band in _RANK
-
-
-def _moves(prev: CycleView, cur: CycleView) -> list[dict[str, Any]]:
-    """Indicators (matched by code) whose band changed between two cycles; stopped or unrated ones are left out."""
-    before = {e.row["code"]: e for e in prev.rows if _rated(e)}
-    pairs = [(before[e.row["code"]], e) for e in cur.rows
-             if _rated(e) and e.row["code"] in before and before[e.row["code"]].band != e.band]
-    if not pairs:
-        return []
-    olds, news = _records([a for a, _ in pairs]), _records([b for _, b in pairs])
-    fy0, fy1 = prev.cycle["fiscal_year"], cur.cycle["fiscal_year"]
-    out = []
-    for (a, b), old, new in zip(pairs, olds, news):
-        steps = _RANK[b.band] - _RANK[a.band]
-        out.append({
-            "code": new["code"], "name": new["name"], "pillar": new["pillar"], "item": new["item"],
-            "department": new["department"], "department_name": new["department_name"],
-            "from_fy": fy0, "to_fy": fy1, "from_band": old["band"], "from_label": old["band_label"],
-            "to_band": new["band"], "to_label": new["band_label"], "from_value": old["value"], "to_value": new["value"],
-            "from_rate": old["rate"], "to_rate": new["rate"], "from_rate_percent": old["rate_percent"],
-            "to_rate_percent": new["rate_percent"], "direction": "up" if steps > 0 else "down", "steps": steps,
-        })
-    return out
+_RANK_KEYS = {b.value: r for b, r in _RANK.items()}
+Trends = Callable[[str, int | None], dict]  # (judge, limit) → the trends document (e.g. the app's cached one)
 
 
-def _near_boundary(rows: list[Evaluated]) -> list[dict[str, Any]]:
-    """Rated indicators within NEAR_POINTS of 30, 60 or 100% (exact rates; all-or-nothing target types left out)."""
-    hits = []
-    for e in rows:
-        if e.rate.value is None or e.band is Band.STOPPED or e.row.get("target_type") in _BINARY:
-            continue
-        pct = e.rate.value * 100
-        for b in BOUNDARIES:
-            if abs(pct - b) <= NEAR_POINTS:
-                hits.append((e, b, pct - b))
-    out = [{**rec, "boundary": b, "distance": float(gap), "side": "above" if gap >= 0 else "below"}
-           for (_e, b, gap), rec in zip(hits, _records([h[0] for h in hits]))]
-    out.sort(key=lambda r: (abs(r["distance"]), r["pillar"], r["item"], r["code"]))
-    return out
-
-
-def trends(actor: Actor, *, db: Db = None, load: Loader | None = None) -> dict[str, Any]:
+def trends(actor: Actor, *, judge: str = "target", limit: int | None = None, db: Db = None,
+           cached: Trends | None = None) -> dict[str, Any]:
     """Band shares of every closed or finalized cycle with approved values (oldest first; an open cycle is left
     out until it closes), the indicators whose band moved since the previous such cycle (up or down, `moved`),
     and those within two points of a band boundary (30, 60, 100%) in the latest one (`near_boundary`); approved
     figures only. Each cycle also counts its moves up and down.
 
-    load: fiscal year → approved CycleView (e.g. the app's cached summaries.load_cycle); default: load afresh.
+    Set-wise: one query reads every cycle, the domain's Polars rules rate them all at once, counts and moves are
+    group-bys and joins; only the listed indicators are read in full. limit: at most this many indicators in
+    `moved` and in `near_boundary` (their full numbers in `moved_total`, `near_total`). cached: (judge, limit) →
+    this document, e.g. the app's cache; the permission is checked either way.
     """
     check(actor, Permission.VIEW_APPROVED)
-    load = load or (lambda fy: load_cycle(fy, db=db))
+    if cached is not None:
+        return cached(judge, limit)
+    return trends_document(judge=judge, limit=limit, db=db)
+
+
+def _cycle_entry(y: dict[str, Any], counts: dict[str | None, int]) -> dict[str, Any]:
+    g = BandSummary("all", {b: counts.get(b.value, 0) for b in BAND_ORDER}, counts.get(None, 0)).as_dict()
+    return {"fiscal_year": y["fiscal_year"], "label": y["label"], "label_long": fiscal_year_label(y["fiscal_year"]),
+            "cycle_state": y["state"], "illustrative": bool(y["illustrative"]), "total": g["total"],
+            "counts": g["counts"], "percent": g["percent"], "unrated": g["unrated"], "moved_up": 0, "moved_down": 0}
+
+
+def trends_document(*, judge: str = "target", limit: int | None = None, db: Db = None) -> dict[str, Any]:
+    """The trends document without the permission check (callers check; the app caches this)."""
     with warehouse.connect(db) as con:
         years = sql.approved_years(con)
-    cycles: list[dict[str, Any]] = []
-    prev: CycleView | None = None
-    moved: list[dict[str, Any]] = []
-    for y in years:
-        view = load(y["fiscal_year"])
-        g = band_groups(view)[0].as_dict()
-        entry = {"fiscal_year": y["fiscal_year"], "label": y["label"], "label_long": fiscal_year_label(y["fiscal_year"]),
-                 "cycle_state": y["state"], "illustrative": bool(y["illustrative"]), "total": g["total"],
-                 "counts": g["counts"], "percent": g["percent"], "unrated": g["unrated"], "moved_up": 0, "moved_down": 0}
-        if prev is not None:
-            moved = _moves(prev, view)
-            entry["moved_up"] = sum(1 for m in moved if m["direction"] == "up")
-            entry["moved_down"] = len(moved) - entry["moved_up"]
-        cycles.append(entry)
-        prev = view
+        ids = [y["cycle_id"] for y in years]
+        rows = reporting.evaluation_frame(con, ids, "approved", ordered=False, columns=reporting.TREND_COLUMNS)
+        parts = (reporting.parts_of_cycles(con, ids, "approved")
+                 if (rows["target_type"] == "composite").any() else None)
+    ev = evaluate_rows_frame(rows, parts, judge=judge).with_columns(
+        pl.col("band").replace_strict(_RANK_KEYS, default=None, return_dtype=pl.Int8).alias("_rank"))
+    per_cycle: dict[int, dict[str | None, int]] = {}
+    for cid, band, n in ev.group_by("cycle_id", "band").len().iter_rows():
+        per_cycle.setdefault(cid, {})[band] = n
+    cycles = [_cycle_entry(y, per_cycle.get(y["cycle_id"], {})) for y in years]
+    doc = {"cycles": cycles, "latest": cycles[-1]["fiscal_year"] if cycles else None,
+           "previous": cycles[-2]["fiscal_year"] if len(cycles) > 1 else None, "moved": [], "moved_total": 0,
+           "near_boundary": [], "near_total": 0, "near_points": NEAR_POINTS, "judge": judge}
+    if not years:
+        return doc
+    moves = _moves(ev, ids)
+    for entry, cid in zip(cycles, ids):
+        up_down = moves.filter(pl.col("cycle_id") == cid)
+        entry["moved_up"] = up_down.filter(pl.col("steps") > 0).height
+        entry["moved_down"] = up_down.height - entry["moved_up"]
+    latest = ev.filter(pl.col("cycle_id") == ids[-1])
+    last_moves = moves.filter(pl.col("cycle_id") == ids[-1]).sort("pillar_no", "item_no", "sort_order", "code")
+    near = _near(latest)
+    doc["moved_total"], doc["near_total"] = last_moves.height, near.height
+    last_moves, near = last_moves.head(limit) if limit is not None else last_moves, near.head(limit) if limit is not None else near
+    with warehouse.connect(db) as con:
+        cur = _full(con, ev, ids[-1], last_moves["indicator_id"].to_list() + near["indicator_id"].to_list())
+        prev = _full(con, ev, ids[-2], last_moves["prev_indicator_id"].to_list()) if len(ids) > 1 else {}
+    doc["moved"] = [_move_record(cur[m["indicator_id"]], prev[m["prev_indicator_id"]], m, years[-2]["fiscal_year"],
+                                 years[-1]["fiscal_year"]) for m in last_moves.iter_rows(named=True)]
+    doc["near_boundary"] = [{**cur[n["indicator_id"]], "boundary": n["boundary"], "distance": n["distance"],
+                             "side": "above" if n["distance"] >= 0 else "below"} for n in near.iter_rows(named=True)]
+    return doc
+
+
+def _moves(ev: pl.DataFrame, cycle_ids: list[int]) -> pl.DataFrame:
+    """Per cycle, the indicators (matched by code) rated in it and in the previous cycle on a different band."""
+    if len(cycle_ids) < 2:
+        return pl.DataFrame(schema={"cycle_id": pl.Int32, "steps": pl.Int8})
+    pairs = pl.DataFrame({"cycle_id": cycle_ids[1:], "prev_cycle": cycle_ids[:-1]},
+                         schema={"cycle_id": ev.schema["cycle_id"], "prev_cycle": ev.schema["cycle_id"]})
+    rated = ev.filter(pl.col("_rank").is_not_null()).select(
+        "cycle_id", "indicator_id", "code", "pillar_no", "item_no", "sort_order", "_rank")
+    before = rated.select(pl.col("cycle_id").alias("prev_cycle"), "code", pl.col("indicator_id").alias("prev_indicator_id"),
+                          pl.col("_rank").alias("_prev_rank"))
+    return (rated.join(pairs, on="cycle_id").join(before, on=["prev_cycle", "code"])
+            .filter(pl.col("_rank") != pl.col("_prev_rank"))
+            .with_columns((pl.col("_rank") - pl.col("_prev_rank")).alias("steps")))
+
+
+def _near(latest: pl.DataFrame) -> pl.DataFrame:
+    """Rated indicators within NEAR_POINTS of 30, 60 or 100% (exact; all-or-nothing target types left out),
+    nearest first."""
+    num, den = pl.col("rate_num"), pl.col("rate_den")
+    return (latest.filter(num.is_not_null() & (pl.col("band") != Band.STOPPED.value)
+                          & ~pl.col("target_type").is_in(sorted(_BINARY)))
+            .with_columns(near_boundary_expr(NEAR_POINTS, BOUNDARIES).alias("boundary"))
+            .filter(pl.col("boundary").is_not_null())
+            .with_columns(((num * 100 - den * pl.col("boundary")).cast(pl.Float64) / den.cast(pl.Float64))
+                          .alias("distance"))
+            .sort(pl.col("distance").abs(), "pillar_no", "item_no", "code"))
+
+
+def _full(con, ev: pl.DataFrame, cycle_id: int, indicator_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Display records (by indicator id) of a few evaluated rows of one cycle."""
+    if not indicator_ids:
+        return {}
+    picked = ev.filter((pl.col("cycle_id") == cycle_id) & pl.col("indicator_id").is_in(indicator_ids))
+    full = reporting.rows_of(con, cycle_id, picked["indicator_id"].to_list(), "approved")
+    merged = _merge(picked, full)
+    return {r["indicator_id"]: rec for r, rec in zip(merged.iter_rows(named=True), _records(evaluated_of(merged)))}
+
+
+def _move_record(new: dict, old: dict, m: dict, fy0: int, fy1: int) -> dict[str, Any]:
     return {
-        "cycles": cycles,
-        "latest": cycles[-1]["fiscal_year"] if cycles else None,
-        "previous": cycles[-2]["fiscal_year"] if len(cycles) > 1 else None,
-        "moved": moved,
-        "near_boundary": _near_boundary(prev.rows) if prev is not None else [],
-        "near_points": NEAR_POINTS,
+        "code": new["code"], "name": new["name"], "pillar": new["pillar"], "item": new["item"],
+        "department": new["department"], "department_name": new["department_name"],
+        "from_fy": fy0, "to_fy": fy1, "from_band": old["band"], "from_label": old["band_label"],
+        "to_band": new["band"], "to_label": new["band_label"], "from_value": old["value"], "to_value": new["value"],
+        "from_rate": old["rate"], "to_rate": new["rate"], "from_rate_percent": old["rate_percent"],
+        "to_rate_percent": new["rate_percent"], "direction": "up" if m["steps"] > 0 else "down",
+        "steps": int(m["steps"]),
     }
 
 

@@ -1,15 +1,18 @@
 """Band summaries of a cycle, computed through the domain rules from the warehouse's values."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 import warehouse
 from kpi.domain.bands import BAND_ORDER, Band
-from kpi.domain.summary import BandSummary, summarize
+from kpi.domain.summary import BandSummary
 from kpi.domain.workflow import Role
 from kpi.services.actors import SYSTEM, Actor, require
-from kpi.services.evaluation import Evaluated, evaluate
+from kpi.services.evaluation import Evaluated, evaluate, evaluate_rows_frame
 from warehouse import master, reporting
 
 
@@ -25,6 +28,34 @@ class CycleView:
     pillars: list[dict]
     basis: str
     rows: list[Evaluated]
+
+
+@dataclass(frozen=True)
+class CycleFrame:
+    """A cycle with every indicator evaluated on one basis, as one Polars frame (one row per indicator, the
+    columns of reporting.EVAL_COLUMNS and TEXT_COLUMNS plus the rate columns of kpi.domain.rates_frame).
+
+    judge: "target" (the final target, as the seed reports) or "milestone" (each year's 目安値)."""
+
+    cycle: dict
+    pillars: list[dict]
+    basis: str
+    frame: pl.DataFrame
+    judge: str = "target"
+
+
+def load_frame(fiscal_year: int, *, basis: str = "approved", judge: str = "target", actor: Actor = SYSTEM,
+               db: Path | str | None = None) -> CycleFrame:
+    """Evaluate every indicator of a fiscal year's cycle set-wise (the executive views' fast path)."""
+    if basis == "all":
+        require(actor, Role.REVIEWER, Role.ADMIN, what="未承認を含む集計の閲覧")
+    with warehouse.connect(db) as con:
+        cycle = cycle_for(con, fiscal_year)
+        pillars = master.list_pillars(con, cycle["cycle_id"])
+        rows = reporting.evaluation_frame(con, [cycle["cycle_id"]], basis, text=True)
+        parts = (reporting.parts_of_cycles(con, [cycle["cycle_id"]], basis)
+                 if (rows["target_type"] == "composite").any() else None)
+    return CycleFrame(cycle, pillars, basis, evaluate_rows_frame(rows, parts, judge=judge), judge)
 
 
 def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYSTEM,
@@ -67,38 +98,49 @@ def _load(fiscal_year: int, basis: str, db: Path | str | None) -> CycleView:
     return CycleView(cycle, pillars, basis, evaluate(rows, parts))
 
 
-def band_groups(view: CycleView, pillars: list[int] | None = None) -> list[BandSummary]:
+def band_counts(view: CycleView | CycleFrame) -> Counter:
+    """How many indicators per (pillar number, band key or None for unrated)."""
+    if isinstance(view, CycleFrame):
+        counted = view.frame.group_by("pillar_no", "band").len()
+        return Counter({(p, b): n for p, b, n in counted.iter_rows()})
+    return Counter((e.row["pillar_no"], e.band.value if e.band else None) for e in view.rows)
+
+
+def _summary(key: str, counts: Counter, pillars: list[int]) -> BandSummary:
+    per_band = {b: sum(counts[(p, b.value)] for p in pillars) for b in BAND_ORDER}
+    return BandSummary(key, per_band, sum(counts[(p, None)] for p in pillars))
+
+
+def band_groups(view: CycleView | CycleFrame, pillars: list[int] | None = None) -> list[BandSummary]:
     """The 'all' group over the chosen pillars (all by default), then one group per chosen pillar."""
     chosen = pillars or [p["no"] for p in view.pillars]
     unknown = set(chosen) - {p["no"] for p in view.pillars}
     if unknown:
         raise NotFound(f"柱 {sorted(unknown)} はこの戦略にありません")
-    in_scope = [e for e in view.rows if e.row["pillar_no"] in chosen]
-    groups = [summarize("all", (e.band for e in in_scope))]
-    for no in chosen:
-        groups.append(summarize(f"pillar-{no}", (e.band for e in in_scope if e.row["pillar_no"] == no)))
-    return groups
+    counts = band_counts(view)
+    return [_summary("all", counts, chosen)] + [_summary(f"pillar-{no}", counts, [no]) for no in chosen]
 
 
 def cycle_summary(fiscal_year: int, *, pillars: list[int] | None = None, basis: str = "approved",
-                  actor: Actor = SYSTEM, db: Path | str | None = None) -> dict:
+                  judge: str = "target", actor: Actor = SYSTEM, db: Path | str | None = None) -> dict:
     """The JSON document of `kpi summary`: counts and shares per band, overall and per pillar."""
-    view = load_cycle(fiscal_year, basis=basis, actor=actor, db=db)
+    view = load_frame(fiscal_year, basis=basis, judge=judge, actor=actor, db=db)
     return {
         "cycle": fiscal_year,
         "label": view.cycle["label"],
         "strategy": view.cycle["strategy_code"],
         "basis": basis,
+        "judge": judge,
         "groups": [_labelled(g.as_dict(), view) for g in band_groups(view, pillars)],
     }
 
 
-def _labelled(group: dict, view: CycleView) -> dict:
+def _labelled(group: dict, view: CycleView | CycleFrame) -> dict:
     names = {f"pillar-{p['no']}": f"{p['no']}.{p['name']}" for p in view.pillars}
     return {**group, "label": names.get(group["key"], "全体")}
 
 
-def band_table(view: CycleView) -> list[dict]:
+def band_table(view: CycleView | CycleFrame) -> list[dict]:
     """The seed's table: one row of counts per pillar, then the shares and the counts of the whole scope."""
     groups = band_groups(view)
     rows = []
@@ -111,7 +153,7 @@ def band_table(view: CycleView) -> list[dict]:
     return rows
 
 
-def headline(view: CycleView) -> dict:
+def headline(view: CycleView | CycleFrame) -> dict:
     """Headline tiles: share achieved, number of indicators, share under 30%, number stopped, unrated."""
     g = band_groups(view)[0]
     return {

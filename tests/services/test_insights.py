@@ -301,15 +301,64 @@ def test_an_open_cycle_joins_the_trends_only_once_it_is_closed(demo_db):
     assert (t["latest"], t["previous"]) == (2022, 2021)
 
 
-def test_trends_use_a_given_loader(demo_db):
+def test_set_wise_trends_equal_the_exact_rules_cycle_by_cycle(demo_db):
+    t = insights.trends(EXECUTIVE, db=demo_db)
+    for c in t["cycles"]:
+        exact = Counter(e.band.value if e.band else None for e in load_cycle(c["fiscal_year"], db=demo_db).rows)
+        assert c["counts"] == {k: exact[k] for k in c["counts"]} and c["unrated"] == exact[None]
+    # moves recounted from the exact per-cycle evaluation
+    before = {e.row["code"]: e.band for e in load_cycle(2020, db=demo_db).rows}
+    rank = {"band_under_30": 0, "band_30_60": 1, "band_60_100": 2, "achieved": 3}
+    exact_moves = {e.row["code"] for e in load_cycle(2021, db=demo_db).rows
+                   if e.band and before.get(e.row["code"]) and e.band.value in rank
+                   and before[e.row["code"]].value in rank and e.band != before[e.row["code"]]}
+    assert {m["code"] for m in t["moved"]} == exact_moves and t["moved_total"] == len(exact_moves)
+
+
+def test_trends_lists_are_limited_and_a_cache_hook_is_used_after_the_permission_check(demo_db):
+    t = insights.trends(EXECUTIVE, db=demo_db, limit=2)
+    assert len(t["moved"]) == 2 < t["moved_total"] and len(t["near_boundary"]) <= 2 <= t["near_total"]
     asked = []
+    doc = insights.trends(EXECUTIVE, cached=lambda judge, limit: asked.append((judge, limit)) or {"cycles": []},
+                          judge="milestone", limit=5)
+    assert doc == {"cycles": []} and asked == [("milestone", 5)]
+    with pytest.raises(Forbidden):
+        insights.trends(Actor("nobody", "誰か", frozenset()), cached=lambda j, n: {})
 
-    def load(fy):
-        asked.append(fy)
-        return load_cycle(fy, db=demo_db)
 
-    assert insights.trends(EXECUTIVE, db=demo_db, load=load)["latest"] == 2021
-    assert asked == [2019, 2020, 2021]
+# ---- milestones (目安値) -------------------------------------------------------------------------------------
+
+
+def test_judging_fy2020_against_its_milestones_moves_indicators_up_and_leaves_fy2021_as_printed(demo_db):
+    from kpi.services.summaries import cycle_summary
+
+    target = cycle_summary(2020, db=demo_db)["groups"][0]["counts"]
+    milestone = cycle_summary(2020, judge="milestone", db=demo_db)["groups"][0]["counts"]
+    assert milestone["achieved"] > target["achieved"]  # FY2020 expects two thirds of the way, not the target
+    assert sum(milestone.values()) == sum(target.values())
+    rpa = insights.drilldown(EXECUTIVE, 2020, search="RPA", judge="milestone", db=demo_db)[0]
+    assert (rpa["rate"], rpa["band"]) == ("97.5%", "band_60_100")  # 3,900時間 against the 4,000時間 milestone
+    # FY2021 is the target year: its milestone is the target, so the seed's figures stand
+    assert cycle_summary(2021, judge="milestone", db=demo_db)["groups"] == cycle_summary(2021, db=demo_db)["groups"]
+
+
+def test_a_set_milestone_is_used_instead_of_the_line(demo_db):
+    _execute(demo_db, "INSERT INTO indicator_milestones SELECT indicator_id, 2020, 3900 FROM indicators"
+             " WHERE code = 'P1-1-04'")
+    rpa = insights.drilldown(EXECUTIVE, 2020, search="RPA", judge="milestone", db=demo_db)[0]
+    assert (rpa["rate"], rpa["band"]) == ("100.0%", "achieved")
+    h = insights.indicator_history(EXECUTIVE, "P1-1-04", db=demo_db)
+    fy2020 = next(c for c in h["cycles"] if c["fiscal_year"] == 2020)
+    assert (fy2020["milestone_text"], fy2020["milestone_rate"], fy2020["milestone_band"]) == (
+        "3,900時間", "100.0%", "achieved")
+
+
+def test_drilldown_pages_count_the_whole_filtered_list(demo_db):
+    first = insights.drilldown_page(EXECUTIVE, 2021, offset=0, limit=10, db=demo_db)
+    second = insights.drilldown_page(EXECUTIVE, 2021, offset=10, limit=10, db=demo_db)
+    every = insights.drilldown(EXECUTIVE, 2021, db=demo_db)
+    assert first["total"] == 68 and first["counts"]["achieved"] == 50
+    assert first["rows"] + second["rows"] == every[:20]
 
 
 # ---- collection progress -------------------------------------------------------------------------------------

@@ -1,0 +1,228 @@
+"""Achievement rate and band of every row of a frame at once, as Polars expressions (the vectorized twin of
+kpi.domain.achievement and kpi.domain.bands).
+
+Exactness: the warehouse stores figures as DECIMAL(18, 4). Every figure is turned into an exact integer in
+units of 10^-scale (Int128), so a rate is the exact fraction `rate_num / rate_den` (den > 0) and every band
+boundary test is an integer comparison (rate ≥ 60% ⟺ 10·num ≥ 6·den): 60% is 60–100 and 59.999…% is 30–60,
+with no floating point involved. `rate_percent` is float(num·100 / den) — one IEEE division of two integers
+below 2^53, hence the correctly rounded value float(Fraction·100) that kpi.domain.achievement gives; the few
+rows outside that range (and composite targets, whose weakest part is chosen part by part) are evaluated by the
+exact Fraction code of kpi.domain.achievement instead (`exact_fallback`).
+
+A target may be replaced per row by a rational target `judge_num / judge_den` (scaled integers; used to judge a
+year against its milestone, kpi.domain.milestones); the same rules then apply against that target.
+Pure: imports no Streamlit, DuckDB or Prefect.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+import polars as pl
+
+from kpi.domain.achievement import Rate, RateStatus
+from kpi.domain.bands import Band, band_of
+
+# Columns the evaluation reads (as in the reporting views) and the ones it adds.
+INPUT_COLUMNS = ("target_type", "direction", "target_value", "baseline_value", "value_number",
+                 "qualitative_achieved", "stopped_in_cycle")
+OUTPUT_COLUMNS = ("rate_num", "rate_den", "rate_percent", "rate_status", "band", "weakest_part", "exact_fallback")
+NUMERIC_COLUMNS = ("target_value", "baseline_value", "value_number")
+_SAFE = 2 ** 53  # integers below this convert to float exactly
+_I = pl.Int128
+
+Exact = Callable[[dict], Rate]  # one row (as a dict) → its exact Rate, for the fallback rows
+
+
+def scale_of(frame: pl.DataFrame, columns: tuple[str, ...] = NUMERIC_COLUMNS) -> int:
+    """The number of decimals that represents every figure of these columns exactly (Decimal or integer only)."""
+    scale = 0
+    for c in columns:
+        if c not in frame.columns:
+            continue
+        dt = frame.schema[c]
+        if isinstance(dt, pl.Decimal):
+            scale = max(scale, dt.scale)
+        elif not (dt.is_integer() or dt == pl.Null):
+            raise TypeError(f"{c} must be Decimal or integer for exact rates, not {dt}")
+    return scale
+
+
+def scaled(column: str | pl.Expr, scale: int, dtype: pl.DataType | None = None) -> pl.Expr:
+    """A Decimal or integer figure as an exact Int128 in units of 10^-scale.
+
+    dtype: the column's type when known; a Decimal of that very scale is read as its integers at no cost."""
+    e = pl.col(column) if isinstance(column, str) else column
+    if isinstance(dtype, pl.Decimal) and dtype.scale <= scale:
+        return e.to_physical().cast(_I) * (10 ** (scale - dtype.scale)) if dtype.scale < scale else e.to_physical()
+    if dtype is not None and dtype.is_integer():
+        return e.cast(_I) * (10 ** scale)
+    return (e.cast(pl.Decimal(38, scale)) * (10 ** scale)).cast(_I)
+
+
+def _lit(n: int) -> pl.Expr:
+    return pl.lit(n, dtype=_I)
+
+
+def input_columns(schema: pl.Schema, scale: int, *, judge: bool = False) -> list[pl.Expr]:
+    """Step 1: the figures as scaled integers (_a value, _b baseline, _tn/_td target) and the type flags, once."""
+    tn = scaled("target_value", scale, schema.get("target_value"))
+    td = _lit(1)
+    if judge:
+        has = pl.col("judge_num").is_not_null()
+        tn = pl.when(has).then(pl.col("judge_num").cast(_I)).otherwise(tn)
+        td = pl.when(has).then(pl.col("judge_den").cast(_I)).otherwise(td)
+    tt = pl.col("target_type")
+    return [
+        scaled("value_number", scale, schema.get("value_number")).alias("_a"),
+        scaled("baseline_value", scale, schema.get("baseline_value")).alias("_b"),
+        tn.alias("_tn"), td.alias("_td"),
+        (tt == "qualitative").alias("_qual"), (tt == "composite").alias("_comp"),
+        tt.is_in(["increase", "decrease"]).alias("_aim"), (tt == "increase").alias("_inc"),
+        (pl.col("direction") == "higher").alias("_higher"),
+        pl.col("stopped_in_cycle").fill_null(False).alias("_stopped"),
+    ]
+
+
+def rate_columns() -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """Steps 2 and 3 (after input_columns): `rate_status` (a RateStatus value), then `rate_num`, `rate_den`."""
+    a, b, tn, td = pl.col("_a"), pl.col("_b"), pl.col("_tn"), pl.col("_td")
+    qual, comp, aim, inc, higher = pl.col("_qual"), pl.col("_comp"), pl.col("_aim"), pl.col("_inc"), pl.col("_higher")
+    bt = b * td
+    achieved = pl.col("qualitative_achieved")
+
+    def st(s: RateStatus) -> pl.Expr:
+        return pl.lit(s.value)
+
+    status = (
+        pl.when(pl.col("_stopped")).then(st(RateStatus.STOPPED))
+        .when(qual).then(pl.when(achieved.is_null()).then(st(RateStatus.MISSING_VALUE)).otherwise(st(RateStatus.OK)))
+        .when(comp).then(pl.lit(None, pl.String))  # filled by the exact fallback
+        .when(a.is_null()).then(st(RateStatus.MISSING_VALUE))
+        .when(aim).then(pl.when(b.is_null()).then(st(RateStatus.MISSING_TARGET)).otherwise(st(RateStatus.OK)))
+        .when(tn.is_null()).then(st(RateStatus.MISSING_TARGET))
+        .when(b.is_null()).then(
+            pl.when((tn < 0) | (a < 0)).then(st(RateStatus.NEGATIVE_WITHOUT_BASELINE))
+            .when(higher & (tn == 0)).then(st(RateStatus.TARGET_EQUALS_BASELINE))
+            .otherwise(st(RateStatus.OK)))
+        .when(tn == bt).then(st(RateStatus.TARGET_EQUALS_BASELINE))
+        .when(higher & (bt > tn)).then(st(RateStatus.BASELINE_BEYOND_TARGET))
+        .when(~higher & (bt < tn)).then(st(RateStatus.BASELINE_BEYOND_TARGET))
+        .otherwise(st(RateStatus.OK))
+    )
+    one, zero = pl.lit(1), pl.lit(0)
+    better = pl.when(inc).then(a > b).otherwise(a < b)
+    ok = pl.col("rate_status") == RateStatus.OK.value
+    num = (
+        pl.when(~ok).then(pl.lit(None))
+        .when(qual).then(pl.when(achieved).then(one).otherwise(zero))
+        .when(aim).then(pl.when(better).then(one).otherwise(zero))
+        .when(b.is_null()).then(pl.when(higher).then(a * td).when(a == 0).then(one).otherwise(tn))
+        .when(higher).then((a - b) * td)
+        .otherwise((b - a) * td)
+    )
+    den = (
+        pl.when(~ok).then(pl.lit(None))
+        .when(qual | aim).then(one)
+        .when(b.is_null()).then(pl.when(higher).then(tn).when(a == 0).then(one).otherwise(a * td))
+        .when(higher).then(tn - bt)
+        .otherwise(bt - tn)
+    )
+    return [status.alias("rate_status")], [num.alias("rate_num"), den.alias("rate_den")]
+
+
+def band_expr() -> pl.Expr:
+    """The band key of each row from its exact fraction and status (null when no rate exists)."""
+    num, den = pl.col("rate_num"), pl.col("rate_den")
+    return (
+        pl.when(pl.col("rate_status") == RateStatus.STOPPED.value).then(pl.lit(Band.STOPPED.value))
+        .when(num.is_null()).then(pl.lit(None, pl.String))
+        .when(num >= den).then(pl.lit(Band.ACHIEVED.value))
+        .when(num * 10 >= den * 6).then(pl.lit(Band.B60_100.value))
+        .when(num * 10 >= den * 3).then(pl.lit(Band.B30_60.value))
+        .otherwise(pl.lit(Band.UNDER_30.value))
+        .alias("band")
+    )
+
+
+def evaluate_frame(frame: pl.DataFrame, *, exact: Exact | None = None, judge: bool = False) -> pl.DataFrame:
+    """The frame with OUTPUT_COLUMNS added: exact rate fraction, percent, status, band, weakest part.
+
+    exact: row dict → exact Rate, for composite rows and rows whose integers exceed 2^53 (pass
+    kpi.services.evaluation's exact evaluator when the frame may hold composites; without it they get
+    MISSING_TARGET). judge: judge against `judge_num / judge_den` where given (milestones).
+    """
+    scale = scale_of(frame)
+    if judge:
+        missing = {"judge_num", "judge_den"} - set(frame.columns)
+        if missing:
+            raise ValueError(f"judge=True needs the columns {sorted(missing)}")
+    first, second = rate_columns()
+    inputs = frame.with_columns(input_columns(frame.schema, scale, judge=judge))
+    out = (_narrowed(inputs).lazy().with_columns(first).with_columns(second).with_columns(band_expr())
+           .drop("_a", "_b", "_tn", "_td", "_qual", "_comp", "_aim", "_inc", "_higher", "_stopped"))
+    big = (pl.col("rate_num").abs() * 100 >= _SAFE) | (pl.col("rate_den") >= _SAFE)
+    out = out.with_columns(
+        pl.when(pl.col("rate_num").is_not_null() & ~big)
+        .then((pl.col("rate_num") * 100).cast(pl.Float64) / pl.col("rate_den").cast(pl.Float64))
+        .alias("rate_percent"),
+        pl.lit(None, pl.Int64).alias("weakest_part"),
+        ((pl.col("target_type") == "composite") & ~pl.col("stopped_in_cycle").fill_null(False)
+         | (pl.col("rate_num").is_not_null() & big)).alias("exact_fallback"),
+    ).with_columns(pl.col("rate_num", "rate_den").cast(_I)).collect()
+    if not out["exact_fallback"].any():
+        return out
+    return _apply_exact(out, exact)
+
+
+_NARROW = 2 ** 40  # |figure| (scaled) below this and targets' denominators below 2^10: every product fits Int64
+
+
+def _narrowed(inputs: pl.DataFrame) -> pl.DataFrame:
+    """The scaled figures as Int64 when every product the rules form fits (much faster than Int128)."""
+    if inputs.height == 0:
+        return inputs
+    big = inputs.select(pl.max_horizontal(pl.col("_a", "_b", "_tn").abs().max()).alias("m"),
+                        pl.col("_td").max().alias("d")).row(0)
+    if (big[0] or 0) < _NARROW and (big[1] or 1) < 2 ** 10:
+        return inputs.with_columns(pl.col("_a", "_b", "_tn", "_td").cast(pl.Int64))
+    return inputs
+
+
+def _apply_exact(out: pl.DataFrame, exact: Exact | None) -> pl.DataFrame:
+    """Replace the fallback rows' results by the exact evaluator's (few rows: composites, huge figures)."""
+    idx = out.with_row_index("_i").filter(pl.col("exact_fallback"))
+    fixes = []
+    for row in idx.iter_rows(named=True):
+        rate = exact(row) if exact is not None else Rate(None, RateStatus.MISSING_TARGET)
+        band = band_of(rate)
+        value = rate.value
+        fits = value is not None and max(abs(value.numerator), value.denominator) < 2 ** 126
+        fixes.append({"_i": row["_i"], "rate_num": value.numerator if fits else None,
+                      "rate_den": value.denominator if fits else None, "rate_percent": rate.percent,
+                      "rate_status": rate.status.value, "band": band.value if band else None,
+                      "weakest_part": rate.weakest_part})
+    fix = pl.DataFrame(fixes, schema={"_i": pl.UInt32, "rate_num": _I, "rate_den": _I, "rate_percent": pl.Float64,
+                                      "rate_status": pl.String, "band": pl.String, "weakest_part": pl.Int64})
+    cols = [c for c in fix.columns if c != "_i"]
+    return (out.with_row_index("_i").join(fix, on="_i", how="left", suffix="_x")
+            .with_columns([pl.when(pl.col("exact_fallback")).then(pl.col(f"{c}_x")).otherwise(pl.col(c)).alias(c)
+                           for c in cols])
+            .drop("_i", *[f"{c}_x" for c in cols]))
+
+
+def rate_of_row(row: dict) -> Rate:
+    """The Rate object of one evaluated frame row (exact Fraction from the integers)."""
+    status = RateStatus(row["rate_status"]) if row.get("rate_status") else RateStatus.MISSING_TARGET
+    if row.get("rate_num") is None:
+        return Rate(None, status, row.get("weakest_part"))
+    return Rate(Fraction(int(row["rate_num"]), int(row["rate_den"])), status, row.get("weakest_part"))
+
+
+def near_boundary_expr(points: int, boundaries: tuple[int, ...] = (30, 60, 100)) -> pl.Expr:
+    """The boundary (in %) a rated row lies within `points` of (|100·rate − b| ≤ points, exact), else null."""
+    num, den = pl.col("rate_num"), pl.col("rate_den")
+    e = pl.lit(None, pl.Int64)
+    for b in reversed(boundaries):  # the first boundary listed wins when two are within reach
+        e = pl.when((num * 100 - den * b).abs() <= den * points).then(pl.lit(b, pl.Int64)).otherwise(e)
+    return e
