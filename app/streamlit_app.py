@@ -23,6 +23,8 @@ else:
     if actor.has(Role.REVIEWER):
         pages.append(st.Page(PAGES / "review.py", title="審査・承認", icon=":material/fact_check:"))
         pages.append(st.Page(PAGES / "progress.py", title="回収状況", icon=":material/pending_actions:"))
+    if actor.has(Role.EDITOR, Role.REVIEWER):
+        pages.append(st.Page(PAGES / "initiatives.py", title="主な取組", icon=":material/campaign:"))
     pages.append(st.Page(PAGES / "publish.py", title="公表資料", icon=":material/download:"))
     if actor.has(Role.REVIEWER, Role.ADMIN):
         pages.append(st.Page(PAGES / "audit.py", title="監査ログ", icon=":material/history:"))

@@ -43,7 +43,7 @@ if judge == "milestone":
     st.info("目安値で判定しています: 各年度の目安値に対する達成率で区分しています（目安値のない指標は目標値で判定）。"
             "公表資料の集計は目標値による判定です。")
 
-tab_summary, tab_list, tab_reasons, tab_trends = st.tabs(["概要", "指標一覧", "要因", "推移"])
+tab_summary, tab_list, tab_reasons, tab_trends, tab_initiatives = st.tabs(["概要", "指標一覧", "要因", "推移", "主な取組"])
 
 with tab_summary:
     h = summaries.headline(view)
@@ -159,3 +159,16 @@ with tab_trends:
         if t["near_total"] > len(t["near_boundary"]):
             st.caption(f"{t['near_total']:,}指標のうち境目に近い順に{len(t['near_boundary'])}指標")
         ui.table([{"指標": n["name"], "達成率": n["rate"], "境目": f"{n['boundary']}%"} for n in t["near_boundary"]])
+
+with tab_initiatives:  # the cycle's approved initiatives (主な取組) by area; figures' 前年比・割合 are computed
+    from kpi.services import initiatives
+
+    by_area = initiatives.approved_by_area(actor, fy)
+    if not by_area:
+        st.info("この年度の承認済みの主な取組はありません。")
+    for area, items in by_area:
+        st.markdown(f"**■ {ui.md(area['label'])}**")
+        for i in items:
+            st.markdown(f"- {ui.md(i['title'])}" + (f"（{ui.md(i['period_text'])}）" if i["period_text"] else "")
+                        + ("　※継続取組" if i["continued"] else "")
+                        + (f"  \n　▶ {ui.md(i['figure_sentence'])}" if i["figure_sentence"] else ""))

@@ -267,3 +267,11 @@ def photos(actor: Actor, initiative_id: int, db: Path | str | None = None) -> li
         else:
             check(actor, Permission.VIEW_APPROVED)
         return repo.photos_of(con, [initiative_id], content=True)[initiative_id]
+
+
+def my_departments(actor: Actor, db: Path | str | None = None) -> dict[str, str]:
+    """The actor's own departments, code → name (for the entry form)."""
+    from warehouse import master
+
+    with warehouse.connect(db) as con:
+        return {d["code"]: d["name"] for d in master.list_departments(con) if d["code"] in actor.departments}

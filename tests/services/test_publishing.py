@@ -32,7 +32,8 @@ def test_an_edition_holds_every_output(published):
     assert edition.edition_no == 1
     names = sorted(edition.files)
     assert names == ["2021_report_v1.pdf", "2021_report_v1.pptx", "2021_report_v1.xlsx", "opendata/indicators.csv",
-                     "opendata/indicators.json", "opendata/metadata.json", "opendata/summary.csv"]
+                     "opendata/indicators.json", "opendata/initiatives.csv", "opendata/initiatives.json",
+                     "opendata/metadata.json", "opendata/summary.csv"]
     deck = Presentation(io.BytesIO(edition.files["2021_report_v1.pptx"]))
     text = " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
     assert "第1版" in text
