@@ -43,9 +43,13 @@ if judge == "milestone":
     st.info("目安値で判定しています: 各年度の目安値に対する達成率で区分しています（目安値のない指標は目標値で判定）。"
             "公表資料の集計は目標値による判定です。")
 
-tab_summary, tab_list, tab_reasons, tab_trends, tab_initiatives = st.tabs(["概要", "指標一覧", "要因", "推移", "主な取組"])
+# Only the open tab runs (and reads); the open tab is carried in the URL (?tab=指標一覧) like the filters.
+tab_summary, tab_list, tab_reasons, tab_trends, tab_initiatives = st.tabs(
+    ["概要", "指標一覧", "要因", "推移", "主な取組"], key="tab", bind="query-params")
+groups = summaries.band_groups(view)
 
-with tab_summary:
+
+def show_summary() -> None:
     h = summaries.headline(view)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("目標達成（100%）の割合", f"{h['achieved_percent']}%")
@@ -56,12 +60,12 @@ with tab_summary:
         st.info(f"承認済の値がまだない指標が {h['unrated']} 件あり、集計に含めていません。")
     st.subheader("成果指標・数値目標の達成状況")
     ui.table(summaries.band_table(view))
-    groups = summaries.band_groups(view)
     scopes = [("全体", groups[0])] + [(f"{p['no']}.{p['name']}", g) for p, g in zip(view.pillars, groups[1:])]
     st.altair_chart(band_chart(scopes), width="stretch")
     st.caption("色は色覚の多様性に配慮した配色（Okabe–Ito）です。帯を選ぶと「指標一覧」で該当する指標を確認できます。")
 
-with tab_list:
+
+def show_list() -> None:
     band_labels = {b.value: f"{b.label_ja}（{groups[0].counts[b]}）" for b in BAND_ORDER}
     chosen_band = st.pills("達成区分で絞り込む", list(band_labels), format_func=band_labels.get,
                            default=params.get("band") if params.get("band") in band_labels else None, key="band_pill")
@@ -128,7 +132,8 @@ with tab_list:
     d2.download_button("Excel でダウンロード", _export(xlsx_bytes), file_name=f"indicators_{fy}.xlsx", key="dd_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not shown)
 
-with tab_reasons:
+
+def show_reasons() -> None:
     r = session.reasons(actor, fy, judge, LIST_LIMIT)
     st.subheader(f"未達成の指標（{r['total']:,}指標）の要因")
     ui.table([{"要因の分類": c["name"], **{r["pillar_names"][no]: n for no, n in c["counts"].items()}, "計": c["total"]}
@@ -141,7 +146,8 @@ with tab_reasons:
             ui.table([{"指標": i["name"], "目標値": i["target"], "値": i["value"], "達成率": i["rate"], "要因": i["reason"]}
                       for i in c["indicators"]])
 
-with tab_trends:
+
+def show_trends() -> None:
     t = insights.trends(actor, judge=judge, limit=LIST_LIMIT, cached=session.trends)
     if t["cycles"]:
         st.subheader("達成区分の割合の推移")
@@ -160,7 +166,8 @@ with tab_trends:
             st.caption(f"{t['near_total']:,}指標のうち境目に近い順に{len(t['near_boundary'])}指標")
         ui.table([{"指標": n["name"], "達成率": n["rate"], "境目": f"{n['boundary']}%"} for n in t["near_boundary"]])
 
-with tab_initiatives:  # the cycle's approved initiatives (主な取組) by area; figures' 前年比・割合 are computed
+
+def show_initiatives() -> None:  # the cycle's approved initiatives (主な取組) by area; figures' 前年比・割合 are computed
     from kpi.services import initiatives
 
     by_area = initiatives.approved_by_area(actor, fy)
@@ -172,3 +179,10 @@ with tab_initiatives:  # the cycle's approved initiatives (主な取組) by area
             st.markdown(f"- {ui.md(i['title'])}" + (f"（{ui.md(i['period_text'])}）" if i["period_text"] else "")
                         + ("　※継続取組" if i["continued"] else "")
                         + (f"  \n　▶ {ui.md(i['figure_sentence'])}" if i["figure_sentence"] else ""))
+
+
+for tab, show in ((tab_summary, show_summary), (tab_list, show_list), (tab_reasons, show_reasons),
+                  (tab_trends, show_trends), (tab_initiatives, show_initiatives)):
+    with tab:
+        if tab.open is not False:  # None when tabs keep no state (every tab runs), False when hidden
+            show()

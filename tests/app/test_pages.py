@@ -106,8 +106,23 @@ def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_a
     assert "2021_report_v1.pptx をダウンロード" in labels
 
 
+def _open_tab(at, label: str):
+    """Open a dashboard tab (only the open tab runs; a browser switches it by a click, the URL by ?tab=)."""
+    at.session_state["tab"] = label
+    return at.run()
+
+
+def test_only_the_open_dashboard_tab_runs(app_as):
+    at = app_as("executive")
+    assert [t.label for t in at.tabs][:4] == ["概要", "指標一覧", "要因", "推移"]
+    assert at.metric and not [b for b in at.button_group if b.key == "band_pill"]  # the list is not read yet
+    _open_tab(at, "指標一覧")
+    assert [b for b in at.button_group if b.key == "band_pill"] and not at.metric
+
+
 def test_choosing_a_band_lists_its_indicators_and_every_filter_narrows(app_as):
     at = app_as("executive")
+    _open_tab(at, "指標一覧")
     at.button_group(key="band_pill").set_value("band_30_60").run()
     assert not at.exception, at.exception
     table = [df.value for df in at.dataframe if "達成区分" in df.value.columns][0]
@@ -126,6 +141,7 @@ def test_choosing_a_band_lists_its_indicators_and_every_filter_narrows(app_as):
 
 def test_reasons_tab_groups_the_unachieved_by_category(app_as):
     at = app_as("executive")
+    _open_tab(at, "要因")
     table = [df.value for df in at.dataframe if "要因の分類" in df.value.columns and "計" in df.value.columns][0]
     totals = dict(zip(table["要因の分類"], table["計"]))
     assert totals["新型コロナウイルス感染症の影響が大きいと思われるもの"] == 4
@@ -151,6 +167,40 @@ def test_progress_page_shows_every_department_not_started_in_the_open_cycle(app_
     table = at.dataframe[0].value
     assert len(table) == 18 and set(table["未入力"]) != {0}
     assert any("締切を過ぎて未完了" in w.value for w in at.warning)  # the demo's FY2022 deadline has passed
+
+
+def test_trends_tab_shows_fy2019_to_fy2021_and_the_moves(app_as):
+    at = _open_tab(app_as("executive"), "推移")
+    assert not at.exception, at.exception
+    shares = at.dataframe[0].value
+    assert list(shares["年度"]) == ["令和元年度（2019年度）（例示）", "令和2年度（2020年度）（例示）", "令和3年度（2021年度）"]
+    assert list(shares["100%（達成）"])[-1] == "73.5%"
+    moved = at.dataframe[1].value
+    assert "ICTを活用した業務改革に資する取組の数" in set(moved["指標"]) and set(moved["変化"]) == {"上昇", "下降"}
+
+
+def test_a_national_style_list_is_read_one_page_at_a_time(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from kpi.services.accounts import authenticate
+    from kpi.services.scale_demo import build_scale_demo
+    from tests.app.conftest import ENTRYPOINT
+
+    db = tmp_path / "scale.duckdb"
+    build_scale_demo(db, orgs=30, indicators=8, cycles=3, seed=3)  # 240 indicators, 2 closed cycles
+    monkeypatch.setenv("KPI_DB", str(db))
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=120)
+    at.session_state["actor"] = authenticate("executive", "executive-pass", db=db)
+    at.run()
+    assert {m.label: m.value for m in at.metric}["指標数"].endswith("指標")
+    _open_tab(at, "指標一覧")
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("240指標（1〜100件目") for c in at.caption), [c.value for c in at.caption]
+    first = [df.value for df in at.dataframe if "達成区分" in df.value.columns][0]
+    at.number_input(key="dd_page").set_value(3).run()
+    assert any(c.value.startswith("240指標（201〜240件目") for c in at.caption)
+    third = [df.value for df in at.dataframe if "達成区分" in df.value.columns][0]
+    assert len(first) == 100 and len(third) == 40 and not set(first["コード"]) & set(third["コード"])
 
 
 def _achieved_share(at) -> float:
