@@ -3,6 +3,7 @@ import streamlit as st
 
 from app import session, ui
 from kpi.domain.workflow import Role
+from kpi.io.export import csv_bytes
 from kpi.io.indicator_import import write_indicator_template
 from kpi.services import indicator_import
 from kpi.services.actors import Forbidden
@@ -39,6 +40,8 @@ if done is not None:
     if done.created_pillars or done.created_items:
         st.info("新しく作った柱・項目: " + "、".join(done.created_pillars + done.created_items))
     ui.table(done.rows)
+    st.download_button("取り込んだ指標の一覧をCSVでダウンロード", csv_bytes(done.rows), file_name="指標取込_結果.csv",
+                       mime="text/csv", key="result_download")
 
 try:
     strategies = indicator_import.list_strategies(actor)

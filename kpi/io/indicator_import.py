@@ -35,7 +35,12 @@ from dataclasses import dataclass
 import fastexcel
 import xlsxwriter
 
-from kpi.io.workbook import Problem, WorkbookRefused, _open_zip, _repack
+import posixpath
+import zipfile
+
+from kpi.io.workbook import (
+    Problem, WorkbookRefused, _number_text, _open_zip, _parse, _percent_styles, _repack, _SheetScan,
+)
 
 __all__ = ["SHEET", "INSTRUCTIONS", "EXAMPLES", "COLUMNS", "REQUIRED", "MAX_UPLOAD_BYTES", "MAX_ROWS", "SheetRow",
            "read_indicator_file", "write_indicator_template"]
@@ -146,6 +151,9 @@ def _xlsx_grid(data: bytes, filename: str | None, refuse) -> list[list[str]]:
             refuse(f"シート「{candidates[0]}」の列が多すぎます（{width}列）。配布したテンプレートの列のままにしてください。")
         offset = min((c.absolute_index for c in sheet.available_columns()), default=0)
         grid = [[""] * offset + [("" if v is None else str(v)) for v in row] for row in sheet.to_polars().rows()]
+        for (row, col), shown in _percent_cells(zf, candidates[0], refuse).items():
+            if row - 1 < len(grid) and col < len(grid[row - 1]):
+                grid[row - 1][col] = shown
     except _Refuse:
         raise
     except BaseException as error:  # pyo3 panics are BaseExceptions: a damaged file is one sentence
@@ -155,6 +163,37 @@ def _xlsx_grid(data: bytes, filename: str | None, refuse) -> list[list[str]]:
     if len(grid) > MAX_ROWS + 11:
         refuse(f"行が多すぎます。1つのファイルで取り込めるのは {MAX_ROWS:,} 行までです。")
     return grid
+
+
+def _percent_cells(zf: zipfile.ZipFile, sheet_name: str, refuse) -> dict[tuple[int, int], str]:
+    """Number cells shown as a percentage ("85%" typed into a General cell is stored as 0.85): {(row, col): "85%"}."""
+    sheets: dict[str, str] = {}
+    rels: dict[str, str] = {}
+    styles: list[str] = []
+
+    def on_sheet(name, attrs):
+        if name == "sheet":
+            sheets[attrs.get("name", "")] = attrs.get("id", "")
+
+    def on_rel(name, attrs):
+        if name == "Relationship":
+            target = attrs.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            rels[attrs.get("Id", "")] = path
+            if attrs.get("Type", "").endswith("/styles"):
+                styles.append(path)
+
+    names = zf.namelist()
+    _parse(zf, "xl/workbook.xml", refuse, start=on_sheet)
+    if "xl/_rels/workbook.xml.rels" in names:
+        _parse(zf, "xl/_rels/workbook.xml.rels", refuse, start=on_rel)
+    path = rels.get(sheets.get(sheet_name, ""))
+    percent = _percent_styles(zf, styles[0] if styles else None)
+    if path is None or path not in names or not percent:
+        return {}
+    scan = _SheetScan.run(zf, path, refuse)
+    return {cell: _number_text(stored, True) for cell, (t, style, stored) in scan.types.items()
+            if t == "n" and style in percent and stored.strip()}
 
 
 def _decode(data: bytes, named: str, refuse) -> str:

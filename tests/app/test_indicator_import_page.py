@@ -57,6 +57,9 @@ def test_reviewer_previews_then_imports_a_list_and_the_uploader_starts_over(app_
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
     assert any("3指標を取り込みました" in s.value for s in at.success)
+    codes = list(at.dataframe[0].value["コード"])  # the codes it assigned: the next free ones per pillar and item
+    assert codes[0] == "P2-3-14" and codes[2] == "P2-3-15" and codes[1].startswith("P1-3-")
+    assert any("結果" in b.label or "取り込んだ" in b.label for b in at.get("download_button"))
     assert indicator_count(demo_db) == before + 3
     assert not at.error  # the same file is not previewed again as a duplicate
     assert at.file_uploader[0].value is None

@@ -161,3 +161,20 @@ def test_template_has_the_documented_columns_examples_and_instructions():
     assert len(examples) > 3 and all(examples[i][COLUMNS.index(c)] for i in range(1, len(examples)) for c in REQUIRED)
     # the empty list sheet of the template is refused as having no rows, never half read
     assert "指標の行がありません" in str(refusal(data))
+
+
+def test_a_percentage_typed_into_a_number_cell_reads_as_excel_shows_it():
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet(SHEET)
+    percent = wb.add_format({"num_format": "0.0%"})
+    for c, h in enumerate(HEADER):
+        ws.write_string(0, c, h)
+    for c, v in enumerate(["1", "1", "オンライン申請の割合", "", "JOHO"]):
+        ws.write_string(1, c, v)
+    ws.write_number(1, 5, 0.625, percent)  # Excel stores 62.5% as 0.625
+    ws.write_number(1, 6, 0.85, percent)
+    ws.write_number(1, 7, 0.85)  # the same number without a percent format stays 0.85
+    wb.close()
+    row = read_indicator_file(buf.getvalue())[0]
+    assert (row.get("現状（基準値）"), row.get("目標"), row.get("出典")) == ("62.5%", "85%", "0.85")
