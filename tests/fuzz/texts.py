@@ -43,3 +43,15 @@ def is_japanese_sentence(message: str) -> bool:
     """A non-empty message with Japanese in it and no traceback or Python repr."""
     return (bool(message.strip()) and _JAPANESE.search(message) is not None and "Traceback" not in message
             and "Error(" not in message and "\x00" not in message)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: adversarial text a browser or an xlsx can deliver: valid UTF-8 (no lone surrogates; those only exist in Python)
+adversarial_utf8 = adversarial.map(lambda t: t if _encodable(t) else t.encode("utf-8", "replace").decode("utf-8"))

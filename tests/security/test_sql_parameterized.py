@@ -1,0 +1,241 @@
+"""SQL is parameterized everywhere: no statement passed to DuckDB is built from values with f-strings, %, + or
+.format(). The only text ever spliced into a statement is a vetted identifier from a fixed allow-list.
+
+The allow-list (what may appear inside {…} of a statement, or be concatenated to one):
+* module constants in UPPER_CASE (tuples of column names such as _VALUE_COLUMNS, SQL fragments such as _SELECT,
+  table lists such as CORE_TABLES) — written in the source, never derived from input;
+* the local names VETTED below, and only when every binding of them in the function draws from such constants
+  (a comprehension or loop over an UPPER_CASE constant, or a join of one):
+  cols (column names), marks ("?" placeholders), sets ("column = ?" fragments), t (a table name), c and _ (loop
+  variables over those tuples);
+  view (a view name from _view(), which refuses anything but its two constant names), order (one of two constant
+  ORDER BY clauses), over (CASE expressions over DEFINITION_COLUMNS);
+* the helper _cast (warehouse/values.py: a CAST(... AS <constant type>) around a constant column name);
+* PARAM_IDENTIFIERS: the `columns` parameter of reporting.evaluation_frame (refused unless every name is one of
+  EVAL_COLUMNS / TREND_COLUMNS).
+Statements received as a parameter are allowed only in the pass-through functions PASS_THROUGH, whose own
+callers are then checked as sinks.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCANNED = ("kpi", "warehouse", "flows", "app")
+SINKS = {"execute": 0, "executemany": 0, "sql": 0, "frame": 1, "_arrow_frame": 1, "one": 0}
+PASS_THROUGH = {("warehouse/connection.py", "execute"), ("warehouse/connection.py", "executemany"),
+                ("warehouse/connection.py", "sql"), ("warehouse/reporting.py", "frame"),
+                ("warehouse/values.py", "_arrow_frame"), ("kpi/services/scale_demo.py", "<lambda>")}
+VETTED = {"cols", "marks", "sets", "t", "c", "_", "view", "order", "over"}
+HELPERS = {"_cast"}
+VALIDATING = {"_view"}  # warehouse/reporting.py, insights.py: refuses any basis but two and returns a constant name
+# identifiers received as parameters, checked by the function against its module's constant column tuples
+PARAM_IDENTIFIERS = {("warehouse/reporting.py", "evaluation_frame", "columns")}
+_CONSTANT = re.compile(r"_?[A-Z][A-Z0-9_]*")
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _constant_name(name: str) -> bool:
+    return bool(_CONSTANT.fullmatch(name))
+
+
+def _spliced(node: ast.AST) -> set[str]:
+    """The names whose text ends up in the string an expression builds (conditions and lengths do not)."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, ast.Constant):
+        return set()
+    if isinstance(node, ast.IfExp):
+        return _spliced(node.body) | _spliced(node.orelse)
+    if isinstance(node, ast.JoinedStr):
+        return set().union(*(_spliced(v.value) for v in node.values if isinstance(v, ast.FormattedValue)))
+    if isinstance(node, ast.BinOp):
+        return _spliced(node.left) | _spliced(node.right)
+    if isinstance(node, ast.Starred):
+        return _spliced(node.value)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return set().union(*(_spliced(e) for e in node.elts))
+    if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
+        return _spliced(node.elt) | set().union(*(_spliced(g.iter) for g in node.generators))
+    if isinstance(node, ast.Attribute) and _constant_name(node.attr):  # reporting.TREND_COLUMNS
+        return set()
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id in VALIDATING:
+            return set()
+        if isinstance(node.func, ast.Name) and node.func.id == "len":
+            return set()
+        if isinstance(node.func, ast.Name) and node.func.id in HELPERS:
+            return set().union(*(_spliced(a) for a in node.args))
+        if isinstance(node.func, ast.Name) and node.func.id in ("tuple", "list"):
+            return set().union(*(_spliced(a) for a in node.args))
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return _spliced(node.func.value) | set().union(*(_spliced(a) for a in node.args),
+                                                           *(_spliced(k.value) for k in node.keywords))
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "join":
+            return _spliced(node.func.value) | set().union(*(_spliced(a) for a in node.args))
+    return {"<" + ast.unparse(node)[:40] + ">"}
+
+
+class _Checker:
+    def __init__(self, rel: str, tree: ast.Module):
+        self.rel, self.tree = rel, tree
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for parent in ast.walk(tree):
+            for child in ast.iter_child_nodes(parent):
+                self.parents[child] = parent
+        self.problems: list[str] = []
+        self.visiting: set[tuple[int, str]] = set()
+
+    def scope(self, node: ast.AST) -> ast.AST:
+        while node in self.parents:
+            node = self.parents[node]
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return node
+        return self.tree
+
+    def scope_name(self, scope: ast.AST) -> str:
+        return "<lambda>" if isinstance(scope, ast.Lambda) else getattr(scope, "name", "<module>")
+
+    def bindings(self, scope: ast.AST, name: str) -> list[ast.AST]:
+        """Values assigned to name in the scope."""
+        out = []
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                out.append(node.value)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name \
+                    and node.value is not None:
+                out.append(node.value)
+        return out
+
+    def params(self, scope: ast.AST) -> set[str]:
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = scope.args
+            return {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
+        return set()
+
+    def vetted_binding(self, scope: ast.AST, name: str, depth: int = 0) -> bool:
+        """Every binding of a vetted local draws from constants or other vetted names."""
+        key = (id(scope), name)
+        if key in self.visiting:  # cols → c → cols: what is being checked holds unless another binding breaks it
+            return True
+        if depth > 8:
+            return False
+        self.visiting.add(key)
+        try:
+            return self._vetted_binding(scope, name, depth)
+        finally:
+            self.visiting.discard(key)
+
+    def _vetted_binding(self, scope: ast.AST, name: str, depth: int) -> bool:
+        if name in self.params(scope):
+            return (self.rel, self.scope_name(scope), name) in PARAM_IDENTIFIERS
+        for node in ast.walk(scope):
+            if isinstance(node, (ast.comprehension, ast.For)) and name in _names(node.target):
+                if not self.vetted(node.iter, scope, depth + 1):
+                    return False
+        return all(self.vetted(value, scope, depth + 1) for value in self.bindings(scope, name))
+
+    def vetted(self, expr: ast.AST, scope: ast.AST, depth: int = 0) -> bool:
+        for n in _spliced(expr):
+            if _constant_name(n):
+                continue
+            param = (self.rel, self.scope_name(scope), n) in PARAM_IDENTIFIERS
+            if (n in VETTED or param) and self.vetted_binding(scope, n, depth):
+                continue
+            return False
+        return True
+
+    def safe(self, expr: ast.AST, scope: ast.AST, depth: int = 0) -> bool:
+        if depth > 5:
+            return False
+        if isinstance(expr, ast.Constant):
+            return isinstance(expr.value, str)
+        if isinstance(expr, ast.JoinedStr):
+            return all(self.vetted(v.value, scope) for v in expr.values if isinstance(v, ast.FormattedValue))
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            return self.safe(expr.left, scope, depth + 1) and self.safe(expr.right, scope, depth + 1)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
+            return self.safe(expr.left, scope, depth + 1) and self.vetted(expr.right, scope)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
+            return self.safe(expr.func.value, scope, depth + 1) and all(
+                self.vetted(a, scope) for a in [*expr.args, *(k.value for k in expr.keywords)])
+        if isinstance(expr, ast.IfExp):
+            return self.safe(expr.body, scope, depth + 1) and self.safe(expr.orelse, scope, depth + 1)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "sql" \
+                and not expr.args:  # a migration's own file text (warehouse/migrations.py: mig.sql())
+            return self.rel == "warehouse/migrations.py"
+        if isinstance(expr, ast.Name):
+            if expr.id in self.params(scope):
+                return (self.rel, self.scope_name(scope)) in PASS_THROUGH
+            for where in (scope, self.tree):
+                values = self.bindings(where, expr.id) if where is scope else [
+                    n.value for n in self.tree.body if isinstance(n, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == expr.id for t in n.targets)]
+                if values:
+                    return all(self.safe(v, where, depth + 1) for v in values)
+            return False
+        return False
+
+    def run(self) -> list[str]:
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name not in SINKS or len(node.args) <= SINKS[name]:
+                continue
+            if name == "one" and self.rel != "kpi/services/scale_demo.py":  # its lambda `one(sql)` runs SQL
+                continue
+            if name == "frame" and not self.rel.startswith("warehouse"):
+                if not (isinstance(node.func, ast.Attribute) and getattr(node.func.value, "id", "") == "reporting"):
+                    continue
+            arg = node.args[SINKS[name]]
+            if not self.safe(arg, self.scope(node)):
+                self.problems.append(f"{self.rel}:{node.lineno}: {name}({ast.unparse(arg)[:100]})")
+        return self.problems
+
+
+def string_built_sql(rel: str, source: str) -> list[str]:
+    """file:line of every statement built from something other than constants and vetted identifiers."""
+    return _Checker(rel, ast.parse(source)).run()
+
+
+def test_no_statement_is_built_from_values():
+    problems = []
+    files = 0
+    for folder in SCANNED:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            files += 1
+            problems += string_built_sql(str(path.relative_to(ROOT)), path.read_text(encoding="utf-8"))
+    assert files > 50
+    assert problems == [], "SQL built from values (bind it as a parameter instead):\n" + "\n".join(problems)
+
+
+BAD = {
+    "f-string of a value": 'def f(con, code):\n    con.execute(f"SELECT * FROM t WHERE code = \'{code}\'")\n',
+    "concatenation": 'def f(con, code):\n    con.execute("SELECT * FROM t WHERE code = \'" + code + "\'")\n',
+    "percent": 'def f(con, code):\n    con.execute("SELECT * FROM t WHERE code = \'%s\'" % code)\n',
+    "format": 'def f(con, code):\n    con.execute("SELECT * FROM t WHERE code = \'{}\'".format(code))\n',
+    "through a variable": 'def f(con, code):\n    q = f"DELETE FROM t WHERE c = {code}"\n    con.sql(q)\n',
+    "cols from input": 'def f(con, row):\n    cols = list(row)\n    con.execute(f"INSERT INTO t ({cols}) VALUES (?)")\n',
+    "parameter passed on": 'def f(con, query):\n    return con.execute(query)\n',
+    "executemany": 'def f(con, t2):\n    con.executemany("INSERT INTO " + t2 + " VALUES (?)", [])\n',
+}
+GOOD = {
+    "bound parameter": 'def f(con, code):\n    con.execute("SELECT * FROM t WHERE code = ?", [code])\n',
+    "constant columns": ('COLS = ("a", "b")\ndef f(con, row):\n    cols = ", ".join(COLS)\n'
+                         '    marks = ", ".join("?" for _ in COLS)\n'
+                         '    con.execute(f"INSERT INTO t ({cols}) VALUES ({marks})", [row[c] for c in COLS])\n'),
+    "constant fragment": '_SELECT = "SELECT 1"\ndef f(con):\n    con.execute(_SELECT + " WHERE x = ?", [1])\n',
+}
+
+
+def test_the_checker_flags_string_built_statements():
+    for name, source in BAD.items():
+        assert string_built_sql("kpi/example.py", source), name
+    for name, source in GOOD.items():
+        assert string_built_sql("kpi/example.py", source) == [], name
