@@ -95,7 +95,7 @@ def missing_by_department(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.D
 EVAL_COLUMNS = ("cycle_id", "fiscal_year", "indicator_id", "code", "pillar_no", "item_no", "sort_order",
                 "department_code", "target_type", "direction", "baseline_value", "baseline_fy", "target_value",
                 "target_fy", "value_number", "qualitative_achieved", "stopped_in_cycle", "value_kind",
-                "reason_category", "state")
+                "reason_category")
 TEXT_COLUMNS = ("name", "reason", "reason_category_name")
 
 
@@ -106,17 +106,20 @@ TREND_COLUMNS = ("cycle_id", "fiscal_year", "indicator_id", "code", "pillar_no",
 
 
 def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved", *,
-                     text: bool = False, ordered: bool = True, columns: tuple[str, ...] = EVAL_COLUMNS) -> pl.DataFrame:
-    """The values of several cycles, only the columns evaluation needs (and the searchable texts when `text`),
-    with the strategy's first year and each row's milestone (set value of that year, whether any is set).
-
-    One query for every cycle; report order (cycle, pillar, item, sort order, code) when `ordered`.
+                     text: bool = False, milestones: bool = False, columns: tuple[str, ...] = EVAL_COLUMNS,
+                     ordered: bool = False) -> pl.DataFrame:
+    """The values of several cycles in one query, only the columns evaluation needs (and the searchable texts
+    when `text`); with `milestones`, the strategy's first year and each row's milestone (the value set for that
+    year, and whether any is set). Unordered unless `ordered` (sorting is cheaper in Polars afterwards).
     """
     view = _view(basis)  # one of two constant view names
     if not set(columns) <= set(EVAL_COLUMNS) | set(TREND_COLUMNS):
         raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
     cols = ", ".join(f"v.{c}" for c in columns + (TEXT_COLUMNS if text else ()))
     order = " ORDER BY v.cycle_id, v.pillar_no, v.item_no, v.sort_order, v.code" if ordered else ""
+    if not milestones:
+        return frame(con, f"SELECT {cols} FROM {view} v WHERE v.cycle_id IN (SELECT unnest(?::INTEGER[])){order}",
+                     [list(cycle_ids)])
     return frame(con, f"""
         SELECT {cols}, s.valid_from_fy AS first_fy, m.value AS milestone_value,
                hm.indicator_id IS NOT NULL AS has_milestones
@@ -125,6 +128,14 @@ def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis
         LEFT JOIN indicator_milestones m ON m.indicator_id = v.indicator_id AND m.fiscal_year = v.fiscal_year
         LEFT JOIN (SELECT DISTINCT indicator_id FROM indicator_milestones) hm ON hm.indicator_id = v.indicator_id
         WHERE v.cycle_id IN (SELECT unnest(?::INTEGER[])){order}""", [list(cycle_ids)])
+
+
+def texts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved", *,
+          ordered: bool = False) -> pl.DataFrame:
+    """The searchable texts of a cycle's indicators (name, code, reason on the basis), for a search or a choice."""
+    view = _view(basis)  # one of two constant view names
+    order = " ORDER BY pillar_no, item_no, sort_order, code" if ordered else ""
+    return frame(con, f"SELECT indicator_id, code, name, reason FROM {view} WHERE cycle_id = ?{order}", [cycle_id])
 
 
 def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved") -> pl.DataFrame:

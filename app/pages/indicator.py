@@ -3,17 +3,15 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app import session, ui
+from app import ui
 from kpi.services import insights
 
 actor = ui.logged_in()
 st.title("指標")
-view = None
 cycle = ui.cycle_picker(actor)
 if cycle is None:
     st.stop()
-frame = session.approved_cycle_frame(cycle["fiscal_year"]).frame
-names = dict(zip(frame["code"].to_list(), frame["name"].to_list()))
+names = insights.indicator_choices(actor, cycle["fiscal_year"])
 wanted = st.query_params.get("code")
 code = st.selectbox("指標", list(names), format_func=lambda c: f"{c} {names[c]}", key="indicator_code",
                     index=list(names).index(wanted) if wanted in names else 0)

@@ -155,7 +155,7 @@ def _fold(text: Any) -> str:
     return unicodedata.normalize("NFKC", str(text or "")).casefold()
 
 
-def _filter(*, bands, pillars, items, departments, categories, kinds, needle) -> pl.Expr:
+def _filter(*, bands, pillars, items, departments, categories, kinds) -> pl.Expr:
     """Every given filter as one Polars condition on an evaluated cycle frame (AND)."""
     cond = pl.lit(True)
     if bands is not None:
@@ -166,15 +166,19 @@ def _filter(*, bands, pillars, items, departments, categories, kinds, needle) ->
         cond &= pl.col("item_no").is_in([int(i) for i in items])
     if departments is not None:
         cond &= pl.col("department_code").is_in([str(d) for d in departments])
-    if categories is not None:
-        wanted = [str(c) for c in categories]
-        cond &= pl.col("reason_category").is_in(wanted) | pl.col("reason_category_name").is_in(wanted)
+    if categories is not None:  # codes (names were turned into codes by the caller)
+        cond &= pl.col("reason_category").is_in(sorted(categories))
     if kinds is not None:
         cond &= pl.col("value_kind").is_in(sorted(kinds))
-    if needle:
-        cond &= pl.any_horizontal(pl.col(c).fill_null("").str.normalize("NFKC").str.to_lowercase()
-                                  .str.contains(needle, literal=True) for c in ("name", "code", "reason"))
     return cond.fill_null(False)
+
+
+def _searched(con, view: CycleFrame, needle: str) -> list[int]:
+    """The indicators whose name, code or reason contains the folded needle (NFKC, any case)."""
+    found = reporting.texts(con, view.cycle["cycle_id"], view.basis).filter(pl.any_horizontal(
+        pl.col(c).fill_null("").str.normalize("NFKC").str.to_lowercase().str.contains(needle, literal=True)
+        for c in ("name", "code", "reason")))
+    return found["indicator_id"].to_list()
 
 
 def _page_records(view: CycleFrame, picked: pl.DataFrame, db: Db) -> list[dict[str, Any]]:
@@ -198,6 +202,15 @@ def _view_of(actor: Actor, fiscal_year: int, basis: str, judge: str, db: Db, loa
     return load_frame(fiscal_year, basis=basis, judge=judge, actor=actor, db=db)
 
 
+def indicator_choices(actor: Actor, fiscal_year: int, *, db: Db = None) -> dict[str, str]:
+    """code → name of a cycle's indicators in report order (for choosing one)."""
+    check(actor, Permission.VIEW_APPROVED)
+    with warehouse.connect(db) as con:
+        cycle = cycle_for(con, fiscal_year)
+        names = reporting.texts(con, cycle["cycle_id"], "approved", ordered=True)
+    return dict(zip(names["code"].to_list(), names["name"].to_list()))
+
+
 # ---- drill-down ----------------------------------------------------------------------------------------------
 
 
@@ -210,9 +223,19 @@ def drilldown_page(actor: Actor, fiscal_year: int, *, band=None, pillar=None, it
     _check_basis(actor, basis)
     view = _view_of(actor, fiscal_year, basis, judge, db, load)
     needle = _fold(search).strip() if search else ""
-    keep = view.frame.filter(_filter(
-        bands=_bands(band), pillars=_as_set(pillar), items=_as_set(item), departments=_as_set(department),
-        categories=_as_set(reason_category), kinds=_kinds(kind), needle=needle))
+    categories = _as_set(reason_category)
+    cond = _filter(bands=_bands(band), pillars=_as_set(pillar), items=_as_set(item), departments=_as_set(department),
+                   categories=categories, kinds=_kinds(kind))
+    if categories is not None or needle:
+        with warehouse.connect(db) as con:
+            if categories is not None:
+                names = {c["name"]: c["code"] for c in master.list_reason_categories(con)}
+                categories = {names.get(str(c), str(c)) for c in categories}
+                cond = _filter(bands=_bands(band), pillars=_as_set(pillar), items=_as_set(item),
+                               departments=_as_set(department), categories=categories, kinds=_kinds(kind))
+            if needle:
+                cond &= pl.col("indicator_id").is_in(_searched(con, view, needle))
+    keep = view.frame.filter(cond)
     counts = dict(keep.group_by("band").len().iter_rows())
     page = keep.slice(max(0, offset), limit)
     return {"total": keep.height, "offset": max(0, offset), "limit": limit,
@@ -441,7 +464,8 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
     with warehouse.connect(db) as con:
         years = sql.approved_years(con)
         ids = [y["cycle_id"] for y in years]
-        rows = reporting.evaluation_frame(con, ids, "approved", ordered=False, columns=reporting.TREND_COLUMNS)
+        rows = reporting.evaluation_frame(con, ids, "approved", columns=reporting.TREND_COLUMNS,
+                                          milestones=judge == "milestone")
         parts = (reporting.parts_of_cycles(con, ids, "approved")
                  if (rows["target_type"] == "composite").any() else None)
     ev = evaluate_rows_frame(rows, parts, judge=judge).with_columns(

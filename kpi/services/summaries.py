@@ -32,8 +32,8 @@ class CycleView:
 
 @dataclass(frozen=True)
 class CycleFrame:
-    """A cycle with every indicator evaluated on one basis, as one Polars frame (one row per indicator, the
-    columns of reporting.EVAL_COLUMNS and TEXT_COLUMNS plus the rate columns of kpi.domain.rates_frame).
+    """A cycle with every indicator evaluated on one basis, as one Polars frame (one row per indicator in report
+    order, the columns of reporting.EVAL_COLUMNS plus the rate columns of kpi.domain.rates_frame).
 
     judge: "target" (the final target, as the seed reports) or "milestone" (each year's 目安値)."""
 
@@ -52,7 +52,8 @@ def load_frame(fiscal_year: int, *, basis: str = "approved", judge: str = "targe
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year)
         pillars = master.list_pillars(con, cycle["cycle_id"])
-        rows = reporting.evaluation_frame(con, [cycle["cycle_id"]], basis, text=True)
+        rows = reporting.evaluation_frame(con, [cycle["cycle_id"]], basis, milestones=judge == "milestone").sort(
+            "pillar_no", "item_no", "sort_order", "code")
         parts = (reporting.parts_of_cycles(con, [cycle["cycle_id"]], basis)
                  if (rows["target_type"] == "composite").any() else None)
     return CycleFrame(cycle, pillars, basis, evaluate_rows_frame(rows, parts, judge=judge), judge)
