@@ -9,6 +9,7 @@ from typing import Any
 from kpi.domain.achievement import achievement_rate
 from kpi.domain.formatting import format_number
 from kpi.domain.normalize import InputError, clean_text, parse_fiscal_year, parse_number
+from kpi.domain.normalize import _shown as shown  # what was typed, safe to quote (no control/bidi characters)
 from kpi.services.evaluation import measurement_of, rule_of
 
 FIELD_LABELS = {"value": "値", "kind": "区分", "period": "時点・期間", "reason": "要因",
@@ -60,7 +61,7 @@ def _kind(text: str) -> str | None:
         return None
     k = _KIND.get(t) or _KIND.get(t.lower())
     if k is None:
-        raise InputError(f"「区分」に「{t[:20]}」と入力されました。「実績値」または「見込値」を選んでください",
+        raise InputError(f"「区分」に「{shown(t)}」と入力されました。「実績値」または「見込値」を選んでください",
                          field="区分", text=t)
     return k
 
@@ -76,7 +77,7 @@ def _category(text: str, categories: list[dict]) -> str | None:
     if len(hits) == 1:
         return hits[0]["code"]
     names = "、".join(f"「{c['name']}」" for c in categories)
-    raise InputError(f"「要因の分類」に「{t[:20]}」と入力されました。{names}のいずれかを選んでください",
+    raise InputError(f"「要因の分類」に「{shown(t)}」と入力されました。{names}のいずれかを選んでください",
                      field="要因の分類", text=t)
 
 
@@ -88,7 +89,7 @@ def _qualitative(text: str) -> bool | None:
         return False
     if t in _ACHIEVED:
         return True
-    raise InputError(f"「値」に「{t[:20]}」と入力されました。この指標は「達成」または「未達成」（例: 未整備）で入力してください",
+    raise InputError(f"「値」に「{shown(t)}」と入力されました。この指標は「達成」または「未達成」（例: 未整備）で入力してください",
                      field="値", text=t)
 
 
@@ -117,8 +118,8 @@ def normalize(entry: RawEntry, row: dict | None, parts: list[dict] | None, categ
     """Normalize one entry against its indicator; a refusal becomes the frame row's input_error, never raises."""
     base = {"row_no": entry.row_no, "code": entry.code, "has_entry": not entry.is_blank(), "cycle_fy": cycle_fy}
     if row is None:
-        return Normalized(entry, None, {}, {}, {**base, "name": entry.code, "stopped": False,
-                                                "input_error": f"コード「{entry.code}」はこの担当課の指標ではありません",
+        return Normalized(entry, None, {}, {}, {**base, "name": shown(entry.code or ""), "stopped": False,
+                                                "input_error": f"コード「{shown(entry.code or '')}」はこの担当課の指標ではありません",
                                                 "input_field": "コード"})
     base.update({"indicator_id": row["indicator_id"], "value_id": row.get("value_id"), "name": row["name"],
                  "target_type": row["target_type"], "direction": row["direction"],
