@@ -377,7 +377,12 @@ def update_indicator(actor: Actor, indicator_id: int, form: dict[str, Any], *, r
             raise MasterDataError("指標が見つかりません。画面を再読み込みしてください")
         fy = _fy(effective_fy, "適用開始年度")
         base = revisions.definition_in_force(con, indicator_id, fy)
-        new_def = _definition(form, base)
+        # The form shows the newest definition; only what the person changed there is applied over the
+        # definition in force for the chosen year (a later revision keeps its own values).
+        newest = revisions.definition_in_force(con, indicator_id, None)
+        edited = _definition(form, newest)
+        touched = {f: edited[f] for f in DEFINITION_FIELDS if not _same(newest.get(f), edited.get(f))}
+        new_def = _definition({}, {**base, **touched}) if touched else dict(base)
         def_changed = [f for f in DEFINITION_FIELDS if not _same(base.get(f), new_def.get(f))]
         desc = _descriptive(con, form, row, row["strategy_id"])
         desc_changed = [f for f in DESCRIPTIVE_FIELDS if not _same(row.get(f), desc.get(f))]

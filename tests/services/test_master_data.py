@@ -148,3 +148,20 @@ def test_departments_and_executives_cannot_change_master_data(demo_db, actor):
         master_data.save_reason_category(actor, "x", "x", db=demo_db)
     with pytest.raises(Forbidden):
         master_data.overview(actor, db=demo_db)
+
+
+def test_a_change_between_two_revisions_applies_only_what_was_edited_over_the_year_in_force(demo_db):
+    ind = query(demo_db, "SELECT indicator_id FROM indicators WHERE code = 'P1-1-01'")[0]["indicator_id"]
+    master_data.update_indicator(REVIEWER, ind, {"target_value": "580"}, reason="上方修正", effective_fy=2022, db=demo_db)
+    master_data.update_indicator(REVIEWER, ind, {"target_value": "1,000"}, reason="再修正", effective_fy=2024, db=demo_db)
+    # the page's form shows the newest definition (1,000人); the person changes only the baseline, from FY2023
+    shown = {"unit": "人", "target_type": "numeric", "direction": "higher", "baseline_value": "",
+             "baseline_text": "", "baseline_fy": "", "target_value": "1,000", "target_text": "1,000人",
+             "target_fy": "令和3年度"}
+    result = master_data.update_indicator(REVIEWER, ind, {**shown, "baseline_value": "50", "baseline_fy": "令和2年度"},
+                                          reason="基準値の設定", effective_fy="令和5年度", db=demo_db)
+    assert set(result["changed"]) == {"baseline_value", "baseline_text", "baseline_fy", "baseline_fy_text"}
+    revs = query(demo_db, "SELECT effective_fy, baseline_value, target_value FROM indicator_revisions"
+                          " ORDER BY effective_fy")
+    assert [(r["effective_fy"], r["baseline_value"], r["target_value"]) for r in revs] == [
+        (2022, None, Decimal("580")), (2023, Decimal("50"), Decimal("580")), (2024, None, Decimal("1000"))]
