@@ -31,10 +31,12 @@ def list_strategies(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def strategy_contents(con: duckdb.DuckDBPyConnection, code: str) -> StrategyContents | None:
     """The newest version of the strategy with this code, its pillars, items, indicator codes and names; None if absent."""
-    row = con.execute("SELECT strategy_id, code, version, name FROM strategies WHERE code = ?"
-                      " ORDER BY version DESC LIMIT 1", [code]).fetchone()
-    if row is None:
+    # fetchall, never fetchone: DuckDB 2.0 refuses register() while a result is not read to its end
+    found = con.execute("SELECT strategy_id, code, version, name FROM strategies WHERE code = ?"
+                        " ORDER BY version DESC LIMIT 1", [code]).fetchall()
+    if not found:
         return None
+    row = found[0]
     sid = row[0]
     pillars = dict(con.execute("SELECT pillar_no, name FROM pillars WHERE strategy_id = ?", [sid]).fetchall())
     items = {(p, i): n for p, i, n in con.execute(
@@ -42,5 +44,53 @@ def strategy_contents(con: duckdb.DuckDBPyConnection, code: str) -> StrategyCont
     found = con.execute("SELECT code, name FROM indicators WHERE strategy_id = ?", [sid]).fetchall()
     codes, names = frozenset(r[0] for r in found), frozenset(r[1] for r in found)
     max_sort = con.execute("SELECT coalesce(max(sort_order), 0) FROM indicators WHERE strategy_id = ?",
-                           [sid]).fetchone()[0]
+                           [sid]).fetchall()[0][0]
     return StrategyContents(sid, row[1], row[2], row[3], pillars, items, codes, names, int(max_sort))
+
+
+_INT = ("pillar_no", "item_no", "baseline_fy", "target_fy", "sort_order")
+_DECIMAL = ("baseline_value", "target_value")
+_TEXT = ("code", "name", "definition", "unit", "department_code", "target_type", "direction", "baseline_text",
+         "baseline_fy_text", "target_text", "data_source")
+
+
+def insert_indicators(con: duckdb.DuckDBPyConnection, strategy_id: int, rows: list[dict]) -> dict[str, int]:
+    """Insert new active indicator definitions of a strategy in one statement; return {code: indicator_id}."""
+    import polars as pl
+
+    if not rows:
+        return {}
+    schema = {**{c: pl.Int64 for c in _INT}, **{c: pl.String for c in (*_DECIMAL, *_TEXT)}}
+    frame = pl.DataFrame([{c: (str(r[c]) if c in _DECIMAL and r.get(c) is not None else r.get(c)) for c in schema}
+                          for r in rows], schema=schema)
+    con.register("_new_indicators", frame)
+    try:
+        found = con.execute(
+            "INSERT INTO indicators (strategy_id, pillar_no, item_no, code, name, definition, unit, department_code,"
+            " target_type, direction, baseline_value, baseline_text, baseline_fy, baseline_fy_text, target_value,"
+            " target_text, target_fy, data_source, sort_order)"
+            " SELECT ?, pillar_no, item_no, code, name, definition, unit, department_code, target_type, direction,"
+            " CAST(baseline_value AS DECIMAL(18, 4)), baseline_text, baseline_fy, baseline_fy_text,"
+            " CAST(target_value AS DECIMAL(18, 4)), target_text, target_fy, data_source, sort_order"
+            " FROM _new_indicators RETURNING code, indicator_id", [strategy_id]).fetchall()
+    finally:
+        con.unregister("_new_indicators")
+    return dict(found)
+
+
+def insert_parts(con: duckdb.DuckDBPyConnection, parts: list[dict]) -> None:
+    """Insert composite parts (indicator_id, part_no, label, unit, baseline_value, target_value) in one statement."""
+    import polars as pl
+
+    if not parts:
+        return
+    schema = {"indicator_id": pl.Int64, "part_no": pl.Int64, "label": pl.String, "unit": pl.String,
+              "baseline_value": pl.String, "target_value": pl.String}
+    frame = pl.DataFrame([{c: (str(p[c]) if c.endswith("_value") and p.get(c) is not None else p.get(c))
+                           for c in schema} for p in parts], schema=schema)
+    con.register("_new_parts", frame)
+    try:
+        con.execute("INSERT INTO indicator_parts SELECT indicator_id, part_no, label, unit,"
+                    " CAST(baseline_value AS DECIMAL(18, 4)), CAST(target_value AS DECIMAL(18, 4)) FROM _new_parts")
+    finally:
+        con.unregister("_new_parts")

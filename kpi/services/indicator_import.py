@@ -274,12 +274,15 @@ def _department(typed: str, by_code, by_name, known: str, problem) -> str | None
 def _assign_codes(planned: list[_Planned], existing: frozenset[str]) -> None:
     """Give each row without a code the next free P{柱}-{項目}-{連番}."""
     used = set(existing) | {p.code for p in planned if p.code}
+    last: dict[tuple[int, int], int] = {}
     for p in planned:
         if p.code:
             continue
-        n = 1
+        key = (p.pillar_no, p.item_no)
+        n = last.get(key, 0) + 1
         while f"P{p.pillar_no}-{p.item_no}-{n:02d}" in used:
             n += 1
+        last[key] = n
         p.code = f"P{p.pillar_no}-{p.item_no}-{n:02d}"
         used.add(p.code)
 
@@ -332,30 +335,32 @@ def _write(con, actor: Actor, report: ImportReport, planned: list[_Planned], fil
         master.insert_item(con, sid, pillar_no, item_no, name)
         events.append({"actor": actor.login, "role": role, "action": "create_item", "entity": "item",
                        "entity_id": f"{report.strategy}:{key}", "new_value": name})
-    for order, (p, shown) in enumerate(zip(planned, report.rows), start=contents.max_sort_order + 1):
+    definitions = []
+    for order, p in enumerate(planned, start=contents.max_sort_order + 1):
         plan, t, b = p.plan, p.plan.target, p.plan.baseline
-        indicator_id = master.insert_indicator(con, {
-            "strategy_id": sid, "pillar_no": p.pillar_no, "item_no": p.item_no, "code": p.code, "name": p.name,
+        definitions.append({
+            "pillar_no": p.pillar_no, "item_no": p.item_no, "code": p.code, "name": p.name,
             "definition": p.definition, "unit": plan.unit, "department_code": p.department,
             "target_type": plan.target_type.value, "direction": plan.direction.value,
             "baseline_value": b.value if b else None, "baseline_text": b.text if b else None,
             "baseline_fy": b.fiscal_year if b else None, "baseline_fy_text": b.fiscal_year_text if b else None,
-            "baseline_illustrative": False, "target_value": t.value, "target_text": t.text,
-            "target_fy": t.fiscal_year, "data_source": p.source, "status": "active", "illustrative": False,
+            "target_value": t.value, "target_text": t.text, "target_fy": t.fiscal_year, "data_source": p.source,
             "sort_order": order,
         })
+    ids = repo.insert_indicators(con, sid, definitions)
+    parts = []
+    for p, shown in zip(planned, report.rows):
+        t, b = p.plan.target, p.plan.baseline
         baselines = {part.label: part.value for part in (b.parts if b else ())}
-        for part in t.parts:
-            master.insert_indicator_part(con, indicator_id, {"no": part.no, "label": part.label, "unit": plan.unit,
-                                                             "baseline": baselines.get(part.label),
-                                                             "target": part.value})
+        parts += [{"indicator_id": ids[p.code], "part_no": part.no, "label": part.label, "unit": p.plan.unit,
+                   "baseline_value": baselines.get(part.label), "target_value": part.value} for part in t.parts]
         events.append({"actor": actor.login, "role": role, "action": "import_indicator", "entity": "indicator",
-                       "entity_id": p.code, "indicator_id": indicator_id,
+                       "entity_id": p.code, "indicator_id": ids[p.code],
                        "new_value": f"目標: {shown['目標']} / 現状: {shown['現状（基準値）']} / {shown['目標の種類']}"
                                     f" / {shown['方向']}",
                        "comment": f"{filename or 'ファイル'} {p.row_no}行目"})
+    repo.insert_parts(con, parts)
     events.append({"actor": actor.login, "role": role, "action": "import_indicators", "entity": "strategy",
                    "entity_id": report.strategy, "new_value": f"{len(planned)}指標",
                    "comment": f"{filename or 'ファイル'}から{len(planned)}指標を取り込み"})
-    for event in events:
-        values.append_audit(con, event)
+    values.append_audit_many(con, events)

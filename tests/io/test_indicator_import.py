@@ -178,3 +178,20 @@ def test_a_percentage_typed_into_a_number_cell_reads_as_excel_shows_it():
     wb.close()
     row = read_indicator_file(buf.getvalue())[0]
     assert (row.get("現状（基準値）"), row.get("目標"), row.get("出典")) == ("62.5%", "85%", "0.85")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=400),
+                 st.text(alphabet="柱項目指標名担当課現状目標,\t\r\n\"-0123456789社%（）()・", max_size=200)
+                 .map(lambda t: ("柱,項目,指標名,担当課,目標\r\n" + t).encode("cp932", "replace"))))
+def test_any_upload_is_read_or_refused_never_an_uncaught_exception(data):
+    try:
+        rows = read_indicator_file(data, filename="x")
+    except WorkbookRefused as refused:
+        assert refused.problems and all(p.message for p in refused.problems)
+    else:
+        assert all(r.row_no >= 2 for r in rows)
