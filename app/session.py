@@ -104,6 +104,18 @@ def _cached_page(fiscal_year: int, judge: str, offset: int, limit: int, filters:
                                    load=lambda fy: _cached_frame(fy, judge, db), **dict(filters))
 
 
+def band_chart_spec(fiscal_year: int, judge: str, scopes) -> dict:
+    """The Vega-Lite spec of the approved band chart (built and validated by Altair once per cycle and judge)."""
+    return _cached_chart(fiscal_year, judge, summaries.warehouse_key(), scopes)
+
+
+@st.cache_data(ttl=300, max_entries=16, show_spinner=False)
+def _cached_chart(fiscal_year: int, judge: str, db: str, _scopes) -> dict:
+    from kpi.publish.charts import band_chart
+
+    return band_chart(_scopes).to_dict()
+
+
 def clear_caches() -> None:
     """Forget cached reads after a write, so the next run shows it."""
     _cached_approved.clear()
@@ -111,3 +123,4 @@ def clear_caches() -> None:
     _cached_trends.clear()
     _cached_reasons.clear()
     _cached_page.clear()
+    _cached_chart.clear()

@@ -61,7 +61,10 @@ def show_summary() -> None:
     st.subheader("成果指標・数値目標の達成状況")
     ui.table(summaries.band_table(view))
     scopes = [("全体", groups[0])] + [(f"{p['no']}.{p['name']}", g) for p, g in zip(view.pillars, groups[1:])]
-    st.altair_chart(band_chart(scopes), width="stretch")
+    if basis == "approved":  # the spec is cached with the cycle's figures; Altair's validation runs once
+        st.vega_lite_chart(spec=session.band_chart_spec(fy, judge, scopes), width="stretch")
+    else:
+        st.altair_chart(band_chart(scopes), width="stretch")
     st.caption("色は色覚の多様性に配慮した配色（Okabe–Ito）です。帯を選ぶと「指標一覧」で該当する指標を確認できます。")
 
 
