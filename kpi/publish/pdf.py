@@ -1,4 +1,5 @@
-"""The progress report as a PDF (A4 landscape, fpdf2) with the deck's tables and lists.
+"""The progress report as a PDF (A4 landscape, fpdf2) with the deck's tables and lists, and, when the report has
+its narrative, the deck's 主な取組, outline and conclusions pages in the same order.
 
 Font: fpdf2 2.8 embeds (subsets) one face of an OpenType collection, so Debian's NotoSansCJK-Regular.ttc and
 -Bold.ttc are used as they are, face 0 = Noto Sans CJK JP (found by kpi.publish.fonts). Without any CJK font the
@@ -169,6 +170,65 @@ def _section(pdf: _Pdf, data: ReportData, s: Section) -> None:
             _item(pdf, ln, ln.rate_text)
 
 
+def _initiatives(pdf: _Pdf, data: ReportData) -> None:
+    """（参考）主な取組 by area, with figures (the computed comparison), ※継続取組 and photos."""
+    pdf.add_page()
+    _title(pdf, f"（参考）{data.cycle_label}の主な取組")
+    for area in data.narrative.areas:
+        _keep(pdf, 24)  # an area heading never ends a page
+        _text(pdf, f"■ {area.label}", 12, bold=True, colour=ACCENT)
+        for i in area.initiatives:
+            head = f"・ {i.heading}" + ("　※継続取組" if i.continued else "")
+            _keep(pdf, _height(pdf, head, 10, True) + 6 * (len(i.points) + bool(i.figure_sentence)))
+            _text(pdf, head, 10, bold=True, gap=0.5)
+            for point in i.points:
+                _text(pdf, point, 9, indent=6, colour=MUTED, gap=0.3)
+            if i.figure_sentence:
+                _text(pdf, f"▶ {i.figure_sentence}", 10, bold=True, indent=6, gap=0.5)
+            for photo in i.photos:
+                _keep(pdf, 52)
+                pdf.image(io.BytesIO(photo.content), x=pdf.l_margin + 6, h=40)
+                if photo.caption:
+                    _text(pdf, photo.caption, 8, indent=6, colour=MUTED)
+        pdf.ln(2)
+
+
+def _outline(pdf: _Pdf, data: ReportData) -> None:
+    o = data.narrative.outline
+    pdf.add_page()
+    _title(pdf, f"{data.strategy_name}の概要" + (f"（{o.established_text}）" if o.established_text else ""))
+    for heading, text, bold in (("戦略策定趣旨", o.purpose, False), ("戦略期間", o.period_text, False),
+                                ("戦略の対象となるプレイヤー", "、".join(o.players), False), ("目指す姿", o.vision, True),
+                                ("実現に向けた県の取組", o.approach, False)):
+        if text:
+            _text(pdf, f"■ {heading}", 11, bold=True, colour=ACCENT, gap=0.3)
+            _text(pdf, text, 10, bold=bold, indent=5, gap=1.5)
+    for p in o.pillars:
+        _text(pdf, p.name + (f"　{p.note}" if p.note else ""), 10, bold=True, indent=5, gap=0.3)
+        if p.items:
+            _text(pdf, "　".join(f"{chr(0x2460 + n)} {name}" for n, name in enumerate(p.items)), 9, indent=10)
+    if o.bodies:
+        _text(pdf, "■ 推進体制", 11, bold=True, colour=ACCENT, gap=0.3)
+        _text(pdf, "、".join(o.bodies), 10, indent=5)
+
+
+def _conclusions(pdf: _Pdf, data: ReportData) -> None:
+    c = data.narrative.conclusions
+    pdf.add_page()
+    _title(pdf, f"{data.strategy_name}の進捗状況" + (f"（{c.title}）" if c.title else "（まとめ）"))
+    if c.lead:
+        _text(pdf, c.lead, 12, bold=True, gap=2)
+    for heading, points in c.findings:
+        _keep(pdf, 20)
+        _text(pdf, f"■ {heading}", 11, bold=True, colour=ACCENT, gap=0.3)
+        for point in points:
+            _text(pdf, f"・ {point}", 10, indent=5, gap=0.3)
+        pdf.ln(1.5)
+    if c.direction:
+        pdf.ln(3)
+        _text(pdf, f"⇒ {c.direction}", 13, bold=True, colour=ACCENT)
+
+
 def write_pdf(data: ReportData) -> bytes:
     """The report as PDF bytes; PdfFontMissing when no Japanese font is installed."""
     pdf = _Pdf(data)
@@ -188,8 +248,15 @@ def write_pdf(data: ReportData) -> bytes:
         pdf.set_text_color(*INK)
         pdf.cell(0, size * 0.6, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(3)
+    narrative = data.narrative
+    if narrative and narrative.areas:
+        _initiatives(pdf, data)
+    if narrative and narrative.outline:
+        _outline(pdf, data)
     pdf.add_page()
     _overview(pdf, data)
     for s in data.sections:
         _section(pdf, data, s)
+    if narrative and narrative.conclusions:
+        _conclusions(pdf, data)
     return bytes(pdf.output())

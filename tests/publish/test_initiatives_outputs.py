@@ -183,3 +183,18 @@ def test_every_run_of_the_narrative_slides_names_the_east_asian_font(demo_deck):
                         assert ea is not None and ea.get("typeface") == FAMILY, r.text
                         checked += 1
     assert checked > 300
+
+
+def test_the_pdf_has_the_initiatives_pages_before_the_figures(fy2022_published, tmp_path):
+    import shutil as sh
+    import subprocess
+
+    if not sh.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's text cannot be read back")
+    _path, edition, _deck = fy2022_published
+    src = tmp_path / "r.pdf"
+    src.write_bytes(edition.files["2022_report_v1.pdf"])
+    text = subprocess.run(["pdftotext", "-layout", str(src), "-"], capture_output=True, text=True, check=True).stdout
+    assert "（参考）令和4年度の主な取組" in text
+    assert "▶ 利用可能な手続件数 2,100件（前年比1.7倍、前年1,227件）" in text
+    assert text.index("主な取組") < text.index("の進捗状況（概要）")

@@ -161,3 +161,14 @@ def test_the_demo_holds_the_seeds_fy2021_initiatives_by_area_all_approved(demo_d
     for _id, actions, actors in trails:
         assert actions == ["save", "submit", "approve"]
         assert actors[0] == actors[1] != actors[2] == "reviewer"
+
+
+def test_every_demo_initiative_points_at_an_existing_cycle_department_and_area(demo_db):
+    with warehouse.connect(demo_db) as con:
+        orphans = con.execute("""
+            SELECT i.initiative_id FROM initiatives i
+            WHERE NOT EXISTS (SELECT 1 FROM cycles c WHERE c.cycle_id = i.cycle_id)
+               OR NOT EXISTS (SELECT 1 FROM departments d WHERE d.department_code = i.department_code)
+               OR NOT EXISTS (SELECT 1 FROM initiative_areas a WHERE a.area_code = i.area_code)
+               OR NOT EXISTS (SELECT 1 FROM users u WHERE u.login = i.entered_by)""").fetchall()
+    assert orphans == []
