@@ -96,6 +96,29 @@ def test_the_insight_services_work_on_it(scale):
     assert some and all(r["band"] == "band_under_30" for r in some)
 
 
+@pytest.mark.parametrize("basis", ["approved", "all"])
+def test_the_set_wise_evaluation_gives_every_row_the_exact_rules_band_and_rate(scale, basis):
+    from kpi.services.summaries import load_cycle, load_frame
+
+    path, _ = scale
+    for fy in (2023, 2025):
+        fast = load_frame(fy, basis=basis, db=path).frame
+        exact = {e.row["code"]: e for e in load_cycle(fy, basis=basis, db=path).rows}
+        assert fast.height == len(exact) == ORGS * INDICATORS
+        for row in fast.iter_rows(named=True):
+            e = exact[row["code"]]
+            assert (row["band"], row["rate_status"], row["rate_percent"]) == (
+                e.band.value if e.band else None, e.rate.status.value, e.percent), row["code"]
+
+
+def test_judging_by_milestones_on_the_national_demo_rates_no_lower_on_the_way(scale):
+    path, _ = scale
+    target = cycle_summary(2023, db=path)["groups"][0]["counts"]  # the first year of a 3-year plan
+    milestone = cycle_summary(2023, judge="milestone", db=path)["groups"][0]["counts"]
+    assert milestone["achieved"] > target["achieved"] and milestone["band_under_30"] <= target["band_under_30"]
+    assert sum(milestone.values()) == sum(target.values())
+
+
 def test_a_build_refuses_an_existing_file_and_is_reproducible(tmp_path):
     a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
     build_scale_demo(a, orgs=3, indicators=4, cycles=2, seed=1)
