@@ -198,3 +198,21 @@ def test_the_pdf_has_the_initiatives_pages_before_the_figures(fy2022_published, 
     assert "（参考）令和4年度の主な取組" in text
     assert "▶ 利用可能な手続件数 2,100件（前年比1.7倍、前年1,227件）" in text
     assert text.index("主な取組") < text.index("の進捗状況（概要）")
+
+
+def test_photos_that_do_not_fit_beside_their_initiatives_go_to_a_photo_page_right_after(pub_report):
+    from dataclasses import replace
+
+    from kpi.publish.deck import write_deck
+    from kpi.publish.report_data import AreaGroup, InitiativeLine, Narrative, Photo
+
+    shots = [Photo(f"研修の様子{n}", "image/png", _png(c)) for n, c in enumerate(["red", "blue", "gray"], start=1)]
+    item = InitiativeLine("STAFF", "（県庁）職員の意識醸成", "全職員向けDX研修", "10月～", (), "", None, "", None, None,
+                          "", "", False, "総務部行政改革推進課", tuple(shots))
+    deck = Presentation(io.BytesIO(write_deck(replace(pub_report, narrative=Narrative(
+        (AreaGroup("STAFF", item.area_label, (item,)),))))))
+    pictures = [[sh.image.blob for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE] for s in deck.slides]
+    assert pictures[1] == [shots[0].content, shots[1].content]
+    assert pictures[2] == [shots[2].content]
+    assert title_of(deck, 2) == "（参考）令和3年度の主な取組（続き）"
+    assert "研修の様子3" in slide_texts(deck)[2]
