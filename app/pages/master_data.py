@@ -8,8 +8,7 @@ from kpi.domain.formatting import fiscal_year_ja, format_number
 from kpi.domain.workflow import WorkflowError
 from kpi.services import cycles, master_data
 from kpi.services.actors import Forbidden
-from kpi.services.master_data import DIRECTIONS_JA, FIELD_LABELS_JA, TARGET_TYPES_JA, MasterDataError
-from warehouse import WarehouseBusy
+from kpi.services.master_data import DIRECTIONS_JA, FIELD_LABELS_JA, TARGET_TYPES_JA, MasterDataError, WarehouseBusy
 
 actor = ui.logged_in()
 st.title("マスタ管理")

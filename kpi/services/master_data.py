@@ -16,7 +16,7 @@ from kpi.domain.formatting import fiscal_year_ja, format_number
 from kpi.domain.normalize import InputError, clean_text, parse_fiscal_year, parse_number
 from kpi.services.actors import Actor
 from kpi.services.permissions import Permission, check
-from warehouse import master, revisions, values
+from warehouse import WarehouseBusy, master, revisions, values  # WarehouseBusy re-exported for the page
 
 
 class MasterDataError(ValueError):
