@@ -92,6 +92,8 @@ def _figure(ind: dict, rnd: random.Random) -> str | None:
     else:
         return None  # qualitative and composite are left to the people who type them
     n = Decimal(n).quantize(Decimal(1))
+    if unit == "%":  # a share cannot pass 100% (the form refuses it); 100% reaches any higher-is-better target
+        n = Decimal(100) if ind["direction"] == "higher" else min(n, Decimal(100))
     return f"{n:,}{unit}"
 
 
@@ -150,6 +152,9 @@ class Clock:
         self.barrier.wait()
 
 
+_MOVED_ON = {"提出済の値は「保存」できません", "承認済の値は「保存」できません"}
+
+
 def editor_session(db: Path, dept: str, indicators: list[dict], tally: Tally, clock: Clock, seed: int) -> None:
     rnd = random.Random(seed)
     clock.arrive(rnd)
@@ -177,7 +182,9 @@ def editor_session(db: Path, dept: str, indicators: list[dict], tally: Tally, cl
                 batch = intake.receive(actor, FY, dept, [entry], db=db)
                 report = intake.process(batch, db=db)
                 if report.status != "landed":
-                    if any("他の人が先に更新しました" in f.message for f in report.errors):
+                    # Someone else moved the value on since it was read: either the version check says so, or
+                    # (the value was submitted or approved meanwhile) the workflow refuses to save over it.
+                    if any("他の人が先に更新しました" in f.message or f.message in _MOVED_ON for f in report.errors):
                         raise Conflict(report.errors[0].message)
                     raise WorkflowError(" / ".join(f.message for f in report.errors))
                 return report
