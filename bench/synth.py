@@ -107,7 +107,7 @@ def add_form_department(db: Path) -> None:
                 "unit": ind.unit, "department_code": FORM_DEPARTMENT, "target_type": ind.target_type,
                 "direction": ind.direction, "baseline_value": ind.baseline, "target_value": ind.target,
                 "baseline_fy": 2018 if ind.baseline is not None else None, "target_fy": 2025, "status": "active",
-                "illustrative": True, "baseline_illustrative": False, "sort_order": 1000 + n,
+                "illustrative": True, "baseline_illustrative": False, "sort_order": 1000 + n, "valid_from_fy": None,
             })
             for no, (label, target) in enumerate(ind.parts, start=1):
                 master.insert_indicator_part(con, iid, {"no": no, "label": label, "unit": ind.unit, "target": target})

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+from warehouse import master
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,12 @@ def insert_indicators(con: duckdb.DuckDBPyConnection, strategy_id: int, rows: li
         found = con.execute(
             "INSERT INTO indicators (strategy_id, pillar_no, item_no, code, name, definition, unit, department_code,"
             " target_type, direction, baseline_value, baseline_text, baseline_fy, baseline_fy_text, target_value,"
-            " target_text, target_fy, data_source, sort_order)"
+            " target_text, target_fy, data_source, sort_order, valid_from_fy)"
             " SELECT ?, pillar_no, item_no, code, name, definition, unit, department_code, target_type, direction,"
             " CAST(baseline_value AS DECIMAL(18, 4)), baseline_text, baseline_fy, baseline_fy_text,"
-            " CAST(target_value AS DECIMAL(18, 4)), target_text, target_fy, data_source, sort_order"
-            " FROM _new_indicators RETURNING code, indicator_id", [strategy_id]).fetchall()
+            " CAST(target_value AS DECIMAL(18, 4)), target_text, target_fy, data_source, sort_order, ?"
+            " FROM _new_indicators RETURNING code, indicator_id",
+            [strategy_id, master.first_new_fiscal_year(con, strategy_id)]).fetchall()
     finally:
         con.unregister("_new_indicators")
     return dict(found)

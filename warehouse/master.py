@@ -51,13 +51,26 @@ _INDICATOR_COLUMNS = (
 )
 
 
+def first_new_fiscal_year(con: duckdb.DuckDBPyConnection, strategy_id: int) -> int | None:
+    """The first fiscal year an indicator added now belongs to: the earliest cycle still being prepared or open,
+    else the year after the last cycle; None while the strategy has no cycle (then it belongs to every cycle)."""
+    first_open, last = con.execute(
+        "SELECT min(fiscal_year) FILTER (WHERE state IN ('preparing', 'open')), max(fiscal_year)"
+        " FROM cycles WHERE strategy_id = ?", [strategy_id]).fetchone()
+    if first_open is not None:
+        return first_open
+    return None if last is None else last + 1
+
+
 def insert_indicator(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> int:
-    """Insert an indicator definition (keys as the table's columns); return its id."""
-    cols = ", ".join(_INDICATOR_COLUMNS)
-    marks = ", ".join("?" for _ in _INDICATOR_COLUMNS)
+    """Insert an indicator definition (keys as the table's columns); return its id. Without a valid_from_fy it
+    belongs to the cycles from `first_new_fiscal_year` on, so closed and finalized years keep their indicators."""
+    cols = ", ".join((*_INDICATOR_COLUMNS, "valid_from_fy"))
+    marks = ", ".join("?" for _ in range(len(_INDICATOR_COLUMNS) + 1))
+    valid_from = row["valid_from_fy"] if "valid_from_fy" in row else first_new_fiscal_year(con, row["strategy_id"])
     return con.execute(
         f"INSERT INTO indicators ({cols}) VALUES ({marks}) RETURNING indicator_id",  # columns are constants
-        [row.get(c) for c in _INDICATOR_COLUMNS],
+        [*(row.get(c) for c in _INDICATOR_COLUMNS), valid_from],
     ).fetchone()[0]
 
 
@@ -114,10 +127,12 @@ def list_cycles(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def list_pillars(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dict]:
-    """Pillars of the strategy a cycle belongs to, in order."""
+    """Pillars of the strategy a cycle belongs to that hold indicators in force for its year, in order."""
     rows = con.execute(
         "SELECT p.pillar_no, p.name FROM pillars p JOIN cycles c ON c.strategy_id = p.strategy_id"
-        " WHERE c.cycle_id = ? ORDER BY p.pillar_no",
+        " WHERE c.cycle_id = ? AND EXISTS (SELECT 1 FROM indicators i WHERE i.strategy_id = p.strategy_id"
+        " AND i.pillar_no = p.pillar_no AND (i.valid_from_fy IS NULL OR i.valid_from_fy <= c.fiscal_year))"
+        " ORDER BY p.pillar_no",
         [cycle_id],
     ).fetchall()
     return [{"no": r[0], "name": r[1]} for r in rows]
@@ -211,7 +226,7 @@ def copy_strategy_structure(con: duckdb.DuckDBPyConnection, source_id: int, targ
     for row in current_definitions(con, source_id):
         if row["status"] != "active":
             continue
-        new_id = insert_indicator(con, {**row, "strategy_id": target_id})
+        new_id = insert_indicator(con, {**row, "strategy_id": target_id, "valid_from_fy": None})
         con.execute("INSERT INTO indicator_parts SELECT ?, part_no, label, unit, baseline_value, target_value"
                     " FROM indicator_parts WHERE indicator_id = ?", [new_id, row["indicator_id"]])
         con.execute("INSERT INTO indicator_milestones SELECT ?, fiscal_year, value FROM indicator_milestones"

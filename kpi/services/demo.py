@@ -47,7 +47,7 @@ def _indicator_row(strategy_id: int, ind: dict[str, Any]) -> dict[str, Any]:
         "data_source": ind.get("data_source"), "status": ind.get("status", "active"),
         "stop_reason": ind.get("stop_reason"), "stopped_fy": ind.get("stopped_fy"),
         "illustrative": bool(ind.get("illustrative")), "seed_section": ind.get("seed_section"),
-        "sort_order": ind.get("sort_order", 0),
+        "sort_order": ind.get("sort_order", 0), "valid_from_fy": ind.get("valid_from_fy"),
     }
 
 

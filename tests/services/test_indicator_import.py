@@ -250,3 +250,21 @@ def test_cli_refuses_a_broken_file_with_the_per_row_report_and_a_nonzero_exit(de
 def test_cli_missing_file_exits_2(demo_db, tmp_path):
     done = run_kpi("import-indicators", str(tmp_path / "none.xlsx"), "--strategy", STRATEGY, "--db", str(demo_db))
     assert done.returncode == 2 and "ありません" in done.stderr
+
+
+def test_imported_indicators_join_the_open_cycle_and_leave_finalized_years_as_published(demo_db):
+    """FY2021 (finalized) keeps the seed's 68 indicators and figures; FY2022 (open) gains the imported ones."""
+    from kpi.services.summaries import cycle_summary, load_cycle
+
+    fy2021_before = cycle_summary(2021, db=demo_db)
+    fy2022_before = len(load_cycle(2022, basis="all", actor=REVIEWER, db=demo_db).rows)
+    report = import_indicator_file(REVIEWER, xlsx([HEADER, *PLAN]), filename="計画.xlsx", strategy=STRATEGY,
+                                   db=demo_db)
+    assert report.status == "imported"
+
+    after = cycle_summary(2021, db=demo_db)
+    assert after == fy2021_before  # no new pillar 4, no unrated indicators
+    assert after["groups"][0]["total"] == 68 and len(after["groups"]) == 4
+    fy2022 = load_cycle(2022, basis="all", actor=REVIEWER, db=demo_db)
+    assert len(fy2022.rows) == fy2022_before + len(PLAN)
+    assert 4 in {p["no"] for p in fy2022.pillars}
