@@ -3,17 +3,23 @@ from __future__ import annotations
 
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from kpi.services import intake, sweep
 
 
-@task(retries=2, retry_delay_seconds=2)
+# Results are not persisted, so there is nothing to cache: NO_CACHE also spares hashing every row of a batch's
+# inputs, and quote() spares Prefect walking thousands of findings looking for futures.
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def process_batch(batch_id: int, db: str | None = None) -> intake.BatchReport:
     """Normalize, validate and land one intake batch (all rows or none)."""
     return intake.process(batch_id, db=db)
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def publish_findings(key: str, title: str, rows: list[dict]) -> None:
     """A table artifact of findings, visible on the flow run in the Prefect UI."""
     create_table_artifact(key=key, table=rows or [{"結果": "指摘事項はありません"}], description=title)
@@ -25,7 +31,7 @@ def collect_submissions(batch_id: int, db: str | None = None) -> dict:
     report = process_batch(batch_id, db)
     rows = [{"行": f.row_no, "コード": f.code, "項目": f.field, "重要度": "エラー" if f.severity == "error" else "警告",
              "内容": f.message} for f in report.findings]
-    publish_findings(f"batch-{batch_id}", f"受付番号 {batch_id}: {report.status}（{report.saved}件保存）", rows)
+    publish_findings(f"batch-{batch_id}", f"受付番号 {batch_id}: {report.status}（{report.saved}件保存）", quote(rows))
     return {"batch_id": batch_id, "status": report.status, "saved": report.saved,
             "errors": len(report.errors), "warnings": len(report.warnings)}
 
@@ -36,7 +42,7 @@ def collect_pending(db: str | None = None) -> list[dict]:
     return [collect_submissions(batch_id, db) for batch_id in intake.pending(db)]
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def sweep_cycle(fiscal_year: int, db: str | None = None) -> sweep.SweepReport:
     """Every rule over every value of the cycle; findings replaced."""
     return sweep.validate_cycle(fiscal_year, db=db)
@@ -48,6 +54,6 @@ def validate_cycle(fiscal_year: int, db: str | None = None) -> dict:
     report = sweep_cycle(fiscal_year, db)
     head = report.findings.head(500).to_dicts()
     publish_findings(f"cycle-{fiscal_year}", f"{fiscal_year}年度の点検: {report.checked}件中 エラー{report.errors}件・"
-                     f"警告{report.warnings}件", head)
+                     f"警告{report.warnings}件", quote(head))
     return {"fiscal_year": fiscal_year, "checked": report.checked, "errors": report.errors,
             "warnings": report.warnings}

@@ -359,3 +359,164 @@ def update_values_many(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]
     finally:
         con.unregister("_upd_values")
     return {r[0]: r[1] for r in got}
+
+
+# --- the cycle sweep: narrow set-wise reads straight from the tables (no view, only the columns the rules use) ---
+
+# The indicators of a cycle exactly as v_indicator_values lists them (the same inner joins), with stopped_in_cycle.
+_CYCLE_INDICATORS = """
+    SELECT i.indicator_id, i.department_code, i.name, i.target_type, i.direction, i.baseline_value, i.target_value,
+           (i.status = 'stopped' AND i.stopped_fy <= c.fiscal_year) AS stopped, c.cycle_id, c.fiscal_year
+    FROM cycles c
+    JOIN indicators i ON i.strategy_id = c.strategy_id
+    JOIN pillars p ON p.strategy_id = i.strategy_id AND p.pillar_no = i.pillar_no
+    JOIN items it ON it.strategy_id = i.strategy_id AND it.pillar_no = i.pillar_no AND it.item_no = i.item_no
+    JOIN departments d ON d.department_code = i.department_code
+    WHERE c.cycle_id = $cycle_id
+"""
+
+
+def _arrow_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]):
+    import warnings
+
+    import polars as pl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "extra copy" notice of DB-API Arrow output
+        return pl.from_arrow(con.execute(sql, params).to_arrow_table())
+
+
+def sweep_rows(con: duckdb.DuckDBPyConnection, cycle_id: int):
+    """One row per indicator of the cycle (as v_indicator_values lists them), value or not, in no particular order.
+
+    The columns of kpi.domain.rules.FRAME_SCHEMA that come from the warehouse but the name (indicator_names gives
+    it for the few rows that need one; value_id null where the indicator has no value yet), plus department_code. last_value is the latest approved figure of an earlier fiscal year of
+    the same strategy, as in reporting.validation_frame (values of indicators outside the cycle's strategy drop
+    out at the final join). Only the columns the rules use are read, from the tables; reason and category only
+    as present ('') or absent (null), which is all the rules ask of them.
+    """
+    return _arrow_frame(con, f"""
+        WITH cur AS (SELECT strategy_id, fiscal_year FROM cycles WHERE cycle_id = $cycle_id),
+        last AS (
+            SELECT lv.indicator_id, arg_max(lv.value_number, lc.fiscal_year) AS last_value
+            FROM indicator_values lv
+            JOIN cycles lc ON lc.cycle_id = lv.cycle_id
+            JOIN cur ON lc.strategy_id = cur.strategy_id AND lc.fiscal_year < cur.fiscal_year
+            WHERE lv.state = 'approved' AND lv.value_number IS NOT NULL
+            GROUP BY lv.indicator_id
+        )
+        SELECT CAST(v.value_id AS BIGINT) AS value_id, CAST(ind.indicator_id AS BIGINT) AS indicator_id,
+               ind.target_type, ind.direction, CAST(ind.baseline_value AS DOUBLE) AS baseline,
+               CAST(ind.target_value AS DOUBLE) AS target, CAST(v.value_number AS DOUBLE) AS value,
+               v.qualitative_achieved, v.value_kind AS kind, CAST(v.value_fy AS BIGINT) AS value_fy,
+               CAST(ind.fiscal_year AS BIGINT) AS cycle_fy,
+               CASE WHEN v.reason IS NOT NULL THEN '' END AS reason,
+               CASE WHEN v.reason_category IS NOT NULL THEN '' END AS category,
+               CAST(l.last_value AS DOUBLE) AS last_value, ind.stopped, ind.department_code
+        FROM ({_CYCLE_INDICATORS}) ind
+        LEFT JOIN indicator_values v ON v.indicator_id = ind.indicator_id AND v.cycle_id = ind.cycle_id
+        LEFT JOIN last l ON l.indicator_id = ind.indicator_id""", {"cycle_id": cycle_id})
+
+
+def composite_values(con: duckdb.DuckDBPyConnection, cycle_id: int) -> tuple[list[dict], dict[int, list[dict]]]:
+    """The cycle's values of composite indicators with what their exact rate needs: (rows, parts by indicator).
+
+    Rows carry the rule's columns as v_indicator_values names them; parts are as parts_of gives them."""
+    cur = con.execute(f"""
+        WITH ind AS ({_CYCLE_INDICATORS})
+        SELECT ind.indicator_id, ind.target_type, ind.direction, ind.target_value, ind.baseline_value,
+               ind.stopped AS stopped_in_cycle, v.value_number, v.qualitative_achieved,
+               ip.part_no, ip.label, ip.unit, ip.baseline_value AS part_baseline, ip.target_value AS part_target,
+               vp.value_number AS part_number
+        FROM ind JOIN indicator_values v ON v.indicator_id = ind.indicator_id AND v.cycle_id = ind.cycle_id
+        LEFT JOIN indicator_parts ip ON ip.indicator_id = ind.indicator_id
+        LEFT JOIN value_parts vp ON vp.value_id = v.value_id AND vp.part_no = ip.part_no
+        WHERE ind.target_type = 'composite'
+        ORDER BY ind.indicator_id, ip.part_no""", {"cycle_id": cycle_id})
+    rows: dict[int, dict] = {}
+    parts: dict[int, list[dict]] = {}
+    for r in cur.fetchall():
+        ind = r[0]
+        if ind not in rows:
+            rows[ind] = {"indicator_id": ind, "target_type": r[1], "direction": r[2], "target_value": r[3],
+                         "baseline_value": r[4], "stopped_in_cycle": r[5], "value_number": r[6],
+                         "qualitative_achieved": r[7]}
+        if r[8] is not None:
+            parts.setdefault(ind, []).append({"indicator_id": ind, "part_no": r[8], "label": r[9], "unit": r[10],
+                                              "baseline_value": r[11], "target_value": r[12], "value_number": r[13]})
+    return list(rows.values()), parts
+
+
+def indicator_names(con: duckdb.DuckDBPyConnection, indicator_ids):
+    """indicator_id and name of these indicators (a Polars Series of ids) as a Polars frame."""
+    import polars as pl
+
+    ids = pl.DataFrame({"indicator_id": indicator_ids.cast(pl.Int64)})
+    con.register("_wanted_ids", ids)
+    try:
+        return _arrow_frame(con, "SELECT CAST(i.indicator_id AS BIGINT) AS indicator_id, i.name FROM indicators i"
+                                 " SEMI JOIN _wanted_ids w ON w.indicator_id = i.indicator_id", {})
+    finally:
+        con.unregister("_wanted_ids")
+
+
+def department_names(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]:
+    """Department code → name."""
+    if not codes:
+        return {}
+    return dict(con.execute("SELECT department_code, name FROM departments WHERE department_code IN (SELECT unnest(?))",
+                            [list(codes)]).fetchall())
+
+
+# --- a department's save: one narrow read of what normalizing, checking and saving its lines need -------------
+
+_DEPARTMENT_ROW_COLUMNS = (
+    "indicator_id", "code", "name", "unit", "target_type", "direction", "baseline_value", "target_value",
+    "stopped_in_cycle", "department_code", "cycle_id", "cycle_label", "cycle_state", "value_id", "version", "state",
+    "value_text", "value_number", "qualitative_achieved", "last_approved",
+)
+
+
+def department_rows(con: duckdb.DuckDBPyConnection, cycle_id: int, department: str) -> dict[str, dict]:
+    """The department's indicators in the cycle (as v_indicator_values lists them), keyed by code.
+
+    Each row holds the indicator's rule, the cycle's state and label, the value of the cycle if any (id, version,
+    state, figures) and last_approved: the latest approved figure of an earlier fiscal year (as
+    last_approved_before gives it). Read from the tables, only these columns.
+    """
+    rows = con.execute("""
+        SELECT i.indicator_id, i.code, i.name, i.unit, i.target_type, i.direction, i.baseline_value, i.target_value,
+               (i.status = 'stopped' AND i.stopped_fy <= c.fiscal_year) AS stopped_in_cycle, i.department_code,
+               c.cycle_id, c.label, c.state, v.value_id, v.version, v.state, v.value_text, v.value_number,
+               v.qualitative_achieved, l.last_value
+        FROM cycles c
+        JOIN indicators i ON i.strategy_id = c.strategy_id
+        JOIN pillars p ON p.strategy_id = i.strategy_id AND p.pillar_no = i.pillar_no
+        JOIN items it ON it.strategy_id = i.strategy_id AND it.pillar_no = i.pillar_no AND it.item_no = i.item_no
+        JOIN departments d ON d.department_code = i.department_code
+        LEFT JOIN indicator_values v ON v.indicator_id = i.indicator_id AND v.cycle_id = c.cycle_id
+        LEFT JOIN (
+            SELECT lv.indicator_id, arg_max(lv.value_number, lc.fiscal_year) AS last_value
+            FROM indicator_values lv
+            JOIN cycles lc ON lc.cycle_id = lv.cycle_id
+            JOIN indicators li ON li.indicator_id = lv.indicator_id AND li.strategy_id = lc.strategy_id
+            WHERE lv.state = 'approved' AND lv.value_number IS NOT NULL AND li.department_code = $department
+              AND lc.fiscal_year < (SELECT fiscal_year FROM cycles WHERE cycle_id = $cycle_id)
+            GROUP BY lv.indicator_id
+        ) l ON l.indicator_id = i.indicator_id
+        WHERE c.cycle_id = $cycle_id AND i.department_code = $department""",
+        {"cycle_id": cycle_id, "department": department}).fetchall()
+    return {r[1]: dict(zip(_DEPARTMENT_ROW_COLUMNS, r)) for r in rows}
+
+
+def replace_parts_many(con: duckdb.DuckDBPyConnection, parts: dict[int, dict[int, Any]]) -> None:
+    """Replace the part figures of many composite values: value id → {part no: figure}; two statements in all."""
+    if not parts:
+        return
+    con.execute("DELETE FROM value_parts WHERE value_id IN (SELECT unnest(?))", [list(parts)])
+    rows = [(value_id, no, str(number)) for value_id, ps in parts.items() for no, number in sorted(ps.items())]
+    if rows:
+        ids, nos, numbers = (list(c) for c in zip(*rows))
+        con.execute("INSERT INTO value_parts (value_id, part_no, value_number)"
+                    " SELECT unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[])::DECIMAL(18, 4)",
+                    [ids, nos, numbers])

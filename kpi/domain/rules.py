@@ -6,6 +6,7 @@ a rule never raises, it yields findings.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -87,11 +88,13 @@ def _has_figure() -> pl.Expr:
     return pl.col("value").is_not_null() | pl.col("qualitative_achieved").is_not_null() | pl.col("composite_rate").is_not_null()
 
 
-def rules(outlier_factor: float = DEFAULT_OUTLIER_FACTOR) -> list[Rule]:
-    """Every rule, in the order findings are reported."""
+def rules(outlier_factor: float = DEFAULT_OUTLIER_FACTOR, duplicate: pl.Expr | None = None) -> list[Rule]:
+    """Every rule, in the order findings are reported.
+
+    duplicate: whether a row's indicator has several rows (default: counted over the frame being checked)."""
     name = pl.col("name")
     rate = pl.col("rate")
-    dup = pl.len().over("indicator_id") > 1
+    dup = (pl.len().over("indicator_id") > 1) if duplicate is None else duplicate
     ratio = pl.col("value") / pl.col("last_value")
     last = pl.col("last_value")
     last_text = pl.when(last == last.floor()).then(last.cast(pl.Int64).cast(pl.String)).otherwise(last.cast(pl.String))
@@ -132,19 +135,37 @@ def frame(rows: list[dict]) -> pl.DataFrame:
     return df
 
 
-def check(df: pl.DataFrame, outlier_factor: float = DEFAULT_OUTLIER_FACTOR) -> pl.DataFrame:
-    """Every finding of every rule over the frame (FINDING_SCHEMA), errors first, in row order."""
+def check(df: pl.DataFrame, outlier_factor: float = DEFAULT_OUTLIER_FACTOR, names=None,
+          one_row_per_indicator: bool = False) -> pl.DataFrame:
+    """Every finding of every rule over the frame (FINDING_SCHEMA), errors first, in row order.
+
+    names: for a frame read without the indicators' names (a whole cycle): a function from indicator ids (a Series)
+    to a frame of indicator_id and name. The rate and the duplicate count are computed over the whole frame, the
+    rows some rule reports are kept, and only their names are asked for, to write the messages.
+    one_row_per_indicator: the caller guarantees it (the values of one cycle: the warehouse's unique key), so the
+    duplicate rule cannot report and its count is not computed.
+    """
+    added, every = _compiled(outlier_factor, one_row_per_indicator)
     # One chunk first: Polars 2.1.0 panics ("i < self.len()") filtering a multi-chunk frame from DuckDB.
-    df = df.rechunk().with_columns(rate_expr())
-    parts = []
-    for rule in rules(outlier_factor):
-        hit = df.lazy().filter(rule.when.fill_null(False)).select(
-            "row_no", "value_id", "indicator_id", pl.lit(rule.name).alias("rule"), pl.lit(rule.severity).alias("severity"),
-            pl.lit(rule.field).alias("field"), rule.message.alias("message"),
-        )
-        parts.append(hit)
-    if not parts:
-        return pl.DataFrame(schema=FINDING_SCHEMA)
-    out = pl.concat(parts).collect().cast(FINDING_SCHEMA)
-    order = pl.when(pl.col("severity") == ERROR).then(0).otherwise(1)
-    return out.sort([order, "row_no", "indicator_id"], nulls_last=True, maintain_order=True)
+    lf = df.rechunk().lazy().with_columns(added)
+    if "name" not in df.columns:
+        if names is None:
+            raise ValueError("the frame has no name column: pass names=")
+        reported = lf.filter(pl.any_horizontal([rule.when.fill_null(False) for rule in every])).collect()
+        lf = reported.join(names(reported["indicator_id"].unique()), on="indicator_id", how="left",
+                           maintain_order="left").rechunk().lazy()  # one chunk again (the panic above)
+    parts = [lf.filter(rule.when.fill_null(False)).select(
+        "row_no", "value_id", "indicator_id", pl.lit(rule.name).alias("rule"), pl.lit(rule.severity).alias("severity"),
+        pl.lit(rule.field).alias("field"), rule.message.alias("message"),
+    ) for rule in every]
+    order = pl.when(pl.col("severity") == ERROR).then(pl.lit(0, pl.Int8)).otherwise(pl.lit(1, pl.Int8))
+    # One plan, one collect: for a form's twenty lines the planning, not the data, is what costs.
+    return (pl.concat(parts).cast(FINDING_SCHEMA)
+            .sort([order, "row_no", "indicator_id"], nulls_last=True, maintain_order=True).collect())
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(outlier_factor: float, one_row_per_indicator: bool) -> tuple[tuple[pl.Expr, ...], tuple[Rule, ...]]:
+    """The columns check adds (rate, _dup) and the rules over them, built once per factor (expressions are values)."""
+    dup = pl.lit(False) if one_row_per_indicator else pl.len().over("indicator_id") > 1
+    return (rate_expr(), dup.alias("_dup")), tuple(rules(outlier_factor, duplicate=pl.col("_dup")))

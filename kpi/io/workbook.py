@@ -26,7 +26,6 @@ from decimal import Decimal, InvalidOperation
 from xml.parsers import expat
 
 import fastexcel
-import xlsxwriter
 
 __all__ = [
     "SHEET", "INSTRUCTIONS", "COLUMNS", "MAX_UPLOAD_BYTES", "MAX_UNCOMPRESSED_BYTES", "MAX_ROWS", "MAX_COLUMNS",
@@ -118,6 +117,8 @@ class WorkbookRefused(Exception):
 def write_department_workbook(*, title: str, department: str, cycle_label: str, rows: list[TemplateRow],
                               kind_choices=("実績値", "見込値"), reason_categories: list[str]) -> bytes:
     """The .xlsx bytes of a department's template: sheet 入力 (one row per indicator) and sheet 記入方法."""
+    import xlsxwriter  # only here: reading an upload (kpi collect, the flow) does not pay for the writer
+
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False, "in_memory": True})
@@ -472,6 +473,7 @@ class _SheetScan:
         self._row, self._col, self._t, self._s = 0, -1, None, "0"
         self._formula = self._inline = False
         self._value: list[str] | None = None
+        self._grown_row: int | None = None
 
     @classmethod
     def run(cls, zf: zipfile.ZipFile, path: str, refuse, focus: tuple[int, set[int]] | None = None) -> _SheetScan:
@@ -528,9 +530,17 @@ class _SheetScan:
     def _end(self, name: str) -> None:
         if name != "c" and not name.endswith(":c"):
             return
-        row, col, t = self._row, self._col, self._t
-        stored = "".join(self._value) if self._value is not None else ""
-        has_value = self._inline or (self._value is not None and (stored != "" or t in ("s", "str")))
+        row, col, t, value = self._row, self._col, self._t, self._value
+        stored = ""
+        if self._inline:
+            has_value = True
+        elif value is None:
+            has_value = False
+        elif t == "s" or t == "str":  # a shared or formula string: its <v> is there, its text is not needed
+            has_value = True
+        else:
+            stored = "".join(value)
+            has_value = stored != ""
         if self.focus is None:
             if has_value:
                 self._grow(row, col)
@@ -539,6 +549,8 @@ class _SheetScan:
         typed = has_value and t in ("n", "b", "d", "e")
         if not (self._formula or typed):
             return
+        if typed and not stored and value is not None:
+            stored = "".join(value)
         if self.focus is None and len(self.formulas) + len(self.types) >= self.BUDGET:
             self.overflow = True
             return
@@ -548,13 +560,15 @@ class _SheetScan:
             self.types[(row, col)] = (t, int(self._s) if self._s.isdigit() else 0, stored)
 
     def _grow(self, row: int, col: int) -> None:
-        self.value_rows.add(row)
-        if row > self.last_row:
-            self.last_row = row
+        if row != self._grown_row:  # the row's bookkeeping once per row, not once per cell
+            self._grown_row = row
+            self.value_rows.add(row)
+            if row > self.last_row:
+                self.last_row = row
+            if self.first_row is None or row < self.first_row:
+                self.first_row = row
         if col > self.last_col:
             self.last_col = col
-        if self.first_row is None or row < self.first_row:
-            self.first_row = row
         if self.first_col is None or col < self.first_col:
             self.first_col = col
         if self.last_row - self.first_row > MAX_ROWS or self.last_col >= MAX_COLUMNS:

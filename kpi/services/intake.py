@@ -93,22 +93,27 @@ def _entries_of(b: dict) -> tuple[list[RawEntry], list[Finding]]:
             for r in raw], []
 
 
-def evaluate_entries(con, actor: Actor, cycle: dict, department: str, entries: list[RawEntry],
-                     outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR):
-    """Normalize and validate entries against the department's indicators; returns (normalized, findings frame)."""
-    mine = values.cycle_rows_by_code(con, cycle["cycle_id"], department)
-    ids = [r["indicator_id"] for r in mine.values()]
-    parts = values.parts_of(con, ids, cycle["cycle_id"])
-    last = values.last_approved_before(con, cycle["fiscal_year"], ids)
+def _evaluate(con, cycle: dict, department: str, entries: list[RawEntry], outlier_factor: float):
+    """(normalized, findings frame, the department's rows by indicator id): one read of the department."""
+    mine = values.department_rows(con, cycle["cycle_id"], department)
+    composites = [r["indicator_id"] for r in mine.values() if r["target_type"] == "composite"]
+    parts = values.parts_of(con, composites, cycle["cycle_id"]) if composites else {}
     categories = master.list_reason_categories(con)
     normalized = []
     for e in entries:
         row = mine.get((e.code or "").strip())
         ps = parts.get(row["indicator_id"]) if row else None
         normalized.append(normalize(e, row, ps, categories, cycle["fiscal_year"],
-                                    last.get(row["indicator_id"]) if row else None))
+                                    row["last_approved"] if row else None))
     frame = rules.frame([n.frame_row for n in normalized if n.frame_row["has_entry"]])
-    return normalized, rules.check(frame, outlier_factor)
+    return normalized, rules.check(frame, outlier_factor), {r["indicator_id"]: r for r in mine.values()}
+
+
+def evaluate_entries(con, actor: Actor, cycle: dict, department: str, entries: list[RawEntry],
+                     outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR):
+    """Normalize and validate entries against the department's indicators; returns (normalized, findings frame)."""
+    normalized, found, _rows = _evaluate(con, cycle, department, entries, outlier_factor)
+    return normalized, found
 
 
 def _findings(found: pl.DataFrame, codes: dict[int | None, str]) -> list[Finding]:
@@ -140,8 +145,8 @@ def process(batch_id: int, db: Path | str | None = None,
         cycle = cycle_for(con, b["fiscal_year"])
         entries, refusals = _entries_of(b)
         faults.point("intake.process.read")  # mid-transaction, nothing written yet
-        normalized, found = ([], None) if refusals else evaluate_entries(con, actor, cycle, b["department_code"],
-                                                                          entries, outlier_factor)
+        normalized, found, rows = (([], None, {}) if refusals
+                                   else _evaluate(con, cycle, b["department_code"], entries, outlier_factor))
         codes = {n.indicator_id: n.entry.code for n in normalized}
         findings = refusals + (_findings(found, codes) if found is not None else [])
         report = BatchReport(batch_id, "refused", findings,
@@ -154,7 +159,7 @@ def process(batch_id: int, db: Path | str | None = None,
                 refs = save_drafts_in(con, actor, cycle["cycle_id"], [
                     DraftInput(n.indicator_id, n.fields, n.parts, n.entry.expected_version, n.entry.check_version)
                     for n in to_land
-                ], batch_id)
+                ], batch_id, rows=rows)
                 faults.point("intake.process.saved")  # drafts and audit written, not committed
             except (WorkflowError, Forbidden) as exc:
                 report.findings.append(Finding(None, None, None, rules.ERROR, str(exc)))

@@ -1,6 +1,7 @@
 """The cycle sweep: every rule over every value of a cycle, findings refreshed (validate_cycle)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,9 +9,14 @@ import polars as pl
 
 import warehouse
 from kpi.domain import rules
-from kpi.services.evaluation import evaluate
+from kpi.domain.achievement import achievement_rate
+from kpi.services.evaluation import measurement_of, rule_of
 from kpi.services.summaries import cycle_for
-from warehouse import reporting, values
+from warehouse import values
+
+_WAREHOUSE_COLUMNS = ("value_id", "indicator_id", "target_type", "direction", "baseline", "target", "value",
+                      "qualitative_achieved", "kind", "value_fy", "cycle_fy", "reason", "category", "last_value",
+                      "stopped")
 
 
 @dataclass(frozen=True)
@@ -25,44 +31,74 @@ class SweepReport:
 
 
 def composite_rates(con, cycle_id: int) -> dict[int, float]:
-    """Rates of the cycle's composite indicators, part by part (few rows; exact rules)."""
-    rows = reporting.composite_rows(con, cycle_id)
-    if rows.is_empty():
-        return {}
-    parts = reporting.cycle_parts(con, cycle_id, "all")
-    return {e.row["indicator_id"]: e.percent / 100 for e in evaluate(rows, parts) if e.percent is not None}
+    """Rates of the cycle's composite indicators with a value, part by part (few rows; exact rules)."""
+    rows, parts = values.composite_values(con, cycle_id)
+    out = {}
+    for row in rows:
+        ps = parts.get(row["indicator_id"])
+        percent = achievement_rate(rule_of(row, ps), measurement_of(row, ps)).percent
+        if percent is not None:
+            out[row["indicator_id"]] = percent / 100
+    return out
 
 
-def sweep_frame(con, cycle_id: int) -> pl.DataFrame:
-    """The validation frame of a whole cycle, composites' rates filled in."""
-    df = reporting.validation_frame(con, cycle_id)
-    comp = composite_rates(con, cycle_id)
-    if comp:
-        df = df.with_columns(pl.col("indicator_id").replace_strict(comp, default=None, return_dtype=pl.Float64)
-                             .alias("composite_rate"))
-    return df
+def _frame(rows: pl.DataFrame, comp: dict[int, float]) -> pl.DataFrame:
+    """The validation frame (kpi.domain.rules.FRAME_SCHEMA but the names) of the rows that have a value."""
+    composite = (pl.col("indicator_id").replace_strict(comp, default=None, return_dtype=pl.Float64) if comp
+                 else pl.lit(None, pl.Float64))
+    return rows.filter(pl.col("value_id").is_not_null()).select(
+        pl.lit(None, pl.Int64).alias("row_no"), *_WAREHOUSE_COLUMNS, pl.lit(None, pl.String).alias("code"),
+        pl.lit(None, pl.String).alias("input_error"), pl.lit(None, pl.String).alias("input_field"),
+        pl.lit(True).alias("has_entry"), composite.alias("composite_rate"),
+    )
 
 
-def completeness(con, cycle_id: int) -> pl.DataFrame:
+def _gaps(con, rows: pl.DataFrame) -> pl.DataFrame:
     """A warning per department that has active indicators without any value yet."""
-    gaps = reporting.missing_by_department(con, cycle_id)
+    active = ~pl.col("stopped").fill_null(False)
+    missing = rows.filter(pl.col("value_id").is_null() & active).group_by("department_code").len("missing")
+    total = (rows.filter(pl.col("department_code").is_in(missing["department_code"].implode()) & active)
+             .group_by("department_code").len("total"))
+    gaps = total.join(missing, on="department_code").sort("department_code")
+    names = values.department_names(con, gaps["department_code"].to_list())
     return gaps.select(
         pl.lit(None, pl.Int64).alias("row_no"), pl.lit(None, pl.Int64).alias("value_id"),
         pl.lit(None, pl.Int64).alias("indicator_id"), pl.lit("completeness").alias("rule"),
         pl.lit(rules.WARNING).alias("severity"), pl.lit("値").alias("field"),
-        pl.format("「{}」は{}指標中{}指標が未入力です", "department_name", "total", "missing").alias("message"),
+        pl.format("「{}」は{}指標中{}指標が未入力です",
+                  pl.col("department_code").replace_strict(names, return_dtype=pl.String), "total", "missing")
+        .alias("message"),
     ).cast(rules.FINDING_SCHEMA)
+
+
+def completeness(con, cycle_id: int) -> pl.DataFrame:
+    """A warning per department that has active indicators without any value yet."""
+    return _gaps(con, values.sweep_rows(con, cycle_id))
 
 
 def validate_cycle(fiscal_year: int, db: Path | str | None = None,
                    outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR) -> SweepReport:
-    """Re-run every rule over the cycle's values and replace its sweep findings; one short write at the end."""
-    with warehouse.connect(db) as con:
-        cycle = cycle_for(con, fiscal_year)
-        df = sweep_frame(con, cycle["cycle_id"])
-        missing = completeness(con, cycle["cycle_id"])
-    found = pl.concat([rules.check(df, outlier_factor), missing])
+    """Re-run every rule over the cycle's values and replace its sweep findings, in one transaction.
+
+    One read of the cycle (every indicator, its value if any, only the columns the rules use) gives both the
+    validation frame and the departments' gaps; names are read only for the rows a rule reports; the findings go
+    in from the frame in one statement.
+    """
     with warehouse.transaction(db) as con:
-        values.replace_cycle_findings(con, cycle["cycle_id"], found.with_columns(pl.lit(cycle["cycle_id"]).alias("cycle_id")))
+        cycle = cycle_for(con, fiscal_year)
+        with ThreadPoolExecutor(1) as pool:  # the few composites' exact rates while DuckDB reads the cycle
+            cursor = con.cursor()  # a DuckDB connection is not shared between threads: one cursor for the other
+            try:
+                composites = pool.submit(composite_rates, cursor, cycle["cycle_id"])
+                rows = values.sweep_rows(con, cycle["cycle_id"])
+                comp = composites.result()
+            finally:
+                cursor.close()
+        df = _frame(rows, comp)
+        names = lambda ids: values.indicator_names(con, ids)  # noqa: E731 - only the reported rows' names
+        found = pl.concat([rules.check(df, outlier_factor, names=names, one_row_per_indicator=True),
+                           _gaps(con, rows)])
+        values.replace_cycle_findings(con, cycle["cycle_id"],
+                                      found.with_columns(pl.lit(cycle["cycle_id"]).alias("cycle_id")))
     n_err = found.filter(pl.col("severity") == rules.ERROR).height
     return SweepReport(fiscal_year, df.height, n_err, found.height - n_err, found)

@@ -103,13 +103,17 @@ def _audit(con, *args, **kwargs) -> None:
 
 
 def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[DraftInput],
-                   batch_id: int | None) -> list[ValueRef]:
+                   batch_id: int | None, rows: dict[int, dict] | None = None) -> list[ValueRef]:
     """Save drafts inside the caller's transaction (the landing of an intake batch); all or nothing.
 
     Every line is checked first (role, department, cycle, transition, version); then new values are inserted and
-    existing ones updated in one statement each, and the audit rows written in one more.
+    existing ones updated in one statement each, composite parts replaced in two, and the audit rows written in
+    one more. rows: the lines' indicator rows as the caller already read them in this transaction (by indicator
+    id: department, cycle state and label, value id, version, state, figures — values.department_rows); read here
+    when not given.
     """
-    rows = values.indicator_rows(con, cycle_id, [i.indicator_id for i in inputs])
+    if rows is None or any(i.indicator_id not in rows for i in inputs):
+        rows = values.indicator_rows(con, cycle_id, [i.indicator_id for i in inputs])
     plans = []
     for inp in inputs:
         row = rows.get(inp.indicator_id)
@@ -135,7 +139,7 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
                 for inp, row, *_ in plans if row["value_id"] is not None]
     updated = values.update_values_many(con, existing, state=State.DRAFT.value, batch_id=batch_id,
                                         entered_by=actor.login)
-    saved, events = [], []
+    saved, events, parts = [], [], {}
     for inp, row, role, before, after in plans:
         if row["value_id"] is None:
             value_id, version = inserted[inp.indicator_id], 1
@@ -145,10 +149,11 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
                 raise _conflict(row["name"])
             version = updated[value_id]
         if inp.parts or row["target_type"] == "composite":
-            values.replace_value_parts(con, value_id, inp.parts)
+            parts[value_id] = inp.parts
         events.append(_event(actor, role, Action.SAVE, {**row, "value_id": value_id}, before, after,
                              old=_figure(row), new=_figure(inp.fields), batch_id=batch_id))
         saved.append(ValueRef(value_id, version))
+    values.replace_parts_many(con, parts)
     values.append_audit_many(con, events)  # one statement, in the order of the saves
     return saved
 
