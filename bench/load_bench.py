@@ -152,7 +152,7 @@ class Clock:
         self.barrier.wait()
 
 
-_MOVED_ON = {"提出済の値は「保存」できません", "承認済の値は「保存」できません"}
+_MOVED_ON = ("提出済の値は「保存」できません", "承認済の値は「保存」できません")
 
 
 def editor_session(db: Path, dept: str, indicators: list[dict], tally: Tally, clock: Clock, seed: int) -> None:
@@ -184,7 +184,7 @@ def editor_session(db: Path, dept: str, indicators: list[dict], tally: Tally, cl
                 if report.status != "landed":
                     # Someone else moved the value on since it was read: either the version check says so, or
                     # (the value was submitted or approved meanwhile) the workflow refuses to save over it.
-                    if any("他の人が先に更新しました" in f.message or f.message in _MOVED_ON for f in report.errors):
+                    if any("他の人が先に更新しました" in f.message or f.message.startswith(_MOVED_ON) for f in report.errors):
                         raise Conflict(report.errors[0].message)
                     raise WorkflowError(" / ".join(f.message for f in report.errors))
                 return report
