@@ -130,6 +130,30 @@ def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis
         WHERE v.cycle_id IN (SELECT unnest(?::INTEGER[])){order}""", [list(cycle_ids)])
 
 
+def evaluation_batches(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved", *,
+                       milestones: bool = False, columns: tuple[str, ...] = TREND_COLUMNS,
+                       batch_rows: int = 250_000):
+    """evaluation_frame's rows of several cycles from one query, as Polars frames of about batch_rows rows each
+    (so a caller that keeps only aggregates never holds every row at once)."""
+    view = _view(basis)  # one of two constant view names
+    if not set(columns) <= set(EVAL_COLUMNS) | set(TREND_COLUMNS):
+        raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
+    cols = ", ".join(f"v.{c}" for c in columns)
+    extra, joins = "", ""
+    if milestones:
+        extra = ", s.valid_from_fy AS first_fy, m.value AS milestone_value, hm.indicator_id IS NOT NULL AS has_milestones"
+        joins = """ JOIN strategies s ON s.strategy_id = v.strategy_id
+        LEFT JOIN indicator_milestones m ON m.indicator_id = v.indicator_id AND m.fiscal_year = v.fiscal_year
+        LEFT JOIN (SELECT DISTINCT indicator_id FROM indicator_milestones) hm ON hm.indicator_id = v.indicator_id"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        reader = con.execute(f"SELECT {cols}{extra} FROM {view} v{joins}"
+                             " WHERE v.cycle_id IN (SELECT unnest(?::INTEGER[]))", [list(cycle_ids)]
+                             ).to_arrow_reader(batch_rows)
+        for batch in reader:
+            yield pl.from_arrow(batch)
+
+
 def texts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved", *,
           ordered: bool = False) -> pl.DataFrame:
     """The searchable texts of a cycle's indicators (name, code, reason on the basis), for a search or a choice."""

@@ -459,17 +459,31 @@ def _cycle_entry(y: dict[str, Any], counts: dict[str | None, int]) -> dict[str, 
             "counts": g["counts"], "percent": g["percent"], "unrated": g["unrated"], "moved_up": 0, "moved_down": 0}
 
 
+_BANDS = pl.Enum([b.value for b in BAND_ORDER])
+
+
 def trends_document(*, judge: str = "target", limit: int | None = None, db: Db = None) -> dict[str, Any]:
-    """The trends document without the permission check (callers check; the app caches this)."""
+    """The trends document without the permission check (callers check; the app caches this).
+
+    One query reads every closed cycle; its rows are rated batch by batch (bounded memory at national scale)
+    and only each row's band, rank and code are kept, plus the latest cycle's rows for its lists.
+    """
+    slim, latest_parts = [], []
     with warehouse.connect(db) as con:
         years = sql.approved_years(con)
         ids = [y["cycle_id"] for y in years]
-        rows = reporting.evaluation_frame(con, ids, "approved", columns=reporting.TREND_COLUMNS,
-                                          milestones=judge == "milestone")
-        parts = (reporting.parts_of_cycles(con, ids, "approved")
-                 if (rows["target_type"] == "composite").any() else None)
-    ev = evaluate_rows_frame(rows, parts, judge=judge).with_columns(
-        pl.col("band").replace_strict(_RANK_KEYS, default=None, return_dtype=pl.Int8).alias("_rank"))
+        parts = reporting.parts_of_cycles(con, ids, "approved") if ids else None
+        parts = parts if parts is not None and parts.height else None
+        for batch in (reporting.evaluation_batches(con, ids, "approved", milestones=judge == "milestone")
+                      if ids else ()):
+            ev = evaluate_rows_frame(batch, parts, judge=judge)
+            slim.append(ev.select("cycle_id", "indicator_id", pl.col("code").cast(pl.Categorical),
+                                  pl.col("band").cast(_BANDS),
+                                  pl.col("band").replace_strict(_RANK_KEYS, default=None, return_dtype=pl.Int8)
+                                  .alias("_rank")))
+            latest_parts.append(ev.filter(pl.col("cycle_id") == ids[-1]))
+            del ev, batch
+    ev = pl.concat(slim) if slim else pl.DataFrame(schema={"cycle_id": pl.Int32, "band": _BANDS})
     per_cycle: dict[int, dict[str | None, int]] = {}
     for cid, band, n in ev.group_by("cycle_id", "band").len().iter_rows():
         per_cycle.setdefault(cid, {})[band] = n
@@ -479,19 +493,22 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
            "near_boundary": [], "near_total": 0, "near_points": NEAR_POINTS, "judge": judge}
     if not years:
         return doc
+    latest = pl.concat(latest_parts)
     moves = _moves(ev, ids)
     for entry, cid in zip(cycles, ids):
         up_down = moves.filter(pl.col("cycle_id") == cid)
         entry["moved_up"] = up_down.filter(pl.col("steps") > 0).height
         entry["moved_down"] = up_down.height - entry["moved_up"]
-    latest = ev.filter(pl.col("cycle_id") == ids[-1])
-    last_moves = moves.filter(pl.col("cycle_id") == ids[-1]).sort("pillar_no", "item_no", "sort_order", "code")
+    order = latest.select("indicator_id", "pillar_no", "item_no", "sort_order", pl.col("code").alias("_code"))
+    last_moves = (moves.filter(pl.col("cycle_id") == ids[-1]).join(order, on="indicator_id")
+                  .sort("pillar_no", "item_no", "sort_order", "_code"))
     near = _near(latest)
     doc["moved_total"], doc["near_total"] = last_moves.height, near.height
-    last_moves, near = last_moves.head(limit) if limit is not None else last_moves, near.head(limit) if limit is not None else near
+    if limit is not None:
+        last_moves, near = last_moves.head(limit), near.head(limit)
     with warehouse.connect(db) as con:
-        cur = _full(con, ev, ids[-1], last_moves["indicator_id"].to_list() + near["indicator_id"].to_list())
-        prev = _full(con, ev, ids[-2], last_moves["prev_indicator_id"].to_list()) if len(ids) > 1 else {}
+        cur = _full(con, latest, ids[-1], last_moves["indicator_id"].to_list() + near["indicator_id"].to_list())
+        prev = _full_of(con, ids[-2], last_moves["prev_indicator_id"].to_list(), parts, judge) if len(ids) > 1 else {}
     doc["moved"] = [_move_record(cur[m["indicator_id"]], prev[m["prev_indicator_id"]], m, years[-2]["fiscal_year"],
                                  years[-1]["fiscal_year"]) for m in last_moves.iter_rows(named=True)]
     doc["near_boundary"] = [{**cur[n["indicator_id"]], "boundary": n["boundary"], "distance": n["distance"],
@@ -499,14 +516,28 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
     return doc
 
 
+def _full_of(con, cycle_id: int, indicator_ids: list[int], parts, judge: str) -> dict[int, dict[str, Any]]:
+    """Display records of a few indicators of an earlier cycle, rated afresh (only those rows are read)."""
+    if not indicator_ids:
+        return {}
+    full = reporting.rows_of(con, cycle_id, indicator_ids, "approved")
+    if judge == "milestone":
+        extra = reporting.evaluation_frame(con, [cycle_id], "approved", milestones=True).filter(
+            pl.col("indicator_id").is_in(indicator_ids)).select("indicator_id", "first_fy", "milestone_value",
+                                                                 "has_milestones")
+        full = full.join(extra, on="indicator_id", how="left")
+    rated = evaluate_rows_frame(full, parts, judge=judge)
+    return {r["indicator_id"]: rec for r, rec in zip(rated.iter_rows(named=True), _records(evaluated_of(rated)))}
+
+
 def _moves(ev: pl.DataFrame, cycle_ids: list[int]) -> pl.DataFrame:
     """Per cycle, the indicators (matched by code) rated in it and in the previous cycle on a different band."""
     if len(cycle_ids) < 2:
-        return pl.DataFrame(schema={"cycle_id": pl.Int32, "steps": pl.Int8})
+        return pl.DataFrame(schema={"cycle_id": ev.schema.get("cycle_id", pl.Int32), "indicator_id": pl.Int32,
+                                    "prev_indicator_id": pl.Int32, "steps": pl.Int8})
     pairs = pl.DataFrame({"cycle_id": cycle_ids[1:], "prev_cycle": cycle_ids[:-1]},
                          schema={"cycle_id": ev.schema["cycle_id"], "prev_cycle": ev.schema["cycle_id"]})
-    rated = ev.filter(pl.col("_rank").is_not_null()).select(
-        "cycle_id", "indicator_id", "code", "pillar_no", "item_no", "sort_order", "_rank")
+    rated = ev.filter(pl.col("_rank").is_not_null()).select("cycle_id", "indicator_id", "code", "_rank")
     before = rated.select(pl.col("cycle_id").alias("prev_cycle"), "code", pl.col("indicator_id").alias("prev_indicator_id"),
                           pl.col("_rank").alias("_prev_rank"))
     return (rated.join(pairs, on="cycle_id").join(before, on=["prev_cycle", "code"])
