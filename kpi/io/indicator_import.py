@@ -38,6 +38,7 @@ import xlsxwriter
 import posixpath
 import zipfile
 
+from kpi.io.workbook import MAX_COLUMNS as _WORKBOOK_MAX_COLUMNS  # where the used-range scan stops
 from kpi.io.workbook import (
     Problem, WorkbookRefused, _number_text, _open_zip, _parse, _percent_styles, _repack, _SheetScan,
 )
@@ -137,6 +138,7 @@ def _xlsx_grid(data: bytes, filename: str | None, refuse) -> list[list[str]]:
         refuse(message)
 
     zf = _open_zip(data, filename, refuse_one)
+    _bounded(zf, refuse)
     try:
         reader = fastexcel.read_excel(_repack(zf))
         names = reader.sheet_names
@@ -163,6 +165,21 @@ def _xlsx_grid(data: bytes, filename: str | None, refuse) -> list[list[str]]:
     if len(grid) > MAX_ROWS + 11:
         refuse(f"行が多すぎます。1つのファイルで取り込めるのは {MAX_ROWS:,} 行までです。")
     return grid
+
+
+def _bounded(zf: zipfile.ZipFile, refuse) -> None:
+    """calamine allocates a sheet's whole used range before reading it (a 5 KB file with cells in A1 and XFD1048576
+    asks for 512 GB and aborts the process): every sheet's used range is scanned with expat first."""
+    for name in zf.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        shape = _SheetScan.run(zf, name, refuse)
+        if shape.first_row is None:
+            continue
+        rows = shape.last_row - shape.first_row + 1
+        if shape.last_col >= min(MAX_COLUMNS, _WORKBOOK_MAX_COLUMNS) or rows > MAX_ROWS + 12:
+            refuse(f"シートの入力範囲が広すぎます（{_letters(shape.last_col)}列・{shape.last_row:,}行目まで入力があります）。"
+                   "配布したテンプレートの列と行の範囲に入力してください。")
 
 
 def _percent_cells(zf: zipfile.ZipFile, sheet_name: str, refuse) -> dict[tuple[int, int], str]:

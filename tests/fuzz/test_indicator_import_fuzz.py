@@ -109,3 +109,22 @@ def test_a_refused_indicator_list_adds_nothing(fuzz_db, data):
     else:
         tally.ran("indicator_import.service")
         assert report.status == "imported" and _counts(fuzz_db)[0] == before[0] + report.imported
+
+
+@pytest.mark.parametrize("row, col", [(1_048_575, 16_383), (1_048_575, 0), (3, 16_383)])
+def test_a_far_away_cell_is_refused_before_the_excel_parser_allocates_the_range(row, col):
+    """Found by the fuzzer: a 5 KB list with cells in A1 and XFD1048576 made calamine ask for 512 GB and abort the
+    whole process (the app server with it)."""
+    import io
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("指標一覧")
+    for c, h in enumerate(COLUMNS):
+        ws.write_string(0, c, h)
+    ws.write_string(row, col, "遠く")
+    wb.close()
+    problems = _read(buf.getvalue(), "indicator_import.far_cell", "list.xlsx")
+    assert "入力範囲が広すぎます" in problems[0].message
