@@ -89,6 +89,7 @@ PERMISSION_ALLOWED: dict[tuple[str, Permission], set[str]] = {
     ("admin", Permission.MANAGE_USERS): {"own", "other"},
     ("reviewer", Permission.PUBLISH): {"own", "other"},
     ("reviewer", Permission.VIEW_AUDIT): {"own", "other"},
+    ("reviewer", Permission.WRITE_NARRATIVE): {"own", "other"},  # outline and conclusions: the division only
     ("admin", Permission.VIEW_AUDIT): {"own", "other"},
     # the workflow permissions agree with the service-level matrix above
     ("editor", Permission.SAVE): {"own"},
