@@ -91,6 +91,8 @@ def checked_photo(upload: PhotoUpload) -> dict:
         with Image.open(io.BytesIO(upload.content)) as im:
             fmt, size = im.format, im.size
             im.verify()
+    except Image.DecompressionBombError as exc:  # a small file declaring hundreds of millions of pixels
+        raise PhotoRefused(f"写真「{upload.name}」は画素数が大きすぎます。") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise PhotoRefused(f"写真「{upload.name}」は画像として読み取れません（壊れているか、形式が違います）。") from exc
     if (fmt, mime) not in (("PNG", "image/png"), ("JPEG", "image/jpeg")):

@@ -56,3 +56,27 @@ def test_the_indicator_list_reader_also_goes_by_content():
         assert "指標の行がありません" in str(refused) and "文字コード" not in str(refused)
     with pytest.raises(WorkbookRefused):
         indicator_import.read_indicator_file(b"%PDF-1.4\n", filename="list.xlsx")
+
+
+def _png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 10)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("content, says", [
+    (_png_header(20_000, 10_000), "画素数が大きすぎます"),  # 100 bytes declaring 200 million pixels
+    ("コード,値\n".encode(), "PNGまたはJPEG"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "読み取れません"),
+])
+def test_photo_uploads_are_checked_by_content_and_refused_in_japanese(content, says):
+    from kpi.domain.initiatives import PhotoRefused
+    from kpi.services.initiatives import PhotoUpload, checked_photo
+
+    with pytest.raises(PhotoRefused, match=says):
+        checked_photo(PhotoUpload("写真.png", content, "説明"))
