@@ -1,6 +1,7 @@
 """Typed entries → normalized drafts and a validation frame (no database; the intake service feeds it)."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -161,6 +162,7 @@ def normalize(entry: RawEntry, row: dict | None, parts: list[dict] | None, categ
     return Normalized(entry, row["indicator_id"], fields, part_values, frame_row)
 
 
+@functools.lru_cache(maxsize=4096)  # a workbook repeats a few periods (令和4年度, R4.10時点) on thousands of rows
 def _fy_in(period: str | None) -> int | None:
     if not period or "年度" not in period:
         return None
