@@ -1,6 +1,7 @@
 """Accounts: argon2 password hashes, authentication, and the Actor of a logged-in person."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -19,6 +20,9 @@ MAX_FAILURES = 5  # wrong passwords in a row for one login …
 LOCKOUT_S = 600  # … lock it for this long (per app process)
 _failures: dict[str, list[float]] = {}
 _failures_guard = threading.Lock()
+# A password check costs about a second of CPU by design (argon2). Many people logging in at once must not starve
+# the session that holds the warehouse lock, so checks queue here: at most one per core but one, never fewer than one.
+_verifying = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
 
 
 def _locked(login: str, now: float) -> bool:
@@ -60,7 +64,8 @@ def authenticate(login: str, password: str, *, db: Path | str | None = None) -> 
         _fail(login, now)
         raise LoginFailed("ログインIDまたはパスワードが正しくありません")
     try:
-        _hasher.verify(user["password_hash"], password)
+        with _verifying:
+            _hasher.verify(user["password_hash"], password)
     except (VerificationError, InvalidHashError):
         _fail(login, now)
         raise LoginFailed("ログインIDまたはパスワードが正しくありません") from None
