@@ -49,6 +49,7 @@ _INDICATOR_COLUMNS = (
     "baseline_illustrative", "target_value", "target_text", "target_fy", "data_source", "status",
     "stop_reason", "stopped_fy", "illustrative", "seed_section", "sort_order",
 )
+_INSERT_COLUMNS = (*_INDICATOR_COLUMNS, "valid_from_fy")
 
 
 def first_new_fiscal_year(con: duckdb.DuckDBPyConnection, strategy_id: int) -> int | None:
@@ -65,8 +66,8 @@ def first_new_fiscal_year(con: duckdb.DuckDBPyConnection, strategy_id: int) -> i
 def insert_indicator(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> int:
     """Insert an indicator definition (keys as the table's columns); return its id. Without a valid_from_fy it
     belongs to the cycles from `first_new_fiscal_year` on, so closed and finalized years keep their indicators."""
-    cols = ", ".join((*_INDICATOR_COLUMNS, "valid_from_fy"))
-    marks = ", ".join("?" for _ in range(len(_INDICATOR_COLUMNS) + 1))
+    cols = ", ".join(_INSERT_COLUMNS)
+    marks = ", ".join("?" for _ in _INSERT_COLUMNS)
     valid_from = row["valid_from_fy"] if "valid_from_fy" in row else first_new_fiscal_year(con, row["strategy_id"])
     return con.execute(
         f"INSERT INTO indicators ({cols}) VALUES ({marks}) RETURNING indicator_id",  # columns are constants
