@@ -120,13 +120,14 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
         if row is None:
             raise WorkflowError(f"指標（ID {inp.indicator_id}）はこの年度の対象ではありません")
         role = _guard(actor, Action.SAVE, row)
-        before = State(row["state"]) if row["state"] else None
-        after = apply(before, Action.SAVE, role)
+        # a stale form first: whoever moved the value on (submitted, approved) is the news, not its new state
         if row["value_id"] is None:
             if inp.check_version and inp.expected_version not in (None, 0):
                 raise _conflict(row["name"])
         elif inp.check_version and inp.expected_version != row["version"]:
             raise _conflict(row["name"])
+        before = State(row["state"]) if row["state"] else None
+        after = apply(before, Action.SAVE, role)
         plans.append((inp, row, role, before, after))
     fresh = [{**inp.fields, "indicator_id": inp.indicator_id, "cycle_id": cycle_id, "state": after.value,
               "batch_id": batch_id, "entered_by": actor.login}

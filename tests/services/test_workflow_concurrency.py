@@ -74,6 +74,17 @@ def test_a_stale_save_keeps_the_other_persons_figure(wf_db, stage):
     assert (row["value_number"], row["entered_by"], row["version"]) == (Decimal("7777"), "editor2", 2)
 
 
+def test_saving_a_form_after_a_colleague_submitted_the_value_says_someone_updated_it(wf_db, stage):
+    """The stale form's news is that someone moved the value on, not that submitted values cannot be saved."""
+    draft = stage.ref(OWN, "draft")
+    workflow.submit(EDITOR2_ALSO_GYOKAKU, [draft], wf_db)
+    before = snapshot(wf_db)
+    with pytest.raises(Conflict, match=STALE):
+        save(wf_db, EDITOR1, stage.fy2022, stage.ind("P1-1-04"), fields(1234), expected_version=draft.version)
+    assert snapshot(wf_db) == before
+    assert value(wf_db, draft.value_id)["state"] == "submitted"
+
+
 def test_saving_with_a_version_for_a_value_that_does_not_exist_is_a_conflict(wf_db, stage):
     before = snapshot(wf_db)
     with pytest.raises(Conflict, match=STALE):
