@@ -2,17 +2,15 @@
 .format(). The only text ever spliced into a statement is a vetted identifier from a fixed allow-list.
 
 The allow-list (what may appear inside {…} of a statement, or be concatenated to one):
-* module constants in UPPER_CASE (tuples of column names such as _VALUE_COLUMNS, SQL fragments such as _SELECT,
-  table lists such as CORE_TABLES) — written in the source, never derived from input;
-* the local names VETTED below, and only when every binding of them in the function draws from such constants
-  (a comprehension or loop over an UPPER_CASE constant, or a join of one):
-  cols (column names), marks ("?" placeholders), sets ("column = ?" fragments), t (a table name), c and _ (loop
-  variables over those tuples);
-  view (a view name from _view(), which refuses anything but its two constant names), order (one of two constant
-  ORDER BY clauses), over (CASE expressions over DEFINITION_COLUMNS);
+* module constants in UPPER_CASE (tuples of column names such as _VALUE_COLUMNS, SQL fragments such as _SELECT or
+  _MILESTONE_JOINS, table lists such as CORE_TABLES) — written in the source, never derived from input;
+* _view(basis) (warehouse/reporting.py, insights.py), which refuses anything but its two constant view names;
 * the helper _cast (warehouse/values.py: a CAST(... AS <constant type>) around a constant column name);
 * PARAM_IDENTIFIERS: the `columns` parameter of reporting.evaluation_frame (refused unless every name is one of
-  EVAL_COLUMNS / TREND_COLUMNS).
+  EVAL_COLUMNS / TREND_COLUMNS);
+* local names (cols, marks, sets, view, order, t, c …) whose every binding in the function is built only from the
+  above (comprehensions and loops over them, joins, conditional choices between constants); conditions and len()
+  never reach the text.
 Statements received as a parameter are allowed only in the pass-through functions PASS_THROUGH, whose own
 callers are then checked as sinks.
 """
@@ -28,7 +26,6 @@ SINKS = {"execute": 0, "executemany": 0, "sql": 0, "frame": 1, "_arrow_frame": 1
 PASS_THROUGH = {("warehouse/connection.py", "execute"), ("warehouse/connection.py", "executemany"),
                 ("warehouse/connection.py", "sql"), ("warehouse/reporting.py", "frame"),
                 ("warehouse/values.py", "_arrow_frame"), ("kpi/services/scale_demo.py", "<lambda>")}
-VETTED = {"cols", "marks", "sets", "t", "c", "_", "view", "order", "over"}
 HELPERS = {"_cast"}
 VALIDATING = {"_view"}  # warehouse/reporting.py, insights.py: refuses any basis but two and returns a constant name
 # identifiers received as parameters, checked by the function against its module's constant column tuples
@@ -134,6 +131,10 @@ class _Checker:
     def _vetted_binding(self, scope: ast.AST, name: str, depth: int) -> bool:
         if name in self.params(scope):
             return (self.rel, self.scope_name(scope), name) in PARAM_IDENTIFIERS
+        bound = self.bindings(scope, name) or [n for n in ast.walk(scope) if isinstance(n, (ast.comprehension, ast.For))
+                                               and name in _names(n.target)]
+        if not bound:
+            return False  # a global or a name from elsewhere: not known to be vetted
         for node in ast.walk(scope):
             if isinstance(node, (ast.comprehension, ast.For)) and name in _names(node.target):
                 if not self.vetted(node.iter, scope, depth + 1):
@@ -144,8 +145,9 @@ class _Checker:
         for n in _spliced(expr):
             if _constant_name(n):
                 continue
-            param = (self.rel, self.scope_name(scope), n) in PARAM_IDENTIFIERS
-            if (n in VETTED or param) and self.vetted_binding(scope, n, depth):
+            if n.startswith("<"):  # an expression the checker does not follow (a call, an attribute of a value)
+                return False
+            if self.vetted_binding(scope, n, depth):  # a local derived only from the allow-list
                 continue
             return False
         return True
