@@ -48,7 +48,7 @@ class Rule:
 
     name: str
     severity: str
-    field: str
+    field: str | pl.Expr  # the column the person fixes, as the form and the workbook name it
     when: pl.Expr
     message: pl.Expr
 
@@ -99,7 +99,8 @@ def rules(outlier_factor: float = DEFAULT_OUTLIER_FACTOR, duplicate: pl.Expr | N
     last = pl.col("last_value")
     last_text = pl.when(last == last.floor()).then(last.cast(pl.Int64).cast(pl.String)).otherwise(last.cast(pl.String))
     return [
-        Rule("input", ERROR, "値", pl.col("input_error").is_not_null(), pl.col("input_error")),
+        Rule("input", ERROR, pl.col("input_field").fill_null("値"), pl.col("input_error").is_not_null(),
+             pl.col("input_error")),
         Rule("duplicate", ERROR, "コード", pl.col("has_entry") & dup,
              pl.format("「{}」が複数の行に入力されています。1指標につき1行にしてください", name)),
         Rule("stopped", ERROR, "値", pl.col("stopped") & pl.col("has_entry"),
@@ -156,7 +157,8 @@ def check(df: pl.DataFrame, outlier_factor: float = DEFAULT_OUTLIER_FACTOR, name
                            maintain_order="left").rechunk().lazy()  # one chunk again (the panic above)
     parts = [lf.filter(rule.when.fill_null(False)).select(
         "row_no", "value_id", "indicator_id", pl.lit(rule.name).alias("rule"), pl.lit(rule.severity).alias("severity"),
-        pl.lit(rule.field).alias("field"), rule.message.alias("message"),
+        (rule.field if isinstance(rule.field, pl.Expr) else pl.lit(rule.field)).alias("field"),
+        rule.message.alias("message"),
     ) for rule in every]
     order = pl.when(pl.col("severity") == ERROR).then(pl.lit(0, pl.Int8)).otherwise(pl.lit(1, pl.Int8))
     # One plan, one collect: for a form's twenty lines the planning, not the data, is what costs.
