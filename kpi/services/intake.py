@@ -62,7 +62,8 @@ def receive(actor: Actor, fiscal_year: int, department: str, entries: list[RawEn
             db: Path | str | None = None) -> int:
     """Store what was sent, exactly as sent, as a new intake batch; return its id."""
     check(actor, Permission.SAVE, department)
-    raw_json = json.dumps([e.as_dict() for e in entries], ensure_ascii=False) if entries is not None else None
+    # ASCII escapes: any text a person sends is kept as sent, lone surrogates included (no column refuses it)
+    raw_json = json.dumps([e.as_dict() for e in entries], ensure_ascii=True) if entries is not None else None
     with warehouse.transaction(db) as con:
         cycle = cycle_for(con, fiscal_year)
         return values.insert_batch(con, cycle_id=cycle["cycle_id"], source=source, created_by=actor.login,
