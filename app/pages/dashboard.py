@@ -64,7 +64,7 @@ def show_summary() -> None:
     if basis == "approved":  # the spec is cached with the cycle's figures; Altair's validation runs once
         st.vega_lite_chart(spec=session.band_chart_spec(fy, judge, scopes), width="stretch")
     else:
-        st.altair_chart(band_chart(scopes), width="stretch")
+        st.altair_chart(band_chart(scopes, fit_width=True), width="stretch")
     st.caption("色は色覚の多様性に配慮した配色（Okabe–Ito）です。帯を選ぶと「指標一覧」で該当する指標を確認できます。")
 
 

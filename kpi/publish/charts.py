@@ -51,8 +51,11 @@ def chart_rows(summaries: Scopes) -> list[dict]:
 
 
 def band_chart(summaries: Scopes, *, title: str | None = None, width: int = 760, font_size: int = 13,
-               bar_height: int = 44) -> alt.LayerChart:
-    """A horizontal stacked bar of band counts per scope (e.g. 全体 and each pillar), bands achieved→stopped."""
+               bar_height: int = 44, fit_width: bool = False) -> alt.LayerChart:
+    """A horizontal stacked bar of band counts per scope (e.g. 全体 and each pillar), bands achieved→stopped.
+
+    fit_width: for a page that stretches the chart to its column (Streamlit): only the width is fitted, each bar
+    keeps its height (Streamlit's default "fit" squeezes the bars into the height left after axis and legend)."""
     rows = chart_rows(summaries)
     px_per = width / max([r["end"] for r in rows] + [1])
     for r in rows:  # a number wider than its segment would run into the next one: tooltip only
@@ -87,6 +90,8 @@ def band_chart(summaries: Scopes, *, title: str | None = None, width: int = 760,
     chart = alt.layer(bars, labels).properties(width=width, height=max(bar_height + 4, bar_height * n_scopes))
     if title:
         chart = chart.properties(title=alt.TitleParams(title, font=FAMILY, fontSize=font_size + 3, anchor="start"))
+    if fit_width:
+        chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     return chart
 
 
