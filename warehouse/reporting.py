@@ -1,4 +1,9 @@
-"""Read side: the reporting views as Polars frames (approved basis, or including unapproved values)."""
+"""Read side: the reporting views as Polars frames (approved basis, or including unapproved values).
+
+Every read scoped to cycles goes through the table macros of migration 009 (`cycle_approved_values(cids)`,
+`cycle_indicator_values(cids)`), which restrict cycles, revisions and values to the listed cycles before joining;
+the views v_approved_values / v_indicator_values are the same macros over every cycle, so the rows are the same.
+"""
 from __future__ import annotations
 
 import warnings
@@ -17,17 +22,21 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
         return pl.from_arrow(con.execute(sql, params or []).to_arrow_table())
 
 
+# The values of the cycles in one bound INTEGER[] parameter (migration 009), per basis.
+_CYCLE_READS = {"approved": "cycle_approved_values(?::INTEGER[])", "all": "cycle_indicator_values(?::INTEGER[])"}
+
+
 def _view(basis: str) -> str:
+    """The FROM item reading the listed cycles on a basis (it takes one parameter: the list of cycle ids)."""
     if basis not in BASES:
         raise ValueError(f"basis must be one of {BASES}: {basis!r}")
-    return "v_approved_values" if basis == "approved" else "v_indicator_values"
+    return _CYCLE_READS[basis]
 
 
 def cycle_rows(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved") -> pl.DataFrame:
     """Every indicator of the cycle's strategy with its value on the chosen basis, in report order."""
-    view = _view(basis)  # one of two constant view names
-    return frame(con, f"SELECT * FROM {view} WHERE cycle_id = ? ORDER BY pillar_no, item_no, sort_order, code",
-                 [cycle_id])
+    view = _view(basis)  # one of two constant macro calls
+    return frame(con, f"SELECT * FROM {view} ORDER BY pillar_no, item_no, sort_order, code", [[cycle_id]])
 
 
 def cycle_parts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved") -> pl.DataFrame:
@@ -67,15 +76,16 @@ def validation_frame(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFr
                v.reason, v.reason_category AS category, CAST(l.last_value AS DOUBLE) AS last_value,
                v.stopped_in_cycle AS stopped, CAST(NULL AS VARCHAR) AS input_error,
                CAST(NULL AS VARCHAR) AS input_field, true AS has_entry, CAST(NULL AS DOUBLE) AS composite_rate
-        FROM v_indicator_values v LEFT JOIN last l USING (indicator_id)
-        WHERE v.cycle_id = ? AND v.value_id IS NOT NULL
+        FROM cycle_indicator_values(?::INTEGER[]) v LEFT JOIN last l USING (indicator_id)
+        WHERE v.value_id IS NOT NULL
         ORDER BY v.indicator_id
-    """, [cycle_id, cycle_id])
+    """, [cycle_id, [cycle_id]])
 
 
 def composite_rows(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
     """Only the composite indicators of a cycle (all states), for their part-by-part rates."""
-    return frame(con, "SELECT * FROM v_indicator_values WHERE cycle_id = ? AND target_type = 'composite'", [cycle_id])
+    return frame(con, "SELECT * FROM cycle_indicator_values(?::INTEGER[]) WHERE target_type = 'composite'",
+                 [[cycle_id]])
 
 
 def missing_by_department(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
@@ -83,10 +93,10 @@ def missing_by_department(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.D
     return frame(con, """
         SELECT department_code, department_name, count(*) AS total,
                count(*) FILTER (WHERE value_id IS NULL) AS missing
-        FROM v_indicator_values
-        WHERE cycle_id = ? AND NOT coalesce(stopped_in_cycle, false)
+        FROM cycle_indicator_values(?::INTEGER[])
+        WHERE NOT coalesce(stopped_in_cycle, false)
         GROUP BY ALL HAVING count(*) FILTER (WHERE value_id IS NULL) > 0
-        ORDER BY department_code""", [cycle_id])
+        ORDER BY department_code""", [[cycle_id]])
 
 
 # ---- set-wise reads for the executive views (evaluated in Polars by kpi.domain.rates_frame) -------------------
@@ -112,14 +122,13 @@ def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis
     when `text`); with `milestones`, the strategy's first year and each row's milestone (the value set for that
     year, and whether any is set). Unordered unless `ordered` (sorting is cheaper in Polars afterwards).
     """
-    view = _view(basis)  # one of two constant view names
+    view = _view(basis)  # one of two constant macro calls
     if not set(columns) <= set(EVAL_COLUMNS) | set(TREND_COLUMNS):
         raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
     cols = ", ".join(f"v.{c}" for c in columns + (TEXT_COLUMNS if text else ()))
     order = " ORDER BY v.cycle_id, v.pillar_no, v.item_no, v.sort_order, v.code" if ordered else ""
     if not milestones:
-        return frame(con, f"SELECT {cols} FROM {view} v WHERE v.cycle_id IN (SELECT unnest(?::INTEGER[])){order}",
-                     [list(cycle_ids)])
+        return frame(con, f"SELECT {cols} FROM {view} v{order}", [list(cycle_ids)])
     return frame(con, f"""
         SELECT {cols}, s.valid_from_fy AS first_fy, m.value AS milestone_value,
                hm.indicator_id IS NOT NULL AS has_milestones
@@ -127,39 +136,42 @@ def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis
         JOIN strategies s ON s.strategy_id = v.strategy_id
         LEFT JOIN indicator_milestones m ON m.indicator_id = v.indicator_id AND m.fiscal_year = v.fiscal_year
         LEFT JOIN (SELECT DISTINCT indicator_id FROM indicator_milestones) hm ON hm.indicator_id = v.indicator_id
-        WHERE v.cycle_id IN (SELECT unnest(?::INTEGER[])){order}""", [list(cycle_ids)])
+        {order}""", [list(cycle_ids)])
+
+
+# What the milestone judgement adds to a row: the strategy's first year and the milestone set for the row's year.
+_MILESTONE_COLUMNS = (", s.valid_from_fy AS first_fy, m.value AS milestone_value,"
+                      " hm.indicator_id IS NOT NULL AS has_milestones")
+_MILESTONE_JOINS = """ JOIN strategies s ON s.strategy_id = v.strategy_id
+        LEFT JOIN indicator_milestones m ON m.indicator_id = v.indicator_id AND m.fiscal_year = v.fiscal_year
+        LEFT JOIN (SELECT DISTINCT indicator_id FROM indicator_milestones) hm ON hm.indicator_id = v.indicator_id"""
 
 
 def evaluation_batches(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved", *,
                        milestones: bool = False, columns: tuple[str, ...] = TREND_COLUMNS,
                        batch_rows: int = 250_000):
-    """evaluation_frame's rows of several cycles from one query, as Polars frames of about batch_rows rows each
-    (so a caller that keeps only aggregates never holds every row at once)."""
-    view = _view(basis)  # one of two constant view names
+    """evaluation_frame's rows of several cycles, one query per cycle (in the order given), as Polars frames of
+    about batch_rows rows each (so a caller that keeps only aggregates never holds every row, nor DuckDB more
+    than one cycle's joins, at once)."""
+    view = _view(basis)  # one of two constant macro calls
     if not set(columns) <= set(EVAL_COLUMNS) | set(TREND_COLUMNS):
         raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
-    cols = ", ".join(f"v.{c}" for c in columns)
-    extra, joins = "", ""
-    if milestones:
-        extra = ", s.valid_from_fy AS first_fy, m.value AS milestone_value, hm.indicator_id IS NOT NULL AS has_milestones"
-        joins = """ JOIN strategies s ON s.strategy_id = v.strategy_id
-        LEFT JOIN indicator_milestones m ON m.indicator_id = v.indicator_id AND m.fiscal_year = v.fiscal_year
-        LEFT JOIN (SELECT DISTINCT indicator_id FROM indicator_milestones) hm ON hm.indicator_id = v.indicator_id"""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        reader = con.execute(f"SELECT {cols}{extra} FROM {view} v{joins}"
-                             " WHERE v.cycle_id IN (SELECT unnest(?::INTEGER[]))", [list(cycle_ids)]
-                             ).to_arrow_reader(batch_rows)
-        for batch in reader:
-            yield pl.from_arrow(batch)
+    cols = ", ".join(f"v.{c}" for c in EVAL_COLUMNS if c in columns)  # TREND_COLUMNS keep their order here
+    for cycle_id in cycle_ids:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            reader = con.execute(f"SELECT {cols}{_MILESTONE_COLUMNS if milestones else ''} FROM {view} v"
+                                 f"{_MILESTONE_JOINS if milestones else ''}", [[cycle_id]]).to_arrow_reader(batch_rows)
+            for batch in reader:
+                yield pl.from_arrow(batch)
 
 
 def texts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved", *,
           ordered: bool = False) -> pl.DataFrame:
     """The searchable texts of a cycle's indicators (name, code, reason on the basis), for a search or a choice."""
-    view = _view(basis)  # one of two constant view names
+    view = _view(basis)  # one of two constant macro calls
     order = " ORDER BY pillar_no, item_no, sort_order, code" if ordered else ""
-    return frame(con, f"SELECT indicator_id, code, name, reason FROM {view} WHERE cycle_id = ?{order}", [cycle_id])
+    return frame(con, f"SELECT indicator_id, code, name, reason FROM {view}{order}", [[cycle_id]])
 
 
 def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved") -> pl.DataFrame:
@@ -183,6 +195,6 @@ def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis:
 def rows_of(con: duckdb.DuckDBPyConnection, cycle_id: int, indicator_ids: list[int],
             basis: str = "approved") -> pl.DataFrame:
     """Every column of the view for a few indicators of a cycle (one page of a list), in report order."""
-    view = _view(basis)  # one of two constant view names
-    return frame(con, f"SELECT * FROM {view} WHERE cycle_id = ? AND indicator_id IN (SELECT unnest(?::INTEGER[]))"
-                      " ORDER BY pillar_no, item_no, sort_order, code", [cycle_id, list(indicator_ids)])
+    view = _view(basis)  # one of two constant macro calls
+    return frame(con, f"SELECT * FROM {view} WHERE list_contains(?::INTEGER[], indicator_id)"
+                      " ORDER BY pillar_no, item_no, sort_order, code", [[cycle_id], list(indicator_ids)])
