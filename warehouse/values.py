@@ -363,6 +363,17 @@ def update_values_many(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]
 
 # --- the cycle sweep: narrow set-wise reads straight from the tables (no view, only the columns the rules use) ---
 
+# The indicators of a cycle as v_indicator_values joins them, with r: the revision in force for the cycle's year
+# (columns of r replace the indicator's when r.revision_id is not null). Callers add the valid_from_fy condition.
+_IN_FORCE_FROM = """
+    FROM cycles c
+    JOIN indicators i ON i.strategy_id = c.strategy_id
+    JOIN pillars p ON p.strategy_id = i.strategy_id AND p.pillar_no = i.pillar_no
+    JOIN items it ON it.strategy_id = i.strategy_id AND it.pillar_no = i.pillar_no AND it.item_no = i.item_no
+    JOIN departments d ON d.department_code = i.department_code
+    LEFT JOIN v_definitions_in_force r ON r.cycle_id = c.cycle_id AND r.indicator_id = i.indicator_id
+"""
+
 # The indicators of a cycle exactly as v_indicator_values lists them (the same inner joins, the definition in force
 # for the cycle's year, only indicators in force from valid_from_fy), with stopped_in_cycle.
 _CYCLE_INDICATORS = """
@@ -372,12 +383,7 @@ _CYCLE_INDICATORS = """
            CASE WHEN r.revision_id IS NULL THEN i.baseline_value ELSE r.baseline_value END AS baseline_value,
            CASE WHEN r.revision_id IS NULL THEN i.target_value ELSE r.target_value END AS target_value,
            (i.status = 'stopped' AND i.stopped_fy <= c.fiscal_year) AS stopped, c.cycle_id, c.fiscal_year
-    FROM cycles c
-    JOIN indicators i ON i.strategy_id = c.strategy_id
-    JOIN pillars p ON p.strategy_id = i.strategy_id AND p.pillar_no = i.pillar_no
-    JOIN items it ON it.strategy_id = i.strategy_id AND it.pillar_no = i.pillar_no AND it.item_no = i.item_no
-    JOIN departments d ON d.department_code = i.department_code
-    LEFT JOIN v_definitions_in_force r ON r.cycle_id = c.cycle_id AND r.indicator_id = i.indicator_id
+""" + _IN_FORCE_FROM + """
     WHERE c.cycle_id = $cycle_id AND (i.valid_from_fy IS NULL OR i.valid_from_fy <= c.fiscal_year)
 """
 
@@ -500,12 +506,7 @@ def department_rows(con: duckdb.DuckDBPyConnection, cycle_id: int, department: s
                (i.status = 'stopped' AND i.stopped_fy <= c.fiscal_year) AS stopped_in_cycle, i.department_code,
                c.cycle_id, c.label, c.state, v.value_id, v.version, v.state, v.value_text, v.value_number,
                v.qualitative_achieved, l.last_value
-        FROM cycles c
-        JOIN indicators i ON i.strategy_id = c.strategy_id
-        JOIN pillars p ON p.strategy_id = i.strategy_id AND p.pillar_no = i.pillar_no
-        JOIN items it ON it.strategy_id = i.strategy_id AND it.pillar_no = i.pillar_no AND it.item_no = i.item_no
-        JOIN departments d ON d.department_code = i.department_code
-        LEFT JOIN v_definitions_in_force r ON r.cycle_id = c.cycle_id AND r.indicator_id = i.indicator_id
+""" + _IN_FORCE_FROM + """
         LEFT JOIN indicator_values v ON v.indicator_id = i.indicator_id AND v.cycle_id = c.cycle_id
         LEFT JOIN (
             SELECT lv.indicator_id, arg_max(lv.value_number, lc.fiscal_year) AS last_value
