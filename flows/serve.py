@@ -30,7 +30,9 @@ def build_deployments(env: Mapping[str, str] | None = None) -> list:
     The runs use the warehouse of $KPI_DB, inherited from the serving process."""
     env = os.environ if env is None else env
     tz = env.get("KPI_SCHEDULE_TZ") or DEFAULT_TZ
-    return [fl.to_deployment(name=name, schedule=Cron(env.get(var) or default, timezone=tz), description=text)
+    # _sync=True: Prefect would hand back a coroutine when the caller's thread has an event loop running
+    return [fl.to_deployment(name=name, schedule=Cron(env.get(var) or default, timezone=tz), description=text,
+                             _sync=True)
             for fl, name, var, default, text in SCHEDULES]
 
 

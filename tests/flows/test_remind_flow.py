@@ -96,3 +96,15 @@ def test_serve_builds_one_scheduled_deployment_per_flow_in_japan_time(monkeypatc
     assert {d.entrypoint for d in deployments} == {"flows/remind.py:validate_open_cycles",
                                                      "flows/remind.py:remind_departments",
                                                      "flows/remind.py:close_cycles_at_deadline"}
+
+
+def test_serve_builds_its_deployments_even_from_a_thread_with_a_running_event_loop():
+    """Prefect hands back a coroutine from to_deployment when an event loop runs in the caller's thread (as after
+    other libraries' tests, or inside an async server); the serve process must get deployments all the same."""
+    import asyncio
+
+    async def inside_a_loop():
+        return build_deployments({})
+
+    assert sorted(d.name for d in asyncio.run(inside_a_loop())) == ["auto-close", "daily-reminders",
+                                                                     "nightly-validation"]
