@@ -459,49 +459,63 @@ def _cycle_entry(y: dict[str, Any], counts: dict[str | None, int]) -> dict[str, 
             "counts": g["counts"], "percent": g["percent"], "unrated": g["unrated"], "moved_up": 0, "moved_down": 0}
 
 
-_BANDS = pl.Enum([b.value for b in BAND_ORDER])
 
 
 def trends_document(*, judge: str = "target", limit: int | None = None, db: Db = None) -> dict[str, Any]:
     """The trends document without the permission check (callers check; the app caches this).
 
-    One query reads every closed cycle; its rows are rated batch by batch (bounded memory at national scale)
-    and only each row's band, rank and code are kept, plus the latest cycle's rows for its lists.
+    Streams the closed cycles oldest first, one query per cycle, rated batch by batch (bounded memory at
+    national scale): of each cycle only its band counts and a narrow (code, indicator_id, rank) frame are kept,
+    the latter only until the next cycle has been compared with it (moves between consecutive cycles); the
+    latest cycle's rated rows are kept (only the columns its lists need).
     """
-    slim, latest_parts = [], []
+    per_cycle: dict[int, dict[str | None, int]] = {}
+    up_down: dict[int, tuple[int, int]] = {}
+    last_moves = _no_moves()
+    latest = None
     with warehouse.connect(db) as con:
         years = sql.approved_years(con)
         ids = [y["cycle_id"] for y in years]
         parts = reporting.parts_of_cycles(con, ids, "approved") if ids else None
         parts = parts if parts is not None and parts.height else None
-        for batch in (reporting.evaluation_batches(con, ids, "approved", milestones=judge == "milestone")
-                      if ids else ()):
-            ev = evaluate_rows_frame(batch, parts, judge=judge)
-            slim.append(ev.select("cycle_id", "indicator_id", pl.col("code").cast(pl.Categorical),
-                                  pl.col("band").cast(_BANDS),
-                                  pl.col("band").replace_strict(_RANK_KEYS, default=None, return_dtype=pl.Int8)
-                                  .alias("_rank")))
-            latest_parts.append(ev.filter(pl.col("cycle_id") == ids[-1]))
-            del ev, batch
-    ev = pl.concat(slim) if slim else pl.DataFrame(schema={"cycle_id": pl.Int32, "band": _BANDS})
-    per_cycle: dict[int, dict[str | None, int]] = {}
-    for cid, band, n in ev.group_by("cycle_id", "band").len().iter_rows():
-        per_cycle.setdefault(cid, {})[band] = n
+        prev: pl.DataFrame | None = None  # the previous cycle's rated rows: code, indicator_id, rank
+        for cid in ids:
+            counts: dict[str | None, int] = {}
+            ranked, kept = [], []
+            for batch in reporting.evaluation_batches(con, [cid], "approved", milestones=judge == "milestone"):
+                ev = evaluate_rows_frame(batch, parts, judge=judge)
+                del batch
+                for band, n in ev.group_by("band").len().iter_rows():
+                    counts[band] = counts.get(band, 0) + n
+                ranked.append(ev.select("code", "indicator_id", pl.col("band").replace_strict(
+                    _RANK_KEYS, default=None, return_dtype=pl.Int8).alias("_rank")).drop_nulls("_rank"))
+                if cid == ids[-1]:
+                    kept.append(ev.select(_LATEST_COLUMNS))
+                del ev
+            per_cycle[cid] = counts
+            cur = pl.concat(ranked) if ranked else None
+            del ranked
+            moves = _moves_between(cur, prev)
+            n_up = moves.filter(pl.col("steps") > 0).height
+            up_down[cid] = (n_up, moves.height - n_up)
+            if cid == ids[-1]:
+                last_moves = moves
+                latest = pl.concat(kept) if kept else evaluate_rows_frame(
+                    reporting.evaluation_frame(con, [cid], "approved", milestones=judge == "milestone",
+                                               columns=reporting.TREND_COLUMNS), parts, judge=judge
+                ).select(_LATEST_COLUMNS)
+            prev = cur
+        del prev
     cycles = [_cycle_entry(y, per_cycle.get(y["cycle_id"], {})) for y in years]
+    for entry, cid in zip(cycles, ids):
+        entry["moved_up"], entry["moved_down"] = up_down.get(cid, (0, 0))
     doc = {"cycles": cycles, "latest": cycles[-1]["fiscal_year"] if cycles else None,
            "previous": cycles[-2]["fiscal_year"] if len(cycles) > 1 else None, "moved": [], "moved_total": 0,
            "near_boundary": [], "near_total": 0, "near_points": NEAR_POINTS, "judge": judge}
     if not years:
         return doc
-    latest = pl.concat(latest_parts)
-    moves = _moves(ev, ids)
-    for entry, cid in zip(cycles, ids):
-        up_down = moves.filter(pl.col("cycle_id") == cid)
-        entry["moved_up"] = up_down.filter(pl.col("steps") > 0).height
-        entry["moved_down"] = up_down.height - entry["moved_up"]
     order = latest.select("indicator_id", "pillar_no", "item_no", "sort_order", pl.col("code").alias("_code"))
-    last_moves = (moves.filter(pl.col("cycle_id") == ids[-1]).join(order, on="indicator_id")
-                  .sort("pillar_no", "item_no", "sort_order", "_code"))
+    last_moves = last_moves.join(order, on="indicator_id").sort("pillar_no", "item_no", "sort_order", "_code")
     near = _near(latest)
     doc["moved_total"], doc["near_total"] = last_moves.height, near.height
     if limit is not None:
@@ -514,6 +528,11 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
     doc["near_boundary"] = [{**cur[n["indicator_id"]], "boundary": n["boundary"], "distance": n["distance"],
                              "side": "above" if n["distance"] >= 0 else "below"} for n in near.iter_rows(named=True)]
     return doc
+
+
+# What the latest cycle's lists need of its rated rows (report order, near-boundary, the rate columns).
+_LATEST_COLUMNS = ("cycle_id", "indicator_id", "code", "pillar_no", "item_no", "sort_order", "target_type",
+                   *OUTPUT_COLUMNS)
 
 
 def _full_of(con, cycle_id: int, indicator_ids: list[int], parts, judge: str) -> dict[int, dict[str, Any]]:
@@ -530,19 +549,19 @@ def _full_of(con, cycle_id: int, indicator_ids: list[int], parts, judge: str) ->
     return {r["indicator_id"]: rec for r, rec in zip(rated.iter_rows(named=True), _records(evaluated_of(rated)))}
 
 
-def _moves(ev: pl.DataFrame, cycle_ids: list[int]) -> pl.DataFrame:
-    """Per cycle, the indicators (matched by code) rated in it and in the previous cycle on a different band."""
-    if len(cycle_ids) < 2:
-        return pl.DataFrame(schema={"cycle_id": ev.schema.get("cycle_id", pl.Int32), "indicator_id": pl.Int32,
-                                    "prev_indicator_id": pl.Int32, "steps": pl.Int8})
-    pairs = pl.DataFrame({"cycle_id": cycle_ids[1:], "prev_cycle": cycle_ids[:-1]},
-                         schema={"cycle_id": ev.schema["cycle_id"], "prev_cycle": ev.schema["cycle_id"]})
-    rated = ev.filter(pl.col("_rank").is_not_null()).select("cycle_id", "indicator_id", "code", "_rank")
-    before = rated.select(pl.col("cycle_id").alias("prev_cycle"), "code", pl.col("indicator_id").alias("prev_indicator_id"),
-                          pl.col("_rank").alias("_prev_rank"))
-    return (rated.join(pairs, on="cycle_id").join(before, on=["prev_cycle", "code"])
-            .filter(pl.col("_rank") != pl.col("_prev_rank"))
-            .with_columns((pl.col("_rank") - pl.col("_prev_rank")).alias("steps")))
+def _no_moves() -> pl.DataFrame:
+    return pl.DataFrame(schema={"indicator_id": pl.Int32, "prev_indicator_id": pl.Int32, "steps": pl.Int8})
+
+
+def _moves_between(cur: pl.DataFrame | None, prev: pl.DataFrame | None) -> pl.DataFrame:
+    """The indicators (matched by code) rated in a cycle and in the previous one on a different band:
+    indicator_id, prev_indicator_id and steps (rank now − rank before; positive = up). cur/prev: the rated rows
+    (code, indicator_id, _rank) of the two cycles, None when a cycle has none."""
+    if cur is None or prev is None:
+        return _no_moves()
+    before = prev.select("code", pl.col("indicator_id").alias("prev_indicator_id"), pl.col("_rank").alias("_prev"))
+    return (cur.join(before, on="code").filter(pl.col("_rank") != pl.col("_prev"))
+            .select("indicator_id", "prev_indicator_id", (pl.col("_rank") - pl.col("_prev")).alias("steps")))
 
 
 def _near(latest: pl.DataFrame) -> pl.DataFrame:
