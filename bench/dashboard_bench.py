@@ -7,7 +7,8 @@ warehouse and with a synthetic national-scale one (`build_scale_demo`: 1,788 org
 app process (VmHWM, taken before the pandas comparison) is that warehouse's alone. In the same subprocess the
 same figures the dashboard shows (band counts overall and per pillar, reasons by category, per-cycle band counts
 and moves for the trends) are also computed in plain pandas over the same rows (read from the same views), and the
-time is printed as a ratio.
+time is printed as a ratio. Then, for the national warehouse, each tab is opened once by a fresh process of its own
+(`--tab-child`): the peak of a newly started process serving that tab first, nothing left from earlier runs.
 
 `--keep` keeps the built national warehouse in $TMPDIR/kpi_dashboard_bench/ and reuses it on the next run.
 Prints a table (figure, result, target, met) and writes bench/results/dashboard.json. Not a test: exit status 0
@@ -208,6 +209,28 @@ def _reset_peak() -> None:
         pass
 
 
+def tab_child(db: str, tab: str) -> dict:
+    """One tab opened once by a fresh process (imports, login, the component scan and the run itself): the peak
+    a newly started server process reaches serving that tab first, with nothing left over from earlier runs."""
+    from streamlit.testing.v1 import AppTest
+
+    from kpi.services.accounts import authenticate
+
+    os.environ["KPI_DB"] = db
+    actor = authenticate("executive", "executive-pass", db=db)
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=600)
+    at.session_state["actor"] = actor
+    if tab != "概要":
+        at.session_state["tab"] = tab
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"dashboard failed: {at.exception}")
+    return {"tab": tab, "maxrss_mb": _peak_mb()}
+
+
+TABS = ("概要", "指標一覧", "要因", "推移")
+
+
 def child(db: str, cold_reps: int, warm_reps: int) -> dict:
     """Everything measured for one warehouse, in this (fresh) process."""
     os.environ["KPI_DB"] = db
@@ -236,6 +259,18 @@ def _measure(db: Path, sizes: dict) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _fresh_tabs(db: Path) -> dict[str, float]:
+    """Peak memory of a fresh process per tab (tab_child), one after another."""
+    out = {}
+    for tab in TABS:
+        proc = subprocess.run([sys.executable, "-m", "bench.dashboard_bench", "--tab-child", str(db), tab],
+                              cwd=ROOT, capture_output=True, text=True, env={**os.environ, "KPI_DB": str(db)})
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr[-3000:])
+        out[tab] = json.loads(proc.stdout.strip().splitlines()[-1])["maxrss_mb"]
+    return out
 
 
 def _national(folder: Path, sizes: dict, keep: bool) -> tuple[Path, float | None]:
@@ -275,7 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(RESULTS / "dashboard.json"))
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--reps", nargs=2, type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--tab-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.tab_child:
+        print(json.dumps(tab_child(*args.tab_child)))
+        return 0
     if args.child:
         print(json.dumps(child(args.child, *args.reps), default=str))
         return 0
@@ -306,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"measuring {name} …", flush=True)
             try:
                 results[name] = _measure(db, sizes)
+                if name == "national":
+                    results[name]["fresh_tabs_maxrss_mb"] = _fresh_tabs(db)
             except Exception as exc:  # noqa: BLE001 - reported, the other warehouse still runs
                 ok = False
                 results[name] = {"error": str(exc)}
@@ -330,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
              "MB"),
         *[_row(f"national: peak memory, tab {tab} opened cold", mb, TARGETS["memory_mb"], "MB")
           for tab, mb in (n.get("tabs_maxrss_mb") or {}).items()],
+        *[_row(f"national: peak memory, fresh process opening tab {tab}", mb, TARGETS["memory_mb"], "MB")
+          for tab, mb in (n.get("fresh_tabs_maxrss_mb") or {}).items()],
         _row("demo: peak memory of the app process", d.get("app_maxrss_mb"), None, "MB"),
         _row("national: same figures, ours (Polars, exact)", n.get("ours_queries_s"), None),
         _row("national: same figures, plain pandas (floats)", n.get("pandas_queries_s"), None),

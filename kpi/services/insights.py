@@ -482,7 +482,8 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
         for cid in ids:
             counts: dict[str | None, int] = {}
             ranked, kept = [], []
-            for batch in reporting.evaluation_batches(con, [cid], "approved", milestones=judge == "milestone"):
+            for batch in reporting.evaluation_batches(con, [cid], "approved", milestones=judge == "milestone",
+                                                    batch_rows=_TREND_BATCH_ROWS):
                 ev = evaluate_rows_frame(batch, parts, judge=judge)
                 del batch
                 for band, n in ev.group_by("band").len().iter_rows():
@@ -530,6 +531,8 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
     return doc
 
 
+# Rows rated at once: a national cycle (178,800 rows) in three batches keeps the rating's transient columns small.
+_TREND_BATCH_ROWS = 60_000
 # What the latest cycle's lists need of its rated rows (report order, near-boundary, the rate columns).
 _LATEST_COLUMNS = ("cycle_id", "indicator_id", "code", "pillar_no", "item_no", "sort_order", "target_type",
                    *OUTPUT_COLUMNS)
