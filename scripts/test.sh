@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
 bash scripts/browser_deps.sh
 export DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest --durations=12 "$@"
