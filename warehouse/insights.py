@@ -47,7 +47,10 @@ def approved_years(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def indicator_definition(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any] | None:
-    """The indicator of this code in the newest strategy version, with its names and the strategy's first year."""
+    """The indicator of this code in the newest strategy version, with its names and the strategy's first year;
+    its unit, target and baseline are the newest definition (the latest revision, else the original)."""
+    from warehouse.revisions import definition_in_force
+
     rows = _dicts(con.execute("""
         SELECT i.*, d.name AS department_name, p.name AS pillar_name, it.name AS item_name,
                s.code AS strategy_code, s.version AS strategy_version, s.valid_from_fy
@@ -59,7 +62,9 @@ def indicator_definition(con: duckdb.DuckDBPyConnection, code: str) -> dict[str,
         WHERE i.code = ?
         ORDER BY s.version DESC LIMIT 1
     """, [code]))
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    return {**rows[0], **definition_in_force(con, rows[0]["indicator_id"], None)}
 
 
 def indicator_parts(con: duckdb.DuckDBPyConnection, indicator_id: int) -> list[dict[str, Any]]:
