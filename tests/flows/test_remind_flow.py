@@ -102,9 +102,15 @@ def test_serve_builds_its_deployments_even_from_a_thread_with_a_running_event_lo
     """Prefect hands back a coroutine from to_deployment when an event loop runs in the caller's thread (as after
     other libraries' tests, or inside an async server); the serve process must get deployments all the same."""
     import asyncio
+    import threading
+
+    built = []
 
     async def inside_a_loop():
-        return build_deployments({})
+        built.extend(build_deployments({}))
 
-    assert sorted(d.name for d in asyncio.run(inside_a_loop())) == ["auto-close", "daily-reminders",
-                                                                     "nightly-validation"]
+    # a thread of its own: the test process's main thread may already run a loop (then asyncio.run would refuse)
+    worker = threading.Thread(target=lambda: asyncio.run(inside_a_loop()))
+    worker.start()
+    worker.join(timeout=120)
+    assert sorted(d.name for d in built) == ["auto-close", "daily-reminders", "nightly-validation"]
