@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run, under a minute)")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="where to write the JSON figures")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (warehouses, workbook, logs)")
+    parser.add_argument("--only", choices=("form_save", "workbook", "sweep"), action="append",
+                        help="run only these benchmarks (repeatable); the default runs all three")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     mode = "quick" if args.quick else "full"
@@ -85,19 +87,26 @@ def main(argv: list[str] | None = None) -> int:
         t0 = now()
         base = synth.demo_base(work / "demo.duckdb")
         setup["load_demo_s"] = now() - t0
-        t0 = now()
-        form_db = synth.copy_db(base, work / "form.duckdb")
-        synth.add_form_department(form_db)
-        setup["form_warehouse_s"] = now() - t0
-        t0 = now()
-        big_db = synth.copy_db(base, work / "big.duckdb")
-        big = synth.add_big_department(big_db, sizes["workbook_rows"])
-        big_rows = synth.big_workbook_rows(big)
-        setup["workbook_warehouse_s"] = now() - t0
-        t0 = now()
-        sweep_db = synth.copy_db(base, work / "sweep.duckdb")
-        synth.add_sweep_values(sweep_db, sizes["sweep_values"])
-        setup["sweep_warehouse_s"] = now() - t0
+        def wanted(name: str) -> bool:
+            return not args.only or name in args.only
+
+        form_db = big_db = sweep_db = big_rows = None
+        if wanted("form_save"):
+            t0 = now()
+            form_db = synth.copy_db(base, work / "form.duckdb")
+            synth.add_form_department(form_db)
+            setup["form_warehouse_s"] = now() - t0
+        if wanted("workbook"):
+            t0 = now()
+            big_db = synth.copy_db(base, work / "big.duckdb")
+            big = synth.add_big_department(big_db, sizes["workbook_rows"])
+            big_rows = synth.big_workbook_rows(big)
+            setup["workbook_warehouse_s"] = now() - t0
+        if wanted("sweep"):
+            t0 = now()
+            sweep_db = synth.copy_db(base, work / "sweep.duckdb")
+            synth.add_sweep_values(sweep_db, sizes["sweep_values"])
+            setup["sweep_warehouse_s"] = now() - t0
         print("warehouses built: " + ", ".join(f"{k} {secs(v)}" for k, v in setup.items()), flush=True)
         setup["prefect_server_ready_s"] = server.wait()
         print(f"Prefect server ready at {server.api_url} after {secs(setup['prefect_server_ready_s'])}", flush=True)
@@ -110,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
              (sweep_db, sizes["sweep_values"], sizes["python_sample"]), {}),
         )
         for title, name, fn, fn_args, fn_kwargs in runs:
+            if not wanted(name):
+                continue
             restarted = server.ensure()
             load = os.getloadavg()[0]
             print(f"{title} … (load average {load:.1f} on {os.cpu_count()} CPUs)", flush=True)

@@ -2,6 +2,9 @@
 Prefect server). Each flow is a deployment with a cron schedule in Japan time, so every run shows in the Prefect
 UI under its deployment.
 
+It also runs the collector (kpi/platform/collector.py): `kpi collect` hands its batches to this warm process over
+a Unix socket next to the warehouse, instead of importing Prefect and running collect_submissions itself.
+
 Times are cron expressions, configurable by environment:
   KPI_VALIDATE_CRON (default "30 2 * * *")  validate_open_cycles, nightly
   KPI_REMIND_CRON   (default "0 8 * * *")   remind_departments, every morning (each reminder goes out once)
@@ -40,7 +43,15 @@ def main() -> None:
     """Serve every deployment until stopped (Ctrl+C / SIGTERM pauses their schedules)."""
     from prefect import serve
 
-    serve(*build_deployments())
+    from kpi.platform import collector
+
+    listening = collector.start()  # `kpi collect` hands its batches to this warm process
+    try:
+        serve(*build_deployments())
+    finally:
+        if listening is not None:
+            listening.shutdown()
+            listening.server_close()
 
 
 if __name__ == "__main__":

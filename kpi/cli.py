@@ -120,21 +120,25 @@ def _cmd_indicator_template(args) -> int:
 
 
 def _cmd_collect(args) -> int:
-    from kpi.services import intake
+    from kpi.services import batches  # storing the batch needs no Polars: the collector does the processing
 
     path = Path(args.file)
     if not path.exists():
         print(f"エラー: ファイル {path} がありません", file=sys.stderr)
         return 2
-    actor = intake.cli_actor(args.department)
-    batch_id = intake.receive(actor, args.cycle, args.department, source="workbook", filename=path.name,
-                              raw_bytes=path.read_bytes(), db=args.db)
+    actor = batches.cli_actor(args.department)
+    batch_id = batches.receive(actor, args.cycle, args.department, source="workbook", filename=path.name,
+                               raw_bytes=path.read_bytes(), db=args.db)
     if args.no_flow:
+        from kpi.services import intake
+
         report = intake.process(batch_id, db=args.db)
     else:
         from kpi.platform.collection import DOWN_NOTICE, collect
+        from kpi.platform.collector import hand_over
 
-        report = collect(batch_id, db=args.db)
+        # the warm collector of `flows.serve` runs the flow when it listens; else this process runs it
+        report = hand_over(batch_id, db=args.db) or collect(batch_id, db=args.db)
         if report.status == "received":
             print(DOWN_NOTICE.format(batch_id=batch_id), file=sys.stderr)
             return 3
@@ -190,9 +194,9 @@ def _cmd_collect_pending(args) -> int:
         print("未処理の受付はありません")
         return 0
     if prefect_available() and not args.no_flow:
-        from flows.collect import collect_pending
+        from flows.collect import run_pending
 
-        collect_pending(str(args.db) if args.db else None)
+        run_pending(str(args.db) if args.db else None)
         reports = [intake.batch_status(i, db=args.db) for i in ids]
     else:
         reports = [intake.process(i, db=args.db) for i in ids]

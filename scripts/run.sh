@@ -24,8 +24,7 @@ else
 fi
 
 .venv/bin/kpi init --demo
-.venv/bin/kpi collect-pending  # batches kept while the Prefect server was down
-echo "定期処理（夜間点検・督促・自動締切）を起動しています… ログ: $KPI_DATA_DIR/logs/serve.log"
+echo "定期処理（夜間点検・督促・自動締切）と取込処理（kpi collect の受け口）を起動しています… ログ: $KPI_DATA_DIR/logs/serve.log"
 .venv/bin/python -m flows.serve >"$KPI_DATA_DIR/logs/serve.log" 2>&1 &
 serve_pid=$!
 echo "アプリを起動します: http://localhost:8501"

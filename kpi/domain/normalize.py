@@ -14,6 +14,7 @@ characters removed and cut at 40 characters.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -88,6 +89,8 @@ def _normalize_chars(text: str, *, keep_compat_digits: bool) -> str:
     Characters that are not decimal digits but whose NFKC form contains digits (²,①,㉑,½) are kept as they
     are when keep_compat_digits is set, so that "10²" can never silently become 102; otherwise NFKC applies.
     """
+    if text.isascii():  # no ASCII character is a format character, a non-ASCII digit or changed by NFKC
+        return text
     out: list[str] = []
     for ch in text:
         if unicodedata.category(ch) == "Cf":
@@ -129,6 +132,7 @@ _COUNTER_KA = re.compile(r"[ヶケヵカか箇個](?=[所月国年])")
 _ASCII_PUNCTUATION_NOT_UNIT = frozenset("!\"#$&'()*+,-.:;<=>?@[\\]^_`{|}~")
 
 
+@functools.lru_cache(maxsize=1024)  # a few units, asked twice per figure
 def _canonical_unit(unit: str) -> str:
     """A unit in the form used for comparison: NFKC, no spaces, case-folded, 名≡人, パーセント≡%, ヶ所≡か所."""
     u = unicodedata.normalize("NFKC", unit)
@@ -408,8 +412,11 @@ def clean_text(text: str | None, *, field: str, max_length: int = 2000) -> str |
     if len(text) > max(10 * max_length, 10_000):  # a paste far beyond the limit is refused before it is scanned
         raise InputError(f"「{field}」は{max_length:,}文字以内で入力してください（入力は{len(text):,}文字です）。",
                          field=field, text=text)
-    s = _NEWLINES.sub("\n", text)
-    s = "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES).strip()
+    if text.isprintable():  # no line break, control, format or surrogate character: nothing to change inside
+        s = text.strip()
+    else:
+        s = _NEWLINES.sub("\n", text)
+        s = "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES).strip()
     if not s:
         return None
     if len(s) > max_length:

@@ -21,9 +21,9 @@ def collect(batch_id: int, db: Path | str | None = None) -> intake.BatchReport:
     """Process the batch through the collect_submissions flow; a batch left 'received' when Prefect is down."""
     if not prefect_available():
         return intake.BatchReport(batch_id, "received")
-    from flows.collect import collect_pending, collect_submissions
+    from flows.collect import run_batch, run_pending
 
-    collect_submissions(batch_id, str(db) if db is not None else None)
+    run_batch(batch_id, str(db) if db is not None else None)
     if intake.pending(db):  # batches kept while the server was down: land them now that it is back
-        collect_pending(str(db) if db is not None else None)
+        run_pending(str(db) if db is not None else None)
     return intake.batch_status(batch_id, db=db)

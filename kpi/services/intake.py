@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -13,62 +12,12 @@ from kpi.domain.workflow import Role, WorkflowError
 from kpi.platform import faults
 from kpi.services.accounts import actor_of
 from kpi.services.actors import Actor, Forbidden
+from kpi.services.batches import BatchReport, Finding, cli_actor, receive
 from kpi.services.entries import RawEntry, normalize
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import NotFound, cycle_for
 from kpi.services.workflow import DraftInput, save_drafts_in
 from warehouse import master, users, values
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem of a batch: where (row, column) and what, in Japanese."""
-
-    row_no: int | None
-    code: str | None
-    field: str | None
-    severity: str
-    message: str
-
-
-@dataclass
-class BatchReport:
-    """The outcome of processing one intake batch."""
-
-    batch_id: int
-    status: str  # landed | refused | received (not processed yet)
-    findings: list[Finding] = field(default_factory=list)
-    saved: int = 0
-    skipped_blank: int = 0
-
-    @property
-    def errors(self) -> list[Finding]:
-        """Findings that block landing."""
-        return [f for f in self.findings if f.severity == rules.ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        """Findings to acknowledge."""
-        return [f for f in self.findings if f.severity == rules.WARNING]
-
-
-def cli_actor(department: str) -> Actor:
-    """The local operator of `kpi collect`, acting as the department's editor."""
-    return Actor("cli", f"コマンドライン（{department}）", frozenset({Role.EDITOR}), frozenset({department}))
-
-
-def receive(actor: Actor, fiscal_year: int, department: str, entries: list[RawEntry] | None = None, *,
-            source: str = "form", filename: str | None = None, raw_bytes: bytes | None = None,
-            db: Path | str | None = None) -> int:
-    """Store what was sent, exactly as sent, as a new intake batch; return its id."""
-    check(actor, Permission.SAVE, department)
-    # ASCII escapes: any text a person sends is kept as sent, lone surrogates included (no column refuses it)
-    raw_json = json.dumps([e.as_dict() for e in entries], ensure_ascii=True) if entries is not None else None
-    with warehouse.transaction(db) as con:
-        cycle = cycle_for(con, fiscal_year)
-        return values.insert_batch(con, cycle_id=cycle["cycle_id"], source=source, created_by=actor.login,
-                                   department_code=department, filename=filename, raw_bytes=raw_bytes,
-                                   raw_json=raw_json)
 
 
 def _actor_of_batch(con, b: dict) -> Actor:

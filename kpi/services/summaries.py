@@ -12,12 +12,9 @@ from kpi.domain.bands import BAND_ORDER, Band
 from kpi.domain.summary import BandSummary
 from kpi.domain.workflow import Role
 from kpi.services.actors import SYSTEM, Actor, require
+from kpi.services.errors import NotFound
 from kpi.services.evaluation import Evaluated, evaluate, evaluate_rows_frame
 from warehouse import master, reporting
-
-
-class NotFound(LookupError):
-    """The asked-for cycle or object does not exist; str() is Japanese."""
 
 
 @dataclass(frozen=True)
