@@ -6,6 +6,8 @@ The allow-list (what may appear inside {…} of a statement, or be concatenated 
   _MILESTONE_JOINS, table lists such as CORE_TABLES) — written in the source, never derived from input;
 * _view(basis) (warehouse/reporting.py, insights.py), which refuses anything but its two constant view names;
 * the helper _cast (warehouse/values.py: a CAST(... AS <constant type>) around a constant column name);
+* _alias(n) (warehouse/connection.py): the catalog name kpi_wh_<int(n)> of an attached warehouse file, the
+  number from the process's own counter;
 * PARAM_IDENTIFIERS: the `columns` parameter of reporting.evaluation_frame (refused unless every name is one of
   EVAL_COLUMNS / TREND_COLUMNS);
 * local names (cols, marks, sets, view, order, t, c …) whose every binding in the function is built only from the
@@ -27,7 +29,9 @@ PASS_THROUGH = {("warehouse/connection.py", "execute"), ("warehouse/connection.p
                 ("warehouse/connection.py", "sql"), ("warehouse/reporting.py", "frame"),
                 ("warehouse/values.py", "_arrow_frame"), ("kpi/services/scale_demo.py", "<lambda>")}
 HELPERS = {"_cast"}
-VALIDATING = {"_view"}  # warehouse/reporting.py, insights.py: refuses any basis but two and returns a constant name
+# _view (warehouse/reporting.py, insights.py): refuses any basis but two and returns a constant name;
+# _alias (warehouse/connection.py): "kpi_wh_" + int(n), so nothing but digits follows the constant prefix
+VALIDATING = {"_view", "_alias"}
 # identifiers received as parameters, checked by the function against its module's constant column tuples
 PARAM_IDENTIFIERS = {("warehouse/reporting.py", "evaluation_frame", "columns")}
 _CONSTANT = re.compile(r"_?[A-Z][A-Z0-9_]*")
