@@ -92,7 +92,7 @@ def process(batch_id: int, db: Path | str | None = None,
         if b["status"] != "received":
             return BatchReport(batch_id, b["status"], _stored(con, batch_id))
         actor = _actor_of_batch(con, b)
-        cycle = cycle_for(con, b["fiscal_year"])
+        cycle = {"cycle_id": b["cycle_id"], "fiscal_year": b["fiscal_year"]}  # the cycle the batch was sent to
         entries, refusals = _entries_of(b)
         faults.point("intake.process.read")  # mid-transaction, nothing written yet
         normalized, found, rows = (([], None, {}) if refusals
