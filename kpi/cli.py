@@ -78,7 +78,7 @@ def _print_report(report) -> None:
     print(f"受付番号 {report.batch_id}: {status}　保存 {report.saved}件")
     for f in report.findings:
         where = "　".join(x for x in (f"{f.row_no}行目" if f.row_no else "", f.field or "", f.code or "") if x)
-        print(f"  [{'エラー' if f.severity == 'error' else '警告'}] {where}: {f.message}")
+        print(f"  [{'エラー' if f.severity == 'error' else '警告'}] {where + ': ' if where else ''}{f.message}")
 
 
 def _cmd_template(args) -> int:
