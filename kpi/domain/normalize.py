@@ -91,6 +91,11 @@ def _normalize_chars(text: str, *, keep_compat_digits: bool) -> str:
     """
     if text.isascii():  # no ASCII character is a format character, a non-ASCII digit or changed by NFKC
         return text
+    return _fold_each(text, keep_compat_digits=keep_compat_digits)
+
+
+def _fold_each(text: str, *, keep_compat_digits: bool) -> str:
+    """_normalize_chars character by character (the rule itself; the ASCII shortcut must equal it)."""
     out: list[str] = []
     for ch in text:
         if unicodedata.category(ch) == "Cf":
@@ -397,6 +402,12 @@ _NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 
+def _clean_each(text: str) -> str:
+    """clean_text's rule character by character (the printable shortcut must equal it), stripped."""
+    s = _NEWLINES.sub("\n", text)
+    return "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES).strip()
+
+
 def clean_text(text: str | None, *, field: str, max_length: int = 2000) -> str | None:
     """Free text (reasons, remarks) as it may be stored and shown; None for a blank; InputError when too long.
 
@@ -412,11 +423,8 @@ def clean_text(text: str | None, *, field: str, max_length: int = 2000) -> str |
     if len(text) > max(10 * max_length, 10_000):  # a paste far beyond the limit is refused before it is scanned
         raise InputError(f"「{field}」は{max_length:,}文字以内で入力してください（入力は{len(text):,}文字です）。",
                          field=field, text=text)
-    if text.isprintable():  # no line break, control, format or surrogate character: nothing to change inside
-        s = text.strip()
-    else:
-        s = _NEWLINES.sub("\n", text)
-        s = "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES).strip()
+    # printable: no line break, control, format or surrogate character, so nothing to change inside
+    s = text.strip() if text.isprintable() else _clean_each(text)
     if not s:
         return None
     if len(s) > max_length:
