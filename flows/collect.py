@@ -1,15 +1,12 @@
 """Prefect flows that collect and validate submissions; each task wraps an importable service function."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.settings import temporary_settings
 from prefect.utilities.annotations import quote
 
+from flows.engine import without_heartbeats
 from kpi.services import intake, sweep
 
 
@@ -63,31 +60,8 @@ def validate_cycle(fiscal_year: int, db: str | None = None) -> dict:
             "warnings": report.warnings}
 
 
-@contextmanager
-def without_heartbeats() -> Iterator[None]:
-    """Run flows here without Prefect's heartbeat thread.
-
-    A sync flow run joins its heartbeat thread on exit, and that thread sleeps in whole seconds: every run of
-    collect_submissions paid ≈0.9 s waiting for it (1.2 s → 0.3 s for an empty flow, measured). A collection run
-    lasts seconds and heartbeats (every 180 s by default) only serve crash detection of long runs; a batch whose
-    process dies is found by its state in the warehouse and taken in again by collect_pending.
-    """
-    import prefect.context
-
-    current = prefect.context.get_settings_context()
-    quiet = _quiet_settings.get(id(current.settings))
-    if quiet is None or quiet[0] is not current.settings:  # built once per settings object: it takes ≈0.1 s
-        with temporary_settings(updates={"flows.heartbeat_frequency": None}) as settings:
-            quiet = _quiet_settings[id(current.settings)] = (current.settings, settings)
-    with prefect.context.SettingsContext(profile=current.profile, settings=quiet[1]):
-        yield
-
-
-_quiet_settings: dict[int, tuple] = {}
-
-
 def run_batch(batch_id: int, db: str | None = None) -> dict:
-    """collect_submissions for one batch, as the entry page, the CLI and the collector call it."""
+    """collect_submissions for one batch, as the entry page, the CLI and the collector call it (flows.engine)."""
     with without_heartbeats():
         return collect_submissions(batch_id, db)
 

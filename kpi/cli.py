@@ -211,9 +211,9 @@ def _cmd_publish(args) -> int:
 
     db = str(args.db) if args.db else None
     if prefect_available() and not args.no_flow:
-        from flows.publish import publish_report
+        from flows.publish import run_publish
 
-        result = publish_report(args.cycle, out=args.out, note=args.note, db=db)
+        result = run_publish(args.cycle, out=args.out, note=args.note, db=db)
         print(f"第{result['edition_no']}版を公表しました（Prefect フロー publish_report）")
         for path in result["written"]:
             print(f"  {path}")

@@ -59,7 +59,8 @@ def inspect(path: Path | str) -> dict:
         raise BackupRefused(f"{shown} は成果指標データベースのバックアップではありません（DuckDB のファイルではありません）")
     try:
         with connect(path) as con:
-            tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+            tables = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
             missing = [t for t in CORE_TABLES if t not in tables]
             if missing:
                 raise BackupRefused(f"{shown} は成果指標データベースのバックアップではありません"

@@ -123,8 +123,9 @@ def _memory() -> duckdb.DuckDBPyConnection:
     return _instance
 
 
-def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """A cursor whose default catalog is the warehouse file (attached now unless this thread already has it)."""
+def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str, int]:
+    """A cursor whose default catalog is the warehouse file (attached now unless this thread already has it),
+    the file's key and its alias number."""
     key = str(path.resolve())
     with _attach_guard:
         memory = _memory()
@@ -144,7 +145,7 @@ def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
         except BaseException:
             _release(key)
             raise
-    return cursor, key
+    return cursor, key, entry[0]
 
 
 def _release(key: str) -> None:
@@ -181,10 +182,10 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
         except Timeout as exc:
             raise WarehouseBusy(busy) from exc
         try:
-            cursor, key = _attach(path)
+            cursor, key, number = _attach(path)
             try:
                 cursor.execute("SET enable_progress_bar = false")  # no progress bars on the app's or CLI's console
-                yield GuardedConnection(cursor, _attached[key][0])
+                yield GuardedConnection(cursor, number)
             finally:
                 try:
                     cursor.close()  # an open transaction of this unit of work is rolled back

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-ERROR = "error"  # blocks landing (or approval)
-WARNING = "warning"  # needs an acknowledgement, never blocks
+from kpi.domain.severity import ERROR, WARNING
 
 DEFAULT_OUTLIER_FACTOR = 3.0
 

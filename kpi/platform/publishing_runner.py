@@ -40,9 +40,9 @@ def _run(token: str, actor: Actor, fiscal_year: int, note: str | None, db: str |
     job = _jobs[token]
     try:
         if job.via_prefect:
-            from flows.publish import publish_report
+            from flows.publish import run_publish
 
-            result = publish_report(fiscal_year, note=note, db=db, actor=actor, progress_token=token)
+            result = run_publish(fiscal_year, note=note, db=db, actor=actor, progress_token=token)
             job.edition_id, job.edition_no = result["edition_id"], result["edition_no"]
         else:
             edition = publishing.publish(actor, fiscal_year, note=note, db=db,

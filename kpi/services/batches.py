@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import warehouse
+from kpi.domain.severity import ERROR, WARNING
 from kpi.domain.workflow import Role
 from kpi.services.actors import Actor
 from kpi.services.errors import NotFound
 from kpi.services.permissions import Permission, check
 from warehouse import master, values
-
-ERROR = "error"  # the same words as kpi.domain.rules.ERROR / WARNING (a test keeps them equal)
-WARNING = "warning"
 
 
 @dataclass(frozen=True)

@@ -146,4 +146,4 @@ def test_storing_a_batch_needs_no_polars():
     from kpi.domain import rules
     from kpi.services import batches
 
-    assert (batches.ERROR, batches.WARNING) == (rules.ERROR, rules.WARNING)
+    assert (batches.ERROR, batches.WARNING) == (rules.ERROR, rules.WARNING)  # one pair of words, kpi.domain.severity
