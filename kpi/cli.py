@@ -447,6 +447,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduled", action="store_true", help="定期処理と同じく、設定した日（締切前・締切後）のみ督促します")
     p.add_argument("--today", default=None, help="基準日（既定: 今日、日本時間）例: 2022-12-09")
     p.set_defaults(func=_cmd_remind)
+
+    from kpi.cli_admin import register  # strategies, departments, accounts and the value workflow
+
+    register(add)
     return parser
 
 
