@@ -134,13 +134,15 @@ def _cmd_collect(args) -> int:
 
         report = intake.process(batch_id, db=args.db)
     else:
-        from kpi.platform.collection import DOWN_NOTICE, collect
+        from kpi.platform.collection import collect
         from kpi.platform.collector import hand_over
 
         # the warm collector of `flows.serve` runs the flow when it listens; else this process runs it
         report = hand_over(batch_id, db=args.db) or collect(batch_id, db=args.db)
         if report.status == "received":
-            print(DOWN_NOTICE.format(batch_id=batch_id), file=sys.stderr)
+            print(f"集計処理サーバー（Prefect）が動いていません。アプリを scripts/run.sh で起動してから"
+                  f" kpi collect-pending を実行するか、--no-flow を付けてこのプロセスで取り込んでください"
+                  f"（受付番号 {batch_id} として保留中。終了コード 3）", file=sys.stderr)
             return 3
     _print_report(report)
     return 0 if report.status == "landed" else 1

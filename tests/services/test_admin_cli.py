@@ -156,3 +156,60 @@ def test_every_subcommand_is_in_the_readme():
     names = next(a for a in parser._actions if a.dest == "command").choices  # noqa: SLF001 - argparse's own API
     missing = [n for n in names if f"kpi {n}" not in readme]
     assert not missing, f"README does not document: {missing}"
+
+
+def test_collect_without_a_prefect_server_says_in_one_line_what_to_do_and_keeps_the_batch(demo_db, tmp_path):
+    book = tmp_path / "book.xlsx"
+    ok(kpi("template", "--department", "GYOKAKU", "--cycle", "2022", "--out", str(book), db=demo_db))
+    done = kpi("collect", str(book), "--department", "GYOKAKU", "--cycle", "2022", db=demo_db,
+               env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})  # nothing listens on the discard port
+    assert done.returncode == 3
+    [line] = done.stderr.strip().splitlines()
+    assert "scripts/run.sh" in line and "--no-flow" in line and "kpi collect-pending" in line
+    with warehouse.connect(demo_db) as con:
+        assert con.execute("SELECT count(*) FROM intake_batches WHERE status = 'received'").fetchone()[0] == 1
+
+
+# (command, operator, expected audit (action, entity, entity_id), a text the before and one the after must hold)
+AUDITED = [
+    (["department", "add", "--code", "NEWDEPT", "--name", "新設課"], "admin",
+     ("save_department", "department", "NEWDEPT"), None, "新設課"),
+    (["department", "edit", "--code", "NEWDEPT", "--name", "新設推進課"], "admin",
+     ("save_department", "department", "NEWDEPT"), "新設課", "新設推進課"),
+    (["department", "retire", "--code", "NEWDEPT"], "admin",
+     ("save_department", "department", "NEWDEPT"), "新設推進課", "使用停止"),
+    (["account", "add", "--login", "kato", "--name", "加藤", "--role", "executive", "--password-stdin"], "admin",
+     ("create_user", "user", "kato"), None, "executive"),
+    (["account", "edit", "--login", "kato", "--role", "executive", "--role", "editor", "--department", "IRYO"],
+     "admin", ("update_user", "user", "kato"), '"roles": ["executive"]', '"roles": ["editor", "executive"]'),
+    (["account", "edit", "--login", "kato", "--email", "kato@example.jp"], "admin",
+     ("update_user", "user", "kato"), '"email": null', "kato@example.jp"),
+    (["account", "disable", "--login", "kato"], "admin", ("update_user", "user", "kato"), '"active": true',
+     '"active": false'),
+    (["account", "enable", "--login", "kato"], "admin", ("update_user", "user", "kato"), '"active": false',
+     '"active": true'),
+    (["account", "reset-password", "--login", "kato", "--password-stdin"], "admin",
+     ("reset_password", "user", "kato"), None, None),
+    (["strategy", "add", "--code", "new-plan", "--name", "新計画", "--from-fy", "2025"], "reviewer",
+     ("create_strategy", "strategy", None), None, "新計画"),
+    (["strategy", "edit", "--code", "new-plan", "--name", "新しい計画"], "reviewer",
+     ("update_strategy", "strategy", None), "新計画", "新しい計画"),
+    (["pillar", "--strategy", "new-plan", "--no", "1", "--name", "柱一"], "reviewer",
+     ("save_pillar", "pillar", None), None, "柱一"),
+    (["item", "--strategy", "new-plan", "--pillar", "1", "--no", "1", "--name", "項目一"], "reviewer",
+     ("save_item", "item", None), None, "項目一"),
+    (["reason-category", "add", "--code", "weather", "--name", "天候"], "reviewer",
+     ("save_reason_category", "reason_category", "weather"), None, "天候"),
+]
+
+
+def test_every_administrative_command_writes_an_audit_row_with_before_and_after(demo_db):
+    for args, who, (action, entity, entity_id), before, after in AUDITED:
+        ok(kpi(*args, "--as", who, db=demo_db, stdin="a-long-enough-password\n"))
+        with warehouse.connect(demo_db) as con:
+            row = con.execute("SELECT actor, action, entity, entity_id, old_value, new_value FROM audit_log"
+                              " ORDER BY audit_id DESC LIMIT 1").fetchone()
+        assert row[:3] == (who, action, entity), args
+        assert entity_id is None or row[3] == entity_id, args
+        assert before is None or before in (row[4] or ""), (args, row)
+        assert after is None or after in (row[5] or ""), (args, row)
