@@ -134,13 +134,15 @@ def _cmd_collect(args) -> int:
 
         report = intake.process(batch_id, db=args.db)
     else:
-        from kpi.platform.collection import DOWN_NOTICE, collect
+        from kpi.platform.collection import collect
         from kpi.platform.collector import hand_over
 
         # the warm collector of `flows.serve` runs the flow when it listens; else this process runs it
         report = hand_over(batch_id, db=args.db) or collect(batch_id, db=args.db)
         if report.status == "received":
-            print(DOWN_NOTICE.format(batch_id=batch_id), file=sys.stderr)
+            print(f"集計処理サーバー（Prefect）が動いていません。アプリを scripts/run.sh で起動してから"
+                  f" kpi collect-pending を実行するか、--no-flow を付けてこのプロセスで取り込んでください"
+                  f"（受付番号 {batch_id} として保留中。終了コード 3）", file=sys.stderr)
             return 3
     _print_report(report)
     return 0 if report.status == "landed" else 1
@@ -447,6 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduled", action="store_true", help="定期処理と同じく、設定した日（締切前・締切後）のみ督促します")
     p.add_argument("--today", default=None, help="基準日（既定: 今日、日本時間）例: 2022-12-09")
     p.set_defaults(func=_cmd_remind)
+
+    from kpi.cli_admin import register  # strategies, departments, accounts and the value workflow
+
+    register(add)
     return parser
 
 

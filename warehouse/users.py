@@ -17,13 +17,14 @@ def insert_user(con: duckdb.DuckDBPyConnection, login: str, display_name: str, p
 
 def get_user(con: duckdb.DuckDBPyConnection, login: str) -> dict | None:
     """An active or inactive account with its roles and departments, or None."""
-    row = con.execute("SELECT login, display_name, password_hash, active FROM users WHERE login = ?", [login]).fetchone()
+    row = con.execute("SELECT login, display_name, password_hash, active, email FROM users WHERE login = ?",
+                      [login]).fetchone()
     if row is None:
         return None
     roles = [r[0] for r in con.execute("SELECT role FROM user_roles WHERE login = ? ORDER BY role", [login]).fetchall()]
     depts = [r[0] for r in con.execute(
         "SELECT department_code FROM user_departments WHERE login = ? ORDER BY department_code", [login]).fetchall()]
-    return {"login": row[0], "display_name": row[1], "password_hash": row[2], "active": row[3],
+    return {"login": row[0], "display_name": row[1], "password_hash": row[2], "active": row[3], "email": row[4],
             "roles": roles, "departments": depts}
 
 

@@ -77,6 +77,24 @@ def append_audit(con: duckdb.DuckDBPyConnection, event: dict[str, Any]) -> None:
     con.execute(f"INSERT INTO audit_log ({cols}) VALUES ({marks})", [event.get(c) for c in _AUDIT_COLUMNS])
 
 
+def last_actor(con: duckdb.DuckDBPyConnection, value_id: int, action: str) -> str | None:
+    """Who last took an action (e.g. 'submit') on a value, from the audit trail; None if nobody did."""
+    row = con.execute("SELECT actor FROM audit_log WHERE entity = 'value' AND entity_id = ? AND action = ?"
+                      " ORDER BY audit_id DESC LIMIT 1", [str(value_id), action]).fetchone()
+    return None if row is None else row[0]
+
+
+def values_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int, codes: list[str] | None = None,
+                   department: str | None = None) -> list[dict]:
+    """A cycle's indicators (all, or these codes, or one department's) with their value's id, version and state."""
+    cur = con.execute(
+        "SELECT code, name, department_code, value_id, version, state FROM cycle_indicator_values([?])"
+        " WHERE (? IS NULL OR list_contains(?, code)) AND (? IS NULL OR department_code = ?) ORDER BY code",
+        [cycle_id, codes, codes, department, department])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
 def update_state(con: duckdb.DuckDBPyConnection, value_id: int, expected_version: int, new_state: str, *,
                  actor: str, comment: str | None = None) -> int | None:
     """Move a value to new_state if its version is still expected_version; return the new version, None on conflict."""
@@ -155,8 +173,8 @@ def replace_value_parts(con: duckdb.DuckDBPyConnection, value_id: int, parts: di
 
 def list_audit(con: duckdb.DuckDBPyConnection, *, cycle_id: int | None = None, department: str | None = None,
                indicator_id: int | None = None, actor: str | None = None, since=None, until=None,
-               limit: int = 5000) -> list[dict]:
-    """Audit rows, oldest first, filtered by any of cycle, department, indicator, person and date range."""
+               limit: int = 5000, entity: str | None = None) -> list[dict]:
+    """Audit rows, oldest first, filtered by any of cycle, department, indicator, person, object and date range."""
     cur = con.execute(
         "SELECT a.audit_id, a.occurred_at, a.actor, a.role, a.action, a.entity, a.entity_id, a.cycle_id,"
         " c.fiscal_year, a.indicator_id, i.code, i.name AS indicator_name, i.department_code,"
@@ -166,9 +184,10 @@ def list_audit(con: duckdb.DuckDBPyConnection, *, cycle_id: int | None = None, d
         " WHERE (? IS NULL OR a.cycle_id = ?) AND (? IS NULL OR i.department_code = ?)"
         " AND (? IS NULL OR a.indicator_id = ?) AND (? IS NULL OR a.actor = ?)"
         " AND (? IS NULL OR a.occurred_at >= ?) AND (? IS NULL OR a.occurred_at < ?)"
+        " AND (? IS NULL OR a.entity = ?)"
         " ORDER BY a.audit_id LIMIT ?",
         [cycle_id, cycle_id, department, department, indicator_id, indicator_id, actor, actor,
-         since, since, until, until, limit],
+         since, since, until, until, entity, entity, limit],
     )
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]

@@ -4,7 +4,8 @@ import datetime as dt
 import streamlit as st
 
 from app import ui
-from kpi.domain.workflow import ACTION_LABELS_JA, STATE_LABELS_JA, Action, State
+from kpi.domain.audit_labels import ENTITIES_JA, action_ja, change_lines, entity_ja, role_ja
+from kpi.domain.workflow import STATE_LABELS_JA, State
 from kpi.io.export import csv_bytes
 from kpi.services import directory, review
 
@@ -17,10 +18,12 @@ fy = c1.selectbox("年度", [None] + [c["fiscal_year"] for c in cycles], key="au
                   format_func=lambda y: "すべて" if y is None else f"{y}年度")
 dept = c2.selectbox("担当課", [None, *depts], key="audit_dept", format_func=lambda c: "すべて" if c is None else depts[c])
 code = c3.text_input("指標コード", key="audit_code")
-d1, d2, d3 = st.columns(3)
-person = d1.text_input("操作者（ログインID）", key="audit_person")
-since = d2.date_input("開始日", value=None, key="audit_since")
-until = d3.date_input("終了日", value=None, key="audit_until")
+d1, d2, d3, d4 = st.columns(4)
+entity = d1.selectbox("対象", [None, *ENTITIES_JA], key="audit_entity",
+                      format_func=lambda e: "すべて" if e is None else ENTITIES_JA[e])
+person = d2.text_input("操作者（ログインID）", key="audit_person")
+since = d3.date_input("開始日", value=None, key="audit_since", format="YYYY/MM/DD")
+until = d4.date_input("終了日", value=None, key="audit_until", format="YYYY/MM/DD")
 
 
 def _label(value, labels, enum):
@@ -31,9 +34,11 @@ def _label(value, labels, enum):
 
 
 rows = review.audit_trail(actor, fiscal_year=fy, department=dept, indicator_code=code or None, person=person.strip() or None,
-                          since=since, until=(until + dt.timedelta(days=1)) if until else None)
-shown = [{"日時": r["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), "操作者": r["actor"], "役割": r["role"],
-          "操作": _label(r["action"], ACTION_LABELS_JA, Action), "年度": r["fiscal_year"] or "", "コード": r["code"] or "",
+                          since=since, until=(until + dt.timedelta(days=1)) if until else None, entity=entity)
+shown = [{"日時": r["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), "操作者": r["actor"], "役割": role_ja(r["role"]),
+          "操作": action_ja(r["action"]), "対象": entity_ja(r["entity"]), "対象ID": r["entity_id"] or "",
+          "変更内容": "／".join(change_lines(r["old_value"], r["new_value"])) if r["entity"] != "value" else "",
+          "年度": r["fiscal_year"] or "", "コード": r["code"] or "",
           "指標": r["indicator_name"] or "", "変更前の状態": _label(r["from_state"], STATE_LABELS_JA, State),
           "変更後の状態": _label(r["to_state"], STATE_LABELS_JA, State), "変更前の値": r["old_value"] or "",
           "変更後の値": r["new_value"] or "", "コメント": r["comment"] or "", "受付番号": r["batch_id"] or ""}

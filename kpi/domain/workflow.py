@@ -97,7 +97,7 @@ class CommentRequired(WorkflowError):
 
 
 class SelfApproval(WorkflowError):
-    """Nobody approves a value they entered."""
+    """Nobody approves a value they entered or submitted."""
 
 
 def _state_ja(state: State | None) -> str:
@@ -117,6 +117,7 @@ def apply(
     comment: str | None = None,
     actor: str | None = None,
     entered_by: str | None = None,
+    submitted_by: str | None = None,
 ) -> State:
     """Return the new state, or raise a WorkflowError saying why the transition is refused."""
     t = _TABLE.get((state, action))
@@ -135,4 +136,6 @@ def apply(
         raise CommentRequired(f"「{ACTION_LABELS_JA[action]}」にはコメント（理由）の入力が必要です")
     if action is Action.APPROVE and actor is not None and actor == entered_by:
         raise SelfApproval("自分で入力した値を承認することはできません")
+    if action is Action.APPROVE and actor is not None and actor == submitted_by:
+        raise SelfApproval("自分で提出した値を承認することはできません")
     return t.target

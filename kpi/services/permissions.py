@@ -12,6 +12,7 @@ class Permission(str, Enum):
 
     VIEW_APPROVED = "view"
     VIEW_UNAPPROVED = "view_unapproved"
+    VIEW_UNAPPROVED_ALL = "view_unapproved_all"
     SAVE = "save"
     SUBMIT = "submit"
     RETURN = "return"
@@ -29,6 +30,7 @@ E, R, X, A = Role.EDITOR, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
 TABLE: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_APPROVED: frozenset({E, R, X, A}),
     Permission.VIEW_UNAPPROVED: frozenset({E, R}),  # editors: their own departments only
+    Permission.VIEW_UNAPPROVED_ALL: frozenset({R}),  # every department's unapproved figures at once
     Permission.SAVE: frozenset({E}),
     Permission.SUBMIT: frozenset({E}),
     Permission.RETURN: frozenset({R}),
@@ -44,6 +46,7 @@ TABLE: dict[Permission, frozenset[Role]] = {
 LABELS_JA = {
     Permission.VIEW_APPROVED: "承認済の集計の閲覧",
     Permission.VIEW_UNAPPROVED: "未承認の値の閲覧",
+    Permission.VIEW_UNAPPROVED_ALL: "全所属の未承認の値の閲覧",
     Permission.SAVE: "値の保存",
     Permission.SUBMIT: "値の提出",
     Permission.RETURN: "差戻し",

@@ -9,7 +9,7 @@ from kpi.domain.formatting import format_number, format_rate
 from kpi.services.actors import Actor
 from kpi.services.evaluation import Evaluated
 from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text, _value_text, state_label
-from kpi.services.permissions import Permission, check
+from kpi.services.permissions import Permission, allowed, check
 from kpi.services.summaries import _load
 from warehouse import master, values
 
@@ -97,7 +97,7 @@ def _changes(audit: list[dict], value_id: int) -> list[str]:
 
 def audit_trail(actor: Actor, *, fiscal_year: int | None = None, department: str | None = None,
                 indicator_code: str | None = None, person: str | None = None, since=None, until=None,
-                db: Path | str | None = None) -> list[dict]:
+                entity: str | None = None, db: Path | str | None = None) -> list[dict]:
     """Audit rows (oldest first) filtered by cycle, department, indicator, person and dates (reviewers, admins)."""
     check(actor, Permission.VIEW_AUDIT)
     with warehouse.connect(db) as con:
@@ -109,5 +109,19 @@ def audit_trail(actor: Actor, *, fiscal_year: int | None = None, department: str
         if indicator_code:
             found = master.indicator_id_by_code(con, indicator_code.strip())
             indicator_id = found if found is not None else -1
-        return values.list_audit(con, cycle_id=cycle_id, department=department, indicator_id=indicator_id,
-                                 actor=person or None, since=since, until=until)
+        rows = values.list_audit(con, cycle_id=cycle_id, department=department, indicator_id=indicator_id,
+                                 actor=person or None, since=since, until=until, entity=entity or None)
+    if allowed(actor, Permission.VIEW_UNAPPROVED_ALL):
+        return rows
+    return [redacted(r) for r in rows]
+
+
+HIDDEN = "（非表示: 未承認の値を閲覧する権限がありません）"
+_FIGURE_ENTITIES = ("value", "initiative")  # their audit rows carry typed figures, drafts included
+
+
+def redacted(row: dict) -> dict:
+    """An audit row without the figures and comments a reader may not see (the administrator: who did what, when)."""
+    if row["entity"] not in _FIGURE_ENTITIES:
+        return row
+    return {**row, **{k: HIDDEN for k in ("old_value", "new_value", "comment") if row.get(k)}}

@@ -10,9 +10,9 @@ import polars as pl
 import warehouse
 from kpi.domain.bands import BAND_ORDER, Band
 from kpi.domain.summary import BandSummary
-from kpi.domain.workflow import Role
-from kpi.services.actors import SYSTEM, Actor, require
+from kpi.services.actors import SYSTEM, Actor
 from kpi.services.errors import NotFound
+from kpi.services.permissions import Permission, allowed, check
 from kpi.services.evaluation import Evaluated, evaluate, evaluate_rows_frame
 from warehouse import master, reporting
 
@@ -45,7 +45,7 @@ def load_frame(fiscal_year: int, *, basis: str = "approved", judge: str = "targe
                db: Path | str | None = None) -> CycleFrame:
     """Evaluate every indicator of a fiscal year's cycle set-wise (the executive views' fast path)."""
     if basis == "all":
-        require(actor, Role.REVIEWER, Role.ADMIN, what="未承認を含む集計の閲覧")
+        check(actor, Permission.VIEW_UNAPPROVED_ALL)
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year)
         pillars = master.list_pillars(con, cycle["cycle_id"])
@@ -60,7 +60,7 @@ def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYST
                db: Path | str | None = None) -> CycleView:
     """Evaluate every indicator of a fiscal year's cycle; 'all' (unapproved included) is for reviewers."""
     if basis == "all":
-        require(actor, Role.REVIEWER, Role.ADMIN, what="未承認を含む集計の閲覧")
+        check(actor, Permission.VIEW_UNAPPROVED_ALL)
     return _load(fiscal_year, basis, db)
 
 
@@ -71,9 +71,9 @@ def warehouse_key(db: Path | str | None = None) -> str:
 
 def department_view(fiscal_year: int, *, actor: Actor, db: Path | str | None = None) -> CycleView:
     """The actor's own departments' indicators with every state (reviewers see every department)."""
-    require(actor, Role.EDITOR, Role.REVIEWER, Role.ADMIN, what="入力状況の閲覧")
+    check(actor, Permission.VIEW_UNAPPROVED)
     view = _load(fiscal_year, "all", db)
-    if actor.has(Role.REVIEWER, Role.ADMIN):
+    if allowed(actor, Permission.VIEW_UNAPPROVED_ALL):
         return view
     mine = [e for e in view.rows if e.row["department_code"] in actor.departments]
     return CycleView(view.cycle, view.pillars, view.basis, mine)

@@ -172,7 +172,9 @@ def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, 
     before = State(row["state"])
     if row["version"] != ref.version:
         raise _conflict(row["name"])
-    after = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"])
+    submitted_by = values.last_actor(con, ref.value_id, Action.SUBMIT.value) if action is Action.APPROVE else None
+    after = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"],
+                  submitted_by=submitted_by)
     if action is Action.SUBMIT:
         _require_reason(con, row)
     version = values.update_state(con, ref.value_id, ref.version, after.value, actor=actor.login,

@@ -84,6 +84,7 @@ def test_a_workflow_action_succeeds_exactly_where_the_role_and_department_allow_
 PERMISSION_ALLOWED: dict[tuple[str, Permission], set[str]] = {
     ("editor", Permission.VIEW_UNAPPROVED): {"own"},
     ("reviewer", Permission.VIEW_UNAPPROVED): {"own", "other"},
+    ("reviewer", Permission.VIEW_UNAPPROVED_ALL): {"own", "other"},  # never the administrator (segregation)
     ("reviewer", Permission.MANAGE_MASTER): {"own", "other"},
     ("admin", Permission.MANAGE_MASTER): {"own", "other"},
     ("admin", Permission.MANAGE_USERS): {"own", "other"},
