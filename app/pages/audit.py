@@ -40,8 +40,8 @@ shown = [{"日時": r["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), "操作者":
           "変更内容": "／".join(change_lines(r["old_value"], r["new_value"])) if r["entity"] != "value" else "",
           "年度": r["fiscal_year"] or "", "コード": r["code"] or "",
           "指標": r["indicator_name"] or "", "変更前の状態": _label(r["from_state"], STATE_LABELS_JA, State),
-          "変更後の状態": _label(r["to_state"], STATE_LABELS_JA, State), "変更前の値": r["old_value"] or "",
-          "変更後の値": r["new_value"] or "", "コメント": r["comment"] or "", "受付番号": r["batch_id"] or ""}
+          "変更後の状態": _label(r["to_state"], STATE_LABELS_JA, State), "変更前の値": (r["old_value"] or "") if r["entity"] == "value" else "",
+          "変更後の値": (r["new_value"] or "") if r["entity"] == "value" else "", "コメント": r["comment"] or "", "受付番号": r["batch_id"] or ""}
          for r in rows]
 st.caption(f"{len(shown)}件")
 ui.table(shown)
