@@ -28,7 +28,8 @@ def strip_marks(text: str) -> tuple[str, str | None]:
     marks = [m.group("mark").replace(" ", "") for m in _MARK.finditer(text)]
     if not marks:
         return text, None
-    return re.sub(r"\s+", " ", _MARK.sub("", text)).strip(), " ".join(marks)
+    stripped = re.sub(r"[(（]\s*[)）]", "", _MARK.sub("", text))  # 「57.3%(※1)」: the parentheses held only the mark
+    return re.sub(r"\s+", " ", stripped).strip(), " ".join(marks)
 
 
 _BIG = {"兆": Decimal(10) ** 12, "億": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000)}
@@ -91,6 +92,7 @@ class Labelled:
     shared: bool = False
 
 
+_LABEL_AFTER = re.compile(r"(\d[\d,.]*\s*(?:%|[^\s\d()（）]{0,6}?))\s*[(（]([^\d()（）]{1,12})[)）]\s*")
 _SHARED = re.compile(r"^(?:いずれも|全て|すべて|各)\s*(?P<fig>\d.*)$")
 _LABELLED = re.compile(r"(?P<label>[^\d\s／/・,、:：]+?)\s*[:：]?\s*(?P<fig>\d[\d,.]*\s*(?:%|％|[^\s／/\d,、・]{0,6}?))"
                        r"(?=\s|／|/|、|$)")
@@ -101,7 +103,11 @@ def labelled_parts(body: str) -> Labelled | None:
     m = _SHARED.match(body)
     if m is not None:
         return Labelled(((None, m.group("fig").strip()),), shared=True)
-    pieces = [p for p in re.split(r"\s*(?:／|/)\s*|\s+(?=[^\d\s])", body) if p]
+    after = _LABEL_AFTER.findall(body)  # 「43.8%(正社員) 19.3%(非正社員)」: the label after the figure
+    if len(after) >= 2 and _LABEL_AFTER.sub("", body).strip() == "":
+        return Labelled(tuple((label, fig.strip()) for fig, label in after)) \
+            if len({label for _, label in after}) == len(after) else None
+    pieces = [p for p in re.split(r"\s*(?:／|/|、|,(?=\D))\s*|\s+(?=[^\d\s])", body) if p]
     found = []
     for piece in pieces:
         mm = _LABELLED.fullmatch(piece.strip())
@@ -111,3 +117,36 @@ def labelled_parts(body: str) -> Labelled | None:
     if len(found) < 2 or len({label for label, _ in found}) != len(found):
         return None
     return Labelled(tuple(found))
+
+
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_SMALL = {"十": 10, "百": 100, "千": 1000}
+_KANJI_BIG = {"万": 10 ** 4, "億": 10 ** 8, "兆": 10 ** 12}
+_KANJI_RUN = re.compile(r"(?:(?<=平成|令和|昭和|大正|明治)|(?<![一-龥\d,.]))(?P<run>[〇零一二三四五六七八九十百千]+(?:[万億兆][〇零一二三四五六七八九十百千]*)*)"
+                        r"(?=年|人|件|か所|箇所|ヶ所|カ所|%|％|社|団体|校|回|台|戸|世帯|市町村|万|億|$|[)）])")
+
+
+def _kanji_value(run: str) -> int:
+    total, section, digit = 0, 0, None
+    for ch in run:
+        if ch in _KANJI_DIGITS:
+            digit = _KANJI_DIGITS[ch] if digit is None else digit * 10 + _KANJI_DIGITS[ch]
+        elif ch in _KANJI_SMALL:
+            section += (1 if digit is None else digit) * _KANJI_SMALL[ch]
+            digit = None
+        else:
+            total += (section + (digit or 0)) * _KANJI_BIG[ch]
+            section, digit = 0, None
+    return total + section + (digit or 0)
+
+
+def kanji_numerals(text: str) -> str:
+    """Numbers printed in kanji as digits (「九十九人」 → 「99人」, 「平成二十三年度」 → 「平成23年度」), where a unit,
+    a year or the end of the cell follows; words such as 「一般」「一時預かり」 are left alone."""
+    def one(m: re.Match) -> str:
+        run = m.group("run")
+        after_era = m.string[max(0, m.start() - 2):m.start()] in ("平成", "令和", "昭和", "大正", "明治")
+        if not after_era and not any(ch in _KANJI_DIGITS for ch in run):  # 「千人」「百万円」 alone are units, not numbers
+            return run
+        return str(_kanji_value(run))
+    return _KANJI_RUN.sub(one, text)

@@ -89,7 +89,7 @@ def _named(pattern: str, suffix: str) -> str:
 
 
 _NENDO = r"(?P<unit>年度|年)?"
-_TAIL = r"(?P<tail>末|中|当初)?\s*(?P<state>時点|現在|実績値?|見込み?値?|予測値?|目標値?|基準値?|値)?"
+_TAIL = r"(?P<tail>末|中|当初)?\s*(?P<state>時点|現在|実績値?|見込み?値?|予測値?|推計値?|速報値?|確定値?|目標値?|基準値?|値)?"
 _AGG = r"(?:\s*の?\s*(?P<agg>累計|合計|平均))?"
 _RANGE = re.compile(rf"^(?P<agg0>平均|累計)?\s*{_named(_YEAR, 'a')}\s*(?P<unita>年度|年)?\s*[~〜～\-－―ー]\s*"
                     rf"{_named(_YEAR, 'b')}\s*(?P<unitb>年度|年)?{_AGG}$")
@@ -134,6 +134,8 @@ _LEADING = re.compile(r"^(?P<inner>(?:平均|累計)?\s*(?:明治|大正|昭和|
                       r"[^\s:：]*?)\s*[:：]?\s+(?P<body>\S.*)$|^(?P<inner2>(?:明治|大正|昭和|平成|令和|[MTSHR])\s*(?:元|\d{1,2})"
                       r"\s*年度?(?:末|中)?(?:時点|現在)?(?:の?(?:実績値?|見込み?値?|予測値?|目標値?|基準値?|値))?)\s*[:：]?\s*"
                       r"(?P<body2>\S.*)$")
+_LEADING_PAREN = re.compile(r"^[(（]\s*(?P<inner>[^()（）]+?)\s*[)）]\s*[:：]?\s*(?P<body>\S.*)$")
+_TRAILING_COLON = re.compile(r"^(?P<body>.*?\S)\s*[:：]\s*(?P<inner>[^:：]{2,20})$")
 _TRAILING_BARE = re.compile(r"^(?P<body>.*?\S)\s*(?P<inner>(?:\d{4}|(?:明治|大正|昭和|平成|令和|[MTSHR])\s*(?:元|\d{1,2}))"
                             r"\s*(?:年度|年)(?:末|中)?(?:時点|現在)?)$")
 
@@ -147,6 +149,11 @@ def split_period(text: str, *, printed_era: str | None = None) -> tuple[str, Per
         p = _parse(m.group("inner").replace("FY", ""), printed_era)
         if p is not None:
             return m.group("body").strip(), p
+    m = _LEADING_PAREN.match(s)
+    if m is not None:  # 「(H25)4,356 億円」「(H27~H31累計):10,000人」
+        p = _parse(m.group("inner").replace("FY", ""), printed_era)
+        if p is not None:
+            return m.group("body").strip(), p
     m = _LEADING.match(s)
     if m is not None:
         inner = m.group("inner") if m.group("inner") is not None else m.group("inner2")
@@ -154,6 +161,11 @@ def split_period(text: str, *, printed_era: str | None = None) -> tuple[str, Per
         p = _parse(inner.replace("FY", ""), printed_era)
         if p is not None and body:
             return body.strip(), p
+    m = _TRAILING_COLON.match(s)
+    if m is not None:  # 「234万人:2014年4月」「待機児童解消をめざす:2017年度末」
+        p = _parse(m.group("inner"), printed_era)
+        if p is not None:
+            return m.group("body").strip(), p
     m = _TRAILING_BARE.match(s)
     if m is not None:
         p = _parse(m.group("inner"), printed_era)

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from .model import Direction, TargetType
 from .normalize import InputError
-from .planning_marks import comparison_of, expand_numerals, fold, labelled_parts, relative_of, strip_marks
+from .planning_marks import (comparison_of, expand_numerals, fold, kanji_numerals, labelled_parts, relative_of,
+                             strip_marks)
 from .planning_periods import Period, PeriodError, period_label, split_period
 from .planning_text import (BASELINE, KIND, TARGET, UNIT, CellProblem, PlannedBaseline, PlannedTarget, RowProblems,
                             parse_baseline, parse_kind, parse_target)
@@ -73,7 +74,18 @@ def _prepare(column: str, text: str | None, printed_era: str | None, problems: l
     if text is None or fold(text) in _BLANK:
         return None
     s = fold(text)
-    body, note = strip_marks(s)
+    body, note = strip_marks(kanji_numerals(s))
+    body = re.sub(r"^[⇒→]\s*", "", body)
+    m = re.fullmatch(r"[(（](?P<inner>[^()（）]*)[)）]", body)
+    if m:  # 「(21,371人:2014年4月)」: the whole cell in parentheses
+        body = m.group("inner").strip()
+    m = re.match(r"^(?P<body>.*?\S)\s*[(（]\s*(?P<every>毎年度|毎年)\s*[)）]$", body)
+    if m:  # 「30%以上 (毎年度)」: the same target every year
+        body, note = m.group("body"), " ".join(x for x in (note, m.group("every")) if x)
+    m = re.match(r"^(?P<per>(?:1|一)(?:日|人|世帯|か月|ヶ月|月|年)当たり)\s*(?P<body>\d.*)$", body)
+    if m:  # 「1日当たり 2時間30分」: the rate's denominator goes to the note
+        body, note = m.group("body"), " ".join(x for x in (note, m.group("per")) if x)
+    body = re.sub(r"(\d+)\s*時間\s*(\d+)\s*分", lambda h: f"{int(h.group(1)) * 60 + int(h.group(2))}分", body)
     try:
         body, period = split_period(body, printed_era=printed_era)
     except PeriodError as error:
@@ -81,11 +93,37 @@ def _prepare(column: str, text: str | None, printed_era: str | None, problems: l
         return _Cell(s, body, None, note)
     body, _ = strip_marks(body)
     aggregate = None
+    m = re.match(r"^(?P<body>.*?\S)\s*[(（]\s*(?P<agg>累計|合計|平均)\s*[)）]$", body)
+    if m:  # 「75人(累計)」: cumulative over the plan's period (its years are the strategy's)
+        aggregate = {"累計": "cumulative", "合計": "cumulative", "平均": "average"}[m.group("agg")]
+        body = m.group("body")
+    if re.fullmatch(r"[-－―—─ー‐]\s*[^\d\s]{1,6}", body):  # 「― 件/年」: no figure, only its unit
+        return None
+    if re.search(r"\d,\d{4}|\d,\d{1,2}(?!\d)", body):
+        problems.append(CellProblem(column, f"「{column}」の「{s[:40]}」は桁区切りの「,」の位置が3桁ごとになっていないため、"
+                                            "どの数か決められません（印刷の誤りの可能性があります）。計画の原本で数値を確かめて"
+                                            "「430,000,000円」のように書いてください。"))
+        return _Cell(s, "", period, note, aggregate)
+    m = None
     m = re.match(r"^(平均|累計)\s*(?=\d)", body)
     if m:
         aggregate = {"平均": "average", "累計": "cumulative"}[m.group(1)]
         body = body[m.end():]
     body = expand_numerals(body).strip()
+    m = re.fullmatch(r"(?P<what>[^\d\s]{0,12}?)(?:の)?解消(?:を)?(?:目指す|めざす|目指します|めざします)?", body)
+    if m and column == TARGET:  # 「待機児童解消をめざす」: none left, i.e. zero
+        body = "0以下"
+        note = " ".join(x for x in (note, f"（{m.group(0)}）") if x)
+    m = _SHARE_CHANGE.match(body)
+    if m is not None:  # 「(10%(平成20年)から) 5割減」: the target is the printed figure changed by the share
+        ref = Decimal(m.group("ref").replace(",", ""))
+        share = Decimal(m.group("n")) / (10 if m.group("unit") == "割" else 100)
+        value = ref * (1 - share) if m.group("dir") in ("減", "削減", "減少") else ref * (1 + share)
+        body = f"{format(value.normalize(), 'f')}{m.group('u')}{'以下' if m.group('dir') in ('減', '削減', '減少') else '以上'}"
+        note = " ".join(x for x in (note, f"（{m.group(0)}）") if x)
+    m = re.fullmatch(r"(?P<fig>\d[\d,.]*\s*[^\d\s()（）%]{1,6})\s*[(（](?P<share>\d[\d,.]*\s*%)[)）]", body)
+    if m:  # 「18人(18.2%)」: the share restates the figure; it goes to the note
+        body, note = m.group("fig"), " ".join(x for x in (note, f"（{m.group('share')}）") if x)
     m = _MANY.match(body)
     if m is not None and labelled_parts(body) is None:  # 「44.2% 34市町村 全国41位」: the first figure, the rest noted
         body, rest = m.group("first"), m.group("rest")
@@ -93,6 +131,8 @@ def _prepare(column: str, text: str | None, printed_era: str | None, problems: l
     return _Cell(s, body, period, note, aggregate)
 
 
+_SHARE_CHANGE = re.compile(r"^[(（]?\s*(?P<ref>\d[\d,]*(?:\.\d+)?)\s*(?P<u>%|[^\d\s()（）]{0,4}?)\s*(?:[(（][^()（）]*[)）])?\s*"
+                           r"から\s*[)）]?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>割|%)\s*(?P<dir>減少|削減|減|増加|増)$")
 _MANY = re.compile(r"^(?P<first>\d[\d,.]*\s*[^\d\s]{0,6})\s+(?P<rest>(?:[^\d\s]{0,4}\d[\d,.]*\s*[^\d\s]{0,6}\s*)+)$")
 
 
@@ -111,7 +151,7 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
     if t is None:
         problems.append(CellProblem(TARGET, f"「{TARGET}」が空です。「720社 (2027年度)」「増加を目指す」「85%以上」のように"
                                             "入力してください。"))
-    note = " ".join(x for x in (t.note if t else None, b.note if b else None) if x) or None
+    note = " ".join(dict.fromkeys(x for x in (t.note if t else None, b.note if b else None) if x)) or None
 
     # relative targets: 全国平均を上回る
     relative = relative_of(t.body) if t is not None else None
@@ -130,7 +170,7 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
         return _parted(t, b, t_parts, b_parts, unit_text, note, problems)
 
     planned_t = None
-    if t is not None:
+    if t is not None and t.body:  # an empty body: the cell was refused above (its problem is listed)
         try:
             planned_t = parse_target(t.body, unit=unit_text or _unit_of(t.body) or _unit_of(b.body if b else None),
                                      kind=forced, field=TARGET)
@@ -138,7 +178,7 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
             problems.append(CellProblem(TARGET, f"{error}（読み取れた期間: {period_label(t.period) or 'なし'}）"))
     stand_in = planned_t or PlannedTarget(TargetType.NUMERIC, "")
     planned_b = None
-    if b is not None:
+    if b is not None and b.body:
         try:
             planned_b = parse_baseline(b.body, target=stand_in, unit=unit_text or _unit_of(b.body)
                                        or _unit_of(t.body if t else None), field=BASELINE)
@@ -148,6 +188,11 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
             and (planned_b is None or planned_b.value is None) and not any(p.column == BASELINE for p in problems):
         problems.append(CellProblem(BASELINE, f"「{planned_t.text}」の目標には「{BASELINE}」の数値が必要です"
                                               "（比べる基準がないと達成を判定できません）。"))
+    if planned_t and planned_b and planned_t.unit and planned_b.unit and not unit_text \
+            and _base_unit(planned_t.unit) != _base_unit(planned_b.unit):
+        problems.append(CellProblem(BASELINE, f"「{BASELINE}」の単位「{planned_b.unit}」と「{TARGET}」の単位"
+                                              f"「{planned_t.unit}」が違います。同じ単位で比べられるように、どちらかを直すか"
+                                              "「単位」の列に書いてください。"))
     if planned_t and planned_b and t.period and b.period and t.period.end < b.period.end:
         problems.append(CellProblem(TARGET, f"「{TARGET}」の期間（{period_label(t.period)}）が「{BASELINE}」の期間"
                                             f"（{period_label(b.period)}）より前です。元号や年を確かめてください。"))
@@ -166,6 +211,8 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
     if planned_t.target_type is TargetType.QUALITATIVE:
         the_unit = unit_text
     period = t.period
+    if t.aggregate and period is None:
+        note = " ".join(x for x in (note, {"cumulative": "累計", "average": "平均"}[t.aggregate]) if x)
     if period is not None and period.kind == "range" and period.aggregate is None and t.aggregate:
         period = Period(period.kind, period.start, period.end, period.text, t.aggregate, fiscal=period.fiscal)
     return RowReading(planned_t.target_type.value, direction, comparison, planned_t.value, planned_t.text, period,
@@ -174,6 +221,11 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
                       tuple({"no": p.no, "label": p.label, "target": _s(p.value), "baseline": None}
                             for p in planned_t.parts),
                       note, planned_target=planned_t, planned_baseline=planned_b)
+
+
+def _base_unit(unit: str) -> str:
+    """The unit without a leading 万・千・百万・億 (「千人」 and 「人」 compare; 「組」 and 「人」 do not)."""
+    return re.sub(r"^(?:百万|千万|万|千|億|兆)", "", unit)
 
 
 def _unit_of(body: str | None) -> str | None:
