@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-from kpi.domain.model import Direction, IndicatorRule, Measurement, TargetType
+from kpi.domain.model import Comparison, Direction, IndicatorRule, Measurement, TargetType
 
 
 class RateStatus(str, Enum):
@@ -37,6 +37,12 @@ class Rate:
     value: Fraction | None
     status: RateStatus = RateStatus.OK
     weakest_part: int | None = None
+    on_strict_target: bool = False  # exactly on a 超/未満 target: a rate of 100% that is not achieved
+
+    @property
+    def achieved(self) -> bool:
+        """Whether the rate counts as achieved: at least 100%, and not exactly on a strict (超・未満) target."""
+        return self.value is not None and self.value >= 1 and not self.on_strict_target
 
     @property
     def percent(self) -> float | None:
@@ -100,7 +106,15 @@ def achievement_rate(rule: IndicatorRule, m: Measurement | None) -> Rate:
         return Rate(Fraction(1 if better else 0))
     if rule.target is None:
         return _none(RateStatus.MISSING_TARGET)
-    return _progress(rule.target, rule.baseline, m.number, rule.direction)
+    rate = _progress(rule.target, rule.baseline, m.number, rule.direction)
+    if rate.value is not None and _on_strict_target(rule.comparison, rule.target, m.number):
+        return Rate(rate.value, rate.status, rate.weakest_part, on_strict_target=True)
+    return rate
+
+
+def _on_strict_target(comparison: Comparison | None, target, actual) -> bool:
+    """An actual exactly on a 超 (gt) or 未満 (lt) target: 93% against 「93%超」 is not achieved."""
+    return comparison is not None and comparison.strict and Fraction(actual) == Fraction(target)
 
 
 def _composite(rule: IndicatorRule, m: Measurement | None) -> Rate:

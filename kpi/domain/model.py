@@ -23,6 +23,20 @@ class Direction(str, Enum):
     LOWER = "lower"
 
 
+class Comparison(str, Enum):
+    """How an actual is compared with its target (DOMAIN.md, comparisons): 以上 ge, 超 gt, 以下 le, 未満 lt."""
+
+    GE = "ge"
+    GT = "gt"
+    LE = "le"
+    LT = "lt"
+
+    @property
+    def strict(self) -> bool:
+        """True for 超・未満: exactly on the target is not achieved."""
+        return self in (Comparison.GT, Comparison.LT)
+
+
 class ValueKind(str, Enum):
     """実績値 (actual) or 見込値 (year-end projection)."""
 
@@ -50,6 +64,7 @@ class IndicatorRule:
     baseline: Decimal | None = None
     parts: tuple[Part, ...] = ()
     stopped: bool = False
+    comparison: Comparison | None = None  # None: inclusive (以上 / 以下 by direction)
 
 
 @dataclass(frozen=True)
