@@ -8,7 +8,7 @@ from .roman_numerals import no_of_roman
 from .normalize import InputError, clean_text
 from .planning_marks import fold
 
-__all__ = ["parse_heading"]
+__all__ = ["parse_heading", "parse_numbered_label"]
 
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
 _PREFIX = (r"(?:基本目標|基本方針|基本施策|施策の柱|施策の方向|政策分野|政策目標|政策の柱|重点課題|重点施策|重点戦略|"
@@ -45,3 +45,27 @@ def parse_heading(text: str | None, *, field: str, last: bool = False) -> tuple[
         raise InputError(f"「{field}」の番号は1以上にしてください（入力は「{s[:40]}」）。", field=field, text=cleaned)
     name = m.group("name").strip(" 　“”\"") or None
     return no, (name or s)
+
+
+# the import template's labels (「1 波及効果の高いプロジェクト」「①ICTを活用した…」)
+
+_NUMBERED = re.compile(r"^(?:柱|項目|施策)?\s*(?P<no>\d{1,3})\s*(?:[.)、:]|\s|$)\s*(?P<name>.*)$")
+
+
+def parse_numbered_label(text: str | None, *, field: str) -> tuple[int | None, str | None]:
+    """(number, name) of 「1 波及効果の高いプロジェクト」「①ICTを活用した…」「2」「個別施策」; (None, None) when blank."""
+    cleaned = clean_text(text, field=field, max_length=200)
+    if cleaned is None:
+        return None, None
+    raw = cleaned.strip()
+    if raw[:1] in _CIRCLED:
+        name = fold(raw[1:]).lstrip(".)、: ") or None
+        return _CIRCLED[raw[0]], name
+    s = fold(raw)
+    m = _NUMBERED.match(s)
+    if m is not None:
+        no = int(m.group("no"))
+        if no < 1:
+            raise InputError(f"「{field}」の番号は1以上にしてください（入力は「{raw[:40]}」）。", field=field, text=raw)
+        return no, (m.group("name").strip() or None)
+    return None, s
