@@ -37,6 +37,8 @@ def format_summary_table(doc: dict) -> str:
     lines.append("  ".join(_pad(c, w, i > 0) for i, (c, w) in enumerate(zip(counts, widths))))
     if total.get("unrated"):
         lines.append(f"※ 承認済の値がない指標 {total['unrated']} 件は集計に含めていません")
+    if total.get("undecidable"):
+        lines.append(f"※ 判定不能（比較する値が未入力）の指標 {total['undecidable']} 件は帯に数えていません")
     return "\n".join(lines)
 
 

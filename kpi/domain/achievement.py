@@ -18,6 +18,7 @@ class RateStatus(str, Enum):
     TARGET_EQUALS_BASELINE = "target_equals_baseline"
     BASELINE_BEYOND_TARGET = "baseline_beyond_target"
     NEGATIVE_WITHOUT_BASELINE = "negative_without_baseline"
+    MISSING_REFERENCE = "missing_reference"  # a relative target before the cycle's reference value is entered
 
 
 STATUS_MESSAGES_JA = {
@@ -27,6 +28,7 @@ STATUS_MESSAGES_JA = {
     RateStatus.TARGET_EQUALS_BASELINE: "目標値が基準値と同じため達成率を算出できません",
     RateStatus.BASELINE_BEYOND_TARGET: "基準値が既に目標値を超えているため、基準値からの進捗率を算出できません",
     RateStatus.NEGATIVE_WITHOUT_BASELINE: "基準値がなく値または目標値が負のため、比率による達成率を算出できません（基準値を設定してください）",
+    RateStatus.MISSING_REFERENCE: "判定不能（比較する値が未入力）",
 }
 
 
@@ -99,6 +101,8 @@ def achievement_rate(rule: IndicatorRule, m: Measurement | None) -> Rate:
         return _composite(rule, m)
     if m is None or m.number is None:
         return _none(RateStatus.MISSING_VALUE)
+    if tt is TargetType.RELATIVE:
+        return _relative(rule, m.number)
     if tt in (TargetType.INCREASE, TargetType.DECREASE):
         if rule.baseline is None:
             return _none(RateStatus.MISSING_TARGET)
@@ -110,6 +114,17 @@ def achievement_rate(rule: IndicatorRule, m: Measurement | None) -> Rate:
     if rate.value is not None and _on_strict_target(rule.comparison, rule.target, m.number):
         return Rate(rate.value, rate.status, rate.weakest_part, on_strict_target=True)
     return rate
+
+
+def _relative(rule: IndicatorRule, actual) -> Rate:
+    """A relative target (全国平均を上回る): achieved (1) or not (0) against the cycle's reference value, by the
+    target's comparison (by default 以上 for higher-is-better, 以下 for lower-is-better); 判定不能 until entered."""
+    if rule.reference is None:
+        return _none(RateStatus.MISSING_REFERENCE)
+    a, r = Fraction(actual), Fraction(rule.reference)
+    cmp = rule.comparison or (Comparison.GE if rule.direction is Direction.HIGHER else Comparison.LE)
+    met = {Comparison.GE: a >= r, Comparison.GT: a > r, Comparison.LE: a <= r, Comparison.LT: a < r}[cmp]
+    return Rate(Fraction(1 if met else 0))
 
 
 def _on_strict_target(comparison: Comparison | None, target, actual) -> bool:

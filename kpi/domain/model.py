@@ -14,6 +14,7 @@ class TargetType(str, Enum):
     DECREASE = "decrease"  # 減少を目指します
     QUALITATIVE = "qualitative"
     COMPOSITE = "composite"
+    RELATIVE = "relative"  # 全国平均を上回る: judged against the cycle's reference value (stored apart, migration 010)
 
 
 class Direction(str, Enum):
@@ -65,6 +66,7 @@ class IndicatorRule:
     parts: tuple[Part, ...] = ()
     stopped: bool = False
     comparison: Comparison | None = None  # None: inclusive (以上 / 以下 by direction)
+    reference: Decimal | None = None  # relative targets: the cycle's reference value (全国平均 …), None until entered
 
 
 @dataclass(frozen=True)

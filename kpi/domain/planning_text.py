@@ -43,7 +43,7 @@ UNIT = "単位"
 
 KIND_LABELS = {
     TargetType.NUMERIC: "数値", TargetType.INCREASE: "増加", TargetType.DECREASE: "減少",
-    TargetType.QUALITATIVE: "定性", TargetType.COMPOSITE: "複合",
+    TargetType.QUALITATIVE: "定性", TargetType.COMPOSITE: "複合", TargetType.RELATIVE: "相対",
 }
 _KIND_BY_LABEL = {**{v: k for k, v in KIND_LABELS.items()}, "数値目標": TargetType.NUMERIC,
                   "増加を目指す": TargetType.INCREASE, "減少を目指す": TargetType.DECREASE,

@@ -7,7 +7,8 @@ boundary test is an integer comparison (rate ≥ 60% ⟺ 10·num ≥ 6·den): 60
 with no floating point involved. `rate_percent` is float(num·100 / den) — one IEEE division of two integers
 below 2^53, hence the correctly rounded value float(Fraction·100) that kpi.domain.achievement gives; the few
 rows outside that range (and composite targets, whose weakest part is chosen part by part) are evaluated by the
-exact Fraction code of kpi.domain.achievement instead (`exact_fallback`).
+exact Fraction code of kpi.domain.achievement instead (`exact_fallback`); so are relative targets (全国平均を上回る),
+judged against the cycle's reference value.
 
 Comparisons: when the frame has a `comparison` column (ge / gt / le / lt, DOMAIN.md), a numeric row exactly on a
 strict target (超 gt, 未満 lt: value·den = target) gets `on_strict_target` and is not achieved, although its rate is
@@ -81,7 +82,7 @@ def input_columns(schema: pl.Schema, scale: int, *, judge: bool = False) -> list
         scaled("value_number", scale, schema.get("value_number")).alias("_a"),
         scaled("baseline_value", scale, schema.get("baseline_value")).alias("_b"),
         tn.alias("_tn"), td.alias("_td"),
-        (tt == "qualitative").alias("_qual"), (tt == "composite").alias("_comp"),
+        (tt == "qualitative").alias("_qual"), tt.is_in(["composite", "relative"]).alias("_comp"),
         tt.is_in(["increase", "decrease"]).alias("_aim"), (tt == "increase").alias("_inc"),
         (pl.col("direction") == "higher").alias("_higher"),
         pl.col("stopped_in_cycle").fill_null(False).alias("_stopped"),
@@ -177,7 +178,7 @@ def evaluate_frame(frame: pl.DataFrame, *, exact: Exact | None = None, judge: bo
         .then((pl.col("rate_num") * 100).cast(pl.Float64) / pl.col("rate_den").cast(pl.Float64))
         .alias("rate_percent"),
         pl.lit(None, pl.Int64).alias("weakest_part"),
-        ((pl.col("target_type") == "composite") & ~pl.col("stopped_in_cycle").fill_null(False)
+        (pl.col("target_type").is_in(["composite", "relative"]) & ~pl.col("stopped_in_cycle").fill_null(False)
          | (pl.col("rate_num").is_not_null() & big)).alias("exact_fallback"),
     ).with_columns(pl.col("rate_num", "rate_den").cast(_I)).collect()
     if not out["exact_fallback"].any():
