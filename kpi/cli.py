@@ -95,13 +95,26 @@ def _cmd_template(args) -> int:
 
 def _cmd_import_indicators(args) -> int:
     from kpi.services.actors import SYSTEM
-    from kpi.services.indicator_import import import_indicator_file
+    from kpi.services.indicator_import import dry_run_document, import_indicator_file, preview_indicator_file
 
     path = Path(args.file)
     if not path.is_file():
         print(f"エラー: ファイル {path} がありません", file=sys.stderr)
         return 2
-    report = import_indicator_file(SYSTEM, path.read_bytes(), filename=path.name, strategy=args.strategy, db=args.db)
+    era = {"era": args.era, "adopted": args.adopted}
+    if args.dry_run:  # read and check everything, write nothing
+        report = preview_indicator_file(SYSTEM, path.read_bytes(), filename=path.name, strategy=args.strategy,
+                                        db=args.db, **era)
+        doc = dry_run_document(report)
+        if args.format == "json":
+            print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        else:
+            print(f"{path.name}: {doc['rows']}行中 {doc['read']}行を読み取り、{doc['refused']}行に問題（書き込みなし）")
+            for p in doc["problems"]:
+                print(f"  {p['row']}行目「{p['column'] or ''}」「{p['text'] or ''}」: {p['message']}")
+        return 0 if report.status != "refused" else 1
+    report = import_indicator_file(SYSTEM, path.read_bytes(), filename=path.name, strategy=args.strategy, db=args.db,
+                                   **era)
     if report.status != "imported":
         print(f"{path.name}: 取り込めませんでした（何も保存していません）。問題 {len(report.problems)}件")
         for p in report.problems:
@@ -377,6 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import-indicators", "指標の一覧（.xlsx または CSV）を戦略に取り込みます（全行を取り込むか、1行も取り込まないか）")
     p.add_argument("file")
     p.add_argument("--strategy", required=True, help="戦略コード（例: chiba-ict）")
+    p.add_argument("--dry-run", action="store_true", help="読み取りと確認だけを行い、何も書き込みません")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="--dry-run の出力形式")
+    p.add_argument("--era", help="記載の元号（元号のない「31年度」を読む元号: 平成・令和 など）。既定は戦略の設定")
+    p.add_argument("--adopted", type=int, help="計画の策定年（西暦）。--era がないとき、この年の元号で読みます")
     p.set_defaults(func=_cmd_import_indicators)
 
     p = add("indicator-template", "指標一覧の取込用テンプレート（記入方法付きの Excel）を書き出します")

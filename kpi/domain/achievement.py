@@ -140,7 +140,13 @@ def _composite(rule: IndicatorRule, m: Measurement | None) -> Rate:
         actual = None if m is None else m.parts.get(part.no)
         if actual is None:
             return _none(RateStatus.MISSING_VALUE)
-        r = _progress(part.target, part.baseline, actual, rule.direction)
+        if part.target is None:  # the part aims to beat its baseline: 1 or 0, as 増加・減少を目指す
+            if part.baseline is None:
+                return Rate(None, RateStatus.MISSING_TARGET, part.no)
+            better = actual > part.baseline if rule.direction is Direction.HIGHER else actual < part.baseline
+            r = Rate(Fraction(1 if better else 0))
+        else:
+            r = _progress(part.target, part.baseline, actual, rule.direction)
         if r.value is None:
             return Rate(None, r.status, part.no)
         if weakest is None or r.value < weakest.value:

@@ -51,7 +51,7 @@ class Part:
 
     no: int
     label: str
-    target: Decimal
+    target: Decimal | None  # None: the part aims to beat its baseline (増加・減少 per part)
     baseline: Decimal | None = None
 
 

@@ -44,7 +44,7 @@ def parse_heading(text: str | None, *, field: str, last: bool = False) -> tuple[
     if no < 1:
         raise InputError(f"「{field}」の番号は1以上にしてください（入力は「{s[:40]}」）。", field=field, text=cleaned)
     name = m.group("name").strip(" 　“”\"") or None
-    return no, (name or s)
+    return no, (name or (s if m.group("prefix") else None))
 
 
 # the import template's labels (「1 波及効果の高いプロジェクト」「①ICTを活用した…」)

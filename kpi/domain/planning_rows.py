@@ -89,8 +89,8 @@ def _prepare(column: str, text: str | None, printed_era: str | None, problems: l
     try:
         body, period = split_period(body, printed_era=printed_era)
     except PeriodError as error:
-        problems.append(CellProblem(column, f"「{column}」の「{s[:40]}」: {error} 読み取れたのは期間以外の部分です。"))
-        return _Cell(s, body, None, note)
+        problems.append(CellProblem(column, f"「{column}」の「{s[:40]}」: {error}"))
+        return _Cell(text.strip(), "", None, note)
     body, _ = strip_marks(body)
     aggregate = None
     m = re.match(r"^(?P<body>.*?\S)\s*[(（]\s*(?P<agg>累計|合計|平均)\s*[)）]$", body)
@@ -103,7 +103,7 @@ def _prepare(column: str, text: str | None, printed_era: str | None, problems: l
         problems.append(CellProblem(column, f"「{column}」の「{s[:40]}」は桁区切りの「,」の位置が3桁ごとになっていないため、"
                                             "どの数か決められません（印刷の誤りの可能性があります）。計画の原本で数値を確かめて"
                                             "「430,000,000円」のように書いてください。"))
-        return _Cell(s, "", period, note, aggregate)
+        return _Cell(text.strip(), "", period, note, aggregate)
     m = None
     m = re.match(r"^(平均|累計)\s*(?=\d)", body)
     if m:
@@ -128,7 +128,7 @@ def _prepare(column: str, text: str | None, printed_era: str | None, problems: l
     if m is not None and labelled_parts(body) is None:  # 「44.2% 34市町村 全国41位」: the first figure, the rest noted
         body, rest = m.group("first"), m.group("rest")
         note = " ".join(x for x in (note, f"（併記: {rest}）") if x)
-    return _Cell(s, body, period, note, aggregate)
+    return _Cell(text.strip(), body, period, note, aggregate)
 
 
 _SHARE_CHANGE = re.compile(r"^[(（]?\s*(?P<ref>\d[\d,]*(?:\.\d+)?)\s*(?P<u>%|[^\d\s()（）]{0,4}?)\s*(?:[(（][^()（）]*[)）])?\s*"
@@ -215,8 +215,8 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
         note = " ".join(x for x in (note, {"cumulative": "累計", "average": "平均"}[t.aggregate]) if x)
     if period is not None and period.kind == "range" and period.aggregate is None and t.aggregate:
         period = Period(period.kind, period.start, period.end, period.text, t.aggregate, fiscal=period.fiscal)
-    return RowReading(planned_t.target_type.value, direction, comparison, planned_t.value, planned_t.text, period,
-                      planned_b.value if planned_b else None, planned_b.text if planned_b else None,
+    return RowReading(planned_t.target_type.value, direction, comparison, planned_t.value, t.original, period,
+                      planned_b.value if planned_b else None, b.original if planned_b else None,
                       b.period if b else None, the_unit,
                       tuple({"no": p.no, "label": p.label, "target": _s(p.value), "baseline": None}
                             for p in planned_t.parts),

@@ -1,9 +1,13 @@
 """Import an indicator list (as planning documents print it) into a strategy: all rows or none.
 
-Every row is read first (file → cells → :func:`kpi.domain.planning_text.plan_indicator`, pillar, item, department
-and code checks). If any cell cannot be read, nothing is written and the report lists every problem (Excel row,
-column header, Japanese sentence). Otherwise every indicator, its composite parts, the pillars and items the
-file introduces, and one audit row per created record plus one for the import land in one transaction.
+Every row is read first (file → cells → :func:`kpi.domain.planning_rows.read_row`, headings through
+:mod:`kpi.domain.planning_headings`, department and code checks). Years printed without their era resolve through
+the strategy's 記載の元号 (strategies.printed_era, or the era given for this import, or the era of the plan's
+adoption year). If any cell cannot be read, nothing is written and the report lists every problem of every cell
+(Excel row, column header, the text, a Japanese sentence). Otherwise every indicator, its composite parts, its
+comparison, printed periods and note (indicator_targets), the pillars and items the file introduces, and one
+audit row per created record plus one for the import land in one transaction. A dry run reads everything and
+writes nothing (`dry_run_document`).
 
 Decisions: pillars and items are matched by number within the strategy; a number the strategy does not have is
 created when the file gives its name. Departments must already exist (an unknown one is refused with the list
@@ -16,13 +20,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import warehouse
 from kpi.domain.formatting import fiscal_year_ja, format_number
 from kpi.domain.model import Direction, TargetType
 from kpi.domain.normalize import InputError, clean_text
-from kpi.domain.planning_text import KIND_LABELS, IndicatorPlan, RowProblems, parse_numbered_label, plan_indicator
+from kpi.domain.planning_headings import parse_heading
+from kpi.domain.planning_periods import ERAS, era_of_year, period_label
+from kpi.domain.planning_rows import RowReading, read_row
+from kpi.domain.planning_text import KIND_LABELS, RowProblems
 from kpi.io.export import csv_bytes
 from kpi.io.indicator_import import SheetRow, read_indicator_file
 from kpi.io.workbook import Problem, WorkbookRefused
@@ -31,7 +39,8 @@ from kpi.services.permissions import Permission, check
 from warehouse import indicator_import as repo
 from warehouse import master, values
 
-__all__ = ["ImportReport", "preview_indicator_file", "import_indicator_file", "list_strategies", "problems_csv"]
+__all__ = ["ImportReport", "preview_indicator_file", "import_indicator_file", "list_strategies", "problems_csv",
+           "dry_run_document", "resolve_era"]
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,29}$")
 DIRECTION_LABELS = {Direction.HIGHER: "高い方が良い", Direction.LOWER: "低い方が良い"}
@@ -47,6 +56,11 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     created_pillars: list[str] = field(default_factory=list)
     created_items: list[str] = field(default_factory=list)
+    era: str | None = None  # the 記載の元号 the years without an era were read through
+    total_rows: int = 0  # data rows in the file
+    refused_rows: int = 0  # rows with at least one problem
+    details: list[dict] = field(default_factory=list)  # every problem as {row, column, text, message}
+    indicators: list[dict] = field(default_factory=list)  # every readable row as the dry run prints it
 
     @property
     def imported(self) -> int:
@@ -64,7 +78,7 @@ class _Planned:
     definition: str | None
     department: str
     source: str | None
-    plan: IndicatorPlan
+    plan: RowReading
 
 
 def list_strategies(actor: Actor, db: Path | str | None = None) -> list[dict]:
@@ -74,21 +88,43 @@ def list_strategies(actor: Actor, db: Path | str | None = None) -> list[dict]:
         return repo.list_strategies(con)
 
 
+def resolve_era(era: str | None = None, adopted: int | None = None, stored: str | None = None) -> str | None:
+    """The 記載の元号: the one given for this import, else the era of the plan's adoption year, else the strategy's."""
+    if era:
+        if era not in ERAS:
+            raise ValueError(f"記載の元号「{era}」は選べません（{'・'.join(ERAS)}のどれか）。")
+        return era
+    if adopted:
+        return era_of_year(adopted)
+    return stored
+
+
 def preview_indicator_file(actor: Actor, data: bytes, *, filename: str | None, strategy: str,
-                           db: Path | str | None = None) -> ImportReport:
+                           db: Path | str | None = None, era: str | None = None,
+                           adopted: int | None = None) -> ImportReport:
     """Read and check the whole file without writing: status ready with the rows, or refused with every problem."""
     check(actor, Permission.MANAGE_MASTER)
     with warehouse.connect(db) as con:
-        report, _ = _plan_file(con, data, filename, strategy)
+        report, _ = _plan_file(con, data, filename, strategy, era, adopted)
     return report
 
 
+def dry_run_document(report: ImportReport) -> dict:
+    """The dry run's JSON: rows, read, refused, every problem and every readable indicator."""
+    return {"rows": report.total_rows, "read": report.total_rows - report.refused_rows,
+            "refused": report.refused_rows, "era": report.era,
+            "problems": report.details or [{"row": p.row, "column": p.column, "text": "", "message": p.message}
+                                           for p in report.problems],
+            "indicators": report.indicators}
+
+
 def import_indicator_file(actor: Actor, data: bytes, *, filename: str | None, strategy: str,
-                          db: Path | str | None = None) -> ImportReport:
+                          db: Path | str | None = None, era: str | None = None,
+                          adopted: int | None = None) -> ImportReport:
     """Import every indicator of the file into the strategy in one transaction, or none (status refused)."""
     check(actor, Permission.MANAGE_MASTER)
     with warehouse.transaction(db) as con:
-        report, planned = _plan_file(con, data, filename, strategy)
+        report, planned = _plan_file(con, data, filename, strategy, era, adopted)
         if report.status == "refused":
             return report
         _write(con, actor, report, planned, filename)
@@ -110,13 +146,18 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace()).casefold()
 
 
-def _plan_file(con, data: bytes, filename: str | None, strategy: str) -> tuple[ImportReport, list[_Planned]]:
+def _plan_file(con, data: bytes, filename: str | None, strategy: str, era: str | None = None,
+               adopted: int | None = None) -> tuple[ImportReport, list[_Planned]]:
     contents = repo.strategy_contents(con, strategy)
     if contents is None:
         known = "、".join(s["code"] for s in repo.list_strategies(con)) or "なし"
         return ImportReport("refused", strategy, problems=[Problem(None, None, f"戦略コード「{strategy}」はありません"
                                                                                f"（登録されている戦略: {known}）。")]), []
     report = ImportReport("ready", strategy)
+    try:
+        report.era = resolve_era(era, adopted, repo.printed_era(con, strategy))
+    except ValueError as error:
+        return ImportReport("refused", strategy, problems=[Problem(None, None, str(error))]), []
     try:
         rows = read_indicator_file(data, filename=filename)
     except WorkbookRefused as refused:
@@ -135,10 +176,15 @@ def _plan_file(con, data: bytes, filename: str | None, strategy: str) -> tuple[I
     planned: list[_Planned] = []
     problems = report.problems
 
+    report.total_rows = len(rows)
     for row in rows:
-        def problem(column: str | None, message: str, row_no: int = row.row_no) -> None:
+        before = len(problems)
+
+        def problem(column: str | None, message: str, row_no: int = row.row_no, row=row) -> None:
             problems.append(Problem(row_no, column, f"{row_no}行目「{column}」: {message}" if column
                                     else f"{row_no}行目: {message}"))
+            report.details.append({"row": row_no, "column": column, "text": row.get(column) if column else "",
+                                   "message": message})
 
         def text(column: str, limit: int, required: bool = False) -> str | None:
             try:
@@ -176,12 +222,15 @@ def _plan_file(con, data: bytes, filename: str | None, strategy: str) -> tuple[I
         item_no = _item(row, pillar_no, contents, new_items, problem) if pillar_no is not None else None
         department = _department(row.get("担当課"), by_code, by_name, known_depts, problem)
         try:
-            plan = plan_indicator(target=row.get("目標"), baseline=row.get("現状（基準値）") or None,
-                                  unit=row.get("単位") or None, kind=row.get("目標の種類") or None)
+            plan = read_row(target=row.get("目標"), baseline=row.get("現状（基準値）") or None,
+                            unit=row.get("単位") or None, kind=row.get("目標の種類") or None, printed_era=report.era)
         except RowProblems as bad:
             for p in bad.problems:
                 problem(p.column, p.message)
             plan = None
+        if plan is not None:
+            report.indicators.append({"row": row.row_no, "name": name, **plan.as_json()})
+        report.refused_rows += len(problems) > before
         if None not in (name, pillar_no, item_no, department, plan):
             planned.append(_Planned(row.row_no, code, pillar_no, item_no, name, definition, department, source, plan))
 
@@ -198,7 +247,7 @@ def _plan_file(con, data: bytes, filename: str | None, strategy: str) -> tuple[I
 
 def _pillar(row: SheetRow, contents, new_pillars, problem) -> int | None:
     try:
-        no, name = parse_numbered_label(row.get("柱"), field="柱")
+        no, name = parse_heading(row.get("柱"), field="柱")
     except InputError as error:
         problem("柱", str(error))
         return None
@@ -229,7 +278,7 @@ def _pillar(row: SheetRow, contents, new_pillars, problem) -> int | None:
 
 def _item(row: SheetRow, pillar_no: int, contents, new_items, problem) -> int | None:
     try:
-        no, name = parse_numbered_label(row.get("項目"), field="項目")
+        no, name = parse_heading(row.get("項目"), field="項目", last=True)
     except InputError as error:
         problem("項目", str(error))
         return None
@@ -260,15 +309,26 @@ def _item(row: SheetRow, pillar_no: int, contents, new_items, problem) -> int | 
 
 
 def _department(typed: str, by_code, by_name, known: str, problem) -> str | None:
+    """A department code or name; a short name (「経済政策課」 for 「商工労働部経済政策課」) when it names exactly one."""
     s = unicodedata.normalize("NFKC", typed or "").strip()
     if not s:
         problem("担当課", f"「担当課」が空です。担当課コード（{known}）か担当課の名前を入力してください。")
         return None
     found = by_code.get(s.upper()) or by_name.get(_fold(s))
-    if found is None:
-        problem("担当課", f"担当課「{s[:40]}」は登録されていません。登録されている担当課コード: {known}"
-                          "（新しい担当課は先に「管理」ページで登録してください）。")
-    return found
+    if found is not None:
+        return found
+    short = [code for name, code in by_name.items() if name.endswith(_fold(s))]
+    if len(short) == 1:
+        return short[0]
+    if short:
+        names = {code: name for name, code in by_name.items()}
+        problem("担当課", f"担当課「{s[:40]}」に当てはまる担当課が{len(short)}つあります（"
+                          + "、".join(f"{c}: {names[c]}" for c in sorted(short))
+                          + "）。担当課コードか、部局名から書いた名前で指定してください。")
+        return None
+    problem("担当課", f"担当課「{s[:40]}」は登録されていません。登録されている担当課コード: {known}"
+                      "（新しい担当課は先に「管理」ページで登録してください）。")
+    return None
 
 
 def _assign_codes(planned: list[_Planned], existing: frozenset[str]) -> None:
@@ -287,35 +347,63 @@ def _assign_codes(planned: list[_Planned], existing: frozenset[str]) -> None:
         used.add(p.code)
 
 
-def _figure_text(value, unit: str | None, fy: int | None) -> str:
-    return format_number(value, unit or "") + (f"（{fiscal_year_ja(fy)}）" if fy else "")
+COMPARISON_LABELS = {"ge": "以上", "gt": "超（ちょうどは未達成）", "le": "以下", "lt": "未満（ちょうどは未達成）"}
+
+
+def _figure_text(value, unit: str | None, period=None) -> str:
+    """「720社（令和9年度）」: the figure and, for a fiscal year, its era label; other periods as resolved."""
+    shown = format_number(value, unit or "")
+    if period is None:
+        return shown
+    if period.kind == "fiscal_year" and period.aggregate is None:
+        return f"{shown}（{fiscal_year_ja(period.end)}）"
+    return f"{shown}（{period_label(period).split('（「')[0]}）"
 
 
 def _preview(p: _Planned, pillar_names: dict[int, str]) -> dict:
     plan = p.plan
-    t, b = plan.target, plan.baseline
-    if plan.target_type is TargetType.COMPOSITE:
-        target = "・".join(f"{part.label}{format_number(part.value, plan.unit or '')}" for part in t.parts)
-    elif t.value is not None:
-        target = _figure_text(t.value, plan.unit, t.fiscal_year)
+    if plan.parts:
+        target = "・".join(f"{q['label']}{_figure_text(Decimal(q['target']), plan.unit)}" if q["target"] is not None
+                          else f"{q['label']}{plan.target_text}" for q in plan.parts)
+        baseline = "・".join(f"{q['label']}{_figure_text(Decimal(q['baseline']), plan.unit)}" for q in plan.parts
+                            if q["baseline"] is not None) or "なし"
     else:
-        target = t.text
-    if b is None:
-        baseline = "なし"
-    elif b.parts:
-        baseline = "・".join(f"{part.label}{format_number(part.value, plan.unit or '')}" for part in b.parts)
-    elif b.value is not None:
-        baseline = _figure_text(b.value, plan.unit, b.fiscal_year)
-    else:
-        baseline = b.text
+        target = (_figure_text(plan.target, plan.unit, plan.target_period) if plan.target is not None
+                  else plan.target_text)
+        baseline = ("なし" if plan.baseline_text is None else
+                    _figure_text(plan.baseline, plan.unit, plan.baseline_period) if plan.baseline is not None
+                    else plan.baseline_text)
+    if plan.reference:
+        target = f"{plan.reference}{COMPARISON_LABELS.get(plan.comparison, '')}"
     return {"行": p.row_no, "コード": p.code, "柱": f"{p.pillar_no} {pillar_names.get(p.pillar_no, '')}".strip(),
             "項目": p.item_no, "指標名": p.name, "担当課": p.department, "単位": plan.unit or "",
-            "目標の種類": KIND_LABELS[plan.target_type], "方向": DIRECTION_LABELS[plan.direction],
-            "現状（基準値）": baseline, "目標": target, "目標年度": fiscal_year_ja(t.fiscal_year) if t.fiscal_year else ""}
+            "目標の種類": KIND_LABELS[TargetType(plan.target_type)], "方向": DIRECTION_LABELS[plan.direction],
+            "比較": COMPARISON_LABELS.get(plan.comparison, ""), "現状（基準値）": baseline,
+            "現状の期間": period_label(plan.baseline_period), "目標": target,
+            "目標の期間": period_label(plan.target_period), "注記": plan.note or ""}
 
 
 # ---------------------------------------------------------------------------------------------------------
 # writing
+
+
+def _stored_type(plan: RowReading) -> str:
+    """The indicators table's target_type: a relative target is stored as numeric without a target value (its
+    reference is in indicator_targets); parts, with a target each or aiming to beat their baselines, as composite."""
+    if plan.target_type == "relative":
+        return TargetType.NUMERIC.value
+    if plan.parts:
+        return TargetType.COMPOSITE.value
+    return plan.target_type
+
+
+def _target_row(indicator_id: int, plan: RowReading) -> dict:
+    tp, bp = plan.target_period, plan.baseline_period
+    return {"indicator_id": indicator_id, "comparison": plan.comparison, "relative_reference": plan.reference,
+            "target_period_kind": tp.kind if tp else None, "target_period_start": tp.start if tp else None,
+            "target_period_end": tp.end if tp else None, "target_aggregate": tp.aggregate if tp else None,
+            "target_period_text": tp.text if tp else None, "baseline_period_kind": bp.kind if bp else None,
+            "baseline_period_text": bp.text if bp else None, "note": plan.note}
 
 
 def _write(con, actor: Actor, report: ImportReport, planned: list[_Planned], filename: str | None) -> None:
@@ -337,23 +425,22 @@ def _write(con, actor: Actor, report: ImportReport, planned: list[_Planned], fil
                        "entity_id": f"{report.strategy}:{key}", "new_value": name})
     definitions = []
     for order, p in enumerate(planned, start=contents.max_sort_order + 1):
-        plan, t, b = p.plan, p.plan.target, p.plan.baseline
+        plan, tp, bp = p.plan, p.plan.target_period, p.plan.baseline_period
         definitions.append({
             "pillar_no": p.pillar_no, "item_no": p.item_no, "code": p.code, "name": p.name,
             "definition": p.definition, "unit": plan.unit, "department_code": p.department,
-            "target_type": plan.target_type.value, "direction": plan.direction.value,
-            "baseline_value": b.value if b else None, "baseline_text": b.text if b else None,
-            "baseline_fy": b.fiscal_year if b else None, "baseline_fy_text": b.fiscal_year_text if b else None,
-            "target_value": t.value, "target_text": t.text, "target_fy": t.fiscal_year, "data_source": p.source,
-            "sort_order": order,
+            "target_type": _stored_type(plan), "direction": plan.direction.value,
+            "baseline_value": plan.baseline, "baseline_text": plan.baseline_text,
+            "baseline_fy": bp.fiscal_year if bp else None, "baseline_fy_text": bp.text if bp else None,
+            "target_value": plan.target, "target_text": plan.target_text, "target_fy": tp.fiscal_year if tp else None,
+            "data_source": p.source, "sort_order": order,
         })
     ids = repo.insert_indicators(con, sid, definitions)
+    repo.insert_targets(con, [_target_row(ids[p.code], p.plan) for p in planned])
     parts = []
     for p, shown in zip(planned, report.rows):
-        t, b = p.plan.target, p.plan.baseline
-        baselines = {part.label: part.value for part in (b.parts if b else ())}
-        parts += [{"indicator_id": ids[p.code], "part_no": part.no, "label": part.label, "unit": p.plan.unit,
-                   "baseline_value": baselines.get(part.label), "target_value": part.value} for part in t.parts]
+        parts += [{"indicator_id": ids[p.code], "part_no": q["no"], "label": q["label"], "unit": p.plan.unit,
+                   "baseline_value": q["baseline"], "target_value": q["target"]} for q in p.plan.parts]
         events.append({"actor": actor.login, "role": role, "action": "import_indicator", "entity": "indicator",
                        "entity_id": p.code, "indicator_id": ids[p.code],
                        "new_value": f"目標: {shown['目標']} / 現状: {shown['現状（基準値）']} / {shown['目標の種類']}"

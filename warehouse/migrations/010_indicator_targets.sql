@@ -36,3 +36,7 @@ CREATE TABLE relative_reference_values (
 -- 記載の元号: the era a strategy's printed plan uses for years written without one (「（31年度）」). NULL: the
 -- importer takes it from the plan's adoption year when given, else asks.
 ALTER TABLE strategies ADD COLUMN printed_era VARCHAR;
+
+-- A composite whose parts aim to beat their own baselines (「増加」 for 「就学前児童 64.3% 小学生 60.6%」) has parts
+-- without a target value: each part is judged like 増加/減少を目指す (beats its baseline, or not), weakest part.
+ALTER TABLE indicator_parts ALTER COLUMN target_value DROP NOT NULL;
