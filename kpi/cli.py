@@ -126,6 +126,21 @@ def _cmd_import_indicators(args) -> int:
     return 0
 
 
+def _cmd_set_reference(args) -> int:
+    from kpi.services.actors import SYSTEM
+    from kpi.services.relative_references import set_reference_value
+
+    try:
+        done = set_reference_value(SYSTEM, strategy=args.strategy, code=args.code, fiscal_year=args.cycle,
+                                   value=args.value, source=args.source, db=args.db)
+    except ValueError as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 2
+    print(f"{done['fiscal_year']}年度「{done['name']}」の比較する値（{done['reference']}）を {done['value']} にしました"
+          f"（出典: {done['source']}）")
+    return 0
+
+
 def _cmd_indicator_template(args) -> int:
     from kpi.io.indicator_import import write_indicator_template
 
@@ -395,6 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--era", help="記載の元号（元号のない「31年度」を読む元号: 平成・令和 など）。既定は戦略の設定")
     p.add_argument("--adopted", type=int, help="計画の策定年（西暦）。--era がないとき、この年の元号で読みます")
     p.set_defaults(func=_cmd_import_indicators)
+
+    p = add("set-reference", "相対目標（全国平均を上回る など）の、その年度の比較する値と出典を入力します")
+    p.add_argument("code", help="指標コード")
+    p.add_argument("--strategy", required=True)
+    p.add_argument("--cycle", type=int, required=True, help="年度（西暦）")
+    p.add_argument("--value", required=True, help="比較する値（例: 62.4）")
+    p.add_argument("--source", required=True, help="出典（例: 文部科学省 全国学力・学習状況調査）")
+    p.set_defaults(func=_cmd_set_reference)
 
     p = add("indicator-template", "指標一覧の取込用テンプレート（記入方法付きの Excel）を書き出します")
     p.add_argument("--out", required=True, help="書き出す .xlsx ファイル")

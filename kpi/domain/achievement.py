@@ -99,6 +99,8 @@ def achievement_rate(rule: IndicatorRule, m: Measurement | None) -> Rate:
         return Rate(Fraction(1 if m.qualitative_achieved else 0))
     if tt is TargetType.COMPOSITE:
         return _composite(rule, m)
+    if tt is TargetType.RELATIVE and rule.reference is None:
+        return _none(RateStatus.MISSING_REFERENCE)  # 判定不能 until the cycle's reference value is entered
     if m is None or m.number is None:
         return _none(RateStatus.MISSING_VALUE)
     if tt is TargetType.RELATIVE:

@@ -233,9 +233,12 @@ def _unit_of(body: str | None) -> str | None:
         return None
     m = re.match(r"^(?:約)?\s*[+\-−▲△]?\d[\d,.]*\s*(?P<u>[^\d\s()（）]{1,8}?)\s*(?:以上|以下|未満|超|を超える|を上回る|"
                  r"を下回る|に増加|に減少|まで減少|まで増加|程度)?$", body)
-    if m is None or m.group("u") in ("万", "千"):
+    if m is None or m.group("u") in ("万", "千") or any(w in m.group("u") for w in _NOT_IN_UNITS):
         return None
     return m.group("u")
+
+
+_NOT_IN_UNITS = ("くらい", "ぐらい", "ほど", "前後", "余", "程度", "を", "に", "で", "が", "は", "へ", "まで", "から", "より")
 
 
 def _figure(text: str, unit: str | None, column: str, problems: list[CellProblem]) -> tuple[Decimal | None, str | None]:
