@@ -164,3 +164,9 @@ def printed_era(con: duckdb.DuckDBPyConnection, strategy_code: str) -> str | Non
     found = con.execute("SELECT printed_era FROM strategies WHERE code = ? ORDER BY version DESC LIMIT 1",
                         [strategy_code]).fetchall()
     return found[0][0] if found else None
+
+
+def keep_printed_era(con: duckdb.DuckDBPyConnection, strategy_id: int, era: str) -> None:
+    """Remember the era an import read the plan's years through as the strategy's 記載の元号, when it has none."""
+    con.execute("UPDATE strategies SET printed_era = ? WHERE strategy_id = ? AND printed_era IS NULL",
+                [era, strategy_id])

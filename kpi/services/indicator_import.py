@@ -134,6 +134,8 @@ def _write(con, actor: Actor, report: ImportReport, planned: list[Planned], file
             "data_source": p.source, "sort_order": order,
         })
     ids = repo.insert_indicators(con, sid, definitions)
+    if report.era:
+        repo.keep_printed_era(con, sid, report.era)
     repo.insert_targets(con, [_target_row(ids[p.code], p.plan) for p in planned])
     parts = []
     for p, shown in zip(planned, report.rows):

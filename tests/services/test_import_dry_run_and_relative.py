@@ -112,3 +112,19 @@ def test_a_relative_target_is_undecidable_in_kpi_summary_until_its_reference_val
     assert third["undecidable"] == 0 and third["unrated"] == first["unrated"]
     assert third["total"] == first["total"] + 1
     assert third["counts"]["band_under_30"] == second["counts"]["band_under_30"] + 1
+
+
+def test_a_short_department_name_matches_when_unique_and_lists_the_candidates_when_not(demo_db):
+    from kpi.services.indicator_import import preview_indicator_file
+
+    reviewer = Actor("reviewer", "審査担当", frozenset({Role.REVIEWER}))
+    rows = [["1 産業", "1 振興", "県内のDX推進企業数", "社", "経済政策課", "710社 (2022年度)", "720社 (2027年度)"],
+            ["1 産業", "1 振興", "新規就農者数", "人", "政策課", "30人 (2022年度)", "40人 (2027年度)"]]
+    buf = io.StringIO()
+    csv.writer(buf).writerows([HEADER, *rows])
+    report = preview_indicator_file(reviewer, buf.getvalue().encode("utf-8"), filename="x.csv", strategy=STRATEGY,
+                                    db=demo_db)
+    assert report.status == "refused"
+    assert [(d["row"], d["column"]) for d in report.details] == [(3, "担当課")]  # row 2 matched KEIZAI
+    message = report.details[0]["message"]
+    assert "KEIZAI" in message and "NOSEI" in message and "2つ" in message
