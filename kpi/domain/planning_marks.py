@@ -21,10 +21,16 @@ def fold(text: str) -> str:
 
 
 _MARK = re.compile(r"(?P<mark>※\s*\d*|\*\d*|†)")
+_INLINE_NOTE = re.compile(r"(?<![(（])※\s*(?=[^\d\s)）])[^※()（）]{2,}$")
 
 
 def strip_marks(text: str) -> tuple[str, str | None]:
-    """(the cell without footnote marks, the marks as printed joined by a space, or None): 「720社※」 → 720社, ※."""
+    """(the cell without footnote marks, the marks as printed joined by a space, or None): 「720社※」 → 720社, ※;
+    a note printed after its mark (「50人/年※R2~R12の累計500人」) goes to the note with its mark."""
+    inline = _INLINE_NOTE.search(text)
+    if inline is not None:
+        body, note = strip_marks(text[:inline.start()])
+        return body, " ".join(x for x in (note, inline.group(0).strip()) if x)
     marks = [m.group("mark").replace(" ", "") for m in _MARK.finditer(text)]
     if not marks:
         return text, None

@@ -76,6 +76,10 @@ def _prepare(column: str, text: str | None, printed_era: str | None, problems: l
     s = fold(text)
     body, note = strip_marks(kanji_numerals(s))
     body = re.sub(r"^[⇒→]\s*", "", body)
+    body = re.sub(r"\s*[(（](?:現状値?|目標値?|中間目標?|基準値?)[)）]\s*$", "", body)  # 「31万m3(現状)」: a column label
+    m = re.match(r"^(?P<rank>全国\d+位)の?\s*(?=\d)", body)
+    if m:  # 「全国45位の20.9%」: the rank restates the figure
+        body, note = body[m.end():], " ".join(x for x in (note, f"（{m.group('rank')}）") if x)
     m = re.fullmatch(r"[(（](?P<inner>[^()（）]*)[)）]", body)
     if m:  # 「(21,371人:2014年4月)」: the whole cell in parentheses
         body = m.group("inner").strip()
@@ -224,14 +228,15 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
 
 
 def _base_unit(unit: str) -> str:
-    """The unit without a leading 万・千・百万・億 (「千人」 and 「人」 compare; 「組」 and 「人」 do not)."""
-    return re.sub(r"^(?:百万|千万|万|千|億|兆)", "", unit)
+    """The unit without a leading 万・千・百万・億 and a trailing 「/年」 (「千人」 and 「人」, 「m3/年」 and 「m3」 compare;
+    「組」 and 「人」 do not)."""
+    return re.sub(r"/年度?$", "", re.sub(r"^(?:百万|千万|万|千|億|兆)", "", unit))
 
 
 def _unit_of(body: str | None) -> str | None:
     if not body:
         return None
-    m = re.match(r"^(?:約)?\s*[+\-−▲△]?\d[\d,.]*\s*(?P<u>[^\d\s()（）]{1,8}?)\s*(?:以上|以下|未満|超|を超える|を上回る|"
+    m = re.match(r"^(?:約)?\s*[+\-−▲△]?\d[\d,.]*\s*(?P<u>(?:[^\d\s()（）]|(?<=[A-Za-z])[23]){1,8}?)\s*(?:以上|以下|未満|超|を超える|を上回る|"
                  r"を下回る|に増加|に減少|まで減少|まで増加|程度)?$", body)
     if m is None or m.group("u") in ("万", "千") or any(w in m.group("u") for w in _NOT_IN_UNITS):
         return None

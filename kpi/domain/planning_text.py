@@ -343,4 +343,6 @@ def _plain_unit(body: str) -> str | None:
 
 
 def _unit_like(printed: str) -> bool:
-    return not (_has_digit(printed) or len(printed) > 10 or any(w in printed for w in _NOT_IN_UNITS))
+    """A unit, not words: no digits except a power after a letter (m3, km2 — ㎥ and ㎢ as NFKC prints them)."""
+    digits_ok = re.sub(r"(?<=[A-Za-z])[23](?![\d])", "", printed)
+    return not (_has_digit(digits_ok) or len(printed) > 10 or any(w in printed for w in _NOT_IN_UNITS))

@@ -172,3 +172,20 @@ def test_era_implied_fiscal_years_are_the_era_offset(n, figure):
     assert period.end == 1988 + n
     _, period = split_period(f"{figure:,}人({n}年度)", printed_era="令和")
     assert period.end == 2018 + n
+
+
+def test_column_labels_inline_notes_ranks_and_cubic_metres():
+    r = read("R12 50人/年(目標)※R2~R12の累計500人", "R1 47人/年(現状)", era="令和")
+    assert (r.target, r.baseline, r.unit, r.note) == (Decimal(50), Decimal(47), "人/年", "※R2~R12の累計500人")
+    assert r.target_period.end == 2030 and r.baseline_period.end == 2019
+    ranked = read("100%", "全国45位の20.9%")
+    assert (ranked.baseline, ranked.note) == (Decimal("20.9"), "（全国45位）")
+    wood = read("R12 50万m3(目標)", "R1 31万m3(現状)", era="令和")
+    assert (wood.target, wood.baseline, wood.unit) == (Decimal(50), Decimal(31), "万m3")
+    yearly = read("45,000m3(32年度)", "28,000m3/年(27年度)")
+    assert (yearly.target, yearly.baseline) == (Decimal(45000), Decimal(28000))
+
+
+def test_a_unit_that_differs_beyond_scale_and_per_year_is_asked_about():
+    with pytest.raises(RowProblems, match="単位"):
+        read("4組/年", "1.4人/年")
