@@ -101,7 +101,7 @@ def _cmd_import_indicators(args) -> int:
     if not path.is_file():
         print(f"エラー: ファイル {path} がありません", file=sys.stderr)
         return 2
-    era = {"era": args.era, "adopted": args.adopted}
+    era = {"era": args.era, "adopted": args.adopted, "department": args.department}
     if args.dry_run:  # read and check everything, write nothing
         report = preview_indicator_file(SYSTEM, path.read_bytes(), filename=path.name, strategy=args.strategy,
                                         db=args.db, **era)
@@ -409,6 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text", help="--dry-run の出力形式")
     p.add_argument("--era", help="記載の元号（元号のない「31年度」を読む元号: 平成・令和 など）。既定は戦略の設定")
     p.add_argument("--adopted", type=int, help="計画の策定年（西暦）。--era がないとき、この年の元号で読みます")
+    p.add_argument("--department", help="担当課が空欄の行の担当課（コードか名前）")
     p.set_defaults(func=_cmd_import_indicators)
 
     p = add("set-reference", "相対目標（全国平均を上回る など）の、その年度の比較する値と出典を入力します")

@@ -12,10 +12,10 @@ __all__ = ["parse_heading", "parse_numbered_label"]
 
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
 _PREFIX = (r"(?:基本目標|基本方針|基本施策|施策の柱|施策の方向|政策分野|政策目標|政策の柱|重点課題|重点施策|重点戦略|"
-           r"戦略の柱|戦略|施策|分野|目標|柱|項目|取組|プロジェクト|第)")
+           r"戦略の柱|取組項目|戦略|施策|分野|目標|柱|項目|取組|プロジェクト|第)")
 _NUM = r"(?:\d{1,3}|[IVXⅠ-Ⅻ]{1,4}|[①-⑳])"
-_HEADING = re.compile(rf"^(?P<prefix>{_PREFIX})?\s*(?P<nums>{_NUM}(?:\s*[-‐－ー―の]\s*{_NUM}){{0,2}})\s*"
-                      r"(?:[章節項部])?\s*(?:[.)、:：．]|\s|$)\s*(?P<name>.*)$")
+_HEADING = re.compile(rf"^(?P<prefix>{_PREFIX})?\s*[(（]?(?P<nums>{_NUM}(?:\s*[-‐－ー―の]\s*{_NUM}){{0,2}})\s*"
+                      r"(?:分野|[章節項部編])?\s*(?:[.)）、:：．_]|\s|$)\s*(?P<name>.*)$")
 
 
 def _int(token: str) -> int:

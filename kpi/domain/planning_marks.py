@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-__all__ = ["fold", "strip_marks", "expand_numerals", "comparison_of", "relative_of", "labelled_parts",
+__all__ = ["fold", "strip_marks", "expand_numerals", "kanji_numerals", "comparison_of", "relative_of", "labelled_parts",
            "COMPARISONS", "Relative", "Labelled"]
 
 COMPARISONS = ("ge", "gt", "le", "lt")

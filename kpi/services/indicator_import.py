@@ -44,11 +44,11 @@ def list_strategies(actor: Actor, db: Path | str | None = None) -> list[dict]:
 
 def preview_indicator_file(actor: Actor, data: bytes, *, filename: str | None, strategy: str,
                            db: Path | str | None = None, era: str | None = None,
-                           adopted: int | None = None) -> ImportReport:
+                           adopted: int | None = None, department: str | None = None) -> ImportReport:
     """Read and check the whole file without writing: status ready with the rows, or refused with every problem."""
     check(actor, Permission.MANAGE_MASTER)
     with warehouse.connect(db) as con:
-        report, _ = plan_file(con, data, filename, strategy, era, adopted)
+        report, _ = plan_file(con, data, filename, strategy, era, adopted, department)
     return report
 
 
@@ -63,11 +63,11 @@ def dry_run_document(report: ImportReport) -> dict:
 
 def import_indicator_file(actor: Actor, data: bytes, *, filename: str | None, strategy: str,
                           db: Path | str | None = None, era: str | None = None,
-                          adopted: int | None = None) -> ImportReport:
+                          adopted: int | None = None, department: str | None = None) -> ImportReport:
     """Import every indicator of the file into the strategy in one transaction, or none (status refused)."""
     check(actor, Permission.MANAGE_MASTER)
     with warehouse.transaction(db) as con:
-        report, planned = plan_file(con, data, filename, strategy, era, adopted)
+        report, planned = plan_file(con, data, filename, strategy, era, adopted, department)
         if report.status == "refused":
             return report
         _write(con, actor, report, planned, filename)

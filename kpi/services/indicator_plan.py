@@ -81,7 +81,10 @@ def _fold(text: str) -> str:
 
 
 def plan_file(con, data: bytes, filename: str | None, strategy: str, era: str | None = None,
-               adopted: int | None = None) -> tuple[ImportReport, list[Planned]]:
+               adopted: int | None = None, department: str | None = None) -> tuple[ImportReport, list[Planned]]:
+    """The file read and checked against the strategy; `department`: the 担当課 for rows that leave it blank
+    (printed plans often list a department per section, or none)."""
+    department_default = department
     contents = repo.strategy_contents(con, strategy)
     if contents is None:
         known = "、".join(s["code"] for s in repo.list_strategies(con)) or "なし"
@@ -154,7 +157,8 @@ def plan_file(con, data: bytes, filename: str | None, strategy: str, era: str | 
         source = text("出典", 500)
         pillar_no = _pillar(row, contents, new_pillars, problem)
         item_no = _item(row, pillar_no, contents, new_items, problem) if pillar_no is not None else None
-        department = _department(row.get("担当課"), by_code, by_name, known_depts, problem)
+        department = _department(row.get("担当課") or (department_default or ""), by_code, by_name, known_depts,
+                                 problem)
         try:
             plan = read_row(target=row.get("目標"), baseline=row.get("現状（基準値）") or None,
                             unit=row.get("単位") or None, kind=row.get("目標の種類") or None, printed_era=report.era)

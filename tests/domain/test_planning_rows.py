@@ -29,6 +29,9 @@ def read(target, baseline=None, unit=None, era="平成"):
     ("⑤生涯スポーツ", "項目", True, (5, "生涯スポーツ")),
     ("第2章 産業", "柱", False, (2, "産業")),
     ("2", "柱", False, (2, None)),
+    ("第1分野 政策・方針決定過程", "柱", False, (1, "政策・方針決定過程")),
+    ("(1)第一次産業の振興", "項目", True, (1, "第一次産業の振興")),
+    ("取組項目1:LGX推進", "項目", True, (1, "LGX推進")),
     ("生涯学習の促進", "柱", False, (None, "生涯学習の促進")),
 ])
 def test_headings_as_plans_print_them(text, field, last, expected):
