@@ -37,6 +37,8 @@ def format_summary_table(doc: dict) -> str:
     lines.append("  ".join(_pad(c, w, i > 0) for i, (c, w) in enumerate(zip(counts, widths))))
     if total.get("unrated"):
         lines.append(f"※ 承認済の値がない指標 {total['unrated']} 件は集計に含めていません")
+    if total.get("undecidable"):
+        lines.append(f"※ 判定不能（比較する値が未入力）の指標 {total['undecidable']} 件は帯に数えていません")
     return "\n".join(lines)
 
 
@@ -93,13 +95,26 @@ def _cmd_template(args) -> int:
 
 def _cmd_import_indicators(args) -> int:
     from kpi.services.actors import SYSTEM
-    from kpi.services.indicator_import import import_indicator_file
+    from kpi.services.indicator_import import dry_run_document, import_indicator_file, preview_indicator_file
 
     path = Path(args.file)
     if not path.is_file():
         print(f"エラー: ファイル {path} がありません", file=sys.stderr)
         return 2
-    report = import_indicator_file(SYSTEM, path.read_bytes(), filename=path.name, strategy=args.strategy, db=args.db)
+    era = {"era": args.era, "adopted": args.adopted, "department": args.department}
+    if args.dry_run:  # read and check everything, write nothing
+        report = preview_indicator_file(SYSTEM, path.read_bytes(), filename=path.name, strategy=args.strategy,
+                                        db=args.db, **era)
+        doc = dry_run_document(report)
+        if args.format == "json":
+            print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        else:
+            print(f"{path.name}: {doc['rows']}行中 {doc['read']}行を読み取り、{doc['refused']}行に問題（書き込みなし）")
+            for p in doc["problems"]:
+                print(f"  {p['row']}行目「{p['column'] or ''}」「{p['text'] or ''}」: {p['message']}")
+        return 0 if report.status != "refused" else 1
+    report = import_indicator_file(SYSTEM, path.read_bytes(), filename=path.name, strategy=args.strategy, db=args.db,
+                                   **era)
     if report.status != "imported":
         print(f"{path.name}: 取り込めませんでした（何も保存していません）。問題 {len(report.problems)}件")
         for p in report.problems:
@@ -108,6 +123,21 @@ def _cmd_import_indicators(args) -> int:
     print(f"{path.name}: 戦略「{args.strategy}」に{report.imported}指標を取り込みました")
     for label in report.created_pillars + report.created_items:
         print(f"  新しい柱・項目: {label}")
+    return 0
+
+
+def _cmd_set_reference(args) -> int:
+    from kpi.services.actors import SYSTEM
+    from kpi.services.relative_references import set_reference_value
+
+    try:
+        done = set_reference_value(SYSTEM, strategy=args.strategy, code=args.code, fiscal_year=args.cycle,
+                                   value=args.value, source=args.source, db=args.db)
+    except ValueError as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 2
+    print(f"{done['fiscal_year']}年度「{done['name']}」の比較する値（{done['reference']}）を {done['value']} にしました"
+          f"（出典: {done['source']}）")
     return 0
 
 
@@ -377,7 +407,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import-indicators", "指標の一覧（.xlsx または CSV）を戦略に取り込みます（全行を取り込むか、1行も取り込まないか）")
     p.add_argument("file")
     p.add_argument("--strategy", required=True, help="戦略コード（例: chiba-ict）")
+    p.add_argument("--dry-run", action="store_true", help="読み取りと確認だけを行い、何も書き込みません")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="--dry-run の出力形式")
+    p.add_argument("--era", help="記載の元号（元号のない「31年度」を読む元号: 平成・令和 など）。既定は戦略の設定")
+    p.add_argument("--adopted", type=int, help="計画の策定年（西暦）。--era がないとき、この年の元号で読みます")
+    p.add_argument("--department", help="担当課が空欄の行の担当課（コードか名前）")
     p.set_defaults(func=_cmd_import_indicators)
+
+    p = add("set-reference", "相対目標（全国平均を上回る など）の、その年度の比較する値と出典を入力します")
+    p.add_argument("code", help="指標コード")
+    p.add_argument("--strategy", required=True)
+    p.add_argument("--cycle", type=int, required=True, help="年度（西暦）")
+    p.add_argument("--value", required=True, help="比較する値（例: 62.4）")
+    p.add_argument("--source", required=True, help="出典（例: 文部科学省 全国学力・学習状況調査）")
+    p.set_defaults(func=_cmd_set_reference)
 
     p = add("indicator-template", "指標一覧の取込用テンプレート（記入方法付きの Excel）を書き出します")
     p.add_argument("--out", required=True, help="書き出す .xlsx ファイル")

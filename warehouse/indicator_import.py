@@ -96,3 +96,77 @@ def insert_parts(con: duckdb.DuckDBPyConnection, parts: list[dict]) -> None:
                     " CAST(baseline_value AS DECIMAL(18, 4)), CAST(target_value AS DECIMAL(18, 4)) FROM _new_parts")
     finally:
         con.unregister("_new_parts")
+
+
+_TARGET_COLUMNS = ("indicator_id", "comparison", "relative_reference", "target_period_kind", "target_period_start",
+                   "target_period_end", "target_aggregate", "target_period_text", "baseline_period_kind",
+                   "baseline_period_text", "note")
+
+
+def insert_targets(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Insert each new indicator's comparison, relative reference, printed periods and note (migration 010)."""
+    import polars as pl
+
+    if not rows:
+        return
+    schema = {c: (pl.Int64 if c in ("indicator_id", "target_period_start", "target_period_end") else pl.String)
+              for c in _TARGET_COLUMNS}
+    con.register("_new_targets", pl.DataFrame([{c: r.get(c) for c in _TARGET_COLUMNS} for r in rows], schema=schema))
+    try:
+        con.execute(f"INSERT INTO indicator_targets ({', '.join(_TARGET_COLUMNS)})"
+                    f" SELECT {', '.join(_TARGET_COLUMNS)} FROM _new_targets")
+    finally:
+        con.unregister("_new_targets")
+
+
+def targets_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int]):
+    """Per (cycle, indicator) of the cycles' strategies: comparison, relative reference and the cycle's reference
+    value (null until entered), for the indicators that have a row in indicator_targets (a Polars frame)."""
+    import polars as pl
+
+    cur = con.execute(
+        "SELECT c.cycle_id, t.indicator_id, t.comparison, t.relative_reference, rv.reference_value"
+        " FROM indicator_targets t JOIN indicators i ON i.indicator_id = t.indicator_id"
+        " JOIN cycles c ON c.strategy_id = i.strategy_id AND list_contains(?::INTEGER[], c.cycle_id)"
+        " LEFT JOIN relative_reference_values rv ON rv.indicator_id = t.indicator_id AND rv.cycle_id = c.cycle_id",
+        [list(cycle_ids)])
+    rows = cur.fetchall()
+    return pl.DataFrame(rows, schema={"cycle_id": pl.Int64, "indicator_id": pl.Int64, "comparison": pl.String,
+                                      "relative_reference": pl.String, "reference_value": pl.Decimal(18, 4)},
+                        orient="row")
+
+
+def set_reference_value(con: duckdb.DuckDBPyConnection, indicator_id: int, cycle_id: int, value, source: str,
+                        login: str) -> None:
+    """Enter (or replace) a relative target's reference value for one cycle."""
+    con.execute("DELETE FROM relative_reference_values WHERE indicator_id = ? AND cycle_id = ?",
+                [indicator_id, cycle_id])
+    con.execute("INSERT INTO relative_reference_values (indicator_id, cycle_id, reference_value, source, entered_by)"
+                " VALUES (?, ?, CAST(? AS DECIMAL(18, 4)), ?, ?)", [indicator_id, cycle_id, str(value), source, login])
+
+
+def relative_indicator(con: duckdb.DuckDBPyConnection, strategy_code: str, code: str) -> dict | None:
+    """The relative-target indicator with this code in the newest version of the strategy, or None."""
+    found = con.execute(
+        "SELECT i.indicator_id, i.name, t.relative_reference, t.comparison FROM indicators i"
+        " JOIN indicator_targets t ON t.indicator_id = i.indicator_id"
+        " JOIN strategies s ON s.strategy_id = i.strategy_id"
+        " WHERE s.code = ? AND i.code = ? AND t.relative_reference IS NOT NULL"
+        " ORDER BY s.version DESC LIMIT 1", [strategy_code, code]).fetchall()
+    if not found:
+        return None
+    r = found[0]
+    return {"indicator_id": r[0], "name": r[1], "reference": r[2], "comparison": r[3]}
+
+
+def printed_era(con: duckdb.DuckDBPyConnection, strategy_code: str) -> str | None:
+    """The strategy's 記載の元号 (newest version), or None when not set."""
+    found = con.execute("SELECT printed_era FROM strategies WHERE code = ? ORDER BY version DESC LIMIT 1",
+                        [strategy_code]).fetchall()
+    return found[0][0] if found else None
+
+
+def keep_printed_era(con: duckdb.DuckDBPyConnection, strategy_id: int, era: str) -> None:
+    """Remember the era an import read the plan's years through as the strategy's 記載の元号, when it has none."""
+    con.execute("UPDATE strategies SET printed_era = ? WHERE strategy_id = ? AND printed_era IS NULL",
+                [era, strategy_id])

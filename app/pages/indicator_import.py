@@ -29,7 +29,10 @@ st.download_button("取込用テンプレート（記入方法付き）をダウ
 def show_problems(report: indicator_import.ImportReport) -> None:
     """Every problem of a refused file, and the same list as a CSV."""
     st.error(f"取り込めませんでした（何も保存していません）。次の {len(report.problems)} 件を直して、もう一度アップロードしてください。")
-    ui.table([{"行": p.row or "", "列": p.column or "", "内容": p.message} for p in report.problems])
+    details = report.details or [{"row": p.row, "column": p.column, "text": "", "message": p.message}
+                                 for p in report.problems]
+    ui.table([{"行": p["row"] or "", "列": p["column"] or "", "セルの内容": p["text"] or "", "内容": p["message"]}
+              for p in details])
     st.download_button("問題の一覧をCSVでダウンロード", indicator_import.problems_csv(report),
                        file_name="指標取込_問題一覧.csv", mime="text/csv", key="problems_download")
 
@@ -53,13 +56,19 @@ if not strategies:
     st.stop()
 labels = {s["code"]: f"{s['name']}（{s['code']}、第{s['version']}版）" for s in strategies}
 strategy = st.selectbox("取り込む先の戦略", list(labels), format_func=labels.get, key="import_strategy")
+ERAS = {"": "戦略の設定のまま", "平成": "平成", "令和": "令和", "昭和": "昭和"}
+era = st.selectbox("記載の元号（「（31年度）」のように元号のない年を読む元号。計画を策定した時の元号）", list(ERAS),
+                   format_func=ERAS.get, key="import_era") or None
 upload = st.file_uploader("指標の一覧（.xlsx または .csv）", type=["xlsx", "csv"],
                           key=f"import_file.{st.session_state.get(UPLOAD_ROUND, 0)}")
 if upload is None:
     st.stop()
 
 data = upload.getvalue()
-preview = indicator_import.preview_indicator_file(actor, data, filename=upload.name, strategy=strategy)
+preview = indicator_import.preview_indicator_file(actor, data, filename=upload.name, strategy=strategy, era=era)
+doc = indicator_import.dry_run_document(preview)
+st.caption(f"{doc['rows']}行中 {doc['read']}行を読み取り、{doc['refused']}行に問題があります"
+           f"（記載の元号: {doc['era'] or '未設定'}）。")
 if preview.status == "refused":
     show_problems(preview)
     st.stop()
@@ -69,7 +78,7 @@ if preview.created_pillars or preview.created_items:
     st.info("取り込むと新しく作られる柱・項目: " + "、".join(preview.created_pillars + preview.created_items))
 ui.table(preview.rows)
 if st.button(f"{len(preview.rows)}指標を取り込む", type="primary", key="import_run"):
-    report = indicator_import.import_indicator_file(actor, data, filename=upload.name, strategy=strategy)
+    report = indicator_import.import_indicator_file(actor, data, filename=upload.name, strategy=strategy, era=era)
     if report.status == "imported":
         session.clear_caches()
         st.session_state[RESULT] = report

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-from kpi.domain.model import Direction, IndicatorRule, Measurement, TargetType
+from kpi.domain.model import Comparison, Direction, IndicatorRule, Measurement, TargetType
 
 
 class RateStatus(str, Enum):
@@ -18,6 +18,7 @@ class RateStatus(str, Enum):
     TARGET_EQUALS_BASELINE = "target_equals_baseline"
     BASELINE_BEYOND_TARGET = "baseline_beyond_target"
     NEGATIVE_WITHOUT_BASELINE = "negative_without_baseline"
+    MISSING_REFERENCE = "missing_reference"  # a relative target before the cycle's reference value is entered
 
 
 STATUS_MESSAGES_JA = {
@@ -27,6 +28,7 @@ STATUS_MESSAGES_JA = {
     RateStatus.TARGET_EQUALS_BASELINE: "目標値が基準値と同じため達成率を算出できません",
     RateStatus.BASELINE_BEYOND_TARGET: "基準値が既に目標値を超えているため、基準値からの進捗率を算出できません",
     RateStatus.NEGATIVE_WITHOUT_BASELINE: "基準値がなく値または目標値が負のため、比率による達成率を算出できません（基準値を設定してください）",
+    RateStatus.MISSING_REFERENCE: "判定不能（比較する値が未入力）",
 }
 
 
@@ -37,6 +39,12 @@ class Rate:
     value: Fraction | None
     status: RateStatus = RateStatus.OK
     weakest_part: int | None = None
+    on_strict_target: bool = False  # exactly on a 超/未満 target: a rate of 100% that is not achieved
+
+    @property
+    def achieved(self) -> bool:
+        """Whether the rate counts as achieved: at least 100%, and not exactly on a strict (超・未満) target."""
+        return self.value is not None and self.value >= 1 and not self.on_strict_target
 
     @property
     def percent(self) -> float | None:
@@ -91,8 +99,12 @@ def achievement_rate(rule: IndicatorRule, m: Measurement | None) -> Rate:
         return Rate(Fraction(1 if m.qualitative_achieved else 0))
     if tt is TargetType.COMPOSITE:
         return _composite(rule, m)
+    if tt is TargetType.RELATIVE and rule.reference is None:
+        return _none(RateStatus.MISSING_REFERENCE)  # 判定不能 until the cycle's reference value is entered
     if m is None or m.number is None:
         return _none(RateStatus.MISSING_VALUE)
+    if tt is TargetType.RELATIVE:
+        return _relative(rule, m.number)
     if tt in (TargetType.INCREASE, TargetType.DECREASE):
         if rule.baseline is None:
             return _none(RateStatus.MISSING_TARGET)
@@ -100,7 +112,26 @@ def achievement_rate(rule: IndicatorRule, m: Measurement | None) -> Rate:
         return Rate(Fraction(1 if better else 0))
     if rule.target is None:
         return _none(RateStatus.MISSING_TARGET)
-    return _progress(rule.target, rule.baseline, m.number, rule.direction)
+    rate = _progress(rule.target, rule.baseline, m.number, rule.direction)
+    if rate.value is not None and _on_strict_target(rule.comparison, rule.target, m.number):
+        return Rate(rate.value, rate.status, rate.weakest_part, on_strict_target=True)
+    return rate
+
+
+def _relative(rule: IndicatorRule, actual) -> Rate:
+    """A relative target (全国平均を上回る): achieved (1) or not (0) against the cycle's reference value, by the
+    target's comparison (by default 以上 for higher-is-better, 以下 for lower-is-better); 判定不能 until entered."""
+    if rule.reference is None:
+        return _none(RateStatus.MISSING_REFERENCE)
+    a, r = Fraction(actual), Fraction(rule.reference)
+    cmp = rule.comparison or (Comparison.GE if rule.direction is Direction.HIGHER else Comparison.LE)
+    met = {Comparison.GE: a >= r, Comparison.GT: a > r, Comparison.LE: a <= r, Comparison.LT: a < r}[cmp]
+    return Rate(Fraction(1 if met else 0))
+
+
+def _on_strict_target(comparison: Comparison | None, target, actual) -> bool:
+    """An actual exactly on a 超 (gt) or 未満 (lt) target: 93% against 「93%超」 is not achieved."""
+    return comparison is not None and comparison.strict and Fraction(actual) == Fraction(target)
 
 
 def _composite(rule: IndicatorRule, m: Measurement | None) -> Rate:
@@ -111,7 +142,13 @@ def _composite(rule: IndicatorRule, m: Measurement | None) -> Rate:
         actual = None if m is None else m.parts.get(part.no)
         if actual is None:
             return _none(RateStatus.MISSING_VALUE)
-        r = _progress(part.target, part.baseline, actual, rule.direction)
+        if part.target is None:  # the part aims to beat its baseline: 1 or 0, as 増加・減少を目指す
+            if part.baseline is None:
+                return Rate(None, RateStatus.MISSING_TARGET, part.no)
+            better = actual > part.baseline if rule.direction is Direction.HIGHER else actual < part.baseline
+            r = Rate(Fraction(1 if better else 0))
+        else:
+            r = _progress(part.target, part.baseline, actual, rule.direction)
         if r.value is None:
             return Rate(None, r.status, part.no)
         if weakest is None or r.value < weakest.value:

@@ -72,4 +72,7 @@ def band_of(rate: Rate) -> Band | None:
         return Band.STOPPED
     if rate.value is None:
         return None
-    return band_of_rate(rate.value)
+    band = band_of_rate(rate.value)
+    if band is Band.ACHIEVED and not rate.achieved:  # exactly on a 超/未満 target: 100% but not achieved
+        return Band.B60_100
+    return band

@@ -14,6 +14,7 @@ class TargetType(str, Enum):
     DECREASE = "decrease"  # 減少を目指します
     QUALITATIVE = "qualitative"
     COMPOSITE = "composite"
+    RELATIVE = "relative"  # 全国平均を上回る: judged against the cycle's reference value (stored apart, migration 010)
 
 
 class Direction(str, Enum):
@@ -21,6 +22,20 @@ class Direction(str, Enum):
 
     HIGHER = "higher"
     LOWER = "lower"
+
+
+class Comparison(str, Enum):
+    """How an actual is compared with its target (DOMAIN.md, comparisons): 以上 ge, 超 gt, 以下 le, 未満 lt."""
+
+    GE = "ge"
+    GT = "gt"
+    LE = "le"
+    LT = "lt"
+
+    @property
+    def strict(self) -> bool:
+        """True for 超・未満: exactly on the target is not achieved."""
+        return self in (Comparison.GT, Comparison.LT)
 
 
 class ValueKind(str, Enum):
@@ -36,7 +51,7 @@ class Part:
 
     no: int
     label: str
-    target: Decimal
+    target: Decimal | None  # None: the part aims to beat its baseline (増加・減少 per part)
     baseline: Decimal | None = None
 
 
@@ -50,6 +65,8 @@ class IndicatorRule:
     baseline: Decimal | None = None
     parts: tuple[Part, ...] = ()
     stopped: bool = False
+    comparison: Comparison | None = None  # None: inclusive (以上 / 以下 by direction)
+    reference: Decimal | None = None  # relative targets: the cycle's reference value (全国平均 …), None until entered
 
 
 @dataclass(frozen=True)

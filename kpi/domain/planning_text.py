@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal
 
 from .model import Direction, TargetType
-from .normalize import InputError, clean_text, parse_fiscal_year, parse_number
+from .normalize import InputError, clean_text, parse_number
+from .planning_headings import parse_numbered_label
+from .planning_model import (CellProblem, IndicatorPlan, PlannedBaseline, PlannedFigure, PlannedPart, PlannedTarget,
+                             RowProblems)
+from .planning_years import split_fiscal_year
 
 __all__ = [
     "PlannedFigure", "PlannedPart", "PlannedTarget", "PlannedBaseline", "IndicatorPlan", "CellProblem",
@@ -40,86 +43,12 @@ UNIT = "単位"
 
 KIND_LABELS = {
     TargetType.NUMERIC: "数値", TargetType.INCREASE: "増加", TargetType.DECREASE: "減少",
-    TargetType.QUALITATIVE: "定性", TargetType.COMPOSITE: "複合",
+    TargetType.QUALITATIVE: "定性", TargetType.COMPOSITE: "複合", TargetType.RELATIVE: "相対",
 }
 _KIND_BY_LABEL = {**{v: k for k, v in KIND_LABELS.items()}, "数値目標": TargetType.NUMERIC,
                   "増加を目指す": TargetType.INCREASE, "減少を目指す": TargetType.DECREASE,
                   "定性目標": TargetType.QUALITATIVE, "定性的": TargetType.QUALITATIVE,
                   "複合目標": TargetType.COMPOSITE, **{k.value: k for k in TargetType}}
-
-
-@dataclass(frozen=True)
-class PlannedFigure:
-    """A figure read from a cell: value in the unit, the fiscal year it refers to, and the year as printed."""
-
-    value: Decimal
-    fiscal_year: int | None
-    fiscal_year_text: str | None
-
-
-@dataclass(frozen=True)
-class PlannedPart:
-    """One part of a composite value (県・52市町村: 県 → 1, 市町村 → 52)."""
-
-    no: int
-    label: str
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class PlannedTarget:
-    """A target cell read: its type, the direction the text states (None: not stated), value, year, parts."""
-
-    target_type: TargetType
-    text: str
-    value: Decimal | None = None
-    fiscal_year: int | None = None
-    fiscal_year_text: str | None = None
-    direction: Direction | None = None
-    parts: tuple[PlannedPart, ...] = ()
-    unit: str | None = None  # the unit printed after the figure (「社」「%」), None when none was printed
-
-
-@dataclass(frozen=True)
-class PlannedBaseline:
-    """A baseline cell read: value (None for a qualitative baseline such as 未整備), year, parts, the text."""
-
-    text: str
-    value: Decimal | None = None
-    fiscal_year: int | None = None
-    fiscal_year_text: str | None = None
-    parts: tuple[PlannedPart, ...] = ()
-    unit: str | None = None
-
-
-@dataclass(frozen=True)
-class IndicatorPlan:
-    """The structured definition one row of an indicator list describes (the fields of the indicators table)."""
-
-    unit: str | None
-    target_type: TargetType
-    direction: Direction
-    target: PlannedTarget
-    baseline: PlannedBaseline | None
-
-
-@dataclass(frozen=True)
-class CellProblem:
-    """Why one cell of a row cannot be read: the column's header and a Japanese sentence."""
-
-    column: str
-    message: str
-
-
-class RowProblems(ValueError):
-    """Every problem of one row; str() joins the messages."""
-
-    def __init__(self, problems: list[CellProblem]):
-        super().__init__("\n".join(p.message for p in problems))
-        self.problems = list(problems)
-
-    def __reduce__(self):
-        return (RowProblems, (self.problems,))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -140,39 +69,6 @@ def _shown(text: str) -> str:
 
 _BLANKS = frozenset({"", "-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\u2500", "ー",
                      "－", "―", "—", "なし", "無し", "-(なし)"})
-
-_YEAR_NENDO = r"(?:(?:令和|平成)\s*(?:元|\d{1,2})\s*年度|[RH]\s*(?:元|\d{1,2})\s*年度|(?:FY\s*)?\d{4}\s*年度)"
-_YEAR_SHORT = r"(?:[RH]\s*(?:元|\d{1,2})|FY\s*\d{4})"
-_YEAR_TAIL = r"(?:末|中)?\s*(?:時点|現在)?\s*(?:の?(?:実績値?|見込み?値?|目標値?|基準値?|値))?"
-_YEAR_CALENDAR = r"(?:(?:令和|平成|[RH])\s*(?:元|\d{1,2})|\d{4})\s*年(?!度)"  # refused with its own message
-_TRAILING = re.compile(rf"^(?P<body>.*?)\s*\(\s*(?P<year>{_YEAR_NENDO}|{_YEAR_CALENDAR}|{_YEAR_SHORT}|\d{{4}})"
-                       rf"(?P<tail>{_YEAR_TAIL})"
-                       r"\s*(?:まで(?:に)?)?\s*\)$", re.IGNORECASE)
-_LEADING = re.compile(rf"^(?P<year>{_YEAR_NENDO})(?P<tail>{_YEAR_TAIL})\s*(?:までに|まで|に|で)?\s*[:]?\s*(?P<body>\S.*)$"
-                      rf"|^(?P<year2>{_YEAR_SHORT})(?P<tail2>{_YEAR_TAIL})\s*(?:[:]\s*|\s+)(?P<body2>\S.*)$",
-                      re.IGNORECASE)
-_LABEL = re.compile(r"^(?:現状値?|基準値?|目標値?|目標)\s*[:]\s*")
-
-
-def split_fiscal_year(text: str, *, field: str) -> tuple[str, int | None, str | None]:
-    """(the rest of the cell, fiscal year, the year as printed) of a cell such as 「710社 (2022年度)」 or
-    「R元年度：65,667件/月」; a cell without a year comes back unchanged with None. InputError for a year that
-    looks like one but is not valid (「令和0年度」「(2022年)」)."""
-    s = _LABEL.sub("", _fold(text))
-    m = _TRAILING.match(s)
-    if m is not None and m.group("body").strip():
-        year, tail, body = m.group("year"), m.group("tail"), m.group("body")
-    else:
-        m = _LEADING.match(s)
-        if m is None:
-            return s, None, None
-        if m.group("year") is not None:
-            year, tail, body = m.group("year"), m.group("tail"), m.group("body")
-        else:
-            year, tail, body = m.group("year2"), m.group("tail2"), m.group("body2")
-    fy = parse_fiscal_year(year, field=field)
-    return body.strip(), fy, (year + (tail or "")).replace(" ", "")
-
 
 _NUMBER = re.compile(r"^(?:延べ|のべ)?\s*(?:約)?\s*[+\-−▲△]?\s*\d[\d,.、]*\s*(?P<suffix>.*?)\s*(?:程度)?$")
 
@@ -230,14 +126,14 @@ def _composite(body: str, *, field: str) -> tuple[PlannedPart, ...] | None:
 # ---------------------------------------------------------------------------------------------------------
 # targets
 
-_AIM = re.compile(r"^(?:(?:前年度|基準値|現状|基準年度)(?:より|から|比で?)?\s*)?(?P<aim>増加|増大|拡大|向上|上昇|減少|削減|縮減|低下)"
+_AIM = re.compile(r"^(?:(?:前年度|基準値|現状|基準年度)(?:より|から|比で?)?\s*)?(?P<aim>増加|増大|拡大|向上|上昇|延伸|減少|削減|縮減|縮小|短縮|低下)"
                   r"\s*(?:を目指(?:します|す)|させる|する|させます|します)?\s*[。.]?$")
 _BOUND = re.compile(r"^(?P<num>.+?)\s*(?P<bound>以上|を超える|を上回る|超|以下|を下回る|未満)"
                     r"\s*(?:を?(?:維持|確保|目指す|目指します|達成))?\s*[。.]?$")
-_TOWARD = re.compile(r"^(?P<num>.+?)\s*(?:に|へ|まで)\s*(?P<aim>増加|増大|拡大|向上|上昇|減少|削減|縮減|低下)"
+_TOWARD = re.compile(r"^(?P<num>.+?)\s*(?:に|へ|まで)\s*(?P<aim>増加|増大|拡大|向上|上昇|延伸|減少|削減|縮減|縮小|短縮|低下)"
                      r"\s*(?:を目指(?:します|す)|させる|する|させます|します)?\s*[。.]?$")
 _AIM_AT = re.compile(r"^(?P<num>.+?)\s*(?:を目指(?:します|す)|を達成|とする)\s*[。.]?$")
-_DOWN_WORDS = ("減少", "削減", "縮減", "低下")
+_DOWN_WORDS = ("減少", "削減", "縮減", "縮小", "短縮", "低下")
 _LOWER_BOUNDS = ("以下", "を下回る", "未満")
 
 _EXAMPLES = "「720社 (2027年度)」「増加を目指す」「85%以上」「県・52市町村・13林業事業体」のように入力してください"
@@ -364,32 +260,6 @@ def parse_baseline(text: str | None, *, target: PlannedTarget, unit: str | None 
 
 
 # ---------------------------------------------------------------------------------------------------------
-# pillar and item labels
-
-_CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
-_NUMBERED = re.compile(r"^(?:柱|項目|施策)?\s*(?P<no>\d{1,3})\s*(?:[.)、:]|\s|$)\s*(?P<name>.*)$")
-
-
-def parse_numbered_label(text: str | None, *, field: str) -> tuple[int | None, str | None]:
-    """(number, name) of 「1 波及効果の高いプロジェクト」「①ICTを活用した…」「2」「個別施策」; (None, None) when blank."""
-    cleaned = clean_text(text, field=field, max_length=200)
-    if cleaned is None:
-        return None, None
-    raw = cleaned.strip()
-    if raw[:1] in _CIRCLED:
-        name = _fold(raw[1:]).lstrip(".)、: ") or None
-        return _CIRCLED[raw[0]], name
-    s = _fold(raw)
-    m = _NUMBERED.match(s)
-    if m is not None:
-        no = int(m.group("no"))
-        if no < 1:
-            raise InputError(f"「{field}」の番号は1以上にしてください（入力は「{_shown(raw)}」）。", field=field, text=raw)
-        return no, (m.group("name").strip() or None)
-    return None, s
-
-
-# ---------------------------------------------------------------------------------------------------------
 # a whole row
 
 
@@ -473,4 +343,6 @@ def _plain_unit(body: str) -> str | None:
 
 
 def _unit_like(printed: str) -> bool:
-    return not (_has_digit(printed) or len(printed) > 10 or any(w in printed for w in _NOT_IN_UNITS))
+    """A unit, not words: no digits except a power after a letter (m3, km2 — ㎥ and ㎢ as NFKC prints them)."""
+    digits_ok = re.sub(r"(?<=[A-Za-z])[23](?![\d])", "", printed)
+    return not (_has_digit(digits_ok) or len(printed) > 10 or any(w in printed for w in _NOT_IN_UNITS))

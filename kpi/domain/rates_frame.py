@@ -7,7 +7,12 @@ boundary test is an integer comparison (rate ≥ 60% ⟺ 10·num ≥ 6·den): 60
 with no floating point involved. `rate_percent` is float(num·100 / den) — one IEEE division of two integers
 below 2^53, hence the correctly rounded value float(Fraction·100) that kpi.domain.achievement gives; the few
 rows outside that range (and composite targets, whose weakest part is chosen part by part) are evaluated by the
-exact Fraction code of kpi.domain.achievement instead (`exact_fallback`).
+exact Fraction code of kpi.domain.achievement instead (`exact_fallback`); so are relative targets (全国平均を上回る),
+judged against the cycle's reference value.
+
+Comparisons: when the frame has a `comparison` column (ge / gt / le / lt, DOMAIN.md), a numeric row exactly on a
+strict target (超 gt, 未満 lt: value·den = target) gets `on_strict_target` and is not achieved, although its rate is
+exactly 100% (band 60–100%), as kpi.domain.achievement rules.
 
 A target may be replaced per row by a rational target `judge_num / judge_den` (scaled integers; used to judge a
 year against its milestone, kpi.domain.milestones); the same rules then apply against that target.
@@ -77,7 +82,7 @@ def input_columns(schema: pl.Schema, scale: int, *, judge: bool = False) -> list
         scaled("value_number", scale, schema.get("value_number")).alias("_a"),
         scaled("baseline_value", scale, schema.get("baseline_value")).alias("_b"),
         tn.alias("_tn"), td.alias("_td"),
-        (tt == "qualitative").alias("_qual"), (tt == "composite").alias("_comp"),
+        (tt == "qualitative").alias("_qual"), tt.is_in(["composite", "relative"]).alias("_comp"),
         tt.is_in(["increase", "decrease"]).alias("_aim"), (tt == "increase").alias("_inc"),
         (pl.col("direction") == "higher").alias("_higher"),
         pl.col("stopped_in_cycle").fill_null(False).alias("_stopped"),
@@ -131,13 +136,15 @@ def rate_columns() -> tuple[list[pl.Expr], list[pl.Expr]]:
     return [status.alias("rate_status")], [num.alias("rate_num"), den.alias("rate_den")]
 
 
-def band_expr() -> pl.Expr:
-    """The band key of each row from its exact fraction and status (null when no rate exists)."""
+def band_expr(strict: bool = False) -> pl.Expr:
+    """The band key of each row from its exact fraction and status (null when no rate exists); strict: the frame
+    has `on_strict_target` (a row exactly on a 超/未満 target is 100% but not achieved)."""
     num, den = pl.col("rate_num"), pl.col("rate_den")
+    achieved = (num >= den) & ~pl.col("on_strict_target") if strict else num >= den
     return (
         pl.when(pl.col("rate_status") == RateStatus.STOPPED.value).then(pl.lit(Band.STOPPED.value))
         .when(num.is_null()).then(pl.lit(None, pl.String))
-        .when(num >= den).then(pl.lit(Band.ACHIEVED.value))
+        .when(achieved).then(pl.lit(Band.ACHIEVED.value))
         .when(num * 10 >= den * 6).then(pl.lit(Band.B60_100.value))
         .when(num * 10 >= den * 3).then(pl.lit(Band.B30_60.value))
         .otherwise(pl.lit(Band.UNDER_30.value))
@@ -158,8 +165,12 @@ def evaluate_frame(frame: pl.DataFrame, *, exact: Exact | None = None, judge: bo
         if missing:
             raise ValueError(f"judge=True needs the columns {sorted(missing)}")
     first, second = rate_columns()
+    strict = "comparison" in frame.columns
     inputs = frame.with_columns(input_columns(frame.schema, scale, judge=judge))
-    out = (_narrowed(inputs).lazy().with_columns(first).with_columns(second).with_columns(band_expr())
+    lf = _narrowed(inputs).lazy().with_columns(first).with_columns(second)
+    if strict:
+        lf = lf.with_columns(on_strict_target_expr())
+    out = (lf.with_columns(band_expr(strict))
            .drop("_a", "_b", "_tn", "_td", "_qual", "_comp", "_aim", "_inc", "_higher", "_stopped"))
     big = (pl.col("rate_num").abs() * 100 >= _SAFE) | (pl.col("rate_den") >= _SAFE)
     out = out.with_columns(
@@ -167,12 +178,20 @@ def evaluate_frame(frame: pl.DataFrame, *, exact: Exact | None = None, judge: bo
         .then((pl.col("rate_num") * 100).cast(pl.Float64) / pl.col("rate_den").cast(pl.Float64))
         .alias("rate_percent"),
         pl.lit(None, pl.Int64).alias("weakest_part"),
-        ((pl.col("target_type") == "composite") & ~pl.col("stopped_in_cycle").fill_null(False)
+        (pl.col("target_type").is_in(["composite", "relative"]) & ~pl.col("stopped_in_cycle").fill_null(False)
          | (pl.col("rate_num").is_not_null() & big)).alias("exact_fallback"),
     ).with_columns(pl.col("rate_num", "rate_den").cast(_I)).collect()
     if not out["exact_fallback"].any():
         return out
     return _apply_exact(out, exact)
+
+
+def on_strict_target_expr() -> pl.Expr:
+    """Numeric rows exactly on a strict target (comparison gt or lt and value = target), after rate_columns."""
+    numeric = ~pl.col("_qual") & ~pl.col("_comp") & ~pl.col("_aim")
+    on = (pl.col("comparison").is_in(["gt", "lt"]) & numeric & (pl.col("rate_status") == RateStatus.OK.value)
+          & (pl.col("_a") * pl.col("_td") == pl.col("_tn")))
+    return on.fill_null(False).alias("on_strict_target")
 
 
 _NARROW = 2 ** 40  # |figure| (scaled) below this and targets' denominators below 2^10: every product fits Int64
@@ -198,12 +217,15 @@ def _apply_exact(out: pl.DataFrame, exact: Exact | None) -> pl.DataFrame:
         band = band_of(rate)
         value = rate.value
         fits = value is not None and max(abs(value.numerator), value.denominator) < 2 ** 126
-        fixes.append({"_i": row["_i"], "rate_num": value.numerator if fits else None,
+        fixes.append({"_i": row["_i"], "on_strict_target": rate.on_strict_target,
+                      "rate_num": value.numerator if fits else None,
                       "rate_den": value.denominator if fits else None, "rate_percent": rate.percent,
                       "rate_status": rate.status.value, "band": band.value if band else None,
                       "weakest_part": rate.weakest_part})
-    fix = pl.DataFrame(fixes, schema={"_i": pl.UInt32, "rate_num": _I, "rate_den": _I, "rate_percent": pl.Float64,
+    fix = pl.DataFrame(fixes, schema={"_i": pl.UInt32, "on_strict_target": pl.Boolean, "rate_num": _I, "rate_den": _I, "rate_percent": pl.Float64,
                                       "rate_status": pl.String, "band": pl.String, "weakest_part": pl.Int64})
+    if "on_strict_target" not in out.columns:
+        fix = fix.drop("on_strict_target")
     cols = [c for c in fix.columns if c != "_i"]
     return (out.with_row_index("_i").join(fix, on="_i", how="left", suffix="_x")
             .with_columns([pl.when(pl.col("exact_fallback")).then(pl.col(f"{c}_x")).otherwise(pl.col(c)).alias(c)
@@ -216,7 +238,8 @@ def rate_of_row(row: dict) -> Rate:
     status = RateStatus(row["rate_status"]) if row.get("rate_status") else RateStatus.MISSING_TARGET
     if row.get("rate_num") is None:
         return Rate(None, status, row.get("weakest_part"))
-    return Rate(Fraction(int(row["rate_num"]), int(row["rate_den"])), status, row.get("weakest_part"))
+    return Rate(Fraction(int(row["rate_num"]), int(row["rate_den"])), status, row.get("weakest_part"),
+                on_strict_target=bool(row.get("on_strict_target")))
 
 
 def near_boundary_expr(points: int, boundaries: tuple[int, ...] = (30, 60, 100)) -> pl.Expr:

@@ -38,6 +38,7 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
     "input_field": pl.String,
     "has_entry": pl.Boolean,  # anything was entered for the indicator
     "composite_rate": pl.Float64,  # composite indicators' rate, computed part by part beforehand
+    "comparison": pl.String,  # ge | gt | le | lt (null: inclusive); 超/未満 targets are strict
 }
 
 
@@ -83,6 +84,15 @@ def rate_expr() -> pl.Expr:
     )
 
 
+def achieved_expr() -> pl.Expr:
+    """Whether the rate counts as achieved (over FRAME_SCHEMA columns and the `rate` column): at least 100%, and not
+    exactly on a strict target (comparison gt / lt and value = target: 93% against 「93%超」). The float twin of
+    kpi.domain.achievement.Rate.achieved."""
+    on_strict = (pl.col("comparison").is_in(["gt", "lt"]) & (pl.col("target_type") == "numeric")
+                 & (pl.col("value") == pl.col("target"))).fill_null(False)
+    return (pl.col("rate") >= 1) & ~on_strict
+
+
 def _has_figure() -> pl.Expr:
     return pl.col("value").is_not_null() | pl.col("qualitative_achieved").is_not_null() | pl.col("composite_rate").is_not_null()
 
@@ -107,7 +117,8 @@ def rules(outlier_factor: float = DEFAULT_OUTLIER_FACTOR, duplicate: pl.Expr | N
         Rule("kind_missing", ERROR, "区分", _has_figure() & pl.col("kind").is_null() & ~pl.col("stopped"),
              pl.format("「{}」の区分（実績値／見込値）を選んでください", name)),
         Rule("reason_required", WARNING, "要因",
-             _has_figure() & (rate < 1) & (pl.col("reason").is_null() | pl.col("category").is_null()),
+             _has_figure() & ~achieved_expr() & rate.is_not_null()
+             & (pl.col("reason").is_null() | pl.col("category").is_null()),
              pl.format("「{}」は達成率が100%未満です。提出前に要因と要因の分類を入力してください", name)),
         Rule("outlier", WARNING, "値",
              pl.col("value").is_not_null() & pl.col("last_value").is_not_null() & (pl.col("last_value") != 0)
@@ -146,6 +157,8 @@ def check(df: pl.DataFrame, outlier_factor: float = DEFAULT_OUTLIER_FACTOR, name
     duplicate rule cannot report and its count is not computed.
     """
     added, every = _compiled(outlier_factor, one_row_per_indicator)
+    if "comparison" not in df.columns:  # frames read before comparisons existed: every target inclusive
+        df = df.with_columns(pl.lit(None, pl.String).alias("comparison"))
     # One chunk first: Polars 2.1.0 panics ("i < self.len()") filtering a multi-chunk frame from DuckDB.
     lf = df.rechunk().lazy().with_columns(added)
     if "name" not in df.columns:

@@ -17,11 +17,12 @@ def share_percent(count: int, total: int) -> Decimal:
 
 @dataclass(frozen=True)
 class BandSummary:
-    """Counts per band over a scope; unrated indicators are counted apart, never in a band."""
+    """Counts per band over a scope; unrated and undecidable (判定不能) indicators are counted apart, never in a band."""
 
     key: str
     counts: dict[Band, int]
     unrated: int = 0
+    undecidable: int = 0  # 判定不能（比較する値が未入力）: relative targets without the cycle's reference value
 
     @property
     def total(self) -> int:
@@ -41,6 +42,7 @@ class BandSummary:
             "counts": {b.value: self.counts[b] for b in BAND_ORDER},
             "percent": {b.value: float(p) for b, p in self.percent.items()},
             "unrated": self.unrated,
+            "undecidable": self.undecidable,
         }
 
 

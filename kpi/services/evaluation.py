@@ -11,7 +11,7 @@ import polars as pl
 from kpi.domain.achievement import Rate, RateStatus, achievement_rate
 from kpi.domain.bands import Band, band_of
 from kpi.domain.milestones import judge_exprs
-from kpi.domain.model import Direction, IndicatorRule, Measurement, Part, TargetType, dec
+from kpi.domain.model import Comparison, Direction, IndicatorRule, Measurement, Part, TargetType, dec
 from kpi.domain.rates_frame import evaluate_frame, rate_of_row, scale_of
 
 
@@ -45,6 +45,8 @@ def rule_of(row: dict[str, Any], parts: list[dict] | None = None) -> IndicatorRu
         baseline=dec(row.get("baseline_value")),
         parts=tuple(Part(p["part_no"], p["label"], dec(p["target_value"]), dec(p["baseline_value"])) for p in parts or ()),
         stopped=bool(row.get("stopped_in_cycle")),
+        comparison=Comparison(row["comparison"]) if row.get("comparison") else None,
+        reference=dec(row.get("reference_value")),
     )
 
 

@@ -1,9 +1,13 @@
 """Import an indicator list (as planning documents print it) into a strategy: all rows or none.
 
-Every row is read first (file → cells → :func:`kpi.domain.planning_text.plan_indicator`, pillar, item, department
-and code checks). If any cell cannot be read, nothing is written and the report lists every problem (Excel row,
-column header, Japanese sentence). Otherwise every indicator, its composite parts, the pillars and items the
-file introduces, and one audit row per created record plus one for the import land in one transaction.
+Every row is read first (file → cells → :func:`kpi.domain.planning_rows.read_row`, headings through
+:mod:`kpi.domain.planning_headings`, department and code checks). Years printed without their era resolve through
+the strategy's 記載の元号 (strategies.printed_era, or the era given for this import, or the era of the plan's
+adoption year). If any cell cannot be read, nothing is written and the report lists every problem of every cell
+(Excel row, column header, the text, a Japanese sentence). Otherwise every indicator, its composite parts, its
+comparison, printed periods and note (indicator_targets), the pillars and items the file introduces, and one
+audit row per created record plus one for the import land in one transaction. A dry run reads everything and
+writes nothing (`dry_run_document`).
 
 Decisions: pillars and items are matched by number within the strategy; a number the strategy does not have is
 created when the file gives its name. Departments must already exist (an unknown one is refused with the list
@@ -13,58 +17,22 @@ master data page's job, which keeps the old definition).
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import warehouse
-from kpi.domain.formatting import fiscal_year_ja, format_number
-from kpi.domain.model import Direction, TargetType
-from kpi.domain.normalize import InputError, clean_text
-from kpi.domain.planning_text import KIND_LABELS, IndicatorPlan, RowProblems, parse_numbered_label, plan_indicator
+from kpi.domain.model import TargetType
+from kpi.domain.planning_rows import RowReading
 from kpi.io.export import csv_bytes
-from kpi.io.indicator_import import SheetRow, read_indicator_file
-from kpi.io.workbook import Problem, WorkbookRefused
 from kpi.services.actors import Actor
+from kpi.services.indicator_plan import DIRECTION_LABELS, ImportReport, Planned, plan_file, resolve_era
 from kpi.services.permissions import Permission, check
 from warehouse import indicator_import as repo
 from warehouse import master, values
 
-__all__ = ["ImportReport", "preview_indicator_file", "import_indicator_file", "list_strategies", "problems_csv"]
+__all__ = ["ImportReport", "preview_indicator_file", "import_indicator_file", "list_strategies", "problems_csv",
+           "dry_run_document", "resolve_era"]
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,29}$")
-DIRECTION_LABELS = {Direction.HIGHER: "高い方が良い", Direction.LOWER: "低い方が良い"}
-
-
-@dataclass
-class ImportReport:
-    """What an import did or would do: status ready (preview) / imported / refused, rows, every problem."""
-
-    status: str
-    strategy: str
-    rows: list[dict] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    created_pillars: list[str] = field(default_factory=list)
-    created_items: list[str] = field(default_factory=list)
-
-    @property
-    def imported(self) -> int:
-        """How many indicators landed (0 unless status is imported)."""
-        return len(self.rows) if self.status == "imported" else 0
-
-
-@dataclass
-class _Planned:
-    row_no: int
-    code: str | None
-    pillar_no: int
-    item_no: int
-    name: str
-    definition: str | None
-    department: str
-    source: str | None
-    plan: IndicatorPlan
+__all__ += ["DIRECTION_LABELS"]
 
 
 def list_strategies(actor: Actor, db: Path | str | None = None) -> list[dict]:
@@ -75,20 +43,31 @@ def list_strategies(actor: Actor, db: Path | str | None = None) -> list[dict]:
 
 
 def preview_indicator_file(actor: Actor, data: bytes, *, filename: str | None, strategy: str,
-                           db: Path | str | None = None) -> ImportReport:
+                           db: Path | str | None = None, era: str | None = None,
+                           adopted: int | None = None, department: str | None = None) -> ImportReport:
     """Read and check the whole file without writing: status ready with the rows, or refused with every problem."""
     check(actor, Permission.MANAGE_MASTER)
     with warehouse.connect(db) as con:
-        report, _ = _plan_file(con, data, filename, strategy)
+        report, _ = plan_file(con, data, filename, strategy, era, adopted, department)
     return report
 
 
+def dry_run_document(report: ImportReport) -> dict:
+    """The dry run's JSON: rows, read, refused, every problem and every readable indicator."""
+    return {"rows": report.total_rows, "read": report.total_rows - report.refused_rows,
+            "refused": report.refused_rows, "era": report.era,
+            "problems": report.details or [{"row": p.row, "column": p.column, "text": "", "message": p.message}
+                                           for p in report.problems],
+            "indicators": report.indicators}
+
+
 def import_indicator_file(actor: Actor, data: bytes, *, filename: str | None, strategy: str,
-                          db: Path | str | None = None) -> ImportReport:
+                          db: Path | str | None = None, era: str | None = None,
+                          adopted: int | None = None, department: str | None = None) -> ImportReport:
     """Import every indicator of the file into the strategy in one transaction, or none (status refused)."""
     check(actor, Permission.MANAGE_MASTER)
     with warehouse.transaction(db) as con:
-        report, planned = _plan_file(con, data, filename, strategy)
+        report, planned = plan_file(con, data, filename, strategy, era, adopted, department)
         if report.status == "refused":
             return report
         _write(con, actor, report, planned, filename)
@@ -103,222 +82,29 @@ def problems_csv(report: ImportReport) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# planning
-
-
-def _fold(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace()).casefold()
-
-
-def _plan_file(con, data: bytes, filename: str | None, strategy: str) -> tuple[ImportReport, list[_Planned]]:
-    contents = repo.strategy_contents(con, strategy)
-    if contents is None:
-        known = "、".join(s["code"] for s in repo.list_strategies(con)) or "なし"
-        return ImportReport("refused", strategy, problems=[Problem(None, None, f"戦略コード「{strategy}」はありません"
-                                                                               f"（登録されている戦略: {known}）。")]), []
-    report = ImportReport("ready", strategy)
-    try:
-        rows = read_indicator_file(data, filename=filename)
-    except WorkbookRefused as refused:
-        report.status = "refused"
-        report.problems = refused.problems
-        return report, []
-    departments = master.list_departments(con)
-    by_code = {d["code"].upper(): d["code"] for d in departments}
-    by_name = {_fold(d["name"]): d["code"] for d in departments}
-    known_depts = "、".join(d["code"] for d in departments)
-    new_pillars: dict[int, tuple[str, int]] = {}  # no → (name, first row)
-    new_items: dict[tuple[int, int], tuple[str, int]] = {}
-    seen_codes: dict[str, int] = {}
-    existing_names = {_fold(n) for n in contents.names}
-    seen_names: dict[str, int] = {}
-    planned: list[_Planned] = []
-    problems = report.problems
-
-    for row in rows:
-        def problem(column: str | None, message: str, row_no: int = row.row_no) -> None:
-            problems.append(Problem(row_no, column, f"{row_no}行目「{column}」: {message}" if column
-                                    else f"{row_no}行目: {message}"))
-
-        def text(column: str, limit: int, required: bool = False) -> str | None:
-            try:
-                value = clean_text(row.get(column), field=column, max_length=limit)
-            except InputError as error:
-                problem(column, str(error))
-                return None
-            if value is None and required:
-                problem(column, f"「{column}」が空です。")
-            return value
-
-        code = text("コード", 30)
-        if code is not None:
-            code = unicodedata.normalize("NFKC", code).strip()
-            if not _CODE.match(code):
-                problem("コード", f"「{code[:40]}」はコードに使えません。半角英数字と「-_.」の30文字以内にしてください"
-                                  "（空欄なら自動で付けます）。")
-            elif code in contents.codes:
-                problem("コード", f"コード「{code}」の指標は戦略に既にあります。既存の指標の変更は「管理」ページで行ってください。")
-            elif code in seen_codes:
-                problem("コード", f"コード「{code}」が{seen_codes[code]}行目と重複しています。")
-            else:
-                seen_codes[code] = row.row_no
-        name = text("指標名", 200, required=True)
-        if name is not None:
-            if _fold(name) in existing_names:
-                problem("指標名", f"「{name[:40]}」という指標は戦略に既にあります（同じファイルを2回取り込んでいないか確認してください）。")
-            elif _fold(name) in seen_names:
-                problem("指標名", f"「{name[:40]}」が{seen_names[_fold(name)]}行目と重複しています。")
-            else:
-                seen_names[_fold(name)] = row.row_no
-        definition = text("定義", 2000)
-        source = text("出典", 500)
-        pillar_no = _pillar(row, contents, new_pillars, problem)
-        item_no = _item(row, pillar_no, contents, new_items, problem) if pillar_no is not None else None
-        department = _department(row.get("担当課"), by_code, by_name, known_depts, problem)
-        try:
-            plan = plan_indicator(target=row.get("目標"), baseline=row.get("現状（基準値）") or None,
-                                  unit=row.get("単位") or None, kind=row.get("目標の種類") or None)
-        except RowProblems as bad:
-            for p in bad.problems:
-                problem(p.column, p.message)
-            plan = None
-        if None not in (name, pillar_no, item_no, department, plan):
-            planned.append(_Planned(row.row_no, code, pillar_no, item_no, name, definition, department, source, plan))
-
-    if problems:
-        report.status = "refused"
-        return report, []
-    _assign_codes(planned, contents.codes)
-    report.created_pillars = [f"{no} {n}" for no, (n, _) in sorted(new_pillars.items())]
-    report.created_items = [f"{p}-{i} {n}" for (p, i), (n, _) in sorted(new_items.items())]
-    pillar_names = {**contents.pillars, **{no: n for no, (n, _) in new_pillars.items()}}
-    report.rows = [_preview(p, pillar_names) for p in planned]
-    return report, planned
-
-
-def _pillar(row: SheetRow, contents, new_pillars, problem) -> int | None:
-    try:
-        no, name = parse_numbered_label(row.get("柱"), field="柱")
-    except InputError as error:
-        problem("柱", str(error))
-        return None
-    if no is None and name is None:
-        problem("柱", "「柱」が空です。番号と名前（例: 1 波及効果の高いプロジェクト）を入力してください。")
-        return None
-    if no is None:
-        matches = [n for n, existing in contents.pillars.items() if _fold(existing) == _fold(name)]
-        matches += [n for n, (existing, _) in new_pillars.items() if _fold(existing) == _fold(name)]
-        if not matches:
-            problem("柱", f"柱「{name[:40]}」は戦略にありません。新しい柱は番号を付けて入力してください（例: 4 {name[:20]}）。")
-            return None
-        return matches[0]
-    if no in contents.pillars:
-        return no
-    if no in new_pillars:
-        first_name, first_row = new_pillars[no]
-        if name and _fold(name) != _fold(first_name):
-            problem("柱", f"柱{no}の名前が{first_row}行目（{first_name[:30]}）と違います。")
-            return None
-        return no
-    if not name:
-        problem("柱", f"柱{no}は戦略にありません。新しい柱を作るには名前も入力してください（例: {no} 推進体制の整備）。")
-        return None
-    new_pillars[no] = (name, row.row_no)
-    return no
-
-
-def _item(row: SheetRow, pillar_no: int, contents, new_items, problem) -> int | None:
-    try:
-        no, name = parse_numbered_label(row.get("項目"), field="項目")
-    except InputError as error:
-        problem("項目", str(error))
-        return None
-    if no is None and name is None:
-        problem("項目", "「項目」が空です。柱の中の番号と名前（例: ①ICTを活用した庁内業務の効率化）を入力してください。")
-        return None
-    if no is None:
-        candidates = {**{k: v for k, v in contents.items.items()}, **{k: v[0] for k, v in new_items.items()}}
-        matches = [i for (p, i), existing in candidates.items() if p == pillar_no and _fold(existing) == _fold(name)]
-        if not matches:
-            problem("項目", f"柱{pillar_no}に項目「{name[:40]}」はありません。新しい項目は番号を付けて入力してください。")
-            return None
-        return matches[0]
-    key = (pillar_no, no)
-    if key in contents.items:
-        return no
-    if key in new_items:
-        first_name, first_row = new_items[key]
-        if name and _fold(name) != _fold(first_name):
-            problem("項目", f"柱{pillar_no}の項目{no}の名前が{first_row}行目（{first_name[:30]}）と違います。")
-            return None
-        return no
-    if not name:
-        problem("項目", f"柱{pillar_no}に項目{no}はありません。新しい項目を作るには名前も入力してください。")
-        return None
-    new_items[key] = (name, row.row_no)
-    return no
-
-
-def _department(typed: str, by_code, by_name, known: str, problem) -> str | None:
-    s = unicodedata.normalize("NFKC", typed or "").strip()
-    if not s:
-        problem("担当課", f"「担当課」が空です。担当課コード（{known}）か担当課の名前を入力してください。")
-        return None
-    found = by_code.get(s.upper()) or by_name.get(_fold(s))
-    if found is None:
-        problem("担当課", f"担当課「{s[:40]}」は登録されていません。登録されている担当課コード: {known}"
-                          "（新しい担当課は先に「管理」ページで登録してください）。")
-    return found
-
-
-def _assign_codes(planned: list[_Planned], existing: frozenset[str]) -> None:
-    """Give each row without a code the next free P{柱}-{項目}-{連番}."""
-    used = set(existing) | {p.code for p in planned if p.code}
-    last: dict[tuple[int, int], int] = {}
-    for p in planned:
-        if p.code:
-            continue
-        key = (p.pillar_no, p.item_no)
-        n = last.get(key, 0) + 1
-        while f"P{p.pillar_no}-{p.item_no}-{n:02d}" in used:
-            n += 1
-        last[key] = n
-        p.code = f"P{p.pillar_no}-{p.item_no}-{n:02d}"
-        used.add(p.code)
-
-
-def _figure_text(value, unit: str | None, fy: int | None) -> str:
-    return format_number(value, unit or "") + (f"（{fiscal_year_ja(fy)}）" if fy else "")
-
-
-def _preview(p: _Planned, pillar_names: dict[int, str]) -> dict:
-    plan = p.plan
-    t, b = plan.target, plan.baseline
-    if plan.target_type is TargetType.COMPOSITE:
-        target = "・".join(f"{part.label}{format_number(part.value, plan.unit or '')}" for part in t.parts)
-    elif t.value is not None:
-        target = _figure_text(t.value, plan.unit, t.fiscal_year)
-    else:
-        target = t.text
-    if b is None:
-        baseline = "なし"
-    elif b.parts:
-        baseline = "・".join(f"{part.label}{format_number(part.value, plan.unit or '')}" for part in b.parts)
-    elif b.value is not None:
-        baseline = _figure_text(b.value, plan.unit, b.fiscal_year)
-    else:
-        baseline = b.text
-    return {"行": p.row_no, "コード": p.code, "柱": f"{p.pillar_no} {pillar_names.get(p.pillar_no, '')}".strip(),
-            "項目": p.item_no, "指標名": p.name, "担当課": p.department, "単位": plan.unit or "",
-            "目標の種類": KIND_LABELS[plan.target_type], "方向": DIRECTION_LABELS[plan.direction],
-            "現状（基準値）": baseline, "目標": target, "目標年度": fiscal_year_ja(t.fiscal_year) if t.fiscal_year else ""}
-
-
-# ---------------------------------------------------------------------------------------------------------
 # writing
 
 
-def _write(con, actor: Actor, report: ImportReport, planned: list[_Planned], filename: str | None) -> None:
+def _stored_type(plan: RowReading) -> str:
+    """The indicators table's target_type: a relative target is stored as numeric without a target value (its
+    reference is in indicator_targets); parts, with a target each or aiming to beat their baselines, as composite."""
+    if plan.target_type == "relative":
+        return TargetType.NUMERIC.value
+    if plan.parts:
+        return TargetType.COMPOSITE.value
+    return plan.target_type
+
+
+def _target_row(indicator_id: int, plan: RowReading) -> dict:
+    tp, bp = plan.target_period, plan.baseline_period
+    return {"indicator_id": indicator_id, "comparison": plan.comparison, "relative_reference": plan.reference,
+            "target_period_kind": tp.kind if tp else None, "target_period_start": tp.start if tp else None,
+            "target_period_end": tp.end if tp else None, "target_aggregate": tp.aggregate if tp else None,
+            "target_period_text": tp.text if tp else None, "baseline_period_kind": bp.kind if bp else None,
+            "baseline_period_text": bp.text if bp else None, "note": plan.note}
+
+
+def _write(con, actor: Actor, report: ImportReport, planned: list[Planned], filename: str | None) -> None:
     contents = repo.strategy_contents(con, report.strategy)
     assert contents is not None
     sid = contents.strategy_id
@@ -337,23 +123,24 @@ def _write(con, actor: Actor, report: ImportReport, planned: list[_Planned], fil
                        "entity_id": f"{report.strategy}:{key}", "new_value": name})
     definitions = []
     for order, p in enumerate(planned, start=contents.max_sort_order + 1):
-        plan, t, b = p.plan, p.plan.target, p.plan.baseline
+        plan, tp, bp = p.plan, p.plan.target_period, p.plan.baseline_period
         definitions.append({
             "pillar_no": p.pillar_no, "item_no": p.item_no, "code": p.code, "name": p.name,
             "definition": p.definition, "unit": plan.unit, "department_code": p.department,
-            "target_type": plan.target_type.value, "direction": plan.direction.value,
-            "baseline_value": b.value if b else None, "baseline_text": b.text if b else None,
-            "baseline_fy": b.fiscal_year if b else None, "baseline_fy_text": b.fiscal_year_text if b else None,
-            "target_value": t.value, "target_text": t.text, "target_fy": t.fiscal_year, "data_source": p.source,
-            "sort_order": order,
+            "target_type": _stored_type(plan), "direction": plan.direction.value,
+            "baseline_value": plan.baseline, "baseline_text": plan.baseline_text,
+            "baseline_fy": bp.fiscal_year if bp else None, "baseline_fy_text": bp.text if bp else None,
+            "target_value": plan.target, "target_text": plan.target_text, "target_fy": tp.fiscal_year if tp else None,
+            "data_source": p.source, "sort_order": order,
         })
     ids = repo.insert_indicators(con, sid, definitions)
+    if report.era:
+        repo.keep_printed_era(con, sid, report.era)
+    repo.insert_targets(con, [_target_row(ids[p.code], p.plan) for p in planned])
     parts = []
     for p, shown in zip(planned, report.rows):
-        t, b = p.plan.target, p.plan.baseline
-        baselines = {part.label: part.value for part in (b.parts if b else ())}
-        parts += [{"indicator_id": ids[p.code], "part_no": part.no, "label": part.label, "unit": p.plan.unit,
-                   "baseline_value": baselines.get(part.label), "target_value": part.value} for part in t.parts]
+        parts += [{"indicator_id": ids[p.code], "part_no": q["no"], "label": q["label"], "unit": p.plan.unit,
+                   "baseline_value": q["baseline"], "target_value": q["target"]} for q in p.plan.parts]
         events.append({"actor": actor.login, "role": role, "action": "import_indicator", "entity": "indicator",
                        "entity_id": p.code, "indicator_id": ids[p.code],
                        "new_value": f"目標: {shown['目標']} / 現状: {shown['現状（基準値）']} / {shown['目標の種類']}"

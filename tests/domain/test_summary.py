@@ -112,6 +112,7 @@ def test_summary_lists_every_band_even_when_empty():
         "counts": {b.value: 0 for b in BAND_ORDER},
         "percent": {b.value: 0.0 for b in BAND_ORDER},
         "unrated": 0,
+        "undecidable": 0,
     }
 
 

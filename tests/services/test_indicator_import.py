@@ -234,7 +234,7 @@ def test_cli_imports_a_file_and_says_how_many(demo_db, tmp_path):
 
 def test_cli_refuses_a_broken_file_with_the_per_row_report_and_a_nonzero_exit(demo_db, tmp_path):
     broken = [row[:] for row in PLAN]
-    broken[0][6] = "720社 (2027年)"
+    broken[0][6] = "720社 (令和0年度)"  # an era year that does not exist (「(2027年)」 is a calendar year, read)
     broken[3][4] = "NOPE"
     path = tmp_path / "broken.xlsx"
     path.write_bytes(xlsx([HEADER, *broken]))
