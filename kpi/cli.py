@@ -274,7 +274,7 @@ def _cmd_restore(args) -> int:
     from kpi.services import backup
 
     try:
-        info = backup.restore(args.file, db=args.db)
+        info = backup.restore(args.file, db=args.db, require_manifest=not args.no_manifest)
     except backup.BackupRefused as exc:
         print(f"エラー: {exc}（データベースは変更していません）", file=sys.stderr)
         return 2
@@ -439,7 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_backup)
 
     p = add("restore", "バックアップからデータベースを復元します（元のファイルは .before-restore として残します）")
-    p.add_argument("file", help="kpi backup で作ったファイル")
+    p.add_argument("file", help="kpi backup で作ったファイル（同じフォルダーの <file>.manifest.json で検証します）")
+    p.add_argument("--no-manifest", action="store_true",
+                   help="検証用の記録のない古いバックアップを復元します（全表の読み取りによる検査のみ）")
     p.set_defaults(func=_cmd_restore)
 
     p = add("remind", "未提出・差戻しのある担当課に督促します（画面の通知と、KPI_SMTP_* 設定時はメール）")

@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
+from warehouse.files import FILE_MODE, private_dir, tighten_warehouse
+
 DEFAULT_LOCK_TIMEOUT_S = 30.0
 _ENV_DB = "KPI_DB"
 
@@ -100,7 +102,7 @@ def _locks_for(path: Path) -> tuple[threading.RLock, FileLock]:
         if pair is None:
             # The RLock serializes this process's threads (one per Streamlit session) and lets a thread
             # nest; the lock file serializes processes (app, CLI, flow workers).
-            pair = (threading.RLock(), FileLock(key + ".lock", thread_local=False))
+            pair = (threading.RLock(), FileLock(key + ".lock", thread_local=False, mode=FILE_MODE))
             _locks[key] = pair
         return pair
 
@@ -123,7 +125,7 @@ def _memory() -> duckdb.DuckDBPyConnection:
     return _instance
 
 
-def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str, int]:
+def _attach(path: Path, read_only: bool = False) -> tuple[duckdb.DuckDBPyConnection, str, int]:
     """A cursor whose default catalog is the warehouse file (attached now unless this thread already has it),
     the file's key and its alias number."""
     key = str(path.resolve())
@@ -134,7 +136,10 @@ def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str, int]:
             number = next(_aliases)
             admin = memory.cursor()
             try:
-                admin.execute(f"ATTACH ? AS {_alias(number)}", [str(path)])
+                if read_only:
+                    admin.execute(f"ATTACH ? AS {_alias(number)} (READ_ONLY)", [str(path)])
+                else:
+                    admin.execute(f"ATTACH ? AS {_alias(number)}", [str(path)])
             finally:
                 admin.close()
             entry = _attached[key] = [number, 0]
@@ -167,10 +172,15 @@ def _detach(key: str) -> None:
 
 
 @contextmanager
-def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[GuardedConnection]:
-    """Yield a connection to the warehouse file, held under the file's lock, closed afterwards."""
+def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+            read_only: bool = False) -> Iterator[GuardedConnection]:
+    """Yield a connection to the warehouse file, held under the file's lock, closed afterwards.
+
+    The file, its WAL and its lock are created owner-only (0600) in a folder created 0700. `read_only` is for
+    private copies (a backup being checked) that must stay byte for byte as they are.
+    """
     path = Path(db_path) if db_path is not None else default_db_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # also sets this process's umask to 077: DuckDB creates the file and WAL with it
     thread_lock, file_lock = _locks_for(path)
     busy = f"データベースが他の処理で使用中です（{timeout:g}秒待機しました）。しばらくしてから再度お試しください。"
     started = time.monotonic()
@@ -182,7 +192,8 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
         except Timeout as exc:
             raise WarehouseBusy(busy) from exc
         try:
-            cursor, key, number = _attach(path)
+            cursor, key, number = _attach(path, read_only)
+            tighten_warehouse(path)  # a file made before files were private is narrowed on its next use
             try:
                 cursor.execute("SET enable_progress_bar = false")  # no progress bars on the app's or CLI's console
                 yield GuardedConnection(cursor, number)
