@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/setup.sh
-mkdir -p "$KPI_DATA_DIR/logs" "$PREFECT_HOME"
+private_data_dir
 
 prefect_pid=""
 serve_pid=""

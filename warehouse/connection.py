@@ -166,6 +166,24 @@ def _release(key: str) -> None:
             admin.close()
 
 
+def _attach_waiting(path: Path, read_only: bool, started: float, timeout: float,
+                    busy: str) -> tuple[duckdb.DuckDBPyConnection, str, int]:
+    """_attach, waiting (within the same bound) while another process holds the file open, even read-only.
+
+    Anyone who may read the file can hold DuckDB's own lock on it outside our lock file (a read-only CLI
+    session, a copy tool); that makes the app wait and then say so in Japanese, never fail with DuckDB's text.
+    """
+    while True:
+        try:
+            return _attach(path, read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() - started >= timeout:
+                raise WarehouseBusy(busy) from exc
+            time.sleep(0.05)
+
+
 def _detach(key: str) -> None:
     with _attach_guard:
         _release(key)
@@ -192,7 +210,7 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
         except Timeout as exc:
             raise WarehouseBusy(busy) from exc
         try:
-            cursor, key, number = _attach(path, read_only)
+            cursor, key, number = _attach_waiting(path, read_only, started, timeout, busy)
             tighten_warehouse(path)  # a file made before files were private is narrowed on its next use
             try:
                 cursor.execute("SET enable_progress_bar = false")  # no progress bars on the app's or CLI's console

@@ -6,21 +6,17 @@ whatever umask the process was started with (the scripts set `umask 077` too).
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
-_umask_set = threading.Event()
 
 
 def private_umask() -> None:
     """Make every file this process creates from now on owner-only (umask gains 077; never loosened)."""
-    if _umask_set.is_set():
-        return
     old = os.umask(0o077)  # never a looser moment: 077 first, then the old bits added back
-    os.umask(old | 0o077)
-    _umask_set.set()
+    if old & 0o077 != 0o077:
+        os.umask(old | 0o077)
 
 
 def private_dir(path: Path | str) -> Path:
