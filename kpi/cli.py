@@ -284,6 +284,14 @@ def _cmd_restore(args) -> int:
     return 0
 
 
+def _cmd_audit(args) -> int:
+    from kpi.services import audit_trail
+
+    report = audit_trail.verify(db=args.db)
+    print(report.message, file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+
+
 def _cmd_cycle(args) -> int:
     import datetime as dt
 
@@ -409,6 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", default=None, help="reopen: 再開の理由")
     p.add_argument("--strategy", default=None, help="戦略コード（既定: 最新の戦略）")
     p.set_defaults(func=_cmd_cycle)
+
+    p = add("audit", "監査ログのハッシュの連鎖を検証し、改ざんがあれば最初の記録を示します（終了コード 1）")
+    p.add_argument("action", choices=("verify",))
+    p.set_defaults(func=_cmd_audit)
 
     p = add("publish", "承認済みの値から報告書（スライド・Excel・PDF・オープンデータ）を作成し、版として確定します")
     p.add_argument("--cycle", type=int, required=True)
