@@ -36,6 +36,7 @@ REWRITES = [
     "COPY audit_log FROM '/tmp/forged.csv'",
     "ALTER TABLE audit_log RENAME TO old_audit",
     "WITH gone AS (DELETE FROM audit_log RETURNING *) SELECT count(*) FROM gone",
+    "SELECT E'it\\'s'; DELETE FROM audit_log",
 ]
 READS = [
     "SELECT count(*) FROM audit_log WHERE action = 'delete'",
