@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import session
+from kpi.platform import incidents
 from kpi.domain.workflow import Role
 
 PAGES = Path(__file__).parent / "pages"
@@ -33,4 +34,7 @@ else:
         pages.append(st.Page(PAGES / "reminders.py", title="督促・通知", icon=":material/notifications:"))
         pages.append(st.Page(PAGES / "indicator_import.py", title="指標の取込", icon=":material/upload_file:"))
     nav = st.navigation(pages)
-nav.run()
+try:  # no traceback ever reaches a person: Japanese text and an incident number; the details go to the log
+    nav.run()
+except Exception as exc:  # st.stop and st.rerun are BaseException and pass through
+    st.error(incidents.message_for(exc, incidents.record(exc, "app")))

@@ -30,8 +30,10 @@ def publish_findings(key: str, title: str, rows: list[dict]) -> None:
 def collect_submissions(batch_id: int, db: str | None = None) -> dict:
     """Land one intake batch as drafts with its findings; returns the report as a dict."""
     report = process_batch(batch_id, db)
-    rows = [{"行": f.row_no, "コード": f.code, "項目": f.field, "重要度": "エラー" if f.severity == "error" else "警告",
-             "内容": f.message} for f in report.findings]
+    # codes and places only: a finding's message may quote what was typed, and artifacts are readable by anyone
+    # who reaches the Prefect API (the person sees the full report on the entry page)
+    rows = [{"行": f.row_no, "コード": f.code, "項目": f.field, "重要度": "エラー" if f.severity == "error" else "警告"}
+            for f in report.findings]
     publish_findings(f"batch-{batch_id}", f"受付番号 {batch_id}: {report.status}（{report.saved}件保存）", quote(rows))
     return {"batch_id": batch_id, "status": report.status, "saved": report.saved,
             "errors": len(report.errors), "warnings": len(report.warnings)}
@@ -41,6 +43,10 @@ def collect_submissions(batch_id: int, db: str | None = None) -> dict:
 def collect_pending(db: str | None = None) -> list[dict]:
     """Process every batch that arrived while the Prefect server was down."""
     return [collect_submissions(batch_id, db) for batch_id in intake.pending(db)]
+
+
+# What a cycle's findings show in the artifact: which indicator, which rule, how severe (no names, no typed text).
+SAFE_FINDING_COLUMNS = ("indicator_id", "code", "rule", "severity", "field")
 
 
 @task(cache_policy=NO_CACHE)
@@ -53,7 +59,7 @@ def sweep_cycle(fiscal_year: int, db: str | None = None) -> sweep.SweepReport:
 def validate_cycle(fiscal_year: int, db: str | None = None) -> dict:
     """Refresh the findings of a whole cycle for the reviewer; returns counts."""
     report = sweep_cycle(fiscal_year, db)
-    head = report.findings.head(500).to_dicts()
+    head = report.findings.select([c for c in SAFE_FINDING_COLUMNS if c in report.findings.columns]).head(500).to_dicts()
     publish_findings(f"cycle-{fiscal_year}", f"{fiscal_year}年度の点検: {report.checked}件中 エラー{report.errors}件・"
                      f"警告{report.warnings}件", quote(head))
     return {"fiscal_year": fiscal_year, "checked": report.checked, "errors": report.errors,

@@ -30,7 +30,9 @@ SCHEDULES = (  # (flow, deployment name, env var, default cron, description)
 
 def build_deployments(env: Mapping[str, str] | None = None) -> list:
     """The deployments to serve (no server contacted): one per scheduled flow, with its cron and time zone.
-    The runs use the warehouse of $KPI_DB, inherited from the serving process."""
+
+    The flows take no parameters (a run created through the API with any is refused before it starts); the runs
+    use the warehouse of $KPI_DB, inherited from the serving process, and the server's clock in Japan time."""
     env = os.environ if env is None else env
     tz = env.get("KPI_SCHEDULE_TZ") or DEFAULT_TZ
     # _sync=True: Prefect would hand back a coroutine when the caller's thread has an event loop running
@@ -40,18 +42,30 @@ def build_deployments(env: Mapping[str, str] | None = None) -> list:
 
 
 def main() -> None:
-    """Serve every deployment until stopped (Ctrl+C / SIGTERM pauses their schedules)."""
+    """Serve every deployment until stopped (Ctrl+C / SIGTERM: in-flight runs are cancelled, the process exits).
+
+    Schedules are not paused on shutdown: a deployment found paused was paused by someone, and the watch below
+    reports it (KPI_SCHEDULE_WATCH_S, default 60 s) in the log.
+    """
+    import sys
+    import threading
+
     from prefect import serve
 
-    from kpi.platform import collector
+    from kpi.platform import collector, schedules
 
     listening = collector.start()  # `kpi collect` hands its batches to this warm process
+    stop = threading.Event()
+    schedules.watch(stop, float(os.environ.get("KPI_SCHEDULE_WATCH_S") or 60),
+                    lambda line: print(f"警告: {line}", file=sys.stderr, flush=True))
     try:
-        serve(*build_deployments())
+        serve(*build_deployments(), pause_on_shutdown=False)
     finally:
+        stop.set()
         if listening is not None:
             listening.shutdown()
             listening.server_close()
+        print("定期処理を停止しました", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

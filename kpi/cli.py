@@ -306,7 +306,7 @@ def _cmd_restore(args) -> int:
     from kpi.services import backup
 
     try:
-        info = backup.restore(args.file, db=args.db)
+        info = backup.restore(args.file, db=args.db, require_manifest=not args.no_manifest)
     except backup.BackupRefused as exc:
         print(f"エラー: {exc}（データベースは変更していません）", file=sys.stderr)
         return 2
@@ -314,6 +314,14 @@ def _cmd_restore(args) -> int:
     print(f"{args.file} から復元しました（値 {info['counts']['indicator_values']:,}件、"
           f"監査ログ {info['counts']['audit_log']:,}件{kept}）")
     return 0
+
+
+def _cmd_audit(args) -> int:
+    from kpi.services import audit_trail
+
+    report = audit_trail.verify(db=args.db)
+    print(report.message, file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
 
 
 def _cmd_cycle(args) -> int:
@@ -455,6 +463,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", default=None, help="戦略コード（既定: 最新の戦略）")
     p.set_defaults(func=_cmd_cycle)
 
+    p = add("audit", "監査ログのハッシュの連鎖を検証し、改ざんがあれば最初の記録を示します（終了コード 1）")
+    p.add_argument("action", choices=("verify",))
+    p.set_defaults(func=_cmd_audit)
+
     p = add("publish", "承認済みの値から報告書（スライド・Excel・PDF・オープンデータ）を作成し、版として確定します")
     p.add_argument("--cycle", type=int, required=True)
     p.add_argument("--out", required=True, help="出力先フォルダ")
@@ -484,7 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_backup)
 
     p = add("restore", "バックアップからデータベースを復元します（元のファイルは .before-restore として残します）")
-    p.add_argument("file", help="kpi backup で作ったファイル")
+    p.add_argument("file", help="kpi backup で作ったファイル（同じフォルダーの <file>.manifest.json で検証します）")
+    p.add_argument("--no-manifest", action="store_true",
+                   help="検証用の記録のない古いバックアップを復元します（全表の読み取りによる検査のみ）")
     p.set_defaults(func=_cmd_restore)
 
     p = add("remind", "未提出・差戻しのある担当課に督促します（画面の通知と、KPI_SMTP_* 設定時はメール）")

@@ -4,12 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/setup.sh
-mkdir -p "$KPI_DATA_DIR/logs" "$PREFECT_HOME"
+private_data_dir
+prefect_auth  # PREFECT_SERVER_API_AUTH_STRING / PREFECT_API_AUTH_STRING from data/prefect-auth (0600)
 
 prefect_pid=""
 serve_pid=""
 cleanup() {
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
+  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
   [ -n "$prefect_pid" ] && kill "$prefect_pid" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
@@ -25,7 +26,8 @@ fi
 
 .venv/bin/kpi init --demo
 echo "定期処理（夜間点検・督促・自動締切）と取込処理（kpi collect の受け口）を起動しています… ログ: $KPI_DATA_DIR/logs/serve.log"
-.venv/bin/python -m flows.serve >"$KPI_DATA_DIR/logs/serve.log" 2>&1 &
+# restarted whenever it dies (scripts/supervise.sh); stopped with SIGTERM, which never hangs
+bash scripts/supervise.sh .venv/bin/python -m flows.serve >>"$KPI_DATA_DIR/logs/serve.log" 2>&1 &
 serve_pid=$!
 echo "アプリを起動します: http://localhost:8501"
 .venv/bin/streamlit run app/streamlit_app.py --server.port "${KPI_PORT:-8501}" --server.headless true

@@ -7,15 +7,18 @@ restore gives back exactly what was there.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
-import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+from warehouse import checksums
+from warehouse.checksums import ChecksumMismatch, manifest_path
 from warehouse.connection import DEFAULT_LOCK_TIMEOUT_S, WarehouseBusy, connect, default_db_path, _locks_for
+from warehouse.files import private_dir, tighten_warehouse
 from warehouse.migrations import discover, migrate
 
 # The tables every warehouse has; their row counts are compared between the warehouse and its backup.
@@ -28,14 +31,6 @@ class BackupRefused(ValueError):
     """A file is not a usable warehouse backup (the message says why, in Japanese)."""
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _counts(con) -> dict[str, int]:
     return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in CORE_TABLES}  # names are ours
 
@@ -45,9 +40,10 @@ def _lock_file(path: Path) -> Path:
 
 
 def inspect(path: Path | str) -> dict:
-    """What a private file holds if it is a warehouse (migrations, core table row counts); BackupRefused if not.
+    """What a private file holds if it is a warehouse (migrations, core table row counts, every table read in full
+    with its checksum); BackupRefused if not, or if any block of it cannot be read.
 
-    The file is opened through the warehouse's own connection, so only pass a file nobody else uses (a copy).
+    The file is opened read-only through the warehouse's own connection, so only pass a file nobody else uses.
     """
     path = Path(path)
     shown = path.name.removeprefix(".").removesuffix(".partial").removesuffix(".restoring")
@@ -58,7 +54,7 @@ def inspect(path: Path | str) -> dict:
     if len(head) < 12 or head[8:12] != _DUCKDB_MAGIC:
         raise BackupRefused(f"{shown} は成果指標データベースのバックアップではありません（DuckDB のファイルではありません）")
     try:
-        with connect(path) as con:
+        with connect(path, read_only=True) as con:
             tables = {r[0] for r in con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
             missing = [t for t in CORE_TABLES if t not in tables]
@@ -67,6 +63,7 @@ def inspect(path: Path | str) -> dict:
                                     f"（{'、'.join(missing)} の表がありません）")
             numbers = [r[0] for r in con.execute("SELECT number FROM schema_migrations ORDER BY number").fetchall()]
             counts = _counts(con)
+            contents = checksums.table_checksums(con)  # reads every row of every table: damaged blocks fail here
     except duckdb.Error as exc:
         raise BackupRefused(f"{shown} を開けません（壊れているか、別の版の DuckDB のファイルです）: {exc}") from None
     finally:
@@ -77,7 +74,7 @@ def inspect(path: Path | str) -> dict:
     if numbers[-1] > known[-1]:
         raise BackupRefused(f"{shown} はこのプログラムより新しい版のスキーマ（{numbers[-1]}）で作られています。"
                             "プログラムを更新してから復元してください")
-    return {"migrations": numbers, "counts": counts}
+    return {"migrations": numbers, "counts": counts, "tables": contents}
 
 
 def backup(db_path: Path | str | None, out: Path | str, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> dict:
@@ -91,7 +88,7 @@ def backup(db_path: Path | str | None, out: Path | str, *, timeout: float = DEFA
         raise BackupRefused("バックアップの出力先にデータベース自身は指定できません")
     if not db.is_file():
         raise BackupRefused(f"データベース {db} がありません")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent)
     tmp = out.with_name(f".{out.name}.partial")
     started = time.perf_counter()
     with connect(db, timeout=timeout) as con:
@@ -99,19 +96,23 @@ def backup(db_path: Path | str | None, out: Path | str, *, timeout: float = DEFA
         con.execute("CHECKPOINT")  # everything committed is in the main file; no WAL remains
         counts = _counts(con)
         con.close()  # nothing is open while the bytes are copied; the lock is still held
-        shutil.copyfile(db, tmp)
+        sha256, size = checksums.copy_hashed(db, tmp)  # owner-only, fsynced
         held = time.perf_counter() - locked
-    _fsync(tmp)
     try:
         found = inspect(tmp)
         if found["counts"] != counts:
             raise BackupRefused(f"バックアップの検証に失敗しました（件数が一致しません: {found['counts']} ≠ {counts}）")
+        if checksums.file_sha256(tmp) != sha256:
+            raise BackupRefused("バックアップの検証に失敗しました（検証中にファイルが変わりました）")
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    os.replace(tmp, out)
+    checksums.write_manifest(out, sha256=sha256, size=size, tables=found["tables"], migrations=found["migrations"],
+                             created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    os.replace(tmp, out)  # after the manifest: a crash between the two leaves a pair restore refuses, never a lie
     return {"out": str(out), "bytes": out.stat().st_size, "lock_held_s": round(held, 4),
-            "seconds": round(time.perf_counter() - started, 4), "counts": counts, "migrations": found["migrations"]}
+            "seconds": round(time.perf_counter() - started, 4), "counts": counts, "migrations": found["migrations"],
+            "manifest": str(manifest_path(out)), "sha256": sha256}
 
 
 @contextmanager
@@ -141,21 +142,41 @@ def before_restore_path(db: Path) -> Path:
     return db.with_name(db.name + ".before-restore")
 
 
-def restore(src: Path | str, db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> dict:
-    """Replace the warehouse with a backup, atomically; the replaced file is kept as `<db>.before-restore`."""
+def restore(src: Path | str, db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+            require_manifest: bool = True) -> dict:
+    """Replace the warehouse with a backup, atomically; the replaced file is kept as `<db>.before-restore`.
+
+    Before anything is renamed the backup's bytes are compared with the SHA-256 in its manifest and every table
+    is read in full and compared with the checksums recorded at backup time; any difference refuses the restore.
+    `require_manifest=False` (a backup made before manifests existed) still reads every table in full.
+    """
     src = Path(src)
     db = Path(db_path) if db_path is not None else default_db_path()
     if db.exists() and src.resolve() == db.resolve():
         raise BackupRefused("復元元にデータベース自身は指定できません")
     if not src.is_file():
         raise BackupRefused(f"ファイル {src} がありません")
-    db.parent.mkdir(parents=True, exist_ok=True)
+    shown = src.name
+    manifest = None
+    try:
+        if require_manifest:
+            manifest = checksums.read_manifest(src, shown)
+    except ChecksumMismatch as exc:
+        raise BackupRefused(str(exc)) from None
+    private_dir(db.parent)
     tmp = db.with_name(f".{src.name}.restoring")
     kept = before_restore_path(db)
     try:
-        shutil.copyfile(src, tmp)  # checked and restored from a private copy: the backup itself is never opened
-        found = inspect(tmp)
-        _fsync(tmp)
+        # checked and restored from a private copy (hashed as it is written): the backup itself is never opened
+        sha256, size = checksums.copy_hashed(src, tmp)
+        try:
+            if manifest is not None:
+                checksums.compare_file(manifest, sha256, size, shown)
+            found = inspect(tmp)
+            if manifest is not None:
+                checksums.compare_tables(manifest["tables"], found["tables"], shown)
+        except ChecksumMismatch as exc:
+            raise BackupRefused(str(exc)) from None
         with _held(db, timeout):
             if db.exists():
                 try:  # fold a WAL left by a crash into the file, so the kept copy is whole
@@ -174,6 +195,7 @@ def restore(src: Path | str, db_path: Path | str | None = None, *, timeout: floa
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+            tighten_warehouse(db)
             with connect(db, timeout=timeout) as con:
                 applied = migrate(con)  # an older backup is brought up to this program's schema
                 counts = _counts(con)

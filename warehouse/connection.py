@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
+from warehouse.files import FILE_MODE, private_dir, tighten_warehouse
+
 DEFAULT_LOCK_TIMEOUT_S = 30.0
 _ENV_DB = "KPI_DB"
 
@@ -29,16 +31,65 @@ class AuditIsAppendOnly(PermissionError):
     """A statement tried to change or remove audit rows."""
 
 
-# DuckDB has no triggers or grants, so the one module that opens the file refuses such statements itself.
-_AUDIT_REWRITE = re.compile(
-    r"\b(update|delete\s+from|truncate(\s+table)?|drop\s+table(\s+if\s+exists)?|alter\s+table"
-    r"|insert\s+or\s+replace\s+into|create\s+or\s+replace\s+table)\s+(\w+\.)*\"?audit_log\b",
-    re.IGNORECASE,
-)
+# DuckDB has no triggers or grants. The audit trail is protected by its hash chain (warehouse/audit.py); as
+# defence in depth, the one module that opens the file refuses every statement that names audit_log together
+# with a writing keyword, except the append function's own statements and the shipped migrations. The text is
+# read as DuckDB reads it: comments and string literals are dropped, quoted identifiers unquoted, case folded.
+_WRITING = frozenset({"insert", "update", "delete", "truncate", "drop", "alter", "create", "copy", "merge", "import",
+                      "upsert"})
+_WORD = re.compile(r"[^\W\d]\w*")
+_allowed: frozenset[str] | None = None
+
+
+def _allowed_writes() -> frozenset[str]:
+    global _allowed
+    if _allowed is None:
+        from warehouse.audit import WRITES
+        from warehouse.migrations import discover
+
+        _allowed = WRITES | frozenset(m.sql() for m in discover())
+    return _allowed
+
+
+def _words(sql: str) -> set[str]:
+    """The bare words of a statement: comments and string literals dropped, quoted identifiers unquoted."""
+    out, i, n = [], 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if sql.startswith("--", i):
+            i = sql.find("\n", i)
+            i = n if i < 0 else i
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            out.append(" ")
+        elif ch == "'":  # a string literal ('' inside is a quote; in E'…' a backslash escapes too)
+            escapes = i > 0 and sql[i - 1] in "eE" and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
+            i += 1
+            while i < n and not (sql[i] == "'" and not sql.startswith("''", i)):
+                i += 2 if sql.startswith("''", i) or (escapes and sql[i] == "\\") else 1
+            i += 1
+            out.append(" ")
+        elif ch == "$" and (m := re.match(r"\$(\w*)\$", sql[i:])):  # a dollar-quoted string
+            end = sql.find(m.group(0), i + len(m.group(0)))
+            i = n if end < 0 else end + len(m.group(0))
+            out.append(" ")
+        elif ch == '"':  # a quoted identifier: its text is the name
+            end = sql.find('"', i + 1)
+            end = n if end < 0 else end
+            out.append(" " + sql[i + 1:end] + " ")
+            i = end + 1
+        else:
+            out.append(ch)
+            i += 1
+    return set(_WORD.findall("".join(out).casefold()))
 
 
 def _refuse_audit_rewrite(sql: object) -> None:
-    if isinstance(sql, str) and _AUDIT_REWRITE.search(sql):
+    if not isinstance(sql, str) or "audit_log" not in sql.casefold():
+        return
+    words = _words(sql)
+    if "audit_log" in words and words & _WRITING and sql not in _allowed_writes():
         raise AuditIsAppendOnly("監査ログは追記のみです。既存の記録を変更・削除することはできません。")
 
 
@@ -65,6 +116,12 @@ class GuardedConnection:
         return self._con.sql(query, **kwargs)
 
     query = sql
+
+    def table(self, name: str):
+        """A relation over a table (never audit_log: a relation could update it)."""
+        if "audit_log" in name.casefold():
+            raise AuditIsAppendOnly("監査ログは追記のみです。既存の記録を変更・削除することはできません。")
+        return self._con.table(name)
 
     def cursor(self) -> GuardedConnection:
         """Another connection to the same warehouse, for a second thread (close it before this one ends)."""
@@ -100,7 +157,7 @@ def _locks_for(path: Path) -> tuple[threading.RLock, FileLock]:
         if pair is None:
             # The RLock serializes this process's threads (one per Streamlit session) and lets a thread
             # nest; the lock file serializes processes (app, CLI, flow workers).
-            pair = (threading.RLock(), FileLock(key + ".lock", thread_local=False))
+            pair = (threading.RLock(), FileLock(key + ".lock", thread_local=False, mode=FILE_MODE))
             _locks[key] = pair
         return pair
 
@@ -123,7 +180,7 @@ def _memory() -> duckdb.DuckDBPyConnection:
     return _instance
 
 
-def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str, int]:
+def _attach(path: Path, read_only: bool = False) -> tuple[duckdb.DuckDBPyConnection, str, int]:
     """A cursor whose default catalog is the warehouse file (attached now unless this thread already has it),
     the file's key and its alias number."""
     key = str(path.resolve())
@@ -134,7 +191,10 @@ def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str, int]:
             number = next(_aliases)
             admin = memory.cursor()
             try:
-                admin.execute(f"ATTACH ? AS {_alias(number)}", [str(path)])
+                if read_only:
+                    admin.execute(f"ATTACH ? AS {_alias(number)} (READ_ONLY)", [str(path)])
+                else:
+                    admin.execute(f"ATTACH ? AS {_alias(number)}", [str(path)])
             finally:
                 admin.close()
             entry = _attached[key] = [number, 0]
@@ -161,16 +221,39 @@ def _release(key: str) -> None:
             admin.close()
 
 
+def _attach_waiting(path: Path, read_only: bool, started: float, timeout: float,
+                    busy: str) -> tuple[duckdb.DuckDBPyConnection, str, int]:
+    """_attach, waiting (within the same bound) while another process holds the file open, even read-only.
+
+    Anyone who may read the file can hold DuckDB's own lock on it outside our lock file (a read-only CLI
+    session, a copy tool); that makes the app wait and then say so in Japanese, never fail with DuckDB's text.
+    """
+    while True:
+        try:
+            return _attach(path, read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() - started >= timeout:
+                raise WarehouseBusy(busy) from exc
+            time.sleep(0.05)
+
+
 def _detach(key: str) -> None:
     with _attach_guard:
         _release(key)
 
 
 @contextmanager
-def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[GuardedConnection]:
-    """Yield a connection to the warehouse file, held under the file's lock, closed afterwards."""
+def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+            read_only: bool = False) -> Iterator[GuardedConnection]:
+    """Yield a connection to the warehouse file, held under the file's lock, closed afterwards.
+
+    The file, its WAL and its lock are created owner-only (0600) in a folder created 0700. `read_only` is for
+    private copies (a backup being checked) that must stay byte for byte as they are.
+    """
     path = Path(db_path) if db_path is not None else default_db_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # also sets this process's umask to 077: DuckDB creates the file and WAL with it
     thread_lock, file_lock = _locks_for(path)
     busy = f"データベースが他の処理で使用中です（{timeout:g}秒待機しました）。しばらくしてから再度お試しください。"
     started = time.monotonic()
@@ -182,7 +265,8 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
         except Timeout as exc:
             raise WarehouseBusy(busy) from exc
         try:
-            cursor, key, number = _attach(path)
+            cursor, key, number = _attach_waiting(path, read_only, started, timeout, busy)
+            tighten_warehouse(path)  # a file made before files were private is narrowed on its next use
             try:
                 cursor.execute("SET enable_progress_bar = false")  # no progress bars on the app's or CLI's console
                 yield GuardedConnection(cursor, number)

@@ -68,4 +68,22 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
             raise
         con.execute("COMMIT")
         now.append(mig.number)
+    if now:
+        _seal_audit(con)
     return now
+
+
+def _seal_audit(con: duckdb.DuckDBPyConnection) -> None:
+    """Chain audit rows written before the audit chain existed (a no-op when there are none)."""
+    from warehouse import audit
+
+    has_chain = con.execute("SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()"
+                            " AND table_name = 'audit_log' AND column_name = 'row_hash'").fetchone()[0]
+    if has_chain:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            audit.seal(con)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")

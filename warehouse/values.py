@@ -5,6 +5,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse import audit
+
 _VALUE_COLUMNS = (
     "indicator_id", "cycle_id", "value_number", "value_text", "value_kind", "value_label", "period_text",
     "value_fy", "note", "qualitative_achieved", "reason", "reason_category", "reason_illustrative", "remark",
@@ -47,34 +49,14 @@ def insert_batch(con: duckdb.DuckDBPyConnection, *, cycle_id: int, source: str, 
     ).fetchone()[0]
 
 
-_AUDIT_COLUMNS = (
-    "actor", "role", "action", "entity", "entity_id", "cycle_id", "indicator_id", "from_state", "to_state",
-    "old_value", "new_value", "comment", "batch_id",
-)
-
-
 def append_audit_many(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]]) -> None:
-    """Append many audit rows in one statement (same columns as append_audit)."""
-    if not events:
-        return
-    import polars as pl
-
-    frame = pl.DataFrame([{c: e.get(c) for c in _AUDIT_COLUMNS} for e in events],
-                         schema={c: (pl.Int64 if c in ("cycle_id", "indicator_id", "batch_id") else pl.String)
-                                 for c in _AUDIT_COLUMNS})
-    cols = ", ".join(_AUDIT_COLUMNS)
-    con.register("_new_audit", frame)
-    try:
-        con.execute(f"INSERT INTO audit_log ({cols}) SELECT {cols} FROM _new_audit")  # constant columns; order kept
-    finally:
-        con.unregister("_new_audit")
+    """Append many audit rows, chained (warehouse.audit.append, the one writer of audit_log)."""
+    audit.append(con, events)
 
 
 def append_audit(con: duckdb.DuckDBPyConnection, event: dict[str, Any]) -> None:
-    """Append one audit row; there is deliberately no function that updates or deletes one."""
-    cols = ", ".join(_AUDIT_COLUMNS)
-    marks = ", ".join("?" for _ in _AUDIT_COLUMNS)
-    con.execute(f"INSERT INTO audit_log ({cols}) VALUES ({marks})", [event.get(c) for c in _AUDIT_COLUMNS])
+    """Append one audit row, chained; there is deliberately no function that updates or deletes one."""
+    audit.append(con, [event])
 
 
 def last_actor(con: duckdb.DuckDBPyConnection, value_id: int, action: str) -> str | None:

@@ -3,14 +3,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+# After a leading "-", what can make a formula do harm: a function call (-SUM(…), -HYPERLINK(…)), a cell or range
+# reference (-A1+1, -$B$2), or a DDE / sheet link (|, !), or a quoted string. Plain arithmetic and text such as
+# -2+3, -5, "- 項目" or ▲5 stay as typed.
+_DASH_FORMULA = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(|\$?[A-Za-z]{1,3}\$?[0-9]|[|!\"]")
 
 
 def neutralize(value: object) -> object:
-    """A string that a spreadsheet would read as a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A string that a spreadsheet would read as a harmful formula gets a leading apostrophe; other values pass."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START) or (value.startswith("-") and _DASH_FORMULA.search(value)):
         return "'" + value
     return value
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import sys
 import time
@@ -16,8 +17,12 @@ def api_url() -> str:
 
 def healthy(url: str | None = None, timeout: float = 2.0) -> bool:
     """True when the server answers its health endpoint."""
+    request = urllib.request.Request(f"{url or api_url()}/health")
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    if auth:  # the server asks for basic authentication when scripts/run.sh set a secret
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
     try:
-        with urllib.request.urlopen(f"{url or api_url()}/health", timeout=timeout) as resp:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             return resp.status == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False

@@ -26,6 +26,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from kpi.domain.bands import BAND_ORDER
+from kpi.io import photos as photos_io
 from kpi.publish.charts import band_chart, chart_png
 from kpi.publish.layout import Block, Para, Run, paginate
 from kpi.publish.pptx_text import ACCENT, MUTED, add_table, add_text, one
@@ -223,20 +224,13 @@ def _initiative_block(i: InitiativeLine) -> Block:
     return Block(paras)
 
 
-def _image_size(content: bytes) -> tuple[int, int]:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(content)) as im:
-        return im.size
-
-
 def _place_photo(slide, photo: Photo, left, top, box_w, box_h) -> None:
     """The photo scaled into the box (caption line below it, inside the box)."""
     cap_h = Inches(0.35)
-    w, h = _image_size(photo.content)
+    content, w, h = photos_io.clean(photo.content)  # photos stored before uploads were cleaned carry EXIF
     scale = min(box_w / w, (box_h - cap_h) / h)
     pic_w, pic_h = int(w * scale), int(h * scale)
-    slide.shapes.add_picture(io.BytesIO(photo.content), left + (box_w - pic_w) // 2, top, Emu(pic_w), Emu(pic_h))
+    slide.shapes.add_picture(io.BytesIO(content), left + (box_w - pic_w) // 2, top, Emu(pic_w), Emu(pic_h))
     if photo.caption:
         add_text(slide, left, top + pic_h, box_w, cap_h, [one(photo.caption, 11, colour=MUTED)], align=PP_ALIGN.CENTER)
 

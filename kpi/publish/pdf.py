@@ -15,6 +15,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from kpi.domain.bands import BAND_ORDER
+from kpi.io import photos as photos_io
 from kpi.publish.charts import band_chart, chart_png
 from kpi.publish.fonts import cjk_bold, cjk_regular
 from kpi.publish.report_data import Line, ReportData, Section
@@ -187,7 +188,7 @@ def _initiatives(pdf: _Pdf, data: ReportData) -> None:
                 _text(pdf, f"▶ {i.figure_sentence}", 10, bold=True, indent=6, gap=0.5)
             for photo in i.photos:
                 _keep(pdf, 52)
-                pdf.image(io.BytesIO(photo.content), x=pdf.l_margin + 6, h=40)
+                pdf.image(io.BytesIO(photos_io.clean(photo.content)[0]), x=pdf.l_margin + 6, h=40)
                 if photo.caption:
                     _text(pdf, photo.caption, 8, indent=6, colour=MUTED)
         pdf.ln(2)

@@ -19,11 +19,12 @@ def backup(out: Path | str, *, db: Path | str | None = None) -> dict:
     return store.backup(db, out)
 
 
-def restore(src: Path | str, *, db: Path | str | None = None) -> dict:
+def restore(src: Path | str, *, db: Path | str | None = None, require_manifest: bool = True) -> dict:
     """Replace the warehouse with a backup (atomic rename); the replaced file is kept as `<db>.before-restore`.
 
-    Refuses, with a Japanese message and nothing changed, a file that is not a warehouse backup.
+    Refuses, with a Japanese message and nothing changed, a file that is not a warehouse backup or whose bytes or
+    tables differ from the checksums recorded beside it at backup time (`<backup>.manifest.json`).
     """
     from warehouse import backup as store
 
-    return store.restore(src, db)
+    return store.restore(src, db, require_manifest=require_manifest)

@@ -14,6 +14,7 @@ from kpi.domain.initiatives import (MAX_PHOTOS, InitiativeFields, InitiativeInpu
 from kpi.domain.formatting import fiscal_year_ja
 from kpi.domain.normalize import InputError, clean_text
 from kpi.domain.workflow import ACTION_LABELS_JA, Action, Role, State, WorkflowError, apply
+from kpi.io import photos as photos_io
 from kpi.services.actors import Actor
 from kpi.services.permissions import Permission, allowed, check
 from kpi.services.summaries import cycle_for
@@ -103,8 +104,12 @@ def checked_photo(upload: PhotoUpload) -> dict:
         caption = clean_text(upload.caption, field="写真の説明", max_length=100)
     except InputError as exc:
         raise PhotoRefused(str(exc)) from exc
-    return {"caption": caption, "mime": mime, "content": upload.content,
-            "sha256": hashlib.sha256(upload.content).hexdigest(), "width": size[0], "height": size[1]}
+    try:  # stored without EXIF/XMP/IPTC/comments (GPS position, camera, artist), orientation applied
+        content, width, height = photos_io.clean(upload.content)
+    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        raise PhotoRefused(f"写真「{upload.name}」は画像として読み取れません（壊れているか、形式が違います）。") from exc
+    return {"caption": caption, "mime": mime, "content": content,
+            "sha256": hashlib.sha256(content).hexdigest(), "width": width, "height": height}
 
 
 def area_codes(db: Path | str | None = None) -> list[dict]:

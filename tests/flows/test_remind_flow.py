@@ -18,16 +18,22 @@ from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are f
 pytestmark = pytest.mark.flows
 
 
+def server_day(monkeypatch, day: date) -> None:
+    """The serving process's clock (the flows take no date): patched, as only a test may."""
+    monkeypatch.setattr(reminders, "today_jst", lambda: day)
+
+
 def cycle_state(db, fy: int) -> str:
     return query(db, "SELECT state FROM cycles WHERE fiscal_year = ?", [fy])[0]["state"]
 
 
-def test_the_reminder_flow_lists_each_departments_values_and_emails_its_editors(wf_db, smtp_server):
+def test_the_reminder_flow_lists_each_departments_values_and_emails_its_editors(wf_db, smtp_server, monkeypatch):
     set_email(wf_db, "editor1", "editor1@pref.example.jp")
     set_email(wf_db, "editor2", "editor2@pref.example.jp")
     expected = expected_owed(wf_db)
 
-    [run] = remind_departments(db=str(wf_db), today=date(2022, 12, 9))  # 7 days before the deadline
+    server_day(monkeypatch, date(2022, 12, 9))  # 7 days before the deadline
+    [run] = remind_departments()  # the warehouse of $KPI_DB (wf_db)
     assert run["fiscal_year"] == 2022
     sent = {s["department"]: s for s in run["sent"]}
     assert set(sent) == set(expected)  # every department that owes something, and only those
@@ -56,30 +62,34 @@ def test_the_reminder_flow_lists_each_departments_values_and_emails_its_editors(
     assert names[STAGED[(OTHER, "draft")]] not in body  # IRYO's indicator is not in GYOKAKU's mail
     assert names[STAGED[(OTHER, "draft")]] in by_rcpt[("editor2@pref.example.jp",)].get_content()
 
-    [rerun] = remind_departments(db=str(wf_db), today=date(2022, 12, 9))
+    [rerun] = remind_departments()
     assert rerun["sent"] == [] and len(smtp_server.messages) == 2  # idempotent per day
     banner = reminders.banner(EDITOR1, 2022, OWN, db=wf_db)
     assert banner and "督促（2022年12月9日）" in banner
 
 
-def test_the_close_flow_closes_a_cycle_past_its_deadline_only_when_automatic_closing_is_on(wf_db):
-    assert close_cycles_at_deadline(db=str(wf_db), today=date(2022, 12, 20)) == []
+def test_the_close_flow_closes_a_cycle_past_its_deadline_only_when_automatic_closing_is_on(wf_db, monkeypatch):
+    server_day(monkeypatch, date(2022, 12, 20))
+    assert close_cycles_at_deadline() == []
     assert cycle_state(wf_db, 2022) == "open"
 
     reminders.update_settings(REVIEWER, 2022, days_before=7, days_after=1, auto_close=True, db=wf_db)
-    assert close_cycles_at_deadline(db=str(wf_db), today=date(2022, 12, 16)) == []  # deadline day: still open
+    server_day(monkeypatch, date(2022, 12, 16))
+    assert close_cycles_at_deadline() == []  # deadline day: still open
     assert cycle_state(wf_db, 2022) == "open"
 
-    assert close_cycles_at_deadline(db=str(wf_db), today=date(2022, 12, 17)) == [2022]
+    server_day(monkeypatch, date(2022, 12, 17))
+    assert close_cycles_at_deadline() == [2022]
     assert cycle_state(wf_db, 2022) == "closed"
     audit = query(wf_db, "SELECT actor, action, from_state, to_state FROM audit_log WHERE entity = 'cycle'"
                          " AND to_state = 'closed'")
     assert audit == [{"actor": "scheduler", "action": "close_cycle", "from_state": "open", "to_state": "closed"}]
-    assert close_cycles_at_deadline(db=str(wf_db), today=date(2022, 12, 18)) == []  # nothing open any more
+    server_day(monkeypatch, date(2022, 12, 18))
+    assert close_cycles_at_deadline() == []  # nothing open any more
 
 
 def test_nightly_validation_runs_validate_cycle_for_every_open_cycle(wf_db):
-    results = validate_open_cycles(db=str(wf_db))
+    results = validate_open_cycles()
     assert [r["fiscal_year"] for r in results] == [2022]
     assert results[0]["checked"] == query(wf_db, "SELECT count(*) AS n FROM indicator_values v JOIN cycles c"
                                                  " USING (cycle_id) WHERE c.fiscal_year = 2022")[0]["n"]

@@ -1,4 +1,5 @@
-"""What must hold in a warehouse after any crash, restore or load: read with plain SQL, reported as problems."""
+"""What must hold in a warehouse after any crash, restore or load: read with plain SQL (and the audit chain's
+own check), reported as problems."""
 from __future__ import annotations
 
 import json
@@ -117,7 +118,15 @@ def approved(con) -> dict[int, tuple]:
              " WHERE state = 'approved'")}
 
 
+def audit_chain_holds(con) -> list[str]:
+    """The audit trail's hash chain verifies from the first row to the last (warehouse/audit.py)."""
+    from warehouse import audit
+
+    broken = audit.verify(con).broken
+    return [] if broken is None else [f"audit chain broken at audit_id {broken.audit_id} ({broken.reason})"]
+
+
 def check_all(db: Path) -> list[str]:
     """All the invariants above, on one connection."""
     with warehouse.connect(db, timeout=5) as con:
-        return audit_matches_values(con) + batches_whole(con) + editions_whole(con)
+        return audit_matches_values(con) + batches_whole(con) + editions_whole(con) + audit_chain_holds(con)

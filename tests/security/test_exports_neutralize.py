@@ -38,9 +38,20 @@ def _csv_cells(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
+# What may follow a leading "-" in a cell left as typed: digits, arithmetic, spaces and text without a function
+# call, a cell reference or a link (an oracle written apart from the writer's: a whitelist, not a blacklist).
+_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(")
+_REF = re.compile(r"[A-Za-z]{1,3}[0-9]")
+
+
 def _neutral(cell: str) -> bool:
-    """Not read as a formula: no dangerous first character, unless the cell is a plain number such as -1."""
-    return not cell.startswith(DANGEROUS) or NUMBER.fullmatch(cell) is not None
+    """Not read as a harmful formula: no =, +, @, tab or CR first; a leading "-" only before plain arithmetic
+    or text (no function call, no cell reference, no |, !, " or $)."""
+    if cell.startswith(("=", "+", "@", "\t", "\r")):
+        return False
+    if cell.startswith("-"):
+        return not (_CALL.search(cell) or _REF.search(cell.replace("$", "")) or set(cell) & set('|!"'))
+    return True
 
 
 def _assert_csv_neutral(data: bytes, originals: list[str]) -> None:
@@ -147,3 +158,32 @@ def test_every_spreadsheet_writer_in_the_product_is_a_neutralizing_one():
                     if "'strings_to_formulas': False" not in source:
                         found.append(f"{rel}:{node.lineno}: xlsxwriter.Workbook without strings_to_formulas False")
     assert found == []
+
+
+@pytest.mark.parametrize("typed, written", [
+    # harmless text starting with "-" stays as typed (issue 21: "-2+3" became "'-2+3")
+    ("-2+3", "-2+3"),
+    ("-5", "-5"),
+    ("-5.25", "-5.25"),
+    ("- 項目", "- 項目"),
+    ("-", "-"),
+    ("--", "--"),
+    ("-3件（前年比）", "-3件（前年比）"),
+    ("▲5", "▲5"),
+    # formulas stay inert
+    ("=1+1", "'=1+1"),
+    ("+1+1", "'+1+1"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("-SUM(A1:A3)", "'-SUM(A1:A3)"),
+    ("-sum (1,2)", "'-sum (1,2)"),
+    ("-A1+1", "'-A1+1"),
+    ("-$B$2", "'-$B$2"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("-HYPERLINK(\"http://x\")", "'-HYPERLINK(\"http://x\")"),
+    ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"),
+])
+def test_csv_cells_starting_with_minus_stay_as_typed_unless_they_are_formulas(typed, written):
+    [_header, row] = _csv_cells(csv_bytes([{"値": typed}]))
+    assert row == [written]
+    assert _neutral(row[0])
