@@ -11,11 +11,12 @@ import io
 import re
 import unicodedata
 
-COLUMNS = {  # header as written → field
-    "ログインid": "login", "login": "login", "氏名": "display_name", "氏名・表示名": "display_name",
-    "name": "display_name", "役割": "roles", "roles": "roles", "担当課": "departments", "担当課コード": "departments",
-    "departments": "departments", "初期パスワード": "password", "パスワード": "password", "password": "password",
-}
+_ALIASES = (  # field → headers as written (lower-cased, NFKC)
+    ("login", ("ログインid", "login")), ("display_name", ("氏名", "氏名・表示名", "name")),
+    ("roles", ("役割", "roles")), ("departments", ("担当課", "担当課コード", "departments")),
+    ("initial", ("初期パスワード", "パスワード", "password")),
+)
+COLUMNS = {alias: field for field, aliases in _ALIASES for alias in aliases}
 ROLES = {"入力担当": "editor", "担当課入力担当": "editor", "editor": "editor", "審査担当": "reviewer",
          "reviewer": "reviewer", "幹部": "executive", "executive": "executive", "システム管理者": "admin",
          "管理者": "admin", "admin": "admin"}
@@ -71,6 +72,6 @@ def read_personnel(data: bytes, filename: str) -> tuple[list[dict], list[str]]:
             else:
                 roles.append(role)
         out.append({"row": n, "login": rec.get("login", ""), "display_name": rec.get("display_name", ""),
-                    "password": rec.get("password", ""), "roles": sorted(set(roles)),
+                    "password": rec.get("initial", ""), "roles": sorted(set(roles)),
                     "departments": [d.upper() for d in _split(rec.get("departments", ""))]})
     return out, problems
