@@ -1,45 +1,90 @@
-"""Login state of a Streamlit session: the Actor, the session timeout, and the cached reads."""
+"""Login state of a Streamlit session: the Actor re-read on every run, the session cookie, and the cached reads."""
 from __future__ import annotations
 
 import gc
-import os
-import time
 
 import streamlit as st
 
 from app import state
-from kpi.services import insights, summaries
+from kpi.services import insights, sessions, summaries
 from kpi.services.actors import Actor
 
-SESSION_TIMEOUT_S = int(os.environ.get("KPI_SESSION_TIMEOUT_S", "1800"))
+
+def _cookie_token() -> str | None:
+    """The session token the browser sent when this tab connected (st.context.cookies is read-only)."""
+    token = st.context.cookies.get(sessions.COOKIE)
+    return token if sessions.well_formed(token) else None
 
 
 def current_actor() -> Actor | None:
-    """The logged-in Actor, or None (also after the session timed out, with a notice)."""
-    actor = st.session_state.get(state.ACTOR)
-    if actor is None:
+    """The logged-in Actor, read afresh from the warehouse on every script run, or None.
+
+    The session is this tab's own (after a login) or the browser's cookie (a reload, a second tab, a link); it ends
+    with a notice at logout in another tab, after the idle timeout, or when the account changed (disabled, roles,
+    departments, password), so a revoked account cannot act on its next click."""
+    token = st.session_state.get(state.SESSION_TOKEN)
+    from_cookie = token is None
+    if from_cookie:
+        token = _cookie_token()
+        if token is None or token == st.session_state.get(state.ENDED_TOKEN):
+            return None
+    try:
+        actor = sessions.resume(token)
+    except sessions.SessionEnded as exc:
+        if from_cookie:
+            st.session_state[state.ENDED_TOKEN] = token  # quietly: the login page clears the stale cookie
+        else:
+            logout(exc.notice, ended=True)
         return None
-    now = time.monotonic()
-    last = st.session_state.get(state.LAST_SEEN, now)
-    if now - last > SESSION_TIMEOUT_S:
-        logout("一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。")
-        return None
-    st.session_state[state.LAST_SEEN] = now
+    st.session_state[state.SESSION_TOKEN] = token
+    st.session_state[state.ACTOR] = actor
     return actor
 
 
 def login(actor: Actor) -> None:
-    """Start a session for the actor."""
+    """Start a session for the actor (an account just authenticated); the browser keeps its token as a cookie."""
+    logout(None)
+    st.session_state[state.SESSION_TOKEN] = sessions.open_session(actor)
     st.session_state[state.ACTOR] = actor
-    st.session_state[state.LAST_SEEN] = time.monotonic()
 
 
-def logout(notice: str | None = None) -> None:
-    """End the session, keeping only a notice to show on the login page."""
+def logout(notice: str | None = None, *, ended: bool = False) -> None:
+    """End the session (at once, for every tab sharing it), keeping only a notice to show on the login page."""
+    token = st.session_state.get(state.SESSION_TOKEN) or st.session_state.get(state.ENDED_TOKEN)
+    if token and not ended:
+        sessions.close(token)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    if token:
+        st.session_state[state.ENDED_TOKEN] = token
     if notice:
         st.session_state[state.NOTICE] = notice
+
+
+def _cookie_script(token: str, keep: bool) -> str:
+    """JavaScript setting the session cookie (keep) or clearing it if it still holds this token."""
+    name = sessions.COOKIE
+    attrs = "; Path=/; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '')"
+    if keep:
+        return f"<script>document.cookie = '{name}={token}; Max-Age={sessions.max_age_s()}{attrs};</script>"
+    return (f"<script>if (document.cookie.split('; ').includes('{name}={token}'))"
+            f" document.cookie = '{name}=; Max-Age=0{attrs};</script>")
+
+
+def sync_cookie(actor: Actor | None) -> None:
+    """Make the browser's cookie follow the session: set after a login in this tab, cleared after it ended.
+
+    Streamlit can only read cookies (st.context.cookies, sent when the tab connected), so a same-origin script
+    writes it; tokens are URL-safe base64, never text a person typed. Nothing is sent when the cookie is right."""
+    sent = st.context.cookies.get(sessions.COOKIE)
+    if actor is not None:
+        token = st.session_state.get(state.SESSION_TOKEN)
+        if sessions.well_formed(token) and token != sent:
+            st.html(_cookie_script(token, keep=True), unsafe_allow_javascript=True, width="content")
+        return
+    ended = st.session_state.get(state.ENDED_TOKEN)
+    if sessions.well_formed(ended):
+        st.html(_cookie_script(ended, keep=False), unsafe_allow_javascript=True, width="content")
 
 
 def _free_earlier_runs() -> None:

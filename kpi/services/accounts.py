@@ -49,7 +49,7 @@ def hash_password(password: str) -> str:
 def actor_of(user: dict) -> Actor:
     """The Actor of an account record."""
     return Actor(user["login"], user["display_name"], frozenset(Role(r) for r in user["roles"]),
-                 frozenset(user["departments"]))
+                 frozenset(user["departments"]), user.get("version"))
 
 
 def authenticate(login: str, password: str, *, db: Path | str | None = None) -> Actor:
@@ -73,7 +73,7 @@ def authenticate(login: str, password: str, *, db: Path | str | None = None) -> 
         _failures.pop(login, None)
     if _hasher.check_needs_rehash(user["password_hash"]):
         with warehouse.transaction(db) as con:
-            users.update_password_hash(con, user["login"], hash_password(password))
+            users.rehash_password(con, user["login"], hash_password(password))
     return actor_of(user)
 
 
