@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import html
 
 import streamlit as st
 
@@ -61,30 +62,35 @@ def logout(notice: str | None = None, *, ended: bool = False) -> None:
         st.session_state[state.NOTICE] = notice
 
 
-def _cookie_script(token: str, keep: bool) -> str:
-    """JavaScript setting the session cookie (keep) or clearing it if it still holds this token."""
-    name = sessions.COOKIE
-    attrs = "; Path=/; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '')"
-    if keep:
-        return f"<script>document.cookie = '{name}={token}; Max-Age={sessions.max_age_s()}{attrs};</script>"
-    return (f"<script>if (document.cookie.split('; ').includes('{name}={token}'))"
-            f" document.cookie = '{name}=; Max-Age=0{attrs};</script>")
+def _cookie(value: str, max_age: int, only_if: str = "") -> None:
+    """Set the session cookie in the browser (SameSite=Strict, Secure over https); with only_if, only while the
+    cookie still holds that token (clearing an ended session must not clear a newer login in another tab).
+
+    Streamlit can only read cookies (st.context.cookies, sent when the tab connected), so a same-origin script
+    writes it. Values travel as escaped data attributes, and are tokens (URL-safe base64), never typed text."""
+    st.html(f"""<span hidden data-kpi-name="{html.escape(sessions.COOKIE)}" data-kpi-value="{html.escape(value)}"
+ data-kpi-age="{html.escape(str(int(max_age)))}" data-kpi-only="{html.escape(only_if)}"></span>
+<script>(function () {{
+  const d = [...document.querySelectorAll("span[data-kpi-name]")].pop().dataset;
+  if (d.kpiOnly && !document.cookie.split("; ").includes(d.kpiName + "=" + d.kpiOnly)) return;
+  document.cookie = d.kpiName + "=" + d.kpiValue + "; Max-Age=" + d.kpiAge + "; Path=/; SameSite=Strict"
+    + (location.protocol === "https:" ? "; Secure" : "");
+}})();</script>""", unsafe_allow_javascript=True, width="content")
 
 
 def sync_cookie(actor: Actor | None) -> None:
     """Make the browser's cookie follow the session: set after a login in this tab, cleared after it ended.
 
-    Streamlit can only read cookies (st.context.cookies, sent when the tab connected), so a same-origin script
-    writes it; tokens are URL-safe base64, never text a person typed. Nothing is sent when the cookie is right."""
+    Nothing is sent when the browser already holds the right cookie (a reload or a second tab)."""
     sent = st.context.cookies.get(sessions.COOKIE)
     if actor is not None:
         token = st.session_state.get(state.SESSION_TOKEN)
         if sessions.well_formed(token) and token != sent:
-            st.html(_cookie_script(token, keep=True), unsafe_allow_javascript=True, width="content")
+            _cookie(token, sessions.max_age_s())
         return
     ended = st.session_state.get(state.ENDED_TOKEN)
     if sessions.well_formed(ended):
-        st.html(_cookie_script(ended, keep=False), unsafe_allow_javascript=True, width="content")
+        _cookie("", 0, only_if=ended)
 
 
 def _free_earlier_runs() -> None:

@@ -30,8 +30,8 @@ def get_user(con: duckdb.DuckDBPyConnection, login: str) -> dict | None:
 
 def account_state(con: duckdb.DuckDBPyConnection, login: str) -> tuple[bool, int] | None:
     """(active, version) of an account, or None when there is no such login."""
-    row = con.execute("SELECT active, version FROM users WHERE login = ?", [login]).fetchone()
-    return (bool(row[0]), int(row[1])) if row else None
+    rows = con.execute("SELECT active, version FROM users WHERE login = ?", [login]).fetchall()
+    return (bool(rows[0][0]), int(rows[0][1])) if rows else None
 
 
 def _bump(con: duckdb.DuckDBPyConnection, login: str) -> None:
