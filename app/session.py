@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gc
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -22,7 +24,10 @@ def current_actor() -> Actor | None:
 
     The session is this tab's own (after a login) or the browser's cookie (a reload, a second tab, a link); it ends
     with a notice at logout in another tab, after the idle timeout, or when the account changed (disabled, roles,
-    departments, password), so a revoked account cannot act on its next click."""
+    departments, password), so a revoked account cannot act on its next click. Within one run (the entrypoint, then
+    the page) the warehouse is read once."""
+    if st.session_state.get(state.RESOLVED):
+        return st.session_state.get(state.ACTOR)
     token = st.session_state.get(state.SESSION_TOKEN)
     from_cookie = token is None
     if from_cookie:
@@ -42,6 +47,19 @@ def current_actor() -> Actor | None:
     return actor
 
 
+@contextmanager
+def run_resolved() -> Iterator[Actor | None]:
+    """The run's actor (current_actor), reused by the page of this run and forgotten when the run ends, however it
+    ends (st.rerun, st.stop, an error): the next run reads the warehouse again."""
+    st.session_state.pop(state.RESOLVED, None)  # never trust a flag left by an earlier run
+    try:
+        actor = current_actor()
+        st.session_state[state.RESOLVED] = True
+        yield actor
+    finally:
+        st.session_state.pop(state.RESOLVED, None)
+
+
 def login(actor: Actor) -> None:
     """Start a session for the actor (an account just authenticated); the browser keeps its token as a cookie."""
     logout(None)
@@ -50,7 +68,9 @@ def login(actor: Actor) -> None:
 
 
 def logout(notice: str | None = None, *, ended: bool = False) -> None:
-    """End the session (at once, for every tab sharing it), keeping only a notice to show on the login page."""
+    """End the session (at once, for every tab sharing it), keeping only a notice to show on the login page.
+
+    Clears the whole session state (also the run's resolved actor: later calls in this run see nobody)."""
     token = st.session_state.get(state.SESSION_TOKEN) or st.session_state.get(state.ENDED_TOKEN)
     if token and not ended:
         sessions.close(token)

@@ -29,17 +29,18 @@ MENU = [
 
 st.set_page_config(page_title="成果指標 進捗管理", page_icon=":material/insights:", layout="wide")
 
-actor = session.current_actor()
-if actor is None:
-    # Every page's address shows the login form, so a link to /entry (a reminder e-mail) or a reload of a page
-    # reaches that page once the person has logged in (a page's identity is its address).
-    login = PAGES / "login.py"
-    nav = st.navigation([st.Page(login, title="ログイン", icon=":material/login:", default=True)]
-                        + [st.Page(login, title="ログイン", url_path=Path(f).stem, visibility="hidden")
-                           for f, *_ in MENU[1:]])
-else:
-    nav = st.navigation([st.Page(PAGES / f, title=title, icon=icon, default=i == 0)
-                         for i, (f, title, icon, roles) in enumerate(MENU) if roles is None or actor.has(*roles)])
-with st.sidebar:
-    session.sync_cookie(actor)
-nav.run()
+with session.run_resolved() as actor:
+    if actor is None:
+        # Every page's address shows the login form, so a link to /entry (a reminder e-mail) or a reload of a page
+        # reaches that page once the person has logged in (a page's identity is its address).
+        login = PAGES / "login.py"
+        nav = st.navigation([st.Page(login, title="ログイン", icon=":material/login:", default=True)]
+                            + [st.Page(login, title="ログイン", url_path=Path(f).stem, visibility="hidden")
+                               for f, *_ in MENU[1:]])
+    else:
+        nav = st.navigation([st.Page(PAGES / f, title=title, icon=icon, default=i == 0)
+                             for i, (f, title, icon, roles) in enumerate(MENU)
+                             if roles is None or actor.has(*roles)])
+    with st.sidebar:
+        session.sync_cookie(actor)
+    nav.run()

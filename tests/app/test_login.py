@@ -94,3 +94,15 @@ def test_a_password_reset_ends_the_open_session(app_as, demo_db):
     at.run()
     assert "actor" not in at.session_state
     assert any("パスワード" in i.value for i in at.info)
+
+
+def test_each_run_reads_the_session_once_and_the_next_run_reads_it_again(app_as, monkeypatch):
+    at = app_as("reviewer")
+    calls = []
+    real = sessions.resume
+    monkeypatch.setattr(sessions, "resume", lambda token, **kw: calls.append(token) or real(token, **kw))
+    at.switch_page("pages/review.py").run()
+    assert len(calls) == 1 and [t.value for t in at.title] == ["審査・承認"]
+    at.run()
+    assert len(calls) == 2
+    assert "session.resolved" not in at.session_state  # nothing carries over to the next run
