@@ -1,45 +1,116 @@
-"""Login state of a Streamlit session: the Actor, the session timeout, and the cached reads."""
+"""Login state of a Streamlit session: the Actor re-read on every run, the session cookie, and the cached reads."""
 from __future__ import annotations
 
 import gc
-import os
-import time
+import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
 from app import state
-from kpi.services import insights, summaries
+from kpi.services import insights, sessions, summaries
 from kpi.services.actors import Actor
 
-SESSION_TIMEOUT_S = int(os.environ.get("KPI_SESSION_TIMEOUT_S", "1800"))
+
+def _cookie_token() -> str | None:
+    """The session token the browser sent when this tab connected (st.context.cookies is read-only)."""
+    token = st.context.cookies.get(sessions.COOKIE)
+    return token if sessions.well_formed(token) else None
 
 
 def current_actor() -> Actor | None:
-    """The logged-in Actor, or None (also after the session timed out, with a notice)."""
-    actor = st.session_state.get(state.ACTOR)
-    if actor is None:
+    """The logged-in Actor, read afresh from the warehouse on every script run, or None.
+
+    The session is this tab's own (after a login) or the browser's cookie (a reload, a second tab, a link); it ends
+    with a notice at logout in another tab, after the idle timeout, or when the account changed (disabled, roles,
+    departments, password), so a revoked account cannot act on its next click. Within one run (the entrypoint, then
+    the page) the warehouse is read once."""
+    if st.session_state.get(state.RESOLVED):
+        return st.session_state.get(state.ACTOR)
+    token = st.session_state.get(state.SESSION_TOKEN)
+    from_cookie = token is None
+    if from_cookie:
+        token = _cookie_token()
+        if token is None or token == st.session_state.get(state.ENDED_TOKEN):
+            return None
+    try:
+        actor = sessions.resume(token)
+    except sessions.SessionEnded as exc:
+        if from_cookie:
+            st.session_state[state.ENDED_TOKEN] = token  # quietly: the login page clears the stale cookie
+        else:
+            logout(exc.notice, ended=True)
         return None
-    now = time.monotonic()
-    last = st.session_state.get(state.LAST_SEEN, now)
-    if now - last > SESSION_TIMEOUT_S:
-        logout("一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。")
-        return None
-    st.session_state[state.LAST_SEEN] = now
+    st.session_state[state.SESSION_TOKEN] = token
+    st.session_state[state.ACTOR] = actor
     return actor
 
 
+@contextmanager
+def run_resolved() -> Iterator[Actor | None]:
+    """The run's actor (current_actor), reused by the page of this run and forgotten when the run ends, however it
+    ends (st.rerun, st.stop, an error): the next run reads the warehouse again."""
+    st.session_state.pop(state.RESOLVED, None)  # never trust a flag left by an earlier run
+    try:
+        actor = current_actor()
+        st.session_state[state.RESOLVED] = True
+        yield actor
+    finally:
+        st.session_state.pop(state.RESOLVED, None)
+
+
 def login(actor: Actor) -> None:
-    """Start a session for the actor."""
+    """Start a session for the actor (an account just authenticated); the browser keeps its token as a cookie."""
+    logout(None)
+    st.session_state[state.SESSION_TOKEN] = sessions.open_session(actor)
     st.session_state[state.ACTOR] = actor
-    st.session_state[state.LAST_SEEN] = time.monotonic()
 
 
-def logout(notice: str | None = None) -> None:
-    """End the session, keeping only a notice to show on the login page."""
+def logout(notice: str | None = None, *, ended: bool = False) -> None:
+    """End the session (at once, for every tab sharing it), keeping only a notice to show on the login page.
+
+    Clears the whole session state (also the run's resolved actor: later calls in this run see nobody)."""
+    token = st.session_state.get(state.SESSION_TOKEN) or st.session_state.get(state.ENDED_TOKEN)
+    if token and not ended:
+        sessions.close(token)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    if token:
+        st.session_state[state.ENDED_TOKEN] = token
     if notice:
         st.session_state[state.NOTICE] = notice
+
+
+def _cookie(value: str, max_age: int, only_if: str = "") -> None:
+    """Set the session cookie in the browser (SameSite=Strict, Secure over https); with only_if, only while the
+    cookie still holds that token (clearing an ended session must not clear a newer login in another tab).
+
+    Streamlit can only read cookies (st.context.cookies, sent when the tab connected), so a same-origin script
+    writes it. Values travel as escaped data attributes, and are tokens (URL-safe base64), never typed text."""
+    st.html(f"""<span hidden data-kpi-name="{html.escape(sessions.COOKIE)}" data-kpi-value="{html.escape(value)}"
+ data-kpi-age="{html.escape(str(int(max_age)))}" data-kpi-only="{html.escape(only_if)}"></span>
+<script>(function () {{
+  const d = [...document.querySelectorAll("span[data-kpi-name]")].pop().dataset;
+  if (d.kpiOnly && !document.cookie.split("; ").includes(d.kpiName + "=" + d.kpiOnly)) return;
+  document.cookie = d.kpiName + "=" + d.kpiValue + "; Max-Age=" + d.kpiAge + "; Path=/; SameSite=Strict"
+    + (location.protocol === "https:" ? "; Secure" : "");
+}})();</script>""", unsafe_allow_javascript=True, width="content")
+
+
+def sync_cookie(actor: Actor | None) -> None:
+    """Make the browser's cookie follow the session: set after a login in this tab, cleared after it ended.
+
+    Nothing is sent when the browser already holds the right cookie (a reload or a second tab)."""
+    sent = st.context.cookies.get(sessions.COOKIE)
+    if actor is not None:
+        token = st.session_state.get(state.SESSION_TOKEN)
+        if sessions.well_formed(token) and token != sent:
+            _cookie(token, sessions.max_age_s())
+        return
+    ended = st.session_state.get(state.ENDED_TOKEN)
+    if sessions.well_formed(ended):
+        _cookie("", 0, only_if=ended)
 
 
 def _free_earlier_runs() -> None:

@@ -1,7 +1,9 @@
 """Every session-state key the app uses, in one place."""
 
 ACTOR = "actor"  # kpi.services.actors.Actor of the logged-in person
-LAST_SEEN = "last_seen"  # monotonic time of the last interaction, for the session timeout
+SESSION_TOKEN = "session_token"  # the token of the login session (kpi.services.sessions), also the browser's cookie
+RESOLVED = "session.resolved"  # set while a run has resolved its actor (the page reuses it; cleared at the run's end)
+ENDED_TOKEN = "session.ended_token"  # a token this tab saw end (logout, timeout): its cookie is cleared
 NOTICE = "notice"  # one-shot message shown on the next run (e.g. why the session ended)
 CYCLE = "cycle"  # fiscal year chosen on the dashboard
 BASIS = "basis"  # "approved" or "all" (reviewers' preview)

@@ -1,4 +1,4 @@
-"""Entrypoint: resolves the logged-in person's roles and builds the navigation from them."""
+"""Entrypoint: resolves the logged-in person's roles (afresh on every run) and builds the navigation from them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,31 +10,41 @@ from kpi.platform import incidents
 from kpi.domain.workflow import Role
 
 PAGES = Path(__file__).parent / "pages"
+E, R, X, A = Role.EDITOR, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
+
+# (file, title, icon, roles that see it; None = everyone logged in), in menu order; the first is the default page
+MENU = [
+    ("dashboard.py", "ダッシュボード", ":material/dashboard:", None),
+    ("indicator.py", "指標", ":material/show_chart:", None),
+    ("entry.py", "入力", ":material/edit_note:", {E}),
+    ("review.py", "審査・承認", ":material/fact_check:", {R}),
+    ("progress.py", "回収状況", ":material/pending_actions:", {R}),
+    ("initiatives.py", "主な取組", ":material/campaign:", {E, R}),
+    ("publish.py", "公表資料", ":material/download:", None),
+    ("audit.py", "監査ログ", ":material/history:", {R, A}),
+    ("admin.py", "管理", ":material/settings:", {R, A}),
+    ("master_data.py", "マスタ管理", ":material/database:", {R, A}),
+    ("reminders.py", "督促・通知", ":material/notifications:", {R, A}),
+    ("indicator_import.py", "指標の取込", ":material/upload_file:", {R, A}),
+]
 
 st.set_page_config(page_title="成果指標 進捗管理", page_icon=":material/insights:", layout="wide")
 
-actor = session.current_actor()
-if actor is None:
-    nav = st.navigation([st.Page(PAGES / "login.py", title="ログイン", icon=":material/login:")])
-else:
-    pages = [st.Page(PAGES / "dashboard.py", title="ダッシュボード", icon=":material/dashboard:", default=True),
-             st.Page(PAGES / "indicator.py", title="指標", icon=":material/show_chart:")]
-    if actor.has(Role.EDITOR):
-        pages.append(st.Page(PAGES / "entry.py", title="入力", icon=":material/edit_note:"))
-    if actor.has(Role.REVIEWER):
-        pages.append(st.Page(PAGES / "review.py", title="審査・承認", icon=":material/fact_check:"))
-        pages.append(st.Page(PAGES / "progress.py", title="回収状況", icon=":material/pending_actions:"))
-    if actor.has(Role.EDITOR, Role.REVIEWER):
-        pages.append(st.Page(PAGES / "initiatives.py", title="主な取組", icon=":material/campaign:"))
-    pages.append(st.Page(PAGES / "publish.py", title="公表資料", icon=":material/download:"))
-    if actor.has(Role.REVIEWER, Role.ADMIN):
-        pages.append(st.Page(PAGES / "audit.py", title="監査ログ", icon=":material/history:"))
-        pages.append(st.Page(PAGES / "admin.py", title="管理", icon=":material/settings:"))
-        pages.append(st.Page(PAGES / "master_data.py", title="マスタ管理", icon=":material/database:"))
-        pages.append(st.Page(PAGES / "reminders.py", title="督促・通知", icon=":material/notifications:"))
-        pages.append(st.Page(PAGES / "indicator_import.py", title="指標の取込", icon=":material/upload_file:"))
-    nav = st.navigation(pages)
 try:  # no traceback ever reaches a person: Japanese text and an incident number; the details go to the log
-    nav.run()
+    with session.run_resolved() as actor:
+        if actor is None:
+            # Every page's address shows the login form, so a link to /entry (a reminder e-mail) or a reload of a page
+            # reaches that page once the person has logged in (a page's identity is its address).
+            login = PAGES / "login.py"
+            nav = st.navigation([st.Page(login, title="ログイン", icon=":material/login:", default=True)]
+                                + [st.Page(login, title="ログイン", url_path=Path(f).stem, visibility="hidden")
+                                   for f, *_ in MENU[1:]])
+        else:
+            nav = st.navigation([st.Page(PAGES / f, title=title, icon=icon, default=i == 0)
+                                 for i, (f, title, icon, roles) in enumerate(MENU)
+                                 if roles is None or actor.has(*roles)])
+        with st.sidebar:
+            session.sync_cookie(actor)
+        nav.run()
 except Exception as exc:  # st.stop and st.rerun are BaseException and pass through
     st.error(incidents.message_for(exc, incidents.record(exc, "app")))

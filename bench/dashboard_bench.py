@@ -59,13 +59,16 @@ def _dashboard_runs(db: str, cold_reps: int, warm_reps: int) -> dict:
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import AppTest
 
+    from kpi.services import sessions
     from kpi.services.accounts import authenticate
 
     shared = ScriptCache()  # a server compiles each page once; AppTest would recompile on every run
     app_test.ScriptCache = lambda: shared
     actor = authenticate("executive", "executive-pass", db=db)
+    token = sessions.open_session(actor, db=db)  # a logged-in session is the actor and its server-side token
     warmup = AppTest.from_file(ENTRYPOINT, default_timeout=600)
     warmup.session_state["actor"] = actor
+    warmup.session_state["session_token"] = token
     warmup.run()  # imports, page compilation, the component scan: not part of a script run
     if warmup.exception:
         raise RuntimeError(f"dashboard failed: {warmup.exception}")
@@ -74,6 +77,7 @@ def _dashboard_runs(db: str, cold_reps: int, warm_reps: int) -> dict:
         at = AppTest.from_file(ENTRYPOINT, default_timeout=600)
         at._bidi_component_manager = warmup._bidi_component_manager  # noqa: SLF001 - harness cost, see above
         at.session_state["actor"] = actor
+        at.session_state["session_token"] = token
         if tab:
             at.session_state["tab"] = tab
         return at
@@ -214,12 +218,15 @@ def tab_child(db: str, tab: str) -> dict:
     a newly started server process reaches serving that tab first, with nothing left over from earlier runs."""
     from streamlit.testing.v1 import AppTest
 
+    from kpi.services import sessions
     from kpi.services.accounts import authenticate
 
     os.environ["KPI_DB"] = db
     actor = authenticate("executive", "executive-pass", db=db)
+    token = sessions.open_session(actor, db=db)  # a logged-in session is the actor and its server-side token
     at = AppTest.from_file(ENTRYPOINT, default_timeout=600)
     at.session_state["actor"] = actor
+    at.session_state["session_token"] = token
     if tab != "概要":
         at.session_state["tab"] = tab
     at.run()

@@ -17,7 +17,7 @@ def insert_user(con: duckdb.DuckDBPyConnection, login: str, display_name: str, p
 
 def get_user(con: duckdb.DuckDBPyConnection, login: str) -> dict | None:
     """An active or inactive account with its roles and departments, or None."""
-    row = con.execute("SELECT login, display_name, password_hash, active, email FROM users WHERE login = ?",
+    row = con.execute("SELECT login, display_name, password_hash, active, email, version FROM users WHERE login = ?",
                       [login]).fetchone()
     if row is None:
         return None
@@ -25,11 +25,28 @@ def get_user(con: duckdb.DuckDBPyConnection, login: str) -> dict | None:
     depts = [r[0] for r in con.execute(
         "SELECT department_code FROM user_departments WHERE login = ? ORDER BY department_code", [login]).fetchall()]
     return {"login": row[0], "display_name": row[1], "password_hash": row[2], "active": row[3], "email": row[4],
-            "roles": roles, "departments": depts}
+            "version": row[5], "roles": roles, "departments": depts}
+
+
+def account_state(con: duckdb.DuckDBPyConnection, login: str) -> tuple[bool, int] | None:
+    """(active, version) of an account, or None when there is no such login."""
+    rows = con.execute("SELECT active, version FROM users WHERE login = ?", [login]).fetchall()
+    return (bool(rows[0][0]), int(rows[0][1])) if rows else None
+
+
+def _bump(con: duckdb.DuckDBPyConnection, login: str) -> None:
+    # every open session of the account ends on its next click (it remembers the version it was opened with)
+    con.execute("UPDATE users SET version = version + 1 WHERE login = ?", [login])
 
 
 def update_password_hash(con: duckdb.DuckDBPyConnection, login: str, password_hash: str) -> None:
-    """Replace an account's password hash (after a rehash with stronger parameters)."""
+    """Replace an account's password (a reset): every open session of the account ends."""
+    con.execute("UPDATE users SET password_hash = ? WHERE login = ?", [password_hash, login])
+    _bump(con, login)
+
+
+def rehash_password(con: duckdb.DuckDBPyConnection, login: str, password_hash: str) -> None:
+    """Store the same password hashed with stronger parameters (sessions are unaffected)."""
     con.execute("UPDATE users SET password_hash = ? WHERE login = ?", [password_hash, login])
 
 
@@ -47,22 +64,30 @@ def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def set_roles(con: duckdb.DuckDBPyConnection, login: str, roles: list[str]) -> None:
-    """Replace an account's roles."""
+    """Replace an account's roles (a change ends the account's open sessions)."""
+    before = {r[0] for r in con.execute("SELECT role FROM user_roles WHERE login = ?", [login]).fetchall()}
+    if before != set(roles):
+        _bump(con, login)
     con.execute("DELETE FROM user_roles WHERE login = ?", [login])
     for r in roles:
         con.execute("INSERT INTO user_roles VALUES (?, ?)", [login, r])
 
 
 def set_departments(con: duckdb.DuckDBPyConnection, login: str, departments: list[str]) -> None:
-    """Replace an account's departments."""
+    """Replace an account's departments (a change ends the account's open sessions)."""
+    before = {r[0] for r in con.execute(
+        "SELECT department_code FROM user_departments WHERE login = ?", [login]).fetchall()}
+    if before != set(departments):
+        _bump(con, login)
     con.execute("DELETE FROM user_departments WHERE login = ?", [login])
     for d in departments:
         con.execute("INSERT INTO user_departments VALUES (?, ?)", [login, d])
 
 
 def set_active(con: duckdb.DuckDBPyConnection, login: str, active: bool) -> None:
-    """Enable or disable an account."""
-    con.execute("UPDATE users SET active = ? WHERE login = ?", [active, login])
+    """Enable or disable an account (a change ends the account's open sessions)."""
+    con.execute("UPDATE users SET version = version + 1, active = ? WHERE login = ? AND active IS DISTINCT FROM ?",
+                [active, login, active])
 
 
 def set_display_name(con: duckdb.DuckDBPyConnection, login: str, display_name: str) -> None:

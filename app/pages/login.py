@@ -2,7 +2,8 @@
 import streamlit as st
 
 from app import session, state
-from kpi.services.accounts import LoginFailed, actor_for_identity, authenticate
+from kpi.services.accounts import (MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS, LoginFailed, actor_for_identity,
+                                   authenticate)
 
 
 def oidc_configured() -> bool:
@@ -19,8 +20,8 @@ if notice:
     st.info(notice)
 
 with st.form("login", enter_to_submit=True):
-    login_id = st.text_input("ログインID", key="login_id")
-    password = st.text_input("パスワード", type="password", key="login_password")
+    login_id = st.text_input("ログインID", key="login_id", max_chars=MAX_LOGIN_CHARS)
+    password = st.text_input("パスワード", type="password", key="login_password", max_chars=MAX_PASSWORD_CHARS)
     submitted = st.form_submit_button("ログイン", type="primary")
 
 if submitted:
@@ -28,7 +29,8 @@ if submitted:
         st.error("ログインIDとパスワードを入力してください。")
     else:
         try:
-            session.login(authenticate(login_id, password))
+            # the connection's address (None on localhost); behind a proxy every person shares the proxy's
+            session.login(authenticate(login_id, password, source=st.context.ip_address))
         except LoginFailed as exc:
             st.error(str(exc))
         else:

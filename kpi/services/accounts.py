@@ -1,7 +1,9 @@
 """Accounts: argon2 password hashes, authentication, and the Actor of a logged-in person."""
 from __future__ import annotations
 
+import math
 import os
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -12,33 +14,33 @@ from argon2.exceptions import InvalidHashError, VerificationError
 import warehouse
 from kpi.domain.workflow import Role
 from kpi.services.actors import Actor
+from kpi.services.throttle import Throttle
 from warehouse import users
 
 _hasher = PasswordHasher()
 
-MAX_FAILURES = 5  # wrong passwords in a row for one login …
-LOCKOUT_S = 600  # … lock it for this long (per app process)
-_failures: dict[str, list[float]] = {}
-_failures_guard = threading.Lock()
+MAX_LOGIN_CHARS = 64  # login IDs are at most 32 characters; anything longer is refused before any work
+MAX_PASSWORD_CHARS = 1024
+THROTTLE_SIZE = 10_000  # keys kept per counter (least recently failed forgotten first): memory stays bounded
+# One browser (source) guessing one login: 3 free tries, then 1 s, 2 s, 4 s … up to 5 minutes between tries.
+BY_SOURCE_AND_LOGIN = Throttle(free=3, base_s=1, cap_s=300, forget_s=3600, size=THROTTLE_SIZE)
+# Everyone guessing one login: 10 free tries, then 1 s … at most 30 s — it slows guessing from many places but
+# never locks the person out (a stranger's failures cost the owner at most 30 s).
+BY_LOGIN = Throttle(free=10, base_s=1, cap_s=30, forget_s=3600, size=THROTTLE_SIZE)
 # A password check costs about a second of CPU by design (argon2). Many people logging in at once must not starve
 # the session that holds the warehouse lock, so checks queue here: at most one per core but one, never fewer than one.
 _verifying = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
-
-
-def _locked(login: str, now: float) -> bool:
-    with _failures_guard:
-        recent = [t for t in _failures.get(login, []) if now - t < LOCKOUT_S]
-        _failures[login] = recent
-        return len(recent) >= MAX_FAILURES
-
-
-def _fail(login: str, now: float) -> None:
-    with _failures_guard:
-        _failures.setdefault(login, []).append(now)
+clock = time.monotonic  # the throttle's time source (tests freeze it)
+_dummy: list[str] = []
+_dummy_guard = threading.Lock()
 
 
 class LoginFailed(Exception):
     """Wrong login or password; the message never says which."""
+
+
+class LoginThrottled(LoginFailed):
+    """Too many failures from this source or for this login: wait before the next try."""
 
 
 def hash_password(password: str) -> str:
@@ -46,34 +48,63 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def dummy_hash() -> str:
+    """A hash of a random password, checked for unknown or disabled logins so they answer as slowly as known ones."""
+    with _dummy_guard:
+        if not _dummy:
+            _dummy.append(_hasher.hash(secrets.token_urlsafe(32)))
+        return _dummy[0]
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    """True when the password matches the hash (one argon2 verification, queued per core)."""
+    try:
+        with _verifying:
+            return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def reset_throttles() -> None:
+    """Forget every failure counter (tests, and an operator who restarts nothing)."""
+    BY_SOURCE_AND_LOGIN.clear_all()
+    BY_LOGIN.clear_all()
+
+
 def actor_of(user: dict) -> Actor:
     """The Actor of an account record."""
     return Actor(user["login"], user["display_name"], frozenset(Role(r) for r in user["roles"]),
-                 frozenset(user["departments"]))
+                 frozenset(user["departments"]), user.get("version"))
 
 
-def authenticate(login: str, password: str, *, db: Path | str | None = None) -> Actor:
-    """Return the Actor when login and password match an active account, else raise LoginFailed."""
-    login = login.strip()
-    now = time.monotonic()
-    if _locked(login, now):
-        raise LoginFailed(f"ログインの失敗が{MAX_FAILURES}回続いたため、このIDは{LOCKOUT_S // 60}分間ログインできません")
+def authenticate(login: str, password: str, *, db: Path | str | None = None, source: str | None = None) -> Actor:
+    """Return the Actor when login and password match an active account, else raise LoginFailed.
+
+    Known, unknown and disabled logins cost the same (one argon2 check) and fail with the same sentence; failures
+    slow further tries of the login (from this source most, from everywhere a little) instead of locking it."""
+    wrong = "ログインIDまたはパスワードが正しくありません"
+    if len(login) > MAX_LOGIN_CHARS or len(password) > MAX_PASSWORD_CHARS:
+        raise LoginFailed(wrong)
+    login = key = login.strip()
+    pair = f"{(source or 'local')[:64]}\n{key}"
+    now = clock()
     with warehouse.connect(db) as con:
         user = users.get_user(con, login)
-    if user is None or not user["active"]:
-        _fail(login, now)
-        raise LoginFailed("ログインIDまたはパスワードが正しくありません")
-    try:
-        with _verifying:
-            _hasher.verify(user["password_hash"], password)
-    except (VerificationError, InvalidHashError):
-        _fail(login, now)
-        raise LoginFailed("ログインIDまたはパスワードが正しくありません") from None
-    with _failures_guard:
-        _failures.pop(login, None)
+    version = user["version"] if user else None
+    wait = max(BY_SOURCE_AND_LOGIN.wait_s(pair, now, version), BY_LOGIN.wait_s(key, now, version))
+    if wait > 0:
+        raise LoginThrottled(f"ログインの失敗が続いたため、{math.ceil(wait)}秒待ってから再度お試しください")
+    matches = check_password(user["password_hash"] if user else dummy_hash(), password)
+    if not (matches and user["active"]):
+        now = clock()  # after the check: the wait runs from the answer
+        BY_SOURCE_AND_LOGIN.fail(pair, now, version)
+        BY_LOGIN.fail(key, now, version)
+        raise LoginFailed(wrong)
+    BY_SOURCE_AND_LOGIN.clear(pair)
+    BY_LOGIN.clear(key)
     if _hasher.check_needs_rehash(user["password_hash"]):
         with warehouse.transaction(db) as con:
-            users.update_password_hash(con, user["login"], hash_password(password))
+            users.rehash_password(con, user["login"], hash_password(password))
     return actor_of(user)
 
 

@@ -18,6 +18,7 @@ class Actor:
     display_name: str
     roles: frozenset[Role]
     departments: frozenset[str] = field(default_factory=frozenset)
+    version: int | None = None  # the account's version when the actor was read; None: not an account (CLI, jobs)
 
     def has(self, *roles: Role) -> bool:
         """True when the actor holds any of the roles."""

@@ -5,6 +5,7 @@ from enum import Enum
 
 from kpi.domain.workflow import Role
 from kpi.services.actors import Actor, Forbidden
+from warehouse import users
 
 
 class Permission(str, Enum):
@@ -79,3 +80,15 @@ def check(actor: Actor, permission: Permission, department: str | None = None) -
         if department is not None and TABLE[permission] & actor.roles:
             raise Forbidden(f"担当外の所属（{department}）の{LABELS_JA[permission]}はできません")
         raise Forbidden(f"{LABELS_JA[permission]}の権限がありません")
+
+
+def check_current(con, actor: Actor) -> None:
+    """Raise Forbidden when the actor's account changed since it was read (disabled, roles, departments, password).
+
+    Called inside a writing transaction, so a revoked account cannot act whatever path it takes; actors that are
+    not accounts (version None: the command line, scheduled jobs) pass."""
+    if actor.version is None:
+        return
+    now = users.account_state(con, actor.login)
+    if now is None or not now[0] or now[1] != actor.version:
+        raise Forbidden("アカウントの権限が変更されたため、この操作はできません。もう一度ログインしてください")

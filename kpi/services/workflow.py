@@ -12,7 +12,7 @@ from kpi.domain.workflow import (ACTION_LABELS_JA, Action, Role, State, Workflow
 from kpi.platform import faults
 from kpi.services.actors import Actor
 from kpi.services.evaluation import measurement_of, rule_of
-from kpi.services.permissions import Permission, check
+from kpi.services.permissions import Permission, check, check_current
 from warehouse import Connection, values
 
 
@@ -112,6 +112,7 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
     id: department, cycle state and label, value id, version, state, figures — values.department_rows); read here
     when not given.
     """
+    check_current(con, actor)
     if rows is None or any(i.indicator_id not in rows for i in inputs):
         rows = values.indicator_rows(con, cycle_id, [i.indicator_id for i in inputs])
     plans = []
@@ -168,6 +169,7 @@ def _rows_for(con, refs: list[ValueRef]) -> dict[int, dict]:
 
 
 def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, comment: str | None = None) -> int:
+    check_current(con, actor)
     role = _guard(actor, action, row)
     before = State(row["state"])
     if row["version"] != ref.version:

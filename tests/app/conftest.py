@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kpi.services import sessions
 from kpi.services.accounts import authenticate
 
 ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
@@ -18,6 +19,13 @@ DEMO_LOGINS = {
 }
 
 
+def sign_in(at: AppTest, login: str, password: str, db) -> None:
+    """Log an AppTest session in as the page does: the account's actor and a server-side session token."""
+    actor = authenticate(login, password, db=db)
+    at.session_state["actor"] = actor
+    at.session_state["session_token"] = sessions.open_session(actor, db=db)
+
+
 @pytest.fixture
 def app_as(demo_db):
     """Return a function that opens the app logged in as one of the demo roles."""
@@ -26,7 +34,7 @@ def app_as(demo_db):
         at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
         if role is not None:
             login, password = DEMO_LOGINS[role]
-            at.session_state["actor"] = authenticate(login, password, db=demo_db)
+            sign_in(at, login, password, demo_db)
         at.run()
         return at
 

@@ -1,9 +1,15 @@
 """Logging in and out, and the session timeout."""
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from kpi.domain.workflow import Role
+from kpi.services import admin, sessions
+from kpi.services.actors import Actor
 from tests.app.conftest import ENTRYPOINT
+
+ADMIN = Actor("admin", "管理者", frozenset({Role.ADMIN}))
 
 
 def _login(demo_db, login, password):
@@ -44,9 +50,59 @@ def test_logout_ends_the_session_and_hides_the_page(app_as):
     assert any("ログアウトしました" in i.value for i in at.info)
 
 
-def test_idle_session_times_out_with_a_notice(app_as):
+def test_idle_session_times_out_with_a_notice(app_as, monkeypatch):
     at = app_as("reviewer")
-    at.session_state["last_seen"] = at.session_state["last_seen"] - 10_000
+    token = at.session_state["session_token"]
+    monkeypatch.setenv("KPI_SESSION_TIMEOUT_S", "-1")  # any pause is longer than the timeout
     at.run()
     assert "actor" not in at.session_state
-    assert any("ログアウトしました" in i.value for i in at.info)
+    assert any("一定時間操作がなかったため、ログアウトしました" in i.value for i in at.info)
+    monkeypatch.setenv("KPI_SESSION_TIMEOUT_S", "1800")
+    with pytest.raises(sessions.SessionEnded):  # ended on the server: no other tab can pick it up
+        sessions.resume(token)
+
+
+def test_logging_in_opens_a_server_session_and_logging_out_ends_it(demo_db):
+    at = _login(demo_db, "reviewer", "reviewer-pass")
+    token = at.session_state["session_token"]
+    assert sessions.resume(token).login == "reviewer"
+    at.switch_page("pages/dashboard.py").run()
+    at.sidebar.button(key="logout").click().run()
+    assert "session_token" not in at.session_state
+    with pytest.raises(sessions.SessionEnded, match="ログアウト"):
+        sessions.resume(token)
+
+
+@pytest.mark.parametrize(("change", "notice"), [
+    (dict(roles=["executive"], departments=[], active=False), "このアカウントは無効になったため"),
+    (dict(roles=["executive"], departments=[], active=True), "役割・担当課・パスワードのいずれかが変更された"),
+])
+def test_an_open_session_ends_on_the_next_click_after_the_account_changed(app_as, demo_db, change, notice):
+    at = app_as("reviewer")
+    at.switch_page("pages/review.py").run()
+    assert [t.value for t in at.title] == ["審査・承認"]
+    admin.update_account(ADMIN, "reviewer", db=demo_db, **change)
+    at.run()
+    assert "actor" not in at.session_state
+    assert "審査・承認" not in [t.value for t in at.title] and not at.button  # nothing of the page is left
+    assert any(notice in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_a_password_reset_ends_the_open_session(app_as, demo_db):
+    at = app_as("editor")
+    admin.reset_password(ADMIN, "editor1", "a-brand-new-password", db=demo_db)
+    at.run()
+    assert "actor" not in at.session_state
+    assert any("パスワード" in i.value for i in at.info)
+
+
+def test_each_run_reads_the_session_once_and_the_next_run_reads_it_again(app_as, monkeypatch):
+    at = app_as("reviewer")
+    calls = []
+    real = sessions.resume
+    monkeypatch.setattr(sessions, "resume", lambda token, **kw: calls.append(token) or real(token, **kw))
+    at.switch_page("pages/review.py").run()
+    assert len(calls) == 1 and [t.value for t in at.title] == ["審査・承認"]
+    at.run()
+    assert len(calls) == 2
+    assert "session.resolved" not in at.session_state  # nothing carries over to the next run

@@ -182,15 +182,14 @@ def test_trends_tab_shows_fy2019_to_fy2021_and_the_moves(app_as):
 def test_a_national_style_list_is_read_one_page_at_a_time(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from kpi.services.accounts import authenticate
     from kpi.services.scale_demo import build_scale_demo
-    from tests.app.conftest import ENTRYPOINT
+    from tests.app.conftest import ENTRYPOINT, sign_in
 
     db = tmp_path / "scale.duckdb"
     build_scale_demo(db, orgs=30, indicators=8, cycles=3, seed=3)  # 240 indicators, 2 closed cycles
     monkeypatch.setenv("KPI_DB", str(db))
     at = AppTest.from_file(ENTRYPOINT, default_timeout=120)
-    at.session_state["actor"] = authenticate("executive", "executive-pass", db=db)
+    sign_in(at, "executive", "executive-pass", db)
     at.run()
     assert {m.label: m.value for m in at.metric}["指標数"].endswith("指標")
     _open_tab(at, "指標一覧")

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from kpi.services.accounts import authenticate
-from tests.app.conftest import ENTRYPOINT
+from tests.app.conftest import ENTRYPOINT, sign_in
 
 CODE = "P1-1-04"  # RPA導入により削減した作業時間, target 6,000 h, baseline 0
 
 
 def _open(demo_db, login, password, page):
     at = AppTest.from_file(ENTRYPOINT, default_timeout=90)
-    at.session_state["actor"] = authenticate(login, password, db=demo_db)
+    sign_in(at, login, password, demo_db)
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception

@@ -88,13 +88,17 @@ def test_an_openid_identity_maps_to_the_local_account_with_that_email(demo_db):
         actor_for_identity("stranger@example.com", db=demo_db)
 
 
-def test_repeated_wrong_passwords_lock_the_login_for_a_while(demo_db):
+def test_repeated_wrong_passwords_slow_the_login_down_and_a_reset_lets_the_person_in_at_once(demo_db, monkeypatch):
     from kpi.services import accounts
 
+    accounts.reset_throttles()
+    monkeypatch.setattr(accounts, "clock", lambda: 1000.0)  # time stands still: the wait never runs out here
     admin.create_account(ADMIN, "lock-me", "試験", "right-password", ["executive"], [], db=demo_db)
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(accounts.BY_SOURCE_AND_LOGIN.free + 1):
         with pytest.raises(LoginFailed, match="正しくありません"):
             authenticate("lock-me", "wrong-password", db=demo_db)
-    with pytest.raises(LoginFailed, match="10分間ログインできません"):
-        authenticate("lock-me", "right-password", db=demo_db)  # even the right password, for now
+    with pytest.raises(accounts.LoginThrottled, match="秒待ってから"):
+        authenticate("lock-me", "right-password", db=demo_db)  # even the right password, for a moment
     assert authenticate("reviewer", "reviewer-pass", db=demo_db).login == "reviewer"  # others are not affected
+    admin.reset_password(ADMIN, "lock-me", "another-right-password", db=demo_db)
+    assert authenticate("lock-me", "another-right-password", db=demo_db).login == "lock-me"
