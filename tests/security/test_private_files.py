@@ -100,10 +100,10 @@ def test_a_page_shows_japanese_and_an_incident_number_when_the_warehouse_cannot_
     monkeypatch.setenv("KPI_DB", str(broken))
     monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path / "data"))
     at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
-    # A session that is logged in: the router runs the dashboard, which reads the warehouse. (AppTest runs a
-    # page chosen on an earlier run directly, without the router; a real server always runs the router.)
+    # A tab that holds a login session: the router checks its token and account in the warehouse on every run.
     at.session_state["actor"] = Actor(login="reviewer", display_name="審査担当", roles=frozenset({Role.REVIEWER}),
                                       departments=frozenset())
+    at.session_state["session_token"] = "t" * 43
     at.run()
     assert not at.exception
     [shown] = [e.value for e in at.error]
