@@ -1,14 +1,12 @@
 """入力: a department editor enters the cycle's figures, saves drafts, uploads a workbook, and submits."""
 import streamlit as st
 
-from app import session, state, ui
+from app import entry_form, session, state, ui
 from kpi.domain.workflow import WorkflowError
 from kpi.platform.collection import DOWN_NOTICE, collect
 from kpi.services import entry_sheet, intake, reminders, workbooks, workflow
 from kpi.services.actors import Forbidden
 from kpi.services.entries import RawEntry
-
-FIELDS = ("value", "kind", "period", "reason", "reason_category", "remark")
 
 actor = ui.logged_in()
 st.title("入力")
@@ -31,23 +29,26 @@ def _blank_as_unchosen(option: str) -> str:
     return option or "（未選択）"
 
 
-def typed(line) -> RawEntry:
-    """What the form holds now for a line (the saved value until the person types)."""
-    vals = {f: st.session_state.get(state.entry_key(line.code, f), getattr(line.saved, f)) for f in FIELDS}
-    return RawEntry(code=line.code, expected_version=line.version, **{k: v or "" for k, v in vals.items()})
+names = {ln.code: ln.name for ln in sheet.lines}
 
 
 def show_report(report) -> None:
-    """A save or upload result: what landed, and every problem with its row and column."""
+    """A save or upload result: what landed, what was skipped, and every problem named by indicator (and row)."""
     if report.status == "landed":
         st.success(f"{report.saved}件を下書きとして保存しました（受付番号 {report.batch_id}）。")
     elif report.status == "received":
         st.warning(DOWN_NOTICE.format(batch_id=report.batch_id))
     else:
         st.error(f"取り込めませんでした（受付番号 {report.batch_id}）。次の点を直して、もう一度保存してください。何も保存されていません。")
+    if report.skipped:
+        st.info(report.skipped_text)
+    for f in report.findings:
+        where = "　".join(x for x in (f"{f.row_no}行目" if f.row_no else "",
+                                      f"{f.code} {names.get(f.code, '')}".strip() if f.code else "",
+                                      f"（{f.field}）" if f.field else "") if x)
+        text = f"**{ui.md(where)}**　{ui.md(f.message)}" if where else ui.md(f.message)
+        (st.error if f.severity == "error" else st.warning)(text)
     if report.findings:
-        ui.table([{"行": f.row_no or "", "コード": f.code or "", "項目": f.field or "",
-                   "重要度": "エラー" if f.severity == "error" else "警告", "内容": f.message} for f in report.findings])
         st.download_button("指摘事項をCSVでダウンロード", ui.findings_csv(report.findings),
                            file_name=f"findings_{report.batch_id}.csv", mime="text/csv")
 
@@ -71,8 +72,12 @@ def send(entries, **received):
 
 tab_form, tab_excel = st.tabs(["画面で入力", "Excelで入力"])
 with tab_form:
-    entries = []
-    rates = entry_sheet.live_rates(sheet, [typed(ln) for ln in sheet.lines])
+    forms = {}
+    for line in sheet.lines:
+        if not line.stopped:
+            locked = not editable or line.state_key in ("submitted", "approved")
+            forms[line.code] = entry_form.sync(st.session_state, line, locked=locked)
+    rates = entry_sheet.live_rates(sheet, [f.typed for f in forms.values()])
     current_item = None
     for line in sheet.lines:
         if line.item != current_item:
@@ -86,6 +91,7 @@ with tab_form:
             if line.stopped:
                 head.info("進捗管理を停止している指標です（入力不要）")
                 continue
+            form = forms[line.code]
             if line.review_comment and line.state_key == "returned":
                 head.warning(f"差戻しコメント: {line.review_comment}")
             rate, band, problem = rates[line.code]
@@ -93,35 +99,39 @@ with tab_form:
             figures.caption(f"達成区分: {band}")
             locked = not editable or line.state_key in ("submitted", "approved")
             c1, c2, c3 = st.columns([2, 1, 2])
-            c1.text_input(f"値（{line.unit or '達成／未達成'}）", value=line.saved.value,
-                          key=state.entry_key(line.code, "value"), disabled=locked)
+            c1.text_input(f"値（{line.unit or '達成／未達成'}）", key=state.entry_key(line.code, "value"),
+                          disabled=locked)
             kinds = ["", "実績値", "見込値"]
-            c2.selectbox("区分", kinds, index=kinds.index(line.saved.kind) if line.saved.kind in kinds else 0,
-                         key=state.entry_key(line.code, "kind"), disabled=locked, format_func=_blank_as_unchosen)
-            c3.text_input("時点・期間（例: 4月～8月、R3.12時点）", value=line.saved.period,
-                          key=state.entry_key(line.code, "period"), disabled=locked)
+            c2.selectbox("区分（提出時に必須）", kinds, key=state.entry_key(line.code, "kind"), disabled=locked,
+                         format_func=_blank_as_unchosen)
+            c3.text_input("時点・期間（例: 4月～8月、R3.12時点）", key=state.entry_key(line.code, "period"),
+                          disabled=locked)
             if problem:
                 st.error(problem)
             r1, r2 = st.columns([3, 2])
-            r1.text_area("要因（100%未満の場合は必須）", value=line.saved.reason, height=80,
-                         key=state.entry_key(line.code, "reason"), disabled=locked)
+            r1.text_area("要因（100%未満の場合は必須）", height=80, key=state.entry_key(line.code, "reason"),
+                         disabled=locked)
             cats = [""] + [c["name"] for c in sheet.categories]
-            r2.selectbox("要因の分類", cats,
-                         index=cats.index(line.saved.reason_category) if line.saved.reason_category in cats else 0,
-                         key=state.entry_key(line.code, "reason_category"), disabled=locked,
+            r2.selectbox("要因の分類", cats, key=state.entry_key(line.code, "reason_category"), disabled=locked,
                          format_func=_blank_as_unchosen)
-            r2.text_input("備考", value=line.saved.remark, key=state.entry_key(line.code, "remark"), disabled=locked)
-            if not locked:
-                entries.append(typed(line))
+            r2.text_input("備考", key=state.entry_key(line.code, "remark"), disabled=locked)
+            if form.stale:
+                mine = form.typed.value or "（空欄）"
+                st.warning(ui.md(f"あなたが入力を始めた後に、{line.changed}しました。保存されている値: "
+                                 f"{line.saved.value or '（空欄）'}（{line.state}）／あなたの入力: {mine}（未保存）。"
+                                 "どちらにするか選んでください。"), icon=":material/sync_problem:")
+                k1, k2 = st.columns(2)
+                k1.button("自分の入力で上書きする", key=f"keep_mine.{line.code}",
+                          on_click=entry_form.keep_mine, args=(st.session_state, line))
+                k2.button("保存されている値に戻す", key=f"take_stored.{line.code}",
+                          on_click=entry_form.take_stored, args=(st.session_state, line))
+            elif form.unsaved:
+                st.caption(f":orange[未保存: {form.unsaved_labels}]")
 
-    changed = [e for e in entries if e != next(ln.saved for ln in sheet.lines if ln.code == e.code)
-               and not e.is_blank()]
+    changed = [f.typed for f in forms.values() if f.unsaved and not f.typed.is_blank()]
     if st.button("下書き保存", type="primary", disabled=not editable or not changed, key="save_drafts"):
-        report = send([RawEntry(**{**e.as_dict(), "row_no": i + 1}) for i, e in enumerate(changed)])
+        report = send(changed)
         if report is not None and report.status == "landed":
-            for e in changed:  # the form shows what is saved now
-                for f in FIELDS:
-                    st.session_state.pop(state.entry_key(e.code, f), None)
             st.rerun()
 
     drafts = {ln.code: ln for ln in sheet.lines if ln.state_key == "draft"}
@@ -133,8 +143,9 @@ with tab_form:
         ack = st.checkbox("保存時の警告（前年度からの大きな変化など）を確認しました", key="ack_warnings")
         if st.button("選んだ指標を提出", disabled=not chosen or not editable, key="submit"):
             try:
-                workflow.submit(actor, [workflow.ValueRef(drafts[c].value_id, drafts[c].version) for c in chosen],
-                                acknowledge_warnings=ack)
+                workflow.submit(actor, [workflow.ValueRef(drafts[c].value_id,
+                                                          entry_form.seen_version(st.session_state, drafts[c]))
+                                        for c in chosen], acknowledge_warnings=ack)
             except (WorkflowError, Forbidden) as exc:
                 st.error(str(exc))
             else:

@@ -11,11 +11,12 @@ from kpi.domain.formatting import format_number, format_rate
 from kpi.domain.workflow import STATE_LABELS_JA, State
 from kpi.services.actors import Actor
 from kpi.services.entries import RawEntry, normalize
+from kpi.services.conflicts import change_text
 from kpi.services.evaluation import measurement_of, rule_of
 from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for
-from warehouse import master, values
+from warehouse import changes, master, values
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Line:
     stopped: bool
     review_comment: str | None
     saved: RawEntry  # what is saved now, as text to prefill the form
+    changed: str = ""  # who last changed the value and when (「editor-x が 2026-12-06 10:03 に保存」)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ class Sheet:
     lines: list[Line]
 
 
-def _saved_entry(row: dict, categories: dict[str, str]) -> RawEntry:
+def saved_entry(row: dict, categories: dict[str, str]) -> RawEntry:
+    """What is stored for an indicator row, as the texts the form and the workbook show."""
     if row.get("value_id") is None:
         return RawEntry(code=row["code"])
     value = row.get("value_text") or (format_number(row["value_number"]) if row.get("value_number") is not None else "")
@@ -69,6 +72,7 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
         rows = list(values.cycle_rows_by_code(con, cycle["cycle_id"], department).values())
         last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
         categories = master.list_reason_categories(con)
+        changed = changes.last_changes(con, [r["value_id"] for r in rows if r.get("value_id") is not None])
         dept_name = next((d["name"] for d in master.list_departments(con) if d["code"] == department), department)
     names = {c["code"]: c["name"] for c in categories}
     lines = []
@@ -82,7 +86,7 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
             state=STATE_LABELS_JA[state] if state else "未入力", state_key=state.value if state else None,
             value_id=r.get("value_id"), version=r.get("version"), stopped=bool(r.get("stopped_in_cycle")),
             review_comment=r.get("review_comment") if state is State.RETURNED or r.get("review_comment") else None,
-            saved=_saved_entry(r, names),
+            saved=saved_entry(r, names), changed=change_text(changed.get(r.get("value_id"))) if r.get("value_id") else "",
         ))
     return Sheet(cycle, department, dept_name, categories, lines)
 

@@ -11,13 +11,10 @@ from kpi.domain.achievement import achievement_rate
 from kpi.domain.workflow import (ACTION_LABELS_JA, Action, Role, State, WorkflowError, apply)
 from kpi.platform import faults
 from kpi.services.actors import Actor
+from kpi.services.conflicts import Conflict, conflict
 from kpi.services.evaluation import measurement_of, rule_of
 from kpi.services.permissions import Permission, check
 from warehouse import Connection, values
-
-
-class Conflict(WorkflowError):
-    """Someone else changed the value since it was read (optimistic locking)."""
 
 
 class CycleNotOpen(WorkflowError):
@@ -123,9 +120,9 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
         # a stale form first: whoever moved the value on (submitted, approved) is the news, not its new state
         if row["value_id"] is None:
             if inp.check_version and inp.expected_version not in (None, 0):
-                raise _conflict(row["name"])
+                raise conflict(con, row)
         elif inp.check_version and inp.expected_version != row["version"]:
-            raise _conflict(row["name"])
+            raise conflict(con, row)
         before = State(row["state"]) if row["state"] else None
         after = apply(before, Action.SAVE, role)
         plans.append((inp, row, role, before, after))
@@ -171,7 +168,7 @@ def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, 
     role = _guard(actor, action, row)
     before = State(row["state"])
     if row["version"] != ref.version:
-        raise _conflict(row["name"])
+        raise conflict(con, row)
     after = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"])
     if action is Action.SUBMIT:
         _require_reason(con, row)
