@@ -125,13 +125,16 @@ with tab_form:
                           on_click=entry_form.keep_mine, args=(st.session_state, line))
                 k2.button("保存されている値に戻す", key=f"take_stored.{line.code}",
                           on_click=entry_form.take_stored, args=(st.session_state, line))
-            elif form.unsaved:
+            if form.unsaved:
                 st.caption(f":orange[未保存: {form.unsaved_labels}]")
 
     changed = [f.typed for f in forms.values() if f.unsaved and not f.typed.is_blank()]
     if st.button("下書き保存", type="primary", disabled=not editable or not changed, key="save_drafts"):
         report = send(changed)
         if report is not None and report.status == "landed":
+            for line in sheet.lines:  # what was saved now shows as stored (formatted: 1,300件)
+                if line.code in {e.code for e in changed}:
+                    entry_form.take_stored(st.session_state, line)
             st.rerun()
 
     drafts = {ln.code: ln for ln in sheet.lines if ln.state_key == "draft"}

@@ -112,8 +112,7 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     page.locator("input[type=file]").set_input_files(str(bad))
     page.get_by_role("button", name="アップロードした内容を取り込む").click()
     expect(page.get_by_text("取り込めませんでした")).to_be_visible()
-    report = page.get_by_test_id("stDataFrame").last
-    expect(report).to_contain_text("3")
+    expect(page.get_by_test_id("stAlert").filter(has_text="3行目").first).to_contain_text("P1-1-02")
     expect(page.get_by_text("取り込み結果")).to_be_visible()
     shots(page, "editor-upload-refused")
     fixed = tmp_path / "入力シート_修正.xlsx"
