@@ -34,7 +34,9 @@ names = {ln.code: ln.name for ln in sheet.lines}
 
 def show_report(report) -> None:
     """A save or upload result: what landed, what was skipped, and every problem named by indicator (and row)."""
-    if report.status == "landed":
+    if report.status == "landed" and not report.saved:
+        st.success(f"変更された行はありませんでした。何も保存していません（受付番号 {report.batch_id}）。")
+    elif report.status == "landed":
         st.success(f"{report.saved}件を下書きとして保存しました（受付番号 {report.batch_id}）。")
     elif report.status == "received":
         st.warning(DOWN_NOTICE.format(batch_id=report.batch_id))

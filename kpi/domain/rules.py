@@ -93,7 +93,9 @@ def rules(outlier_factor: float = DEFAULT_OUTLIER_FACTOR, duplicate: pl.Expr | N
     duplicate: whether a row's indicator has several rows (default: counted over the frame being checked)."""
     name = pl.col("name")
     rate = pl.col("rate")
-    dup = (pl.len().over("indicator_id") > 1) if duplicate is None else duplicate
+    # rows of codes that are not the department's have no indicator: they are refused as such, not as duplicates
+    dup = ((pl.len().over("indicator_id") > 1) & pl.col("indicator_id").is_not_null()) if duplicate is None \
+        else duplicate
     ratio = pl.col("value") / pl.col("last_value")
     last = pl.col("last_value")
     last_text = pl.when(last == last.floor()).then(last.cast(pl.Int64).cast(pl.String)).otherwise(last.cast(pl.String))
