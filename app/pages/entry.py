@@ -105,7 +105,7 @@ with tab_form:
                           disabled=locked)
             kinds = ["", "実績値", "見込値"]
             c2.selectbox("区分（提出時に必須）", kinds, key=state.entry_key(line.code, "kind"), disabled=locked,
-                         format_func=_blank_as_unchosen)
+                         format_func=_blank_as_unchosen, placeholder="選んでください")
             c3.text_input("時点・期間（例: 4月～8月、R3.12時点）", key=state.entry_key(line.code, "period"),
                           disabled=locked)
             if problem:
@@ -115,7 +115,7 @@ with tab_form:
                          disabled=locked)
             cats = [""] + [c["name"] for c in sheet.categories]
             r2.selectbox("要因の分類", cats, key=state.entry_key(line.code, "reason_category"), disabled=locked,
-                         format_func=_blank_as_unchosen)
+                         format_func=_blank_as_unchosen, placeholder="選んでください")
             r2.text_input("備考", key=state.entry_key(line.code, "remark"), disabled=locked)
             if form.stale:
                 mine = form.typed.value or "（空欄）"

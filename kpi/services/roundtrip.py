@@ -53,7 +53,9 @@ def whose_sheet(stamp: Stamp | None, department: str, fiscal_year: int, entries:
                 or len(owners) != 1:
             return None
         other = owners.pop()
-        found = f"{names.get(other, other)}の{fiscal_year_ja(fiscal_year)}"
+        listed = "、".join(codes[:3]) + (" ほか" if len(codes) > 3 else "")
+        return (f"このファイルの指標（{listed}）は{names.get(other, other)}の指標です。{wanted}の入力シートではないため、"
+                f"何も取り込んでいません。{wanted}の入力シートをダウンロードして記入してください。")
     return (f"このファイルは{found}の入力シートです。{wanted}の入力シートではないため、何も取り込んでいません。"
             f"{wanted}の入力シートをダウンロードして記入してください。")
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.xlsx_edit import set_cells
+
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 45_000
@@ -86,8 +88,9 @@ def test_a_save_from_a_stale_tab_is_refused_naming_who_saved_and_keeps_what_was_
 
         # Tab B types 1,250 over the empty field it saw: the card says someone saved meanwhile, theirs beside mine.
         type_value(tab_b, "P2-1-01", "値（件）", "1250")
-        choose(tab_b, "P2-1-01", "区分（提出時に必須）", "実績値")
-        expect(card(tab_b, "P2-1-01")).to_contain_text("未保存: 値、区分")
+        b_card = card(tab_b, "P2-1-01")
+        expect(b_card).to_contain_text("未保存: 値")  # only the value: 区分, untouched, now shows A's 実績値
+        expect(b_card.get_by_role("combobox", name="区分（提出時に必須）")).to_have_value("実績値")
         b_card = card(tab_b, "P2-1-01")
         expect(b_card).to_contain_text("保存されている値: 1,300件")
         expect(b_card).to_contain_text("あなたの入力: 1250（未保存）")
@@ -112,3 +115,114 @@ def test_a_save_from_a_stale_tab_is_refused_naming_who_saved_and_keeps_what_was_
         expect(card(tab_a, "P2-1-02")).to_contain_text("未保存: 時点・期間")
     finally:
         close(tab_a, tab_b)
+
+
+def download_sheet(page: Page, tmp_path: Path) -> bytes:
+    """The department's workbook as the 入力 page offers it (the download the person would open in Excel)."""
+    page.get_by_role("tab", name="Excelで入力").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="入力シートをダウンロード").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    return path.read_bytes()
+
+
+def upload_sheet(page: Page, path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    page.get_by_role("tab", name="Excelで入力").click()
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="アップロードした内容を取り込む").click()
+
+
+def test_after_an_upload_the_form_shows_the_uploaded_value_and_cannot_undo_it(live_app, browser, shots, tmp_path):
+    page = open_page(browser, live_app["url"], "editor-gakushu")
+    try:
+        type_value(page, "P1-3-01", "値（校）", "6")
+        choose(page, "P1-3-01", "区分（提出時に必須）", "実績値")
+        expect(card(page, "P1-3-01")).to_contain_text("未保存: 値、区分")
+        page.get_by_role("button", name="下書き保存").click()
+        expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
+
+        sheet = download_sheet(page, tmp_path)
+        upload_sheet(page, tmp_path / "upload.xlsx", set_cells(sheet, {("P1-3-01", "値"): "8校"}))
+        expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
+        page.get_by_role("tab", name="画面で入力").click()
+        expect(card(page, "P1-3-01").get_by_label("値（校）")).to_have_value("8校")
+        expect(card(page, "P1-3-01")).not_to_contain_text("未保存")
+        expect(page.get_by_role("button", name="下書き保存")).to_be_disabled()  # nothing on screen differs
+        shots(page, "form-after-upload")
+        assert stored(live_app, "GAKUSHU")["P1-3-01"]["value_text"] == "8校"
+    finally:
+        close(page)
+
+
+def year_in_a_real_state(db: Path) -> dict[str, str]:
+    """KOYO's FY2022 through the services: one approved, one submitted, one returned, one draft, one empty."""
+    from kpi.services import intake, workflow
+    from kpi.services.accounts import authenticate
+    from kpi.services.entries import RawEntry
+    from kpi.services.entry_sheet import sheet
+
+    editor = authenticate("editor-koyo", "editor-koyo-pass", db=db)
+    reviewer = authenticate("reviewer", "reviewer-pass", db=db)
+    typed = {"P2-2-02": "20", "P2-2-03": "70", "P2-2-04": "4000", "P2-2-05": "138"}
+    batch = intake.receive(editor, 2022, "KOYO", [
+        RawEntry(code=c, value=v, kind="実績値", period="令和4年度", reason="外部要因のため", reason_category="その他の理由")
+        for c, v in typed.items()], db=db)
+    assert intake.process(batch, db=db).status == "landed"
+    lines = {ln.code: ln for ln in sheet(editor, 2022, "KOYO", db=db).lines}
+    refs = {c: workflow.ValueRef(lines[c].value_id, lines[c].version) for c in typed}
+    workflow.submit(editor, [refs[c] for c in ("P2-2-02", "P2-2-03", "P2-2-04")], db=db, acknowledge_warnings=True)
+    lines = {ln.code: ln for ln in sheet(editor, 2022, "KOYO", db=db).lines}
+    workflow.approve(reviewer, workflow.ValueRef(lines["P2-2-02"].value_id, lines["P2-2-02"].version), db=db)
+    workflow.return_value(reviewer, workflow.ValueRef(lines["P2-2-04"].value_id, lines["P2-2-04"].version),
+                          "出典の数値を確認してください", db=db)
+    return {"approved": "P2-2-02", "submitted": "P2-2-03", "returned": "P2-2-04", "draft": "P2-2-05"}
+
+
+def test_the_workbook_round_trip_lands_only_the_changed_returned_row(live_app, browser, shots, tmp_path):
+    codes = year_in_a_real_state(live_app["db"])
+    page = open_page(browser, live_app["url"], "editor-koyo")
+    try:
+        sheet = download_sheet(page, tmp_path)
+        before = stored(live_app, "KOYO")
+
+        # A changed approved row is refused by its row and code, with the reviewer's action named; nothing lands.
+        upload_sheet(page, tmp_path / "approved_changed.xlsx",
+                     set_cells(sheet, {(codes["approved"], "値"): "22", (codes["returned"], "値"): "4100"}))
+        expect(page.get_by_text("取り込めませんでした")).to_be_visible()
+        refusal = page.get_by_test_id("stAlert").filter(has_text=codes["approved"])
+        expect(refusal).to_contain_text("承認済のため変更できません")
+        expect(refusal).to_contain_text("「承認取消」を依頼してください")
+        expect(refusal).to_contain_text("行目")
+        assert stored(live_app, "KOYO") == before
+
+        # Only the returned row changed: exactly that row lands, the others are reported as left alone.
+        upload_sheet(page, tmp_path / "returned_fixed.xlsx", set_cells(sheet, {(codes["returned"], "値"): "4100"}))
+        expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
+        expect(page.get_by_text("変更のない行は取り込みませんでした（承認済 1件、提出済 1件、下書き 1件）")).to_be_visible()
+        shots(page, "round-trip-landed")
+        after = stored(live_app, "KOYO")
+        assert after[codes["returned"]]["value_text"] == "4,100件/月" and after[codes["returned"]]["state"] == "draft"
+        assert {c: r for c, r in after.items() if c != codes["returned"]} == \
+            {c: r for c, r in before.items() if c != codes["returned"]}
+    finally:
+        close(page)
+
+
+def test_another_departments_sheet_is_refused_at_once_naming_both(live_app, browser, tmp_path):
+    from kpi.services import workbooks
+    from kpi.services.accounts import authenticate
+
+    reviewer = authenticate("reviewer", "reviewer-pass", db=live_app["db"])
+    other = workbooks.department_workbook(reviewer, 2022, "NOSEI", db=live_app["db"])[1]
+    page = open_page(browser, live_app["url"], "editor-seisaku")
+    try:
+        upload_sheet(page, tmp_path / "other.xlsx", other)
+        expect(page.get_by_text("取り込めませんでした")).to_be_visible()
+        refusal = page.get_by_test_id("stAlert").filter(has_text="入力シートです")
+        expect(refusal).to_contain_text("令和4年度の入力シートではないため、何も取り込んでいません")
+        expect(page.get_by_text("複数の行に入力されています")).to_have_count(0)
+        assert all(r["state"] == "none" for r in stored(live_app, "SEISAKU").values())
+    finally:
+        close(page)

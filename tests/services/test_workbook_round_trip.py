@@ -3,40 +3,17 @@ download, change rows, upload through the intake service, and read the warehouse
 from __future__ import annotations
 
 import io
-import re
-import zipfile
-from xml.sax.saxutils import escape
 
 import pytest
 
-from kpi.io.workbook import COLUMNS, read_department_workbook
+from kpi.io.workbook import COLUMNS
 from kpi.services import intake, workbooks
+from tests.xlsx_edit import set_cells
 from tests.services.workflow_helpers import (  # noqa: F401  (fixtures)
     EDITOR1, EDITOR2, EDITOR2_ALSO_GYOKAKU, OWN, STAGED, fields, query, save, stage, wf_db,
 )
 
 RETURNED, APPROVED, SUBMITTED, DRAFT = (STAGED[(OWN, s)] for s in ("returned", "approved", "submitted", "draft"))
-
-
-def set_cells(xlsx: bytes, changes: dict[tuple[str, str], str]) -> bytes:
-    """The workbook with cells of sheet 入力 replaced by inline strings: {(code, column header): text}."""
-    rows = {r.code: r.row_no for r in read_department_workbook(xlsx)}
-    refs = {f"{chr(65 + COLUMNS.index(col))}{rows[code]}": text for (code, col), text in changes.items()}
-    src = zipfile.ZipFile(io.BytesIO(xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                text = data.decode()
-                for ref, value in refs.items():
-                    cell = re.compile(rf'<c r="{ref}"( s="\d+")?( t="s")?(/>|>.*?</c>)')
-                    assert cell.search(text), ref
-                    text = cell.sub(lambda m: f'<c r="{ref}"{m.group(1) or ""} t="inlineStr"><is><t>{escape(value)}'
-                                              f'</t></is></c>', text, count=1)
-                data = text.encode()
-            dst.writestr(info, data)
-    return out.getvalue()
 
 
 def plain_workbook(rows: list[dict]) -> bytes:
@@ -151,4 +128,5 @@ def test_a_hand_made_sheet_of_another_departments_codes_is_refused_naming_that_d
     data = plain_workbook([{"コード": "P2-1-04", "値": "5"}, {"コード": "P2-1-05", "値": "6"}])
     report = upload(wf_db, EDITOR1, data)
     [refusal] = report.findings
-    assert "健康福祉部医療整備課の令和4年度の入力シートです" in refusal.message
+    assert "（P2-1-04、P2-1-05）は健康福祉部医療整備課の指標です" in refusal.message
+    assert "総務部行政改革推進課の令和4年度の入力シートではない" in refusal.message
