@@ -36,6 +36,10 @@ def show_report(report) -> None:
     """A save or upload result: what landed, what was skipped, and every problem named by indicator (and row)."""
     if report.status == "landed" and not report.saved:
         st.success(f"変更された行はありませんでした。何も保存していません（受付番号 {report.batch_id}）。")
+    elif report.status == "landed" and report.errors:
+        left = sorted({f.code for f in report.errors if f.code})
+        st.warning(f"{report.saved}件を下書きとして保存しました（受付番号 {report.batch_id}）。"
+                   f"次の{len(left)}件は保存していません（入力はそのまま残っています）: {'、'.join(left)}")
     elif report.status == "landed":
         st.success(f"{report.saved}件を下書きとして保存しました（受付番号 {report.batch_id}）。")
     elif report.status == "received":
@@ -134,8 +138,9 @@ with tab_form:
     if st.button("下書き保存", type="primary", disabled=not editable or not changed, key="save_drafts"):
         report = send(changed)
         if report is not None and report.status == "landed":
+            kept = {f.code for f in report.errors}  # lines not saved keep what the person typed
             for line in sheet.lines:  # what was saved now shows as stored (formatted: 1,300件)
-                if line.code in {e.code for e in changed}:
+                if line.code in {e.code for e in changed} - kept:
                     entry_form.take_stored(st.session_state, line)
             st.rerun()
 

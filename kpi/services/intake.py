@@ -12,6 +12,7 @@ from kpi.domain.workflow import Role, WorkflowError
 from kpi.platform import faults
 from kpi.services.accounts import actor_of
 from kpi.services.actors import Actor, Forbidden
+from kpi.services.conflicts import conflict_message
 from kpi.services.batches import BatchReport, Finding, cli_actor, receive
 from kpi.services.entries import RawEntry, normalize
 from kpi.io.workbook_stamp import read_stamp
@@ -105,14 +106,21 @@ def process(batch_id: int, db: Path | str | None = None,
         normalized, found, rows = (([], None, {}) if whole
                                    else _evaluate(con, cycle, b["department_code"], entries, outlier_factor))
         codes = {n.indicator_id: n.entry.code for n in normalized}
+        ids.update({n.entry.code: n.indicator_id for n in normalized})
         findings = refusals + (_findings(found, codes) if found is not None else [])
         report = BatchReport(batch_id, "refused", findings,
                              skipped_blank=sum(1 for n in normalized if not n.frame_row["has_entry"]),
                              skipped=skipped)
         to_land = [n for n in normalized if n.frame_row["has_entry"]]
+        stale = _stale(con, to_land, rows)
+        report.findings.extend(stale)
         if not report.errors and not to_land and not skipped:
             report.findings.append(Finding(None, None, None, rules.ERROR, "入力された値がありません"))
-        if not report.errors:
+        blocked = {f.code for f in report.errors}
+        partial = b["source"] == "form" and None not in blocked  # a form's draft: save what can be saved
+        if partial:
+            to_land = [n for n in to_land if n.entry.code not in blocked]
+        if (to_land and partial) or not report.errors:  # a workbook, or a file refused as a whole: all or nothing
             try:
                 refs = save_drafts_in(con, actor, cycle["cycle_id"], [
                     DraftInput(n.indicator_id, n.fields, n.parts, n.entry.expected_version, n.entry.check_version)
@@ -122,20 +130,18 @@ def process(batch_id: int, db: Path | str | None = None,
             except (WorkflowError, Forbidden) as exc:
                 report.findings.append(Finding(None, None, None, rules.ERROR, str(exc)))
                 refs = []
-            if not report.errors:
+            if refs or not report.errors:
                 value_of = {n.indicator_id: r.value_id for n, r in zip(to_land, refs)}
                 report.status, report.saved = "landed", len(refs)
-                values.insert_findings(con, _finding_rows(found, batch_id, cycle["cycle_id"], value_of))
+                values.insert_findings(con, _finding_rows(found, batch_id, cycle["cycle_id"], value_of)
+                                       + _refusal_rows(stale, batch_id, cycle["cycle_id"], ids))
                 values.set_batch_status(con, batch_id, "landed", _outcome(skipped))
                 faults.point("intake.process.landed")  # everything written, before COMMIT
                 return report
         # Refused: nothing lands; the findings and the batch (as received) stay for the person and a retry.
         con.execute("ROLLBACK")
         con.execute("BEGIN TRANSACTION")
-        ids.update({n.entry.code: n.indicator_id for n in normalized})
-        values.insert_findings(con, [{"batch_id": batch_id, "cycle_id": cycle["cycle_id"], "row_no": f.row_no,
-                                      "indicator_id": ids.get(f.code), "field": f.field, "rule": "refused",
-                                      "severity": f.severity, "message": f.message} for f in report.findings])
+        values.insert_findings(con, _refusal_rows(report.findings, batch_id, cycle["cycle_id"], ids))
         values.set_batch_status(con, batch_id, "refused", _outcome(skipped))
         faults.point("intake.process.refused")  # refusal written, before COMMIT
         return report
@@ -156,6 +162,28 @@ def _sorted_rows(con, b: dict, entries: list[RawEntry]):
     categories = {c["code"]: c["name"] for c in master.list_reason_categories(con)}
     result = sort_rows(entries, mine, stamp, categories, last)
     return result.to_save, result.findings, dict(result.skipped), {c: r["indicator_id"] for c, r in mine.items()}
+
+
+def _stale(con, to_land: list, rows: dict[int, dict]) -> list[Finding]:
+    """A conflict finding for each line whose stored value moved on since the version the person saw."""
+    moved = []
+    for n in to_land:
+        row = rows.get(n.indicator_id)
+        if row is None or not n.entry.check_version:
+            continue
+        seen, now = n.entry.expected_version, row.get("version")
+        if (seen not in (None, 0)) if row.get("value_id") is None else seen != now:
+            moved.append((n, row))
+    if not moved:
+        return []
+    last = changes.last_changes(con, [row["value_id"] for _n, row in moved if row.get("value_id") is not None])
+    return [Finding(n.entry.row_no, n.entry.code, "値", rules.ERROR, conflict_message(row, last.get(row.get("value_id"))))
+            for n, row in moved]
+
+
+def _refusal_rows(findings: list[Finding], batch_id: int, cycle_id: int, ids: dict[str, int]) -> list[dict]:
+    return [{"batch_id": batch_id, "cycle_id": cycle_id, "row_no": f.row_no, "indicator_id": ids.get(f.code),
+             "field": f.field, "rule": "refused", "severity": f.severity, "message": f.message} for f in findings]
 
 
 def _outcome(skipped: dict[str, int]) -> str | None:

@@ -171,6 +171,7 @@ def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, 
         raise conflict(con, row)
     after = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"])
     if action is Action.SUBMIT:
+        _require_kind(row)
         _require_reason(con, row)
     version = values.update_state(con, ref.value_id, ref.version, after.value, actor=actor.login,
                                   comment=comment if action is Action.RETURN else None)
@@ -178,6 +179,15 @@ def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, 
         raise _conflict(row["name"])
     _audit(con, actor, role, action, row, before, after, comment=comment)
     return version
+
+
+class KindRequired(WorkflowError):
+    """A draft saved without its kind (実績値／見込値) cannot be submitted until the kind is chosen."""
+
+
+def _require_kind(row: dict) -> None:
+    if _figure(row) is not None and not row.get("value_kind"):
+        raise KindRequired(f"「{row['name']}」は区分（実績値／見込値）が未選択のため提出できません。区分を選んで保存してから提出してください")
 
 
 def _require_reason(con, row: dict) -> None:
