@@ -4,7 +4,7 @@ import streamlit as st
 from app import entry_form, session, state, ui
 from kpi.domain.workflow import WorkflowError
 from kpi.platform.collection import DOWN_NOTICE, collect
-from kpi.services import entry_sheet, intake, reminders, workbooks, workflow
+from kpi.services import entry_sheet, intake, reminders, submission, workbooks, workflow
 from kpi.services.actors import Forbidden
 from kpi.services.entries import RawEntry
 
@@ -144,25 +144,48 @@ with tab_form:
                     entry_form.take_stored(st.session_state, line)
             st.rerun()
 
-    drafts = {ln.code: ln for ln in sheet.lines if ln.state_key == "draft"}
-    if drafts:
+    # 提出: the drafts and every line edited on screen; what is typed is saved first, in the same action.
+    lines_by_code = {ln.code: ln for ln in sheet.lines}
+    candidates = [c for c, f in forms.items()
+                  if lines_by_code[c].state_key == "draft" or (f.unsaved and not f.typed.is_blank())]
+    if candidates and editable:
         st.subheader("提出", divider="gray")
-        chosen = st.multiselect("提出する指標（既定: 下書きのすべて）", list(drafts), default=list(drafts),
-                                format_func=lambda c: f"{c} {drafts[c].name}", placeholder="指標を選んでください",
-                                key="submit_choice." + "-".join(sorted(drafts)))  # new drafts: all chosen again
+        chosen = st.multiselect("提出する指標（既定: 下書きと画面で入力したもののすべて）", candidates, default=candidates,
+                                format_func=lambda c: f"{c} {lines_by_code[c].name}"
+                                                      + ("（未保存）" if forms[c].unsaved else ""),
+                                placeholder="指標を選んでください",
+                                key="submit_choice." + "-".join(sorted(candidates)))  # new candidates: all chosen again
         ack = st.checkbox("保存時の警告（前年度からの大きな変化など）を確認しました", key="ack_warnings")
-        if st.button("選んだ指標を提出", disabled=not chosen or not editable, key="submit"):
-            try:
-                workflow.submit(actor, [workflow.ValueRef(drafts[c].value_id,
-                                                          entry_form.seen_version(st.session_state, drafts[c]))
-                                        for c in chosen], acknowledge_warnings=ack)
-            except (WorkflowError, Forbidden) as exc:
-                st.error(str(exc))
+        if st.button("選んだ指標を保存して提出", type="primary", disabled=not chosen, key="submit"):
+            blocking = submission.problems(actor, cycle["fiscal_year"], dept, [forms[c].typed for c in chosen])
+            if blocking:
+                st.error(f"提出できませんでした。次の{len(blocking)}件を直してください。何も保存・提出していません"
+                         "（入力した内容は画面に残っています）。")
+                for f in blocking:
+                    st.error(f"**{ui.md(f.code or '')} {ui.md(names.get(f.code, ''))}**　{ui.md(f.message)}")
+                st.stop()
+            to_save = [forms[c].typed for c in chosen if forms[c].unsaved]
+            report = send(to_save) if to_save else None
+            if to_save and (report is None or report.status != "landed" or report.errors):
+                st.error("保存できなかった指標があるため、提出していません。下の「取り込み結果」を確認してください。")
             else:
-                session.clear_caches()
-                st.session_state[state.LAST_REPORT] = None
-                st.session_state[state.ENTRY_MESSAGE] = f"{len(chosen)}件を提出しました。"
-                st.rerun()
+                for c in {e.code for e in to_save}:
+                    entry_form.take_stored(st.session_state, lines_by_code[c])
+                fresh = {ln.code: ln for ln in entry_sheet.sheet(actor, cycle["fiscal_year"], dept).lines}
+                refs = [workflow.ValueRef(fresh[c].value_id, fresh[c].version if forms[c].unsaved
+                                          else entry_form.seen_version(st.session_state, lines_by_code[c]))
+                        for c in chosen]
+                try:
+                    workflow.submit(actor, refs, acknowledge_warnings=ack)
+                except (WorkflowError, Forbidden) as exc:
+                    st.error(("入力は下書きとして保存しましたが、提出していません。" if to_save else "提出していません。")
+                             + str(exc))
+                else:
+                    session.clear_caches()
+                    st.session_state[state.LAST_REPORT] = None
+                    st.session_state[state.ENTRY_MESSAGE] = submission.outcome_text(
+                        chosen, entry_sheet.sheet(actor, cycle["fiscal_year"], dept).lines)
+                    st.rerun()
 
 with tab_excel:
     st.markdown("担当課の入力シート（Excel）をダウンロードし、値を入力してアップロードしてください。"

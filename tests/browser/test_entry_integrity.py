@@ -226,3 +226,62 @@ def test_another_departments_sheet_is_refused_at_once_naming_both(live_app, brow
         assert all(r["state"] == "none" for r in stored(live_app, "SEISAKU").values())
     finally:
         close(page)
+
+
+def test_a_draft_save_stores_what_can_be_stored_and_names_the_rest_by_code(live_app, browser, shots):
+    page = open_page(browser, live_app["url"], "editor-nosei")
+    try:
+        type_value(page, "P2-3-01", "値（経営体）", "360")  # no 区分 yet: still a valid draft
+        type_value(page, "P2-3-02", "値（経営体）", "たくさん")
+        choose(page, "P2-3-02", "区分（提出時に必須）", "実績値")
+        expect(card(page, "P2-3-02")).to_contain_text("未保存: 値、区分")
+        page.get_by_role("button", name="下書き保存").click()
+        expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
+        expect(page.get_by_text("次の1件は保存していません（入力はそのまま残っています）: P2-3-02")).to_be_visible()
+        refused = page.get_by_test_id("stAlert").filter(has_text="たくさん")
+        expect(refused).to_contain_text("P2-3-02 ドローンによる農薬散布等を実施した経営体数")
+        expect(page.get_by_test_id("stAlert").filter(has_text="区分（実績値／見込値）が未選択です")) \
+            .to_contain_text("P2-3-01 スマート農業技術を導入した経営体数")
+        expect(card(page, "P2-3-02").get_by_label("値（経営体）")).to_have_value("たくさん")  # kept, 未保存
+        expect(card(page, "P2-3-02")).to_contain_text("未保存")
+        shots(page, "partial-draft")
+        now = stored(live_app, "NOSEI")
+        assert (now["P2-3-01"]["value_text"], now["P2-3-01"]["kind"], now["P2-3-01"]["state"]) == \
+            ("360経営体", None, "draft")
+        assert now["P2-3-02"]["state"] == "none"
+    finally:
+        close(page)
+
+
+def test_one_submit_saves_and_submits_what_is_on_screen_or_refuses_it_all(live_app, browser, shots):
+    page = open_page(browser, live_app["url"], "editor-keizai")
+    try:
+        type_value(page, "P2-3-09", "値（件）", "80")
+        choose(page, "P2-3-09", "区分（提出時に必須）", "実績値")
+        type_value(page, "P2-3-09", "要因（100%未満の場合は必須）", "相談会の開催が延期された")
+        choose(page, "P2-3-09", "要因の分類", "その他の理由")
+        type_value(page, "P2-3-10", "値（社）", "20")
+        choose(page, "P2-3-10", "区分（提出時に必須）", "実績値")
+        expect(card(page, "P2-3-10")).to_contain_text("未保存: 値、区分")
+
+        # P2-3-10 is below 100% without its reason: the whole submission is refused, nothing saved, text kept.
+        page.get_by_role("button", name="選んだ指標を保存して提出").click()
+        expect(page.get_by_text("提出できませんでした。次の1件を直してください。何も保存・提出していません")).to_be_visible()
+        expect(page.get_by_test_id("stAlert").filter(has_text="要因と要因の分類を入力してください")) \
+            .to_contain_text("P2-3-10")
+        expect(card(page, "P2-3-09").get_by_label("要因（100%未満の場合は必須）")).to_have_value("相談会の開催が延期された")
+        assert all(r["state"] == "none" for r in stored(live_app, "KEIZAI").values())
+
+        # With the reason typed (and not saved), one click saves and submits both, and says what was left.
+        type_value(page, "P2-3-10", "要因（100%未満の場合は必須）", "派遣先の募集が遅れた")
+        choose(page, "P2-3-10", "要因の分類", "その他の理由")
+        page.get_by_role("button", name="選んだ指標を保存して提出").click()
+        expect(page.get_by_text("2件を提出しました（P2-3-09、P2-3-10）。提出していない指標: 未入力 2件（P2-3-11、P3-1-02）")) \
+            .to_be_visible()
+        shots(page, "saved-and-submitted")
+        now = stored(live_app, "KEIZAI")
+        assert {c: r["state"] for c, r in now.items()} == {"P2-3-09": "submitted", "P2-3-10": "submitted",
+                                                          "P2-3-11": "none", "P3-1-02": "none"}
+        assert now["P2-3-10"]["reason"] == "派遣先の募集が遅れた"
+    finally:
+        close(page)

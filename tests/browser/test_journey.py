@@ -124,7 +124,7 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
 
     # Submit the three drafts.
     page.get_by_role("tab", name="画面で入力").click()
-    page.get_by_role("button", name="選んだ指標を提出").click()
+    page.get_by_role("button", name="選んだ指標を保存して提出").click()
     expect(page.get_by_text("3件を提出しました")).to_be_visible()
     shots(page, "editor-submitted")
     _logout(page)
@@ -152,7 +152,7 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     _idle(page)
     page.get_by_role("button", name="下書き保存").click()
     expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
-    page.get_by_role("button", name="選んだ指標を提出").click()
+    page.get_by_role("button", name="選んだ指標を保存して提出").click()
     expect(page.get_by_text("1件を提出しました")).to_be_visible()
     _logout(page)
 
