@@ -20,6 +20,9 @@ sheet = entry_sheet.sheet(actor, cycle["fiscal_year"], dept)
 editable = cycle["state"] == "open"
 st.caption(f"{sheet.department_name}　{cycle['label']}　{len(sheet.lines)}指標"
            + ("" if editable else f"　（この年度は受付中ではないため閲覧のみです）"))
+deadline = entry_sheet.deadline_text(cycle) if editable else None
+if deadline:
+    st.info(deadline, icon=":material/event:")
 reminder = reminders.banner(actor, cycle["fiscal_year"], dept)  # the latest 督促 while values are still owed
 if reminder:
     st.warning(ui.md(reminder), icon=":material/notifications:")
@@ -84,14 +87,16 @@ with tab_form:
             locked = not editable or line.state_key in ("submitted", "approved")
             forms[line.code] = entry_form.sync(st.session_state, line, locked=locked)
     rates = entry_sheet.live_rates(sheet, [f.typed for f in forms.values()])
-    current_item = None
-    for line in sheet.lines:
-        if line.item != current_item:
-            current_item = line.item
-            st.subheader(f"{line.pillar}　{line.item}", divider="gray")
+    ordered = [(label, line) for label, group in entry_sheet.work_order(sheet.lines) for line in group]
+    current_group = None
+    for group, line in ordered:
+        if group != current_group:
+            current_group = group
+            st.subheader(group, divider="gray")
         with st.container(border=True):
             head, figures = st.columns([3, 2])
             head.markdown(f"**{ui.md(line.name)}**　`{line.code}`")
+            head.caption(f"{line.pillar}　{line.item}")
             head.caption(f"単位: {line.unit or '—'}　基準値: {line.baseline}　目標値: {line.target}　"
                          f"前年度の承認値: {line.last_year}　状態: {line.state}")
             if line.stopped:
@@ -100,7 +105,7 @@ with tab_form:
             form = forms[line.code]
             if line.review_comment and line.state_key == "returned":
                 head.warning(f"差戻しコメント: {line.review_comment}")
-            rate, band, problem = rates[line.code]
+            rate, band, problem, slip = rates[line.code]
             figures.metric("達成率（入力値による）", rate)
             figures.caption(f"達成区分: {band}")
             locked = not editable or line.state_key in ("submitted", "approved")
@@ -114,6 +119,8 @@ with tab_form:
                           disabled=locked)
             if problem:
                 st.error(problem)
+            if slip:
+                st.warning(ui.md(slip), icon=":material/error:")
             r1, r2 = st.columns([3, 2])
             r1.text_area("要因（100%未満の場合は必須）", height=80, key=state.entry_key(line.code, "reason"),
                          disabled=locked)
