@@ -45,7 +45,8 @@ def sync(ss: MutableMapping, line, locked: bool = False) -> LineForm:
     typed = {}
     for f in FIELDS:
         key = state.entry_key(line.code, f)
-        if locked or key not in ss or (ss[key] or "") == seen["saved"][f]:
+        # Assigned only when it must change: a value set here overrides the browser's, even a keystroke in flight.
+        if key not in ss or ((locked or (ss[key] or "") == seen["saved"][f]) and (ss[key] or "") != stored[f]):
             ss[key] = stored[f]
         typed[f] = ss[key] or ""
     unsaved = tuple(f for f in FIELDS if typed[f] != stored[f])

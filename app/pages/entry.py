@@ -158,8 +158,7 @@ with tab_form:
     if candidates and editable:
         st.subheader("提出", divider="gray")
         chosen = st.multiselect("提出する指標（既定: 下書きと画面で入力したもののすべて）", candidates, default=candidates,
-                                format_func=lambda c: f"{c} {lines_by_code[c].name}"
-                                                      + ("（未保存）" if forms[c].unsaved else ""),
+                                format_func=lambda c: f"{c} {lines_by_code[c].name}",  # stable: the choice is kept by label
                                 placeholder="指標を選んでください",
                                 key="submit_choice." + "-".join(sorted(candidates)))  # new candidates: all chosen again
         ack = st.checkbox("保存時の警告（前年度からの大きな変化など）を確認しました", key="ack_warnings")

@@ -119,7 +119,8 @@ def process(batch_id: int, db: Path | str | None = None,
         blocked = {f.code for f in report.errors}
         partial = b["source"] == "form" and None not in blocked  # a form's draft: save what can be saved
         if partial:
-            to_land = [n for n in to_land if n.entry.code not in blocked]
+            to_land = [n for n in to_land if n.entry.code not in blocked and n.indicator_id is not None
+                       and not n.frame_row.get("input_error")]
         if (to_land and partial) or not report.errors:  # a workbook, or a file refused as a whole: all or nothing
             try:
                 refs = save_drafts_in(con, actor, cycle["cycle_id"], [

@@ -131,7 +131,10 @@ def upload_sheet(page: Page, path: Path, data: bytes) -> None:
     path.write_bytes(data)
     page.get_by_role("tab", name="Excelで入力").click()
     page.locator("input[type=file]").set_input_files(str(path))
+    expect(page.get_by_text(path.name)).to_be_visible()
+    idle(page)
     page.get_by_role("button", name="アップロードした内容を取り込む").click()
+    idle(page)
 
 
 def test_after_an_upload_the_form_shows_the_uploaded_value_and_cannot_undo_it(live_app, browser, shots, tmp_path):
@@ -238,7 +241,7 @@ def test_a_draft_save_stores_what_can_be_stored_and_names_the_rest_by_code(live_
         page.get_by_role("button", name="下書き保存").click()
         expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
         expect(page.get_by_text("次の1件は保存していません（入力はそのまま残っています）: P2-3-02")).to_be_visible()
-        refused = page.get_by_test_id("stAlert").filter(has_text="たくさん")
+        refused = page.get_by_test_id("stAlert").filter(has_text="たくさん").last  # the report's, below the card's
         expect(refused).to_contain_text("P2-3-02 ドローンによる農薬散布等を実施した経営体数")
         expect(page.get_by_test_id("stAlert").filter(has_text="区分（実績値／見込値）が未選択です")) \
             .to_contain_text("P2-3-01 スマート農業技術を導入した経営体数")
