@@ -1,8 +1,8 @@
 """The entry page keeps what people type and upload: two tabs, uploads, round trips, drafts and submits, in Chromium.
 
 Each test works on its own department of the demo's open year (令和4年度), so they share the session's app and
-warehouse with the journey test, and asserts both what the person sees and what the warehouse holds
-(`kpi values --format json`).
+warehouse with the journey test (this file runs after it: the journey counts the cycle's approved values), and
+asserts both what the person sees and what the warehouse holds (`kpi values --format json`).
 """
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def upload_sheet(page: Page, path: Path, data: bytes) -> None:
     path.write_bytes(data)
     page.get_by_role("tab", name="Excelで入力").click()
     page.locator("input[type=file]").set_input_files(str(path))
-    expect(page.get_by_text(path.name)).to_be_visible()
+    expect(page.get_by_role("button", name=f"Remove {path.name}")).to_be_visible()  # the file is in
     idle(page)
     page.get_by_role("button", name="アップロードした内容を取り込む").click()
     idle(page)
