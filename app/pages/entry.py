@@ -6,7 +6,6 @@ from kpi.domain.workflow import WorkflowError
 from kpi.platform.collection import DOWN_NOTICE, collect
 from kpi.services import entry_sheet, intake, reminders, submission, workbooks, workflow
 from kpi.services.actors import Forbidden
-from kpi.services.entries import RawEntry
 
 actor = ui.logged_in()
 st.title("入力")
