@@ -14,6 +14,11 @@ LAST_REPORT = "entry.last_report"  # the last save/upload report shown on the en
 def entry_key(code: str, field: str) -> str:
     """Widget key of one field of one indicator on the entry page (keeps what was typed across reruns)."""
     return f"entry.{code}.{field}"
+
+
+def entry_seen(code: str) -> str:
+    """Session key of the version and stored texts one line of the entry form is based on (app/entry_form.py)."""
+    return f"entry_seen.{code}"
 REVIEW_MESSAGE = "review.message"  # the result of the last approve/return, shown after the rerun
 PUBLISH_MESSAGE = "publish.message"  # the outcome of the last publication, shown after the rerun
 ENTRY_MESSAGE = "entry.message"  # the outcome of the last submit, shown after the rerun

@@ -199,10 +199,10 @@ def pending_batches(con: duckdb.DuckDBPyConnection) -> list[int]:
         "SELECT batch_id FROM intake_batches WHERE status = 'received' ORDER BY batch_id").fetchall()]
 
 
-def set_batch_status(con: duckdb.DuckDBPyConnection, batch_id: int, status: str) -> None:
-    """Mark a batch landed or refused."""
-    con.execute("UPDATE intake_batches SET status = ?, processed_at = current_timestamp WHERE batch_id = ?",
-                [status, batch_id])
+def set_batch_status(con: duckdb.DuckDBPyConnection, batch_id: int, status: str, outcome: str | None = None) -> None:
+    """Mark a batch landed or refused (outcome: JSON of what was left as stored, and why)."""
+    con.execute("UPDATE intake_batches SET status = ?, outcome = ?, processed_at = current_timestamp"
+                " WHERE batch_id = ?", [status, outcome, batch_id])
 
 
 _FINDING_COLUMNS = ("batch_id", "value_id", "indicator_id", "cycle_id", "row_no", "field", "rule", "severity",

@@ -1,14 +1,11 @@
 """入力: a department editor enters the cycle's figures, saves drafts, uploads a workbook, and submits."""
 import streamlit as st
 
-from app import session, state, ui
+from app import entry_form, session, state, ui
 from kpi.domain.workflow import WorkflowError
 from kpi.platform.collection import DOWN_NOTICE, collect
-from kpi.services import entry_sheet, intake, reminders, workbooks, workflow
+from kpi.services import entry_sheet, intake, reminders, submission, workbooks, workflow
 from kpi.services.actors import Forbidden
-from kpi.services.entries import RawEntry
-
-FIELDS = ("value", "kind", "period", "reason", "reason_category", "remark")
 
 actor = ui.logged_in()
 st.title("入力")
@@ -22,6 +19,9 @@ sheet = entry_sheet.sheet(actor, cycle["fiscal_year"], dept)
 editable = cycle["state"] == "open"
 st.caption(f"{sheet.department_name}　{cycle['label']}　{len(sheet.lines)}指標"
            + ("" if editable else f"　（この年度は受付中ではないため閲覧のみです）"))
+deadline = entry_sheet.deadline_text(cycle) if editable else None
+if deadline:
+    st.info(deadline, icon=":material/event:")
 reminder = reminders.banner(actor, cycle["fiscal_year"], dept)  # the latest 督促 while values are still owed
 if reminder:
     st.warning(ui.md(reminder), icon=":material/notifications:")
@@ -31,23 +31,32 @@ def _blank_as_unchosen(option: str) -> str:
     return option or "（未選択）"
 
 
-def typed(line) -> RawEntry:
-    """What the form holds now for a line (the saved value until the person types)."""
-    vals = {f: st.session_state.get(state.entry_key(line.code, f), getattr(line.saved, f)) for f in FIELDS}
-    return RawEntry(code=line.code, expected_version=line.version, **{k: v or "" for k, v in vals.items()})
+names = {ln.code: ln.name for ln in sheet.lines}
 
 
 def show_report(report) -> None:
-    """A save or upload result: what landed, and every problem with its row and column."""
-    if report.status == "landed":
+    """A save or upload result: what landed, what was skipped, and every problem named by indicator (and row)."""
+    if report.status == "landed" and not report.saved:
+        st.success(f"変更された行はありませんでした。何も保存していません（受付番号 {report.batch_id}）。")
+    elif report.status == "landed" and report.errors:
+        left = sorted({f.code for f in report.errors if f.code})
+        st.warning(f"{report.saved}件を下書きとして保存しました（受付番号 {report.batch_id}）。"
+                   f"次の{len(left)}件は保存していません（入力はそのまま残っています）: {'、'.join(left)}")
+    elif report.status == "landed":
         st.success(f"{report.saved}件を下書きとして保存しました（受付番号 {report.batch_id}）。")
     elif report.status == "received":
         st.warning(DOWN_NOTICE.format(batch_id=report.batch_id))
     else:
         st.error(f"取り込めませんでした（受付番号 {report.batch_id}）。次の点を直して、もう一度保存してください。何も保存されていません。")
+    if report.skipped:
+        st.info(report.skipped_text)
+    for f in report.findings:
+        where = "　".join(x for x in (f"{f.row_no}行目" if f.row_no else "",
+                                      f"{f.code} {names.get(f.code, '')}".strip() if f.code else "",
+                                      f"（{f.field}）" if f.field else "") if x)
+        text = f"**{ui.md(where)}**　{ui.md(f.message)}" if where else ui.md(f.message)
+        (st.error if f.severity == "error" else st.warning)(text)
     if report.findings:
-        ui.table([{"行": f.row_no or "", "コード": f.code or "", "項目": f.field or "",
-                   "重要度": "エラー" if f.severity == "error" else "警告", "内容": f.message} for f in report.findings])
         st.download_button("指摘事項をCSVでダウンロード", ui.findings_csv(report.findings),
                            file_name=f"findings_{report.batch_id}.csv", mime="text/csv")
 
@@ -71,77 +80,117 @@ def send(entries, **received):
 
 tab_form, tab_excel = st.tabs(["画面で入力", "Excelで入力"])
 with tab_form:
-    entries = []
-    rates = entry_sheet.live_rates(sheet, [typed(ln) for ln in sheet.lines])
-    current_item = None
+    forms = {}
     for line in sheet.lines:
-        if line.item != current_item:
-            current_item = line.item
-            st.subheader(f"{line.pillar}　{line.item}", divider="gray")
+        if not line.stopped:
+            locked = not editable or line.state_key in ("submitted", "approved")
+            forms[line.code] = entry_form.sync(st.session_state, line, locked=locked)
+    rates = entry_sheet.live_rates(sheet, [f.typed for f in forms.values()])
+    ordered = [(label, line) for label, group in entry_sheet.work_order(sheet.lines) for line in group]
+    current_group = None
+    for group, line in ordered:
+        if group != current_group:
+            current_group = group
+            st.subheader(group, divider="gray")
         with st.container(border=True):
             head, figures = st.columns([3, 2])
             head.markdown(f"**{ui.md(line.name)}**　`{line.code}`")
+            head.caption(f"{line.pillar}　{line.item}")
             head.caption(f"単位: {line.unit or '—'}　基準値: {line.baseline}　目標値: {line.target}　"
                          f"前年度の承認値: {line.last_year}　状態: {line.state}")
             if line.stopped:
                 head.info("進捗管理を停止している指標です（入力不要）")
                 continue
+            form = forms[line.code]
             if line.review_comment and line.state_key == "returned":
                 head.warning(f"差戻しコメント: {line.review_comment}")
-            rate, band, problem = rates[line.code]
+            rate, band, problem, slip = rates[line.code]
             figures.metric("達成率（入力値による）", rate)
             figures.caption(f"達成区分: {band}")
             locked = not editable or line.state_key in ("submitted", "approved")
             c1, c2, c3 = st.columns([2, 1, 2])
-            c1.text_input(f"値（{line.unit or '達成／未達成'}）", value=line.saved.value,
-                          key=state.entry_key(line.code, "value"), disabled=locked)
+            c1.text_input(f"値（{line.unit or '達成／未達成'}）", key=state.entry_key(line.code, "value"),
+                          disabled=locked)
             kinds = ["", "実績値", "見込値"]
-            c2.selectbox("区分", kinds, index=kinds.index(line.saved.kind) if line.saved.kind in kinds else 0,
-                         key=state.entry_key(line.code, "kind"), disabled=locked, format_func=_blank_as_unchosen)
-            c3.text_input("時点・期間（例: 4月～8月、R3.12時点）", value=line.saved.period,
-                          key=state.entry_key(line.code, "period"), disabled=locked)
+            c2.selectbox("区分（提出時に必須）", kinds, key=state.entry_key(line.code, "kind"), disabled=locked,
+                         format_func=_blank_as_unchosen, placeholder="選んでください")
+            c3.text_input("時点・期間（例: 4月～8月、R3.12時点）", key=state.entry_key(line.code, "period"),
+                          disabled=locked)
             if problem:
                 st.error(problem)
+            if slip:
+                st.warning(ui.md(slip), icon=":material/error:")
             r1, r2 = st.columns([3, 2])
-            r1.text_area("要因（100%未満の場合は必須）", value=line.saved.reason, height=80,
-                         key=state.entry_key(line.code, "reason"), disabled=locked)
+            r1.text_area("要因（100%未満の場合は必須）", height=80, key=state.entry_key(line.code, "reason"),
+                         disabled=locked)
             cats = [""] + [c["name"] for c in sheet.categories]
-            r2.selectbox("要因の分類", cats,
-                         index=cats.index(line.saved.reason_category) if line.saved.reason_category in cats else 0,
-                         key=state.entry_key(line.code, "reason_category"), disabled=locked,
-                         format_func=_blank_as_unchosen)
-            r2.text_input("備考", value=line.saved.remark, key=state.entry_key(line.code, "remark"), disabled=locked)
-            if not locked:
-                entries.append(typed(line))
+            r2.selectbox("要因の分類", cats, key=state.entry_key(line.code, "reason_category"), disabled=locked,
+                         format_func=_blank_as_unchosen, placeholder="選んでください")
+            r2.text_input("備考", key=state.entry_key(line.code, "remark"), disabled=locked)
+            if form.stale:
+                mine = form.typed.value or "（空欄）"
+                st.warning(ui.md(f"あなたが入力を始めた後に、{line.changed}しました。保存されている値: "
+                                 f"{line.saved.value or '（空欄）'}（{line.state}）／あなたの入力: {mine}（未保存）。"
+                                 "どちらにするか選んでください。"), icon=":material/sync_problem:")
+                k1, k2 = st.columns(2)
+                k1.button("自分の入力で上書きする", key=f"keep_mine.{line.code}",
+                          on_click=entry_form.keep_mine, args=(st.session_state, line))
+                k2.button("保存されている値に戻す", key=f"take_stored.{line.code}",
+                          on_click=entry_form.take_stored, args=(st.session_state, line))
+            if form.unsaved:
+                st.caption(f":orange[未保存: {form.unsaved_labels}]")
 
-    changed = [e for e in entries if e != next(ln.saved for ln in sheet.lines if ln.code == e.code)
-               and not e.is_blank()]
+    changed = [f.typed for f in forms.values() if f.unsaved and not f.typed.is_blank()]
     if st.button("下書き保存", type="primary", disabled=not editable or not changed, key="save_drafts"):
-        report = send([RawEntry(**{**e.as_dict(), "row_no": i + 1}) for i, e in enumerate(changed)])
+        report = send(changed)
         if report is not None and report.status == "landed":
-            for e in changed:  # the form shows what is saved now
-                for f in FIELDS:
-                    st.session_state.pop(state.entry_key(e.code, f), None)
+            kept = {f.code for f in report.errors}  # lines not saved keep what the person typed
+            for line in sheet.lines:  # what was saved now shows as stored (formatted: 1,300件)
+                if line.code in {e.code for e in changed} - kept:
+                    entry_form.take_stored(st.session_state, line)
             st.rerun()
 
-    drafts = {ln.code: ln for ln in sheet.lines if ln.state_key == "draft"}
-    if drafts:
+    # 提出: the drafts and every line edited on screen; what is typed is saved first, in the same action.
+    lines_by_code = {ln.code: ln for ln in sheet.lines}
+    candidates = [c for c, f in forms.items()
+                  if lines_by_code[c].state_key == "draft" or (f.unsaved and not f.typed.is_blank())]
+    if candidates and editable:
         st.subheader("提出", divider="gray")
-        chosen = st.multiselect("提出する指標（既定: 下書きのすべて）", list(drafts), default=list(drafts),
-                                format_func=lambda c: f"{c} {drafts[c].name}", placeholder="指標を選んでください",
-                                key="submit_choice." + "-".join(sorted(drafts)))  # new drafts: all chosen again
+        chosen = st.multiselect("提出する指標（既定: 下書きと画面で入力したもののすべて）", candidates, default=candidates,
+                                format_func=lambda c: f"{c} {lines_by_code[c].name}",  # stable: the choice is kept by label
+                                placeholder="指標を選んでください",
+                                key="submit_choice." + "-".join(sorted(candidates)))  # new candidates: all chosen again
         ack = st.checkbox("保存時の警告（前年度からの大きな変化など）を確認しました", key="ack_warnings")
-        if st.button("選んだ指標を提出", disabled=not chosen or not editable, key="submit"):
-            try:
-                workflow.submit(actor, [workflow.ValueRef(drafts[c].value_id, drafts[c].version) for c in chosen],
-                                acknowledge_warnings=ack)
-            except (WorkflowError, Forbidden) as exc:
-                st.error(str(exc))
+        if st.button("選んだ指標を保存して提出", type="primary", disabled=not chosen, key="submit"):
+            blocking = submission.problems(actor, cycle["fiscal_year"], dept, [forms[c].typed for c in chosen])
+            if blocking:
+                st.error(f"提出できませんでした。次の{len(blocking)}件を直してください。何も保存・提出していません"
+                         "（入力した内容は画面に残っています）。")
+                for f in blocking:
+                    st.error(f"**{ui.md(f.code or '')} {ui.md(names.get(f.code, ''))}**　{ui.md(f.message)}")
+                st.stop()
+            to_save = [forms[c].typed for c in chosen if forms[c].unsaved]
+            report = send(to_save) if to_save else None
+            if to_save and (report is None or report.status != "landed" or report.errors):
+                st.error("保存できなかった指標があるため、提出していません。下の「取り込み結果」を確認してください。")
             else:
-                session.clear_caches()
-                st.session_state[state.LAST_REPORT] = None
-                st.session_state[state.ENTRY_MESSAGE] = f"{len(chosen)}件を提出しました。"
-                st.rerun()
+                for c in {e.code for e in to_save}:
+                    entry_form.take_stored(st.session_state, lines_by_code[c])
+                fresh = {ln.code: ln for ln in entry_sheet.sheet(actor, cycle["fiscal_year"], dept).lines}
+                refs = [workflow.ValueRef(fresh[c].value_id, fresh[c].version if forms[c].unsaved
+                                          else entry_form.seen_version(st.session_state, lines_by_code[c]))
+                        for c in chosen]
+                try:
+                    workflow.submit(actor, refs, acknowledge_warnings=ack)
+                except (WorkflowError, Forbidden) as exc:
+                    st.error(("入力は下書きとして保存しましたが、提出していません。" if to_save else "提出していません。")
+                             + str(exc))
+                else:
+                    session.clear_caches()
+                    st.session_state[state.LAST_REPORT] = None
+                    st.session_state[state.ENTRY_MESSAGE] = submission.outcome_text(
+                        chosen, entry_sheet.sheet(actor, cycle["fiscal_year"], dept).lines)
+                    st.rerun()
 
 with tab_excel:
     st.markdown("担当課の入力シート（Excel）をダウンロードし、値を入力してアップロードしてください。"

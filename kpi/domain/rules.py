@@ -103,7 +103,9 @@ def rules(outlier_factor: float = DEFAULT_OUTLIER_FACTOR, duplicate: pl.Expr | N
     duplicate: whether a row's indicator has several rows (default: counted over the frame being checked)."""
     name = pl.col("name")
     rate = pl.col("rate")
-    dup = (pl.len().over("indicator_id") > 1) if duplicate is None else duplicate
+    # rows of codes that are not the department's have no indicator: they are refused as such, not as duplicates
+    dup = ((pl.len().over("indicator_id") > 1) & pl.col("indicator_id").is_not_null()) if duplicate is None \
+        else duplicate
     ratio = pl.col("value") / pl.col("last_value")
     last = pl.col("last_value")
     last_text = pl.when(last == last.floor()).then(last.cast(pl.Int64).cast(pl.String)).otherwise(last.cast(pl.String))
@@ -114,8 +116,8 @@ def rules(outlier_factor: float = DEFAULT_OUTLIER_FACTOR, duplicate: pl.Expr | N
              pl.format("「{}」が複数の行に入力されています。1指標につき1行にしてください", name)),
         Rule("stopped", ERROR, "値", pl.col("stopped") & pl.col("has_entry"),
              pl.format("「{}」は進捗管理を停止している指標のため、値は入力できません", name)),
-        Rule("kind_missing", ERROR, "区分", _has_figure() & pl.col("kind").is_null() & ~pl.col("stopped"),
-             pl.format("「{}」の区分（実績値／見込値）を選んでください", name)),
+        Rule("kind_missing", WARNING, "区分", _has_figure() & pl.col("kind").is_null() & ~pl.col("stopped"),
+             pl.format("「{}」の区分（実績値／見込値）が未選択です。下書きには保存できますが、提出の前に選んでください", name)),
         Rule("reason_required", WARNING, "要因",
              _has_figure() & ~achieved_expr() & rate.is_not_null()
              & (pl.col("reason").is_null() | pl.col("category").is_null()),

@@ -115,14 +115,18 @@ class WorkbookRefused(Exception):
 
 
 def write_department_workbook(*, title: str, department: str, cycle_label: str, rows: list[TemplateRow],
-                              kind_choices=("実績値", "見込値"), reason_categories: list[str]) -> bytes:
-    """The .xlsx bytes of a department's template: sheet 入力 (one row per indicator) and sheet 記入方法."""
+                              kind_choices=("実績値", "見込値"), reason_categories: list[str],
+                              properties: list[tuple[str, str]] = ()) -> bytes:
+    """The .xlsx bytes of a department's template: sheet 入力 (one row per indicator) and sheet 記入方法;
+    properties: custom document properties (kpi.io.workbook_stamp)."""
     import xlsxwriter  # only here: reading an upload (kpi collect, the flow) does not pay for the writer
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False, "in_memory": True})
     wb.set_properties({"title": title, "subject": f"{department} {cycle_label}"})
+    for name, text in properties:
+        wb.set_custom_property(name, text)
     border = {"border": 1, "border_color": "#BFBFBF", "valign": "top", "text_wrap": True, "num_format": "@"}
     header = wb.add_format({**border, "bold": True, "bg_color": "#D9E1F2", "valign": "vcenter"})
     header_input = wb.add_format({**border, "bold": True, "bg_color": "#FFE699", "valign": "vcenter"})
@@ -409,13 +413,17 @@ def _repack(zf: zipfile.ZipFile) -> bytes:
 def _locate_sheet(zf: zipfile.ZipFile, refuse) -> tuple[str, str, str | None]:
     """(sheet XML path, sheet name as written, styles XML path) of sheet 入力; refusal naming the sheets found."""
     sheets: list[tuple[str, str]] = []
+    hidden: list[str] = []
     rels: dict[str, str] = {}
     styles: list[str] = []
 
     def on_sheet(name, attrs):
         if name == "sheet":
             rid = attrs.get("id", "")
-            sheets.append((attrs.get("name", ""), rid))
+            if attrs.get("state", "visible") == "visible":  # a hidden 入力 is never the sheet the person filled in
+                sheets.append((attrs.get("name", ""), rid))
+            elif attrs.get("name", "").strip() == SHEET:
+                hidden.append(rid)
 
     def on_rel(name, attrs):
         if name == "Relationship":
@@ -429,6 +437,8 @@ def _locate_sheet(zf: zipfile.ZipFile, refuse) -> tuple[str, str, str | None]:
     if "xl/_rels/workbook.xml.rels" in zf.namelist():
         _parse(zf, "xl/_rels/workbook.xml.rels", refuse, start=on_rel)
     found = [(name, rid) for name, rid in sheets if name.strip() == SHEET]
+    if not found and hidden:
+        refuse(f"シート「{SHEET}」が非表示になっています。Excel でシートを再表示して記入してから、もう一度アップロードしてください。")
     if not found:
         listed = "".join(f"「{_shown(name)}」" for name, _ in sheets) or "なし"
         refuse(f"シート「{SHEET}」が見つかりません（このブックのシート: {listed}）。シート名を「{SHEET}」に戻すか、"

@@ -39,6 +39,15 @@ class BatchReport:
     findings: list[Finding] = field(default_factory=list)
     saved: int = 0
     skipped_blank: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # rows left as stored, by why (承認済で変更なし: 5)
+
+    @property
+    def skipped_text(self) -> str:
+        """「変更のない行は取り込みませんでした（承認済 5件、提出済 2件）」, or "" when nothing was skipped."""
+        if not self.skipped:
+            return ""
+        counts = "、".join(f"{why} {n}件" for why, n in self.skipped.items())
+        return f"変更のない行は取り込みませんでした（{counts}）。"
 
     @property
     def errors(self) -> list[Finding]:

@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import warehouse
 from kpi.domain.achievement import achievement_rate
 from kpi.domain.bands import band_of
+from kpi.domain.entry_hints import days_left_text, scale_slip
 from kpi.domain.formatting import format_number, format_rate
 from kpi.domain.workflow import STATE_LABELS_JA, State
 from kpi.services.actors import Actor
 from kpi.services.entries import RawEntry, normalize
+from kpi.services.conflicts import change_text
 from kpi.services.evaluation import measurement_of, rule_of
 from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for
-from warehouse import master, values
+from warehouse import changes, master, values
+
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class Line:
     stopped: bool
     review_comment: str | None
     saved: RawEntry  # what is saved now, as text to prefill the form
+    changed: str = ""  # who last changed the value and when (「editor-x が 2026-12-06 10:03 に保存」)
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,8 @@ class Sheet:
     lines: list[Line]
 
 
-def _saved_entry(row: dict, categories: dict[str, str]) -> RawEntry:
+def saved_entry(row: dict, categories: dict[str, str]) -> RawEntry:
+    """What is stored for an indicator row, as the texts the form and the workbook show."""
     if row.get("value_id") is None:
         return RawEntry(code=row["code"])
     value = row.get("value_text") or (format_number(row["value_number"]) if row.get("value_number") is not None else "")
@@ -69,6 +78,7 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
         rows = list(values.cycle_rows_by_code(con, cycle["cycle_id"], department).values())
         last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
         categories = master.list_reason_categories(con)
+        changed = changes.last_changes(con, [r["value_id"] for r in rows if r.get("value_id") is not None])
         dept_name = next((d["name"] for d in master.list_departments(con) if d["code"] == department), department)
     names = {c["code"]: c["name"] for c in categories}
     lines = []
@@ -82,22 +92,32 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
             state=STATE_LABELS_JA[state] if state else "未入力", state_key=state.value if state else None,
             value_id=r.get("value_id"), version=r.get("version"), stopped=bool(r.get("stopped_in_cycle")),
             review_comment=r.get("review_comment") if state is State.RETURNED or r.get("review_comment") else None,
-            saved=_saved_entry(r, names),
+            saved=saved_entry(r, names), changed=change_text(changed.get(r.get("value_id"))) if r.get("value_id") else "",
         ))
     return Sheet(cycle, department, dept_name, categories, lines)
 
 
-def live_rates(s: Sheet, entries: list[RawEntry], db: Path | str | None = None) -> dict[str, tuple[str, str, str | None]]:
-    """Per code, (rate, band label, problem) of what is typed now, by the domain rules; nothing is stored."""
+def live_rates(s: Sheet, entries: list[RawEntry], db: Path | str | None = None) -> dict[str, tuple]:
+    """Per code, (rate, band label, problem, slip) of what is typed now, by the domain rules; nothing is stored.
+    slip: a warning when the figure looks off by ×100 / ×1000 against last year's approved value or the unit."""
     with warehouse.connect(db) as con:
         rows = values.cycle_rows_by_code(con, s.cycle["cycle_id"], s.department)
         ids = [rows[e.code]["indicator_id"] for e in entries if e.code in rows]
         parts = values.parts_of(con, ids, s.cycle["cycle_id"])
+        last = values.last_approved_before(con, s.cycle["fiscal_year"], ids)
     out = {}
     for e in entries:
         row = rows.get(e.code)
         out[e.code] = rate_of(row, parts.get(row["indicator_id"]) if row else None, s, e)
+        number = _typed_number(row, e, s) if row is not None else None
+        out[e.code] += (scale_slip(number, last.get(row["indicator_id"]) if row else None, row and row.get("unit")),)
     return out
+
+
+def _typed_number(row: dict, entry: RawEntry, s: Sheet):
+    if entry.is_blank() or not (entry.value or "").strip() or row["target_type"] in ("qualitative", "composite"):
+        return None
+    return normalize(entry, row, None, s.categories, s.cycle["fiscal_year"]).fields.get("value_number")
 
 
 def rate_of(row: dict | None, parts, s: Sheet, entry: RawEntry) -> tuple[str, str, str | None]:
@@ -115,3 +135,20 @@ def rate_of(row: dict | None, parts, s: Sheet, entry: RawEntry) -> tuple[str, st
     if rate.value is None:
         return "—", band.label_ja if band else "—", rate.message_ja
     return format_rate(rate.percent), band.label_ja if band else "—", None
+
+
+_GROUPS = (("returned", "差戻し（コメントを確認して直し、提出してください）"), (None, "未入力"), ("draft", "下書き（未提出）"),
+           ("submitted", "提出済（審査中）"), ("approved", "承認済"))
+
+
+def work_order(lines: list[Line]) -> list[tuple[str, list[Line]]]:
+    """The lines grouped as the editor works through them: returned first, then unentered, then drafts, then the
+    submitted, approved and stopped ones; each group in the sheet's order, empty groups left out."""
+    groups = [(label, [ln for ln in lines if not ln.stopped and ln.state_key == key]) for key, label in _GROUPS]
+    groups.append(("進捗管理を停止している指標", [ln for ln in lines if ln.stopped]))
+    return [(label, members) for label, members in groups if members]
+
+
+def deadline_text(cycle: dict, today: date | None = None) -> str | None:
+    """The cycle's submission deadline and the days left, in Japan time (None when the cycle has no deadline)."""
+    return days_left_text(cycle.get("deadline"), today or datetime.now(TOKYO).date())

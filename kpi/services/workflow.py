@@ -11,13 +11,10 @@ from kpi.domain.achievement import achievement_rate
 from kpi.domain.workflow import (ACTION_LABELS_JA, Action, Role, State, WorkflowError, apply)
 from kpi.platform import faults
 from kpi.services.actors import Actor
+from kpi.services.conflicts import Conflict, conflict
 from kpi.services.evaluation import measurement_of, rule_of
 from kpi.services.permissions import Permission, check, check_current
 from warehouse import Connection, values
-
-
-class Conflict(WorkflowError):
-    """Someone else changed the value since it was read (optimistic locking)."""
 
 
 class CycleNotOpen(WorkflowError):
@@ -124,9 +121,9 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
         # a stale form first: whoever moved the value on (submitted, approved) is the news, not its new state
         if row["value_id"] is None:
             if inp.check_version and inp.expected_version not in (None, 0):
-                raise _conflict(row["name"])
+                raise conflict(con, row)
         elif inp.check_version and inp.expected_version != row["version"]:
-            raise _conflict(row["name"])
+            raise conflict(con, row)
         before = State(row["state"]) if row["state"] else None
         after = apply(before, Action.SAVE, role)
         plans.append((inp, row, role, before, after))
@@ -173,11 +170,12 @@ def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, 
     role = _guard(actor, action, row)
     before = State(row["state"])
     if row["version"] != ref.version:
-        raise _conflict(row["name"])
+        raise conflict(con, row)
     submitted_by = values.last_actor(con, ref.value_id, Action.SUBMIT.value) if action is Action.APPROVE else None
     after = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"],
                   submitted_by=submitted_by)
     if action is Action.SUBMIT:
+        _require_kind(row)
         _require_reason(con, row)
     version = values.update_state(con, ref.value_id, ref.version, after.value, actor=actor.login,
                                   comment=comment if action is Action.RETURN else None)
@@ -185,6 +183,15 @@ def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, 
         raise _conflict(row["name"])
     _audit(con, actor, role, action, row, before, after, comment=comment)
     return version
+
+
+class KindRequired(WorkflowError):
+    """A draft saved without its kind (実績値／見込値) cannot be submitted until the kind is chosen."""
+
+
+def _require_kind(row: dict) -> None:
+    if _figure(row) is not None and not row.get("value_kind"):
+        raise KindRequired(f"「{row['name']}」は区分（実績値／見込値）が未選択のため提出できません。区分を選んで保存してから提出してください")
 
 
 def _require_reason(con, row: dict) -> None:

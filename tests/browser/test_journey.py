@@ -112,8 +112,7 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     page.locator("input[type=file]").set_input_files(str(bad))
     page.get_by_role("button", name="アップロードした内容を取り込む").click()
     expect(page.get_by_text("取り込めませんでした")).to_be_visible()
-    report = page.get_by_test_id("stDataFrame").last
-    expect(report).to_contain_text("3")
+    expect(page.get_by_test_id("stAlert").filter(has_text="3行目").first).to_contain_text("P1-1-02")
     expect(page.get_by_text("取り込み結果")).to_be_visible()
     shots(page, "editor-upload-refused")
     fixed = tmp_path / "入力シート_修正.xlsx"
@@ -125,7 +124,7 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
 
     # Submit the three drafts.
     page.get_by_role("tab", name="画面で入力").click()
-    page.get_by_role("button", name="選んだ指標を提出").click()
+    page.get_by_role("button", name="選んだ指標を保存して提出").click()
     expect(page.get_by_text("3件を提出しました")).to_be_visible()
     shots(page, "editor-submitted")
     _logout(page)
@@ -153,7 +152,7 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     _idle(page)
     page.get_by_role("button", name="下書き保存").click()
     expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
-    page.get_by_role("button", name="選んだ指標を提出").click()
+    page.get_by_role("button", name="選んだ指標を保存して提出").click()
     expect(page.get_by_text("1件を提出しました")).to_be_visible()
     _logout(page)
 

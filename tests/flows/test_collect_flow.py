@@ -100,7 +100,7 @@ def test_one_bad_row_refuses_the_whole_workbook_with_its_row_and_column(demo_db)
     (lambda: _filled_workbook([ROW_OK, ROW_RPA], merge=(1, 13, 2, 13)), "結合"),
     (lambda: b"code,value\nP1-1-01,1\n", "Excel"),
     (lambda: b"%PDF-1.7 not a workbook", "Excel"),
-    (lambda: _filled_workbook([{**ROW_OK, "コード": "P2-1-01"}]), "この担当課の指標ではありません"),
+    (lambda: _filled_workbook([{**ROW_OK, "コード": "P2-1-01"}]), "情報システム課の指標です"),
 ])
 def test_malformed_workbooks_are_refused_with_a_clear_message(demo_db, make, fragment):
     report = _collect_file(demo_db, make())

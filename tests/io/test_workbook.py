@@ -447,3 +447,37 @@ def test_refusal_messages_are_sentences_not_reprs():
     problems = problems_of(b"PK\x03\x04" + bytes(10), filename="ke\x00y\u202e.xlsx")
     assert "\x00" not in problems[0].message and "\u202e" not in problems[0].message
     assert "Traceback" not in str(WorkbookRefused(problems)) and "Error" not in str(WorkbookRefused(problems))
+
+
+def _with_hidden_input_sheet(visible_name: str | None) -> bytes:
+    """A hidden sheet 入力 holding a decoy row first, then (when named) the visible sheet the person filled in."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    hidden = wb.add_worksheet(SHEET)
+    for col, name in enumerate(COLUMNS):
+        hidden.write_string(0, col, name)
+    hidden.write_string(1, 0, "DECOY-1")
+    hidden.write_string(1, COLUMNS.index("値"), "999")
+    if visible_name is not None:
+        shown = wb.add_worksheet(visible_name)
+        for col, name in enumerate(COLUMNS):
+            shown.write_string(0, col, name)
+        shown.write_string(1, 0, "A-01")
+        shown.write_string(1, COLUMNS.index("値"), "12")
+        shown.activate()
+        hidden.hide()
+    else:
+        wb.add_worksheet("メモ").activate()
+        hidden.hide()
+    wb.close()
+    return buf.getvalue()
+
+
+def test_a_hidden_input_sheet_is_never_read_in_place_of_the_visible_one():
+    [row] = read_department_workbook(_with_hidden_input_sheet(f"{SHEET} "))
+    assert (row.code, row.value) == ("A-01", "12")
+
+
+def test_a_workbook_whose_only_input_sheet_is_hidden_is_refused_saying_so():
+    [problem] = problems_of(_with_hidden_input_sheet(None))
+    assert "シート「入力」が非表示になっています" in problem.message

@@ -45,8 +45,9 @@ FORM_BATCHES = [  # three departments' form saves, one batch each, processed in 
     {"department": "JOHO", "entries": [{"code": "P1-1-03", "value": "2,000人", **LINE},
                                        {"code": "P2-1-01", "value": "900件", **LINE}]},
 ]
-BAD_BATCH = [{"department": "GYOKAKU", "entries": [{"code": "P1-1-01", "value": "400人", **LINE},
-                                                   {"code": "P1-1-04", "value": "5,445件", **LINE}]}]  # 時間 expected
+# Every line refused (a form save lands the lines it can store, so a refused batch has none): 人 and 時間 expected.
+BAD_BATCH = [{"department": "GYOKAKU", "entries": [{"code": "P1-1-01", "value": "400件", **LINE},
+                                                   {"code": "P1-1-04", "value": "5,445件", **LINE}]}]
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def test_acting_on_a_version_someone_else_already_changed_raises_conflict_and_ch
         stale(wf_db, stage)
     message = str(caught.value)
     assert STALE in message and stage.indicators[CODE_OF[action]]["name"] in message, message
-    assert "再読み込み" in message
+    assert "あなたが表示した後に" in message and "保存されている値" in message  # who, when and what is stored
     assert snapshot(wf_db) == before
 
 

@@ -1,0 +1,80 @@
+"""The entry form's memory of what the person saw: the stored version each line was based on, and what is unsaved.
+
+A line's baseline (in session state under state.entry_seen) is the version and the stored texts the person saw when
+the line was last untouched. While a field still holds the baseline text it is untouched, and it is refreshed to
+what is stored now (an upload or someone else's save shows at once); a field the person changed keeps their text
+and is 未保存. A save sends the baseline version, so a value someone else changed meanwhile is a conflict, never a
+silent overwrite. Works on any mutable mapping (st.session_state in the app, a dict in tests).
+"""
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+
+from app import state
+from kpi.services.entries import FIELD_LABELS, RawEntry
+
+FIELDS = ("value", "kind", "period", "reason", "reason_category", "remark")
+
+
+@dataclass(frozen=True)
+class LineForm:
+    """One line of the form as the person has it now."""
+
+    typed: RawEntry  # what the fields hold, with the baseline version as the expected version
+    unsaved: tuple[str, ...]  # fields whose text differs from what is stored
+    stale: bool  # someone changed the stored value after the person began editing the line
+
+    @property
+    def unsaved_labels(self) -> str:
+        """The unsaved fields by their Japanese labels (値、要因)."""
+        return "、".join(FIELD_LABELS[f] for f in self.unsaved)
+
+
+def stored_texts(line) -> dict[str, str]:
+    """The texts stored for a line, field by field."""
+    return {f: getattr(line.saved, f) or "" for f in FIELDS}
+
+
+def sync(ss: MutableMapping, line, locked: bool = False) -> LineForm:
+    """Refresh the untouched fields of a line to what is stored and return what the form holds.
+
+    Call before the line's widgets are created in the run. Locked lines always show what is stored."""
+    stored = stored_texts(line)
+    seen = ss.get(state.entry_seen(line.code)) or {"version": line.version, "saved": stored}
+    typed = {}
+    for f in FIELDS:
+        key = state.entry_key(line.code, f)
+        # Assigned only when it must change: a value set here overrides the browser's, even a keystroke in flight.
+        if key not in ss or ((locked or (ss[key] or "") == seen["saved"][f]) and (ss[key] or "") != stored[f]):
+            ss[key] = stored[f]
+        typed[f] = ss[key] or ""
+    unsaved = tuple(f for f in FIELDS if typed[f] != stored[f])
+    if unsaved:
+        seen = {"version": seen["version"],
+                "saved": {f: seen["saved"][f] if f in unsaved else stored[f] for f in FIELDS}}
+    else:
+        seen = {"version": line.version, "saved": stored}
+    ss[state.entry_seen(line.code)] = seen
+    entry = RawEntry(code=line.code, expected_version=seen["version"], **typed)
+    return LineForm(entry, unsaved, bool(unsaved) and seen["version"] != line.version)
+
+
+def keep_mine(ss: MutableMapping, line) -> None:
+    """The person has seen the other change and keeps their text: the next save overwrites the stored value."""
+    seen = ss.get(state.entry_seen(line.code))
+    if seen is not None:
+        ss[state.entry_seen(line.code)] = {**seen, "version": line.version}
+
+
+def take_stored(ss: MutableMapping, line) -> None:
+    """Drop what the person typed in a line: it shows what is stored again."""
+    for f in FIELDS:
+        ss.pop(state.entry_key(line.code, f), None)
+    ss.pop(state.entry_seen(line.code), None)
+
+
+def seen_version(ss: MutableMapping, line) -> int | None:
+    """The version of a line the person's form is based on (the stored one when the line is untouched)."""
+    seen = ss.get(state.entry_seen(line.code))
+    return line.version if seen is None else seen["version"]

@@ -1,0 +1,61 @@
+"""The entry form's memory (app/entry_form.py) over a plain dict: untouched fields follow what is stored, typed ones
+stay and are 未保存, and a save sends the version the person saw."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app import entry_form, state
+from kpi.services.entries import RawEntry
+
+
+@dataclass(frozen=True)
+class Line:
+    code: str
+    version: int | None
+    saved: RawEntry
+
+
+def line(version, value="", kind="") -> Line:
+    return Line("P1-1-01", version, RawEntry(code="P1-1-01", value=value, kind=kind))
+
+
+def key(field: str) -> str:
+    return state.entry_key("P1-1-01", field)
+
+
+def test_an_untouched_field_follows_what_is_stored():
+    ss: dict = {}
+    entry_form.sync(ss, line(1, "600人", "実績値"))
+    form = entry_form.sync(ss, line(2, "650人", "実績値"))  # an upload landed 650
+    assert ss[key("value")] == "650人" and not form.unsaved and not form.stale
+    assert form.typed.expected_version == 2
+
+
+def test_a_typed_field_stays_is_unsaved_and_keeps_the_version_it_was_typed_over():
+    ss: dict = {}
+    entry_form.sync(ss, line(1, "600人", "実績値"))
+    ss[key("value")] = "610"
+    form = entry_form.sync(ss, line(1, "600人", "実績値"))
+    assert form.unsaved == ("value",) and form.unsaved_labels == "値" and not form.stale
+    form = entry_form.sync(ss, line(2, "650人", "見込値"))  # someone else saved meanwhile
+    assert ss[key("value")] == "610" and ss[key("kind")] == "見込値"  # mine kept, the untouched field refreshed
+    assert form.stale and form.typed.expected_version == 1  # a save is checked against what I saw
+
+
+def test_keeping_mine_takes_the_stored_version_and_taking_stored_drops_the_text():
+    ss: dict = {}
+    entry_form.sync(ss, line(1, "600人"))
+    ss[key("value")] = "610"
+    entry_form.sync(ss, line(2, "650人"))
+    entry_form.keep_mine(ss, line(2, "650人"))
+    form = entry_form.sync(ss, line(2, "650人"))
+    assert not form.stale and form.typed.expected_version == 2 and form.typed.value == "610"
+    entry_form.take_stored(ss, line(2, "650人"))
+    form = entry_form.sync(ss, line(2, "650人"))
+    assert ss[key("value")] == "650人" and not form.unsaved
+
+
+def test_a_locked_line_always_shows_what_is_stored():
+    ss: dict = {key("value"): "typed before it was approved"}
+    form = entry_form.sync(ss, line(3, "700人"), locked=True)
+    assert ss[key("value")] == "700人" and not form.unsaved
