@@ -15,3 +15,4 @@ def entry_key(code: str, field: str) -> str:
 REVIEW_MESSAGE = "review.message"  # the result of the last approve/return, shown after the rerun
 PUBLISH_MESSAGE = "publish.message"  # the outcome of the last publication, shown after the rerun
 ENTRY_MESSAGE = "entry.message"  # the outcome of the last submit, shown after the rerun
+PUBLISH_PENDING = "publish.pending"  # the fiscal year whose publication waits for its confirmation

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import session, state
+from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
 from kpi.domain.workflow import ROLE_LABELS_JA
 from kpi.domain.formatting import fiscal_year_label
 from kpi.io.export import csv_bytes
@@ -38,25 +39,33 @@ def findings_csv(findings) -> bytes:
 
 
 def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
-    """A cycle selector (newest first), remembered in the session and carried in the URL as ?cycle=2021.
+    """A cycle selector (newest first, each year with its state: 受付中, 締切済, 確定済), remembered in the session
+    and carried in the URL as ?cycle=2021.
 
-    Without a choice it starts on the newest cycle with approved values (prefer="approved", for summaries)
-    or the newest open one (prefer="open", for entry and review).
+    Without a choice it starts on the newest closed or finalized cycle with approved values (prefer="approved",
+    for summaries and publications: an open year's figures are not settled), else the newest with approved
+    values; or on the newest open one (prefer="open", for entry and review).
     """
     cycles = directory.list_cycles(actor)
     if not cycles:
         st.info("集計サイクルがまだありません。管理者に初期データの読み込みを依頼してください。")
         return None
     years = [c["fiscal_year"] for c in cycles]
+    states = {c["fiscal_year"]: CYCLE_STATE_LABELS_JA.get(CycleState(c["state"]), "") for c in cycles}
     remembered = f"{state.CYCLE}.{prefer}"
     shared = prefer == "approved"  # summaries carry the year in the URL so a view can be shared as a link
     wanted = (st.query_params.get("cycle") if shared else None) or st.session_state.get(remembered)
     if wanted and str(wanted).isdigit() and int(wanted) in years:
         index = years.index(int(wanted))
     else:
-        fits = [i for i, c in enumerate(cycles) if (c["approved"] if prefer == "approved" else c["state"] == "open")]
+        if prefer == "approved":
+            fits = [i for i, c in enumerate(cycles) if c["approved"] and c["state"] in ("closed", "finalized")] or \
+                [i for i, c in enumerate(cycles) if c["approved"]]
+        else:
+            fits = [i for i, c in enumerate(cycles) if c["state"] == "open"]
         index = fits[0] if fits else 0
-    fy = st.selectbox("年度", years, index=index, format_func=fiscal_year_label, key=f"cycle_select.{prefer}")
+    fy = st.selectbox("年度", years, index=index, format_func=lambda y: f"{fiscal_year_label(y)}・{states[y]}",
+                      key=f"cycle_select.{prefer}")
     st.session_state[remembered] = fy
     if shared:
         st.query_params["cycle"] = str(fy)

@@ -97,7 +97,14 @@ def test_admin_adds_an_account_through_the_page(app_as, demo_db):
 def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_as):
     at = app_as("reviewer")
     at.switch_page("pages/publish.py").run()
-    at.button(key="publish").click().run(timeout=180)
+    assert at.selectbox(key="cycle_select.approved").value == 2021  # the latest finalized year
+    at.button(key="publish").click().run()
+    assert not at.exception, at.exception
+    assert at.button(key="publish_go").disabled  # nothing is published before the confirmation is ticked
+    confirmation = " ".join(m.value for m in at.markdown)
+    assert "令和3年度の第1版を作成します" in confirmation and "承認済 67 / 全 67 指標" in confirmation
+    at.checkbox(key="publish_agree").check().run()
+    at.button(key="publish_go").click().run(timeout=180)
     assert not at.exception, at.exception
     assert any("第1版を公表しました" in s.value for s in at.success), [e.value for e in at.error]
     ex = app_as("executive")
