@@ -76,3 +76,23 @@ def table(rows: list[dict], **kwargs) -> None:
     """A read-only table without the toolbar download (exports go through the sanitized writer)."""
     st.dataframe(rows, hide_index=True, width="stretch", on_select="ignore", **kwargs)
 
+
+
+def indicator_columns(rate_help: str) -> dict:
+    """Column settings of indicator tables: the indicator wide, the figures narrow, reasons wide (fits 1440 px)."""
+    small, medium, large = "small", "medium", "large"
+    return {"指標": st.column_config.TextColumn("指標", width=large, pinned=True),
+            "値": st.column_config.TextColumn("値", width=small), "目標値": st.column_config.TextColumn("目標値", width=small),
+            "達成率": st.column_config.TextColumn("達成率", width=medium, help=rate_help),
+            "達成区分": st.column_config.TextColumn("達成区分", width=small),
+            "要因": st.column_config.TextColumn("要因", width=large, help="全文は行を選ぶと開く「指標」ページにあります"),
+            "コード": st.column_config.TextColumn("コード", width=small),
+            "柱": st.column_config.NumberColumn("柱", width=40), "項目": st.column_config.NumberColumn("項目", width=40)}
+
+
+def clickable_table(rows: list[dict], *, key: str, **kwargs) -> int | None:
+    """A read-only table whose rows can be chosen (one at a time); the chosen row's index, or None."""
+    event = st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key=key, **kwargs)
+    chosen = event.selection.rows if event is not None else []
+    return chosen[0] if chosen else None
