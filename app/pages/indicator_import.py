@@ -53,6 +53,7 @@ if not strategies:
     st.stop()
 labels = {s["code"]: f"{s['name']}（{s['code']}、第{s['version']}版）" for s in strategies}
 strategy = st.selectbox("取り込む先の戦略", list(labels), format_func=labels.get, key="import_strategy")
+ui.uploader_in_japanese()
 upload = st.file_uploader("指標の一覧（.xlsx または .csv）", type=["xlsx", "csv"],
                           key=f"import_file.{st.session_state.get(UPLOAD_ROUND, 0)}")
 if upload is None:

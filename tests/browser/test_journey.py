@@ -170,20 +170,26 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     expect(page.get_by_text("該当する値はありません")).to_be_visible()
     shots(page, "reviewer-approved-all")
 
-    # The reviewer publishes the FY2022 report from approved data.
+    # The reviewer makes the FY2022 速報（中間）版 from approved data (FY2022 is open: no 公表版), after confirming.
     _nav(page, "公表資料")
-    _choose(page, page, "年度", "令和4年度（2022年度）")
+    _choose(page, page, "年度", "令和4年度（2022年度）・受付中")
     _idle(page)
-    page.get_by_role("button", name="この年度の報告書を公表する").click()
-    expect(page.get_by_text(re.compile("第1版を公表しました"))).to_be_visible(timeout=180_000)
+    page.get_by_role("button", name="速報（中間）版を作成する").click()
+    _idle(page)
+    page.get_by_text("年度・版・対象の指標数を確認しました").click()
+    _idle(page)
+    page.get_by_role("button", name="作成する", exact=True).click()
+    expect(page.get_by_text(re.compile(r"速報（中間）版 第(\d+)版を作成しました"))).to_be_visible(timeout=180_000)
+    edition = re.search(r"第(\d+)版を作成しました", page.get_by_text(re.compile("版を作成しました")).inner_text())[1]
     shots(page, "reviewer-published")
     _logout(page)
 
     # 6. Executive sees the FY2022 summary counting the approved values, clicks a band, downloads the deck.
     _login(page, url, "executive", "executive-pass")
-    _choose(page, page, "年度", "令和4年度（2022年度）")
+    _choose(page, page, "年度", "令和4年度（2022年度）・受付中")
     _idle(page)
     expect(page.get_by_test_id("stMetric").filter(has_text="指標数")).to_contain_text("4指標")
+    expect(page.get_by_text("暫定の集計です")).to_be_visible()
     shots(page, "executive-summary")
     page.get_by_role("tab", name="指標一覧").click()
     page.get_by_text("60%以上100%未満（1）", exact=True).click()
@@ -192,15 +198,15 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     assert "band=band_60_100" in page.url  # the view can be shared as a link
     shots(page, "executive-band-list")
     _nav(page, "公表資料")
-    _choose(page, page, "年度", "令和4年度（2022年度）")
+    _choose(page, page, "年度", "令和4年度（2022年度）・受付中")
     _idle(page)
     with page.expect_download() as download:
-        page.get_by_role("button", name="2022_report_v1.pptx をダウンロード").click()
+        page.get_by_role("button", name=f"2022_interim_v{edition}.pptx をダウンロード").click()
     deck_path = tmp_path / "deck.pptx"
     download.value.save_as(deck_path)
     from pptx import Presentation
 
     deck_text = " ".join(sh.text_frame.text for s in Presentation(str(deck_path)).slides for sh in s.shapes
                          if sh.has_text_frame)
-    assert "RPA導入により削減した作業時間" in deck_text and "第1版" in deck_text
+    assert "RPA導入により削減した作業時間" in deck_text and f"速報（中間）版 第{edition}版" in deck_text
     shots(page, "executive-downloads")
