@@ -98,14 +98,11 @@ def clickable_table(rows: list[dict], *, key: str, **kwargs) -> int | None:
     return chosen[0] if chosen else None
 
 
-UPLOADER_CSS = """<style>
-[data-testid="stFileUploaderDropzoneInstructions"] {display: none;}
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none;}
-[data-testid="stFileUploaderDropzone"] button::after {content: "ファイルを選択";}
-</style>"""
-
-
 def uploader_in_japanese() -> None:
     """Relabel st.file_uploader in Japanese: its button text (Upload) and size line (10MB per file • XLSX) are
     built in and no parameter changes them (README, Japanese only); the label states the kinds and limit."""
-    st.html(UPLOADER_CSS)
+    st.html("""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] {display: none;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none;}
+[data-testid="stFileUploaderDropzone"] button::after {content: "ファイルを選択";}
+</style>""")

@@ -6,7 +6,7 @@ milestone instead of the final target; it is carried in the URL (?judge=mileston
 """
 import streamlit as st
 
-from app import session, ui
+from app import session, state, ui
 from kpi.domain.bands import BAND_ORDER, Band
 from kpi.domain.rate_meaning import RATE_CEILING, rate_with_meaning
 from kpi.domain.workflow import Role
@@ -37,11 +37,11 @@ if provisional:  # an open year: how much of it is approved, before any figure
         cols = st.columns(len(cov.pillars) or 1)
         for col, pc in zip(cols, cov.pillars):
             col.progress(pc.approved / pc.total if pc.total else 0.0, text=f"{pc.no}.{pc.name}　{pc.text}")
-band_picked = (st.session_state.get("band_chart") or {}).get("selection", {}).get(BAND_PICK) or []
-if band_picked and band_picked != st.session_state.get("band_chart_applied"):  # a band clicked in the chart
-    st.session_state["band_chart_applied"] = band_picked
+band_picked = (st.session_state.get(state.BAND_CHART) or {}).get("selection", {}).get(BAND_PICK) or []
+if band_picked and band_picked != st.session_state.get(state.BAND_CHART_APPLIED):  # a band clicked in the chart
+    st.session_state[state.BAND_CHART_APPLIED] = band_picked
     params["band"] = band_picked[0].get("band_key")
-    st.session_state["tab"] = "指標一覧"
+    st.session_state[state.DASHBOARD_TAB] = "指標一覧"
 basis = "approved"
 if actor.has(Role.REVIEWER):
     if st.toggle("未承認の値を含めてプレビュー", key="basis_toggle"):
@@ -65,7 +65,7 @@ if judge == "milestone":
 
 # Only the open tab runs (and reads); the open tab is carried in the URL (?tab=指標一覧) like the filters.
 tab_summary, tab_list, tab_reasons, tab_trends, tab_initiatives = st.tabs(
-    ["概要", "指標一覧", "要因", "推移", "主な取組"], key="tab", bind="query-params")
+    ["概要", "指標一覧", "要因", "推移", "主な取組"], key=state.DASHBOARD_TAB, bind="query-params")
 groups = summaries.band_groups(view)
 
 
@@ -83,7 +83,7 @@ def show_summary() -> None:
     scopes = [("全体", groups[0])] + [(f"{p['no']}.{p['name']}", g) for p, g in zip(view.pillars, groups[1:])]
     if basis == "approved":  # the spec is cached with the cycle's figures; Altair's validation runs once
         st.vega_lite_chart(spec=session.band_chart_spec(fy, judge, scopes), width="stretch", on_select="rerun",
-                           selection_mode=BAND_PICK, key="band_chart")
+                           selection_mode=BAND_PICK, key=state.BAND_CHART)
     else:
         st.altair_chart(band_chart(scopes, fit_width=True), width="stretch")
     st.caption("色は色覚の多様性に配慮した配色（Okabe–Ito）です。帯をクリックすると「指標一覧」で該当する達成区分の"

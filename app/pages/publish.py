@@ -32,7 +32,7 @@ def confirm(plan: dict) -> None:
             st.warning("速報（中間）版には、スライドとPDFの全ページ・オープンデータのメタデータに「速報（中間）版」と"
                        "承認済の指標数が表示されます。数値は確定していません。")
         st.caption("作成した版は、後で値が訂正されても変わりません（訂正は新しい版として作成します）。")
-        agreed = st.checkbox("年度・版・対象の指標数を確認しました", key="publish_agree")
+        agreed = st.checkbox("年度・版・対象の指標数を確認しました", key=state.PUBLISH_AGREE)
         c1, c2 = st.columns(2)
         if c1.button("作成する", type="primary", disabled=not agreed, key="publish_go"):
             st.session_state.pop(state.PUBLISH_PENDING, None)
@@ -71,7 +71,7 @@ if actor.has(Role.REVIEWER):
                 asked = "速報（中間）版を作成する" if plan["kind"] == "interim" else "公表版を作成する"
                 if st.button(asked, type="primary", key="publish"):
                     st.session_state[state.PUBLISH_PENDING] = fy
-                    st.session_state["publish_agree"] = False
+                    st.session_state[state.PUBLISH_AGREE] = False
                     st.rerun()
             else:
                 confirm(plan)
