@@ -72,9 +72,14 @@ def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
     return cycles[years.index(fy)]
 
 
+def _blank_missing(rows: list[dict]) -> list[dict]:
+    """Missing cells as empty text (st.dataframe would print them as the English word None)."""
+    return [{k: ("" if v is None else v) for k, v in r.items()} for r in rows]
+
+
 def table(rows: list[dict], **kwargs) -> None:
     """A read-only table without the toolbar download (exports go through the sanitized writer)."""
-    st.dataframe(rows, hide_index=True, width="stretch", on_select="ignore", **kwargs)
+    st.dataframe(_blank_missing(rows), hide_index=True, width="stretch", on_select="ignore", **kwargs)
 
 
 
@@ -92,7 +97,8 @@ def indicator_columns(rate_help: str) -> dict:
 
 def clickable_table(rows: list[dict], *, key: str, **kwargs) -> int | None:
     """A read-only table whose rows can be chosen (one at a time); the chosen row's index, or None."""
-    event = st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    event = st.dataframe(_blank_missing(rows), hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row",
                          key=key, **kwargs)
     chosen = event.selection.rows if event is not None else []
     return chosen[0] if chosen else None

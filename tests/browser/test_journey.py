@@ -172,15 +172,27 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
 
     # The reviewer makes the FY2022 速報（中間）版 from approved data (FY2022 is open: no 公表版), after confirming.
     _nav(page, "公表資料")
+    expect(page.get_by_role("combobox", name="年度")).to_have_value(re.compile("令和3年度.*確定済"))  # latest final
+    expect(page.get_by_role("button", name="公表版を作成する")).to_be_visible()
     _choose(page, page, "年度", "令和4年度（2022年度）・受付中")
     _idle(page)
+    expect(page.get_by_text("受付中のため、公表版は作成できません", exact=False)).to_be_visible()
+    expect(page.get_by_role("button", name="公表版を作成する")).to_have_count(0)  # only the 速報版 path
     page.get_by_role("button", name="速報（中間）版を作成する").click()
     _idle(page)
-    page.get_by_text("年度・版・対象の指標数を確認しました").click()
+    confirm = page.locator(".st-key-publish_confirm")
+    expect(confirm).to_contain_text(re.compile(r"令和4年度の速報（中間）版 第\d+版を作成します"))
+    expect(confirm).to_contain_text("承認済 3 / 全 67 指標")
+    go = page.get_by_role("button", name="作成する", exact=True)
+    expect(go).to_be_disabled()  # nothing is made before the confirmation is ticked
+    shots(page, "reviewer-interim-confirmation")
+    confirm.get_by_text("年度・版・対象の指標数を確認しました").click()
     _idle(page)
-    page.get_by_role("button", name="作成する", exact=True).click()
+    go.click()
     expect(page.get_by_text(re.compile(r"速報（中間）版 第(\d+)版を作成しました"))).to_be_visible(timeout=180_000)
     edition = re.search(r"第(\d+)版を作成しました", page.get_by_text(re.compile("版を作成しました")).inner_text())[1]
+    expect(page.get_by_text(re.compile("速報（中間）版です（承認済 3 / 全 67 指標）")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d（日本時間）")).first).to_be_visible()
     shots(page, "reviewer-published")
     _logout(page)
 

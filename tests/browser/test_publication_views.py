@@ -52,64 +52,18 @@ def page(browser, shots):
     p.close()
 
 
-def test_an_open_year_is_published_only_as_an_interim_edition_after_a_confirmation(live_app, page, shots):
-    _login(page, live_app["url"], "reviewer")
-    _nav(page, "公表資料")
-    expect(page.get_by_role("combobox", name="年度")).to_have_value(re.compile("令和3年度.*確定済"))  # latest final
-    expect(page.get_by_role("button", name="公表版を作成する")).to_be_visible()
-    _year(page, "令和4年度")
-    expect(page.get_by_text("受付中のため、公表版は作成できません", exact=False)).to_be_visible()
-    expect(page.get_by_role("button", name="公表版を作成する")).to_have_count(0)
-    page.get_by_role("button", name="速報（中間）版を作成する").click()
-    _idle(page)
-    confirm = page.locator(".st-key-publish_confirm")
-    expect(confirm).to_contain_text(re.compile(r"令和4年度の速報（中間）版 第\d+版を作成します"))
-    expect(confirm).to_contain_text(re.compile(r"承認済 \d+ / 全 67 指標"))
-    go = page.get_by_role("button", name="作成する", exact=True)
-    expect(go).to_be_disabled()  # nothing happens before the confirmation is ticked
-    shots(page, "interim-confirmation")
-    confirm.get_by_text("年度・版・対象の指標数を確認しました").click()
-    _idle(page)
-    go.click()
-    expect(page.get_by_text(re.compile(r"速報（中間）版 第\d+版を作成しました"))).to_be_visible(timeout=180_000)
-    expect(page.get_by_text(re.compile("速報（中間）版です（承認済"))).to_be_visible()
-    expect(page.get_by_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d（日本時間）")).first).to_be_visible()
-    shots(page, "interim-published")
-
-
-def test_the_dashboard_opens_on_the_latest_finalized_year_and_an_open_year_is_provisional(live_app, page, shots):
+def test_executive_views_default_year_provisional_year_trends_and_click_through(live_app, page, shots):
+    """One executive session: the default year, an open year's coverage and 暫定 headlines, the trends axis order,
+    a chart band filtering 指標一覧, and a row opening its 指標 page. (Publishing an open year only as a 速報版 after
+    the confirmation is checked in test_journey.py, which makes the FY2022 速報版.)"""
     _login(page, live_app["url"], "executive")
     _idle(page)
+    # the latest finalized year, not the open one
     expect(page.get_by_role("combobox", name="年度")).to_have_value("令和3年度（2021年度）・確定済")
     expect(page.get_by_test_id("stMetric").filter(has_text="指標数")).to_contain_text("68指標")
     expect(page.get_by_text("暫定の集計です")).to_have_count(0)
-    _year(page, "令和4年度")
-    expect(page.get_by_text("暫定の集計です")).to_be_visible()
-    expect(page.locator(".st-key-coverage_bar")).to_contain_text(re.compile(r"承認済 \d+ / 全 67 指標"))
-    expect(page.get_by_test_id("stMetricLabel").first).to_have_text(re.compile("^【暫定】"))
-    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
-    assert labels and all(t.startswith("【暫定】") for t in labels), labels
-    shots(page, "open-year-provisional")
 
-
-def test_the_trends_axis_runs_in_fiscal_order(live_app, page, shots):
-    _login(page, live_app["url"], "executive")
-    page.get_by_role("tab", name="推移").click()
-    _idle(page)
-    axis = page.locator("[aria-label^=\"X-axis titled '年度'\"]")
-    expect(axis).to_have_count(1)
-    described = axis.get_attribute("aria-label")
-    assert "令和元年度, 令和2年度, 令和3年度" in described, described
-    x_labels = [t for t in axis.locator("text").all_text_contents() if t.startswith("令和")]
-    assert x_labels == ["令和元年度", "令和2年度", "令和3年度"], x_labels
-    lines = page.locator("[aria-roledescription='line mark']")  # one line per band
-    assert lines.count() == 5, lines.count()
-    shots(page, "trends")
-
-
-def test_a_band_in_the_chart_filters_the_list_and_a_row_opens_its_indicator(live_app, page, shots):
-    _login(page, live_app["url"], "executive")
-    _idle(page)
+    # a chart band filters 指標一覧
     segment = page.locator("[role=graphics-symbol][aria-label*='scope: 全体;'][aria-label*='60%以上100%未満']")
     expect(segment).to_have_count(1)
     segment.click()
@@ -118,13 +72,42 @@ def test_a_band_in_the_chart_filters_the_list_and_a_row_opens_its_indicator(live
     expect(page.get_by_role("tab", name="指標一覧")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_role("tabpanel", name="指標一覧").get_by_text("3指標", exact=True)).to_be_visible()
     shots(page, "band-filtered-list")
+
+    # trends: fiscal years in order on x, one line per band
+    page.get_by_role("tab", name="推移").click()
+    _idle(page)
+    axis = page.locator("[aria-label^=\"X-axis titled '年度'\"]")
+    expect(axis).to_have_count(1)
+    described = axis.get_attribute("aria-label")
+    assert "令和元年度, 令和2年度, 令和3年度" in described, described
+    x_labels = [t for t in axis.locator("text").all_text_contents() if t.startswith("令和")]
+    assert x_labels == ["令和元年度", "令和2年度", "令和3年度"], x_labels
+    assert page.locator("[aria-roledescription='line mark']").count() == 5
+    shots(page, "trends")
+
+    # a row of 指標一覧 opens its 指標 page
+    page.get_by_role("tab", name="指標一覧").click()
+    _idle(page)
     grid = page.get_by_role("tabpanel", name="指標一覧").get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)  # the first row's selection marker
     expect(page.get_by_role("heading", name="指標", exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(r"code=P\d-\d-\d\d"))
     expect(page.locator(".st-key-indicator_year")).to_contain_text("計算式")
     shots(page, "indicator-from-row")
+
+    # an open year: the coverage bar and every headline 暫定
+    _nav(page, "ダッシュボード")
+    _year(page, "令和4年度")
+    page.get_by_role("tab", name="概要").click()
+    _idle(page)
+    expect(page.get_by_text("暫定の集計です")).to_be_visible()
+    expect(page.locator(".st-key-coverage_bar")).to_contain_text(re.compile(r"承認済 \d+ / 全 67 指標"))
+    expect(page.get_by_test_id("stMetricLabel").first).to_have_text(re.compile("^【暫定】"))
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    assert labels and all(t.startswith("【暫定】") for t in labels), labels
+    shots(page, "open-year-provisional")
 
 
 def _allowed_codes(db) -> set[str]:
@@ -187,21 +170,29 @@ def test_english_words_are_found_and_codes_are_not():
 def test_no_english_on_any_page_of_any_role(live_app, browser):
     codes = _allowed_codes(live_app["db"])
     seen: dict[str, set[str]] = {}
-    for login in ROLES:
-        page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
-        page.set_default_timeout(TIMEOUT)
-        try:
-            _login(page, live_app["url"], login)
-            nav = page.get_by_test_id("stSidebarNav")
-            titles = [t.split("\n")[-1].strip() for t in nav.locator("a").all_inner_texts()]
-            assert titles, login
-            for title in titles:
-                _nav(page, title)
-                if page.get_by_test_id("stFileUploader").count():  # the relabelling style is applied after render
-                    expect(page.get_by_test_id("stFileUploaderDropzoneInstructions").first).to_be_hidden()
-                words = english_words(page.evaluate(VISIBLE_TEXT), codes)
+    pages = {}
+    try:
+        for login in ROLES:  # one tab per role; each page is asked of every role before any is read (the server
+            pages[login] = p = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+            p.set_default_timeout(TIMEOUT)  # works on the four at once)
+            _login(p, live_app["url"], login)
+        titles = {login: [t.split("\n")[-1].strip() for t in p.get_by_test_id("stSidebarNav").locator("a")
+                          .all_inner_texts()] for login, p in pages.items()}
+        for k in range(max(len(t) for t in titles.values())):
+            asked = {login: t[k] for login, t in titles.items() if k < len(t)}
+            for login, title in asked.items():
+                pages[login].get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+            for login, title in asked.items():
+                p = pages[login]
+                expect(p.get_by_role("heading", name=title, exact=True)).to_be_visible()
+                _idle(p)
+                if p.get_by_test_id("stFileUploader").count():  # the relabelling style applies after render
+                    expect(p.get_by_test_id("stFileUploaderDropzoneInstructions").first).to_be_hidden()
+                words = english_words(p.evaluate(VISIBLE_TEXT), codes)
                 if words:
                     seen[f"{login} {title}"] = words
-        finally:
-            page.close()
+    finally:
+        for p in pages.values():
+            p.close()
+    assert [len(titles[r]) for r in ROLES] == [3, 11, 5, 8]  # every page of every role was read
     assert not seen, seen
