@@ -132,10 +132,15 @@ def report(results: list[dict], browsers: int) -> dict:
     for r in sorted(rows, key=lambda r: -r["p95"]):
         flag = "  over" if r["p95"] > target else ""
         print(f"{r['role']:<10} {r['page']:<14} {r['n']:>3} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['max']:>7.2f}{flag}")
+    first = [r["seconds"] for r in results if r["round"] == 0]
+    later = [r["seconds"] for r in results if r["round"] > 0]
     summary = {"browsers": browsers, "opens": len(every), "p50": statistics.median(every), "p95": _pct(every, 0.95),
-               "target_p95": target, "pages_over": sum(r["p95"] > target for r in rows), "pages": rows}
+               "target_p95": target, "pages_over": sum(r["p95"] > target for r in rows), "pages": rows,
+               "first_visit_p95": _pct(first, 0.95) if first else None,
+               "later_visits_p95": _pct(later, 0.95) if later else None, "raw": results}
     print(f"overall p50 {summary['p50']:.2f} s, p95 {summary['p95']:.2f} s; pages over target: "
-          f"{summary['pages_over']} of {len(rows)}")
+          f"{summary['pages_over']} of {len(rows)}; p95 of first visits {summary['first_visit_p95'] or 0:.2f} s, "
+          f"of later visits {summary['later_visits_p95'] or 0:.2f} s; load average {os.getloadavg()[0]:.1f}")
     return summary
 
 
