@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = report(results, args.browsers)
     out = Path(args.out or ROOT / "bench" / "results" / f"pages_{args.browsers}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
+    if not (out.parent / ".gitignore").exists():
+        (out.parent / ".gitignore").write_text("# benchmark output, never committed\n*\n", encoding="utf-8")
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0
 
