@@ -198,7 +198,7 @@ def band_chart_spec(fiscal_year: int, judge: str, scopes) -> dict:
 def _cached_chart(fiscal_year: int, judge: str, db: str, _scopes) -> dict:
     from kpi.publish.charts import band_chart
 
-    return band_chart(_scopes, fit_width=True).to_dict()
+    return band_chart(_scopes, fit_width=True, selectable=True).to_dict()
 
 
 def clear_caches() -> None:

@@ -22,3 +22,8 @@ def entry_seen(code: str) -> str:
 REVIEW_MESSAGE = "review.message"  # the result of the last approve/return, shown after the rerun
 PUBLISH_MESSAGE = "publish.message"  # the outcome of the last publication, shown after the rerun
 ENTRY_MESSAGE = "entry.message"  # the outcome of the last submit, shown after the rerun
+PUBLISH_PENDING = "publish.pending"  # the fiscal year whose publication waits for its confirmation
+PUBLISH_AGREE = "publish_agree"  # the confirmation's tick (widget key), cleared when a new confirmation opens
+DASHBOARD_TAB = "tab"  # the dashboard's open tab (widget key, bound to ?tab=)
+BAND_CHART = "band_chart"  # the dashboard's band chart (widget key): its selection
+BAND_CHART_APPLIED = "dashboard.band_chart_applied"  # the chart selection already turned into a filter

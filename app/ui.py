@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import session, state
+from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
 from kpi.domain.workflow import ROLE_LABELS_JA
 from kpi.domain.formatting import fiscal_year_label
 from kpi.io.export import csv_bytes
@@ -38,32 +39,76 @@ def findings_csv(findings) -> bytes:
 
 
 def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
-    """A cycle selector (newest first), remembered in the session and carried in the URL as ?cycle=2021.
+    """A cycle selector (newest first, each year with its state: 受付中, 締切済, 確定済), remembered in the session
+    and carried in the URL as ?cycle=2021.
 
-    Without a choice it starts on the newest cycle with approved values (prefer="approved", for summaries)
-    or the newest open one (prefer="open", for entry and review).
+    Without a choice it starts on the newest closed or finalized cycle with approved values (prefer="approved",
+    for summaries and publications: an open year's figures are not settled), else the newest with approved
+    values; or on the newest open one (prefer="open", for entry and review).
     """
     cycles = directory.list_cycles(actor)
     if not cycles:
         st.info("集計サイクルがまだありません。管理者に初期データの読み込みを依頼してください。")
         return None
     years = [c["fiscal_year"] for c in cycles]
+    states = {c["fiscal_year"]: CYCLE_STATE_LABELS_JA.get(CycleState(c["state"]), "") for c in cycles}
     remembered = f"{state.CYCLE}.{prefer}"
     shared = prefer == "approved"  # summaries carry the year in the URL so a view can be shared as a link
     wanted = (st.query_params.get("cycle") if shared else None) or st.session_state.get(remembered)
     if wanted and str(wanted).isdigit() and int(wanted) in years:
         index = years.index(int(wanted))
     else:
-        fits = [i for i, c in enumerate(cycles) if (c["approved"] if prefer == "approved" else c["state"] == "open")]
+        if prefer == "approved":
+            fits = [i for i, c in enumerate(cycles) if c["approved"] and c["state"] in ("closed", "finalized")] or \
+                [i for i, c in enumerate(cycles) if c["approved"]]
+        else:
+            fits = [i for i, c in enumerate(cycles) if c["state"] == "open"]
         index = fits[0] if fits else 0
-    fy = st.selectbox("年度", years, index=index, format_func=fiscal_year_label, key=f"cycle_select.{prefer}")
+    fy = st.selectbox("年度", years, index=index, format_func=lambda y: f"{fiscal_year_label(y)}・{states[y]}",
+                      key=f"cycle_select.{prefer}")
     st.session_state[remembered] = fy
     if shared:
         st.query_params["cycle"] = str(fy)
     return cycles[years.index(fy)]
 
 
+def _blank_missing(rows: list[dict]) -> list[dict]:
+    """Missing cells as empty text (st.dataframe would print them as the English word None)."""
+    return [{k: ("" if v is None else v) for k, v in r.items()} for r in rows]
+
+
 def table(rows: list[dict], **kwargs) -> None:
     """A read-only table without the toolbar download (exports go through the sanitized writer)."""
-    st.dataframe(rows, hide_index=True, width="stretch", on_select="ignore", **kwargs)
+    st.dataframe(_blank_missing(rows), hide_index=True, width="stretch", on_select="ignore", **kwargs)
 
+
+
+def indicator_columns(rate_help: str) -> dict:
+    """Column settings of indicator tables: the indicator wide, the figures narrow, reasons wide (fits 1440 px)."""
+    small, medium, large = "small", "medium", "large"
+    return {"指標": st.column_config.TextColumn("指標", width=large, pinned=True),
+            "値": st.column_config.TextColumn("値", width=small), "目標値": st.column_config.TextColumn("目標値", width=small),
+            "達成率": st.column_config.TextColumn("達成率", width=medium, help=rate_help),
+            "達成区分": st.column_config.TextColumn("達成区分", width=small),
+            "要因": st.column_config.TextColumn("要因", width=large, help="全文は行を選ぶと開く「指標」ページにあります"),
+            "コード": st.column_config.TextColumn("コード", width=small),
+            "柱": st.column_config.NumberColumn("柱", width=40), "項目": st.column_config.NumberColumn("項目", width=40)}
+
+
+def clickable_table(rows: list[dict], *, key: str, **kwargs) -> int | None:
+    """A read-only table whose rows can be chosen (one at a time); the chosen row's index, or None."""
+    event = st.dataframe(_blank_missing(rows), hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row",
+                         key=key, **kwargs)
+    chosen = event.selection.rows if event is not None else []
+    return chosen[0] if chosen else None
+
+
+def uploader_in_japanese() -> None:
+    """Relabel st.file_uploader in Japanese: its button text (Upload) and size line (10MB per file • XLSX) are
+    built in and no parameter changes them (README, Japanese only); the label states the kinds and limit."""
+    st.html("""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] {display: none;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none;}
+[data-testid="stFileUploaderDropzone"] button::after {content: "ファイルを選択";}
+</style>""")

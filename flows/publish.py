@@ -13,7 +13,7 @@ from kpi.services.actors import Actor
 
 @task
 def publish_edition(fiscal_year: int, actor: Actor, note: str | None, db: str | None,
-                    progress_token: str | None = None) -> publishing.Edition:
+                    progress_token: str | None = None, interim: bool = False) -> publishing.Edition:
     """Freeze, generate and register one edition (one transaction for the registration)."""
     from kpi.platform import publishing_runner
 
@@ -24,7 +24,7 @@ def publish_edition(fiscal_year: int, actor: Actor, note: str | None, db: str | 
         if progress_token:
             publishing_runner.report(progress_token, fraction, text)
 
-    return publishing.publish(actor, fiscal_year, note=note, db=db, progress=progress)
+    return publishing.publish(actor, fiscal_year, note=note, interim=interim, db=db, progress=progress)
 
 
 @task
@@ -41,15 +41,16 @@ def write_files(edition: publishing.Edition, out: str) -> list[str]:
 
 @flow(name="publish_report", log_prints=True)
 def publish_report(fiscal_year: int, out: str | None = None, note: str | None = None, db: str | None = None,
-                   actor: Actor = publishing.SYSTEM_PUBLISHER, progress_token: str | None = None) -> dict:
-    """Generate all outputs of a cycle from approved data and register the edition."""
-    edition = publish_edition(fiscal_year, actor, note, db, progress_token)
+                   actor: Actor = publishing.SYSTEM_PUBLISHER, progress_token: str | None = None,
+                   interim: bool = False) -> dict:
+    """Generate all outputs of a cycle from approved data and register the edition (a 速報（中間）版 when interim)."""
+    edition = publish_edition(fiscal_year, actor, note, db, progress_token, interim)
     written = write_files(edition, out) if out else []
     create_markdown_artifact(key=f"edition-{fiscal_year}-{edition.edition_no}",
-                             markdown=f"## {edition.title} 第{edition.edition_no}版\n\n"
+                             markdown=f"## {edition.title} {edition.label}\n\n"
                                       + "\n".join(f"- {n}" for n in edition.files))
-    return {"edition_id": edition.edition_id, "edition_no": edition.edition_no, "files": sorted(edition.files),
-            "written": written}
+    return {"edition_id": edition.edition_id, "edition_no": edition.edition_no, "edition_label": edition.label,
+            "kind": edition.kind, "files": sorted(edition.files), "written": written}
 
 
 def run_publish(fiscal_year: int, **kwargs) -> dict:

@@ -238,27 +238,35 @@ def _cmd_collect_pending(args) -> int:
 
 
 def _cmd_publish(args) -> int:
+    from kpi.domain.editions import EditionRefused
     from kpi.platform.collection import prefect_available
     from kpi.services import publishing
 
     db = str(args.db) if args.db else None
-    if prefect_available() and not args.no_flow:
-        from flows.publish import run_publish
+    done = "作成しました" if args.interim else "公表しました"
+    try:
+        if prefect_available() and not args.no_flow:
+            from flows.publish import run_publish
 
-        result = run_publish(args.cycle, out=args.out, note=args.note, db=db)
-        print(f"第{result['edition_no']}版を公表しました（Prefect フロー publish_report）")
-        for path in result["written"]:
-            print(f"  {path}")
-        return 0
-    edition = publishing.publish(publishing.SYSTEM_PUBLISHER, args.cycle, note=args.note, db=args.db,
-                                 progress=lambda f, text: print(f"{int(f * 100):3d}% {text}", file=sys.stderr))
+            result = run_publish(args.cycle, out=args.out, note=args.note, db=db, interim=args.interim)
+            print(f"{result['edition_label']}を{done}")
+            for path in result["written"]:
+                print(f"  {path}")
+            return 0
+        edition = publishing.publish(publishing.SYSTEM_PUBLISHER, args.cycle, note=args.note, db=args.db,
+                                     interim=args.interim,
+                                     progress=lambda f, text: print(f"{int(f * 100):3d}% {text}", file=sys.stderr))
+    except EditionRefused as exc:
+        hint = "" if args.interim else "（受付中の年度の速報（中間）版は --interim を付けて作成します）"
+        print(f"エラー: {exc}{hint}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     for name, content in edition.files.items():
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         print(f"  {path}")
-    print(f"第{edition.edition_no}版を公表しました")
+    print(f"{edition.label}を{done}")
     return 0
 
 
@@ -471,6 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cycle", type=int, required=True)
     p.add_argument("--out", required=True, help="出力先フォルダ")
     p.add_argument("--note", help="版の説明（例: 誤記訂正）")
+    p.add_argument("--interim", action="store_true",
+                   help="受付中の年度の速報（中間）版を作成します（全ページに速報版と承認済の指標数を表示）")
     p.add_argument("--no-flow", action="store_true", help="Prefect を介さずにこのプロセスで作成します")
     p.set_defaults(func=_cmd_publish)
 

@@ -269,6 +269,7 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
             tighten_warehouse(path)  # a file made before files were private is narrowed on its next use
             try:
                 cursor.execute("SET enable_progress_bar = false")  # no progress bars on the app's or CLI's console
+                cursor.execute("SET TimeZone = 'UTC'")  # stored times are UTC on every server; shown as Japan time
                 yield GuardedConnection(cursor, number)
             finally:
                 try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import duckdb
 import polars as pl
@@ -21,12 +22,16 @@ def next_edition_no(con: duckdb.DuckDBPyConnection, cycle_id: int) -> int:
 
 def insert_edition(con: duckdb.DuckDBPyConnection, *, cycle_id: int, edition_no: int, title: str, note: str | None,
                    published_by: str, rows: pl.DataFrame, parts: pl.DataFrame, pillars_json: str,
-                   files: dict[str, tuple[str, bytes]]) -> int:
-    """Store an edition with its frozen rows and files; return its id."""
+                   files: dict[str, tuple[str, bytes]], kind: str = "final", approved_count: int | None = None,
+                   indicator_count: int | None = None, sections_json: str | None = None,
+                   published_at: datetime | None = None) -> int:
+    """Store an edition with its frozen rows and files; return its id. published_at: naive UTC (default now)."""
     edition_id = con.execute(
-        "INSERT INTO editions (cycle_id, edition_no, title, note, published_by, rows_ipc, parts_ipc, pillars_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING edition_id",
-        [cycle_id, edition_no, title, note, published_by, _ipc(rows), _ipc(parts), pillars_json],
+        "INSERT INTO editions (cycle_id, edition_no, title, note, published_by, rows_ipc, parts_ipc, pillars_json,"
+        " kind, approved_count, indicator_count, sections_json, published_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, current_timestamp::TIMESTAMP)) RETURNING edition_id",
+        [cycle_id, edition_no, title, note, published_by, _ipc(rows), _ipc(parts), pillars_json, kind,
+         approved_count, indicator_count, sections_json, published_at],
     ).fetchone()[0]
     for name, (mime, content) in files.items():
         con.execute("INSERT INTO edition_files VALUES (?, ?, ?, ?)", [edition_id, name, mime, content])
@@ -37,7 +42,8 @@ def list_editions(con: duckdb.DuckDBPyConnection, cycle_id: int | None = None) -
     """Editions (newest first), with their cycle."""
     cur = con.execute(
         "SELECT e.edition_id, e.cycle_id, c.fiscal_year, c.label, e.edition_no, e.title, e.note, e.published_by,"
-        " e.published_at FROM editions e JOIN cycles c USING (cycle_id)"
+        " e.published_at, coalesce(e.kind, 'final') AS kind, e.approved_count, e.indicator_count, e.sections_json"
+        " FROM editions e JOIN cycles c USING (cycle_id)"
         " WHERE (? IS NULL OR e.cycle_id = ?) ORDER BY c.fiscal_year DESC, e.edition_no DESC",
         [cycle_id, cycle_id],
     )

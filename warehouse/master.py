@@ -214,7 +214,8 @@ def update_strategy(con: duckdb.DuckDBPyConnection, strategy_id: int, s: dict[st
 
 
 def copy_strategy_structure(con: duckdb.DuckDBPyConnection, source_id: int, target_id: int) -> int:
-    """Copy pillars, items, indicators (with their newest definition), parts and milestones to a new version.
+    """Copy pillars, items, report sections, indicators (with their newest definition), parts and milestones to a
+    new version.
 
     Returns how many indicators were copied; stopped indicators are not carried into the new version.
     """
@@ -222,6 +223,8 @@ def copy_strategy_structure(con: duckdb.DuckDBPyConnection, source_id: int, targ
 
     con.execute("INSERT INTO pillars SELECT ?, pillar_no, name FROM pillars WHERE strategy_id = ?", [target_id, source_id])
     con.execute("INSERT INTO items SELECT ?, pillar_no, item_no, name FROM items WHERE strategy_id = ?",
+                [target_id, source_id])
+    con.execute("INSERT INTO report_sections SELECT ?, section_no, pillar_no FROM report_sections WHERE strategy_id = ?",
                 [target_id, source_id])
     copied = 0
     for row in current_definitions(con, source_id):

@@ -50,8 +50,10 @@ with st.expander("利用者の追加"):
         login = st.text_input("ログインID", key="new_login")
         display = st.text_input("氏名・表示名", key="new_display")
         password = st.text_input("初期パスワード（10文字以上）", type="password", key="new_password")
-        new_roles = st.multiselect("役割", roles, format_func=lambda r: ROLE_LABELS_JA[Role(r)], key="new_roles")
-        new_depts = st.multiselect("担当課（入力担当のみ）", list(dept_names), format_func=dept_names.get, key="new_depts")
+        new_roles = st.multiselect("役割", roles, format_func=lambda r: ROLE_LABELS_JA[Role(r)], key="new_roles",
+                                   placeholder="選んでください", select_all=False)
+        new_depts = st.multiselect("担当課（入力担当のみ）", list(dept_names), format_func=dept_names.get,
+                                   key="new_depts", placeholder="選んでください", select_all=False)
         if st.form_submit_button("追加"):
             run(lambda: admin.create_account(actor, login, display, password, new_roles, new_depts),
                 f"利用者「{login}」を追加しました。")
@@ -62,8 +64,10 @@ with st.expander("利用者の変更・パスワード再設定"):
                        format_func=lambda x: f"{x}（{by_login[x]['display_name']}）")
     u = by_login[who]
     with st.form("edit_account"):
-        e_roles = st.multiselect("役割", roles, default=u["roles"], format_func=lambda r: ROLE_LABELS_JA[Role(r)])
-        e_depts = st.multiselect("担当課", list(dept_names), default=u["departments"], format_func=dept_names.get)
+        e_roles = st.multiselect("役割", roles, default=u["roles"], format_func=lambda r: ROLE_LABELS_JA[Role(r)],
+                                 placeholder="選んでください", select_all=False)
+        e_depts = st.multiselect("担当課", list(dept_names), default=u["departments"], format_func=dept_names.get,
+                                 placeholder="選んでください", select_all=False)
         e_active = st.checkbox("有効（ログインできる）", value=u["active"])
         e_email = st.text_input("メールアドレス（組織アカウントでのログイン用）", value=u.get("email") or "")
         if st.form_submit_button("変更を保存"):

@@ -5,6 +5,7 @@ import streamlit as st
 
 from app import ui
 from kpi.domain.audit_labels import ENTITIES_JA, action_ja, change_lines, entity_ja, role_ja
+from kpi.domain.formatting import format_jst, utc_start_of
 from kpi.domain.workflow import STATE_LABELS_JA, State
 from kpi.io.export import csv_bytes
 from kpi.services import directory, review
@@ -22,8 +23,10 @@ d1, d2, d3, d4 = st.columns(4)
 entity = d1.selectbox("対象", [None, *ENTITIES_JA], key="audit_entity",
                       format_func=lambda e: "すべて" if e is None else ENTITIES_JA[e])
 person = d2.text_input("操作者（ログインID）", key="audit_person")
-since = d3.date_input("開始日", value=None, key="audit_since", format="YYYY/MM/DD")
-until = d4.date_input("終了日", value=None, key="audit_until", format="YYYY/MM/DD")
+since = until = None
+if d3.toggle("期間で絞り込む", key="audit_period"):  # a date field left empty would show its English format as placeholder
+    since = d3.date_input("開始日", value=dt.date.today() - dt.timedelta(days=30), key="audit_since")
+    until = d4.date_input("終了日", value=dt.date.today(), key="audit_until")
 
 
 def _label(value, labels, enum):
@@ -34,9 +37,11 @@ def _label(value, labels, enum):
 
 
 rows = review.audit_trail(actor, fiscal_year=fy, department=dept, indicator_code=code or None, person=person.strip() or None,
-                          since=since, until=(until + dt.timedelta(days=1)) if until else None, entity=entity)
-shown = [{"日時": r["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), "操作者": r["actor"], "役割": role_ja(r["role"]),
-          "操作": action_ja(r["action"]), "対象": entity_ja(r["entity"]), "対象ID": r["entity_id"] or "",
+                          since=utc_start_of(since), until=utc_start_of(until + dt.timedelta(days=1)) if until else None,
+                          entity=entity)
+shown = [{"日時（日本時間）": format_jst(r["occurred_at"], seconds=True, zone=False), "操作者": r["actor"],
+          "役割": role_ja(r["role"]), "操作": action_ja(r["action"]), "対象": entity_ja(r["entity"]),
+          "対象ID": r["entity_id"] or "",
           "変更内容": "／".join(change_lines(r["old_value"], r["new_value"])) if r["entity"] != "value" else "",
           "年度": r["fiscal_year"] or "", "コード": r["code"] or "",
           "指標": r["indicator_name"] or "", "変更前の状態": _label(r["from_state"], STATE_LABELS_JA, State),

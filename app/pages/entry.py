@@ -200,6 +200,7 @@ with tab_excel:
                        lambda: workbooks.department_workbook(actor, cycle["fiscal_year"], dept)[1],
                        file_name=workbooks.workbook_name(cycle["fiscal_year"], dept), key="download_workbook",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ui.uploader_in_japanese()
     upload = st.file_uploader("記入済みの入力シート（.xlsx、10MBまで）", type=["xlsx"], key="upload_workbook",
                               disabled=not editable)
     if upload is not None and st.button("アップロードした内容を取り込む", key="import_workbook"):

@@ -4,6 +4,8 @@ import polars as pl
 import streamlit as st
 
 from app import ui
+from kpi.domain.formatting import fiscal_year_ja, format_jst
+from kpi.domain.rate_meaning import rate_formula, rate_with_meaning
 from kpi.services import insights
 
 actor = ui.logged_in()
@@ -24,15 +26,30 @@ st.caption(f"{d['pillar']}.{d['pillar_name']}　{d['department_name']}　基準�
            f"（{d.get('target_fy') or '—'}年度）" + ("　※進捗管理停止" if d["status"] == "stopped" else ""))
 if d.get("definition"):
     st.text(d["definition"])
+this_year = next((c for c in h["cycles"] if c["fiscal_year"] == cycle["fiscal_year"]), None)
+if this_year is not None:  # the chosen year's rate with its formula and the reason in full
+    with st.container(border=True, key="indicator_year"):
+        st.markdown(f"**{ui.md(this_year['label'])}**　値: {ui.md(this_year['value'] or '—')}　"
+                    f"達成率: **{ui.md(rate_with_meaning(this_year['rate_percent'], this_year['rate'] or '—'))}**　"
+                    f"達成区分: {ui.md(this_year['band_label'] or '—')}")
+        formula = rate_formula(d["target_type"], d["direction"], d.get("baseline"), d.get("target"),
+                               this_year.get("value_number"), this_year.get("rate_percent"), d.get("unit") or "")
+        if formula:
+            st.caption(f"計算式: {formula}（達成区分は端数を丸めない正確な達成率で判定）")
+        if this_year.get("reason"):
+            st.markdown(f"**要因**（{ui.md(this_year.get('reason_category_name') or '分類なし')}）")
+            st.text(this_year["reason"])
 
-points = [{"年度": c["fiscal_year"], "系列": "値", "値": float(c["value_number"])}
+points = [{"fy": c["fiscal_year"], "年度": fiscal_year_ja(c["fiscal_year"]), "系列": "値", "値": float(c["value_number"])}
           for c in h["cycles"] if c.get("value_number") is not None]
-points += [{"年度": m["fiscal_year"], "系列": "目安値（補間）" if h["milestones_interpolated"] else "目安値",
-            "値": float(m["value"])} for m in h["milestones"]]
+points += [{"fy": m["fiscal_year"], "年度": fiscal_year_ja(m["fiscal_year"]),
+            "系列": "目安値（補間）" if h["milestones_interpolated"] else "目安値", "値": float(m["value"])}
+           for m in h["milestones"]]
 if points:
     data = pl.DataFrame(points)
     chart = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("年度:O", title="年度"), y=alt.Y("値:Q", title=d.get("unit") or "値"),
+        x=alt.X("年度:N", title="年度", sort=[fiscal_year_ja(y) for y in sorted({pt["fy"] for pt in points})],
+                axis=alt.Axis(labelAngle=0)), y=alt.Y("値:Q", title=d.get("unit") or "値"),
         color=alt.Color("系列:N", scale=alt.Scale(range=["#0072B2", "#E69F00"])))
     layers = [chart]
     if d.get("target") is not None:
@@ -45,8 +62,9 @@ if points:
     st.caption("赤の破線: 目標値　灰色の点線: 基準値　橙: 目安値"
                + ("（基準値から目標値への直線補間）" if h["milestones_interpolated"] else ""))
 ui.table([{"年度": c["label"] + ("（例示）" if c["illustrative"] else ""), "値": c["value"] or "—", "区分": c["kind"] or "",
-           "時点・期間": c["period"] or "", "達成率": c["rate"], "達成区分": c["band_label"] or "—",
+           "時点・期間": c["period"] or "", "達成率": rate_with_meaning(c["rate_percent"], c["rate"] or "—"),
+           "達成区分": c["band_label"] or "—",
            "目安値": c["milestone_text"] or "—", "目安値に対する達成率": c["milestone_rate"] or "—",
            "目安値による区分": c["milestone_band_label"] or "—", "状態": c["state_label"], "入力者": c["entered_by_name"] or "",
            "承認者": c["approved_by_name"] or "",
-           "承認日時": f"{c['approved_at']:%Y-%m-%d %H:%M}" if c.get("approved_at") else ""} for c in h["cycles"]])
+           "承認日時（日本時間）": format_jst(c.get("approved_at"), zone=False)} for c in h["cycles"]])

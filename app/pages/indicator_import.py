@@ -59,6 +59,7 @@ strategy = st.selectbox("取り込む先の戦略", list(labels), format_func=la
 ERAS = {"": "戦略の設定のまま", "平成": "平成", "令和": "令和", "昭和": "昭和"}
 era = st.selectbox("記載の元号（「（31年度）」のように元号のない年を読む元号。計画を策定した時の元号）", list(ERAS),
                    format_func=ERAS.get, key="import_era") or None
+ui.uploader_in_japanese()
 upload = st.file_uploader("指標の一覧（.xlsx または .csv）", type=["xlsx", "csv"],
                           key=f"import_file.{st.session_state.get(UPLOAD_ROUND, 0)}")
 if upload is None:

@@ -95,6 +95,7 @@ with tabs[0]:
                                  value="" if old.get("base_value") is None else format_number(old["base_value"]))
             continued = st.checkbox("前年度からの継続取組（※継続取組）", value=bool(old.get("continued")),
                                     key=f"{k}.continued")
+            ui.uploader_in_japanese()
             uploads = st.file_uploader(f"写真（PNG・JPEG、3MBまで、{MAX_PHOTOS}枚まで）", type=["png", "jpg", "jpeg"],
                                        accept_multiple_files=True, key=f"{k}.photos")
             captions = st.text_area("写真の説明（写真の順に1行ずつ）", key=f"{k}.captions")

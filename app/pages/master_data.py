@@ -1,10 +1,12 @@
 """マスタ管理: strategies and versions, pillars, items, indicators (with definitions in force per year),
 departments, reason categories and the reporting cycles (reviewers and administrators)."""
+import datetime as dt
+
 import streamlit as st
 
 from app import session, ui
 from kpi.domain.cycles import CYCLE_ACTION_LABELS_JA, CYCLE_STATE_LABELS_JA, CycleAction, allowed_cycle_actions
-from kpi.domain.formatting import fiscal_year_ja, format_number
+from kpi.domain.formatting import fiscal_year_ja, format_jst, format_number
 from kpi.domain.workflow import WorkflowError
 from kpi.services import cycles, master_data
 from kpi.services.actors import Forbidden
@@ -115,7 +117,7 @@ with tab_ind:
                            "目標値": o["target_text"] or "", "理由": "", "変更者": "", "日時": ""}]
                          + [{"適用開始": fy_text(r["effective_fy"]), "単位": r["unit"] or "",
                              "基準値": r["baseline_text"] or "", "目標値": r["target_text"] or "", "理由": r["reason"],
-                             "変更者": r["changed_by"], "日時": r["changed_at"].strftime("%Y-%m-%d %H:%M")}
+                             "変更者": r["changed_by"], "日時（日本時間）": format_jst(r["changed_at"], zone=False)}
                             for r in history["revisions"]])
         with st.expander("進捗管理の停止・再開"):
             with st.form(f"md_stop_{chosen}"):
@@ -241,10 +243,13 @@ with tab_cycle:
             new_fy = c1.text_input("年度", fy_text(years[0] + 1) if years else "", key="md_c_fy")
             from_fy = c2.selectbox("引き継ぐ年度（基準日・提出期限を1年後にして引き継ぎます）", [None, *years],
                                    key="md_c_from", format_func=lambda y: "引き継がない" if y is None else fy_text(y))
-            c1, c2 = st.columns(2)
-            as_of = c1.date_input("基準日（空欄: 引き継ぎ）", value=None, key="md_c_asof")
-            deadline = c2.date_input("提出期限（空欄: 引き継ぎ）", value=None, key="md_c_deadline")
+            own_dates = st.checkbox("基準日・提出期限を指定する（指定しない場合は引き継ぎ）", key="md_c_dates")
+            c1, c2 = st.columns(2)  # always a date shown: an empty date field shows its format in English
+            as_of = c1.date_input("基準日", value=dt.date.today(), key="md_c_asof")
+            deadline = c2.date_input("提出期限", value=dt.date.today() + dt.timedelta(days=14), key="md_c_deadline")
             if st.form_submit_button("サイクルを作成（準備中）", key="md_c_submit"):
+                as_of, deadline = (as_of, deadline) if own_dates else (None, None)
+
                 def create():
                     fy = master_data.fiscal_year_input(new_fy, "年度")
                     return cycles.create_cycle(fy, actor=actor, from_fy=from_fy, as_of=as_of, deadline=deadline)

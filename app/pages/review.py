@@ -53,6 +53,7 @@ by_code = {i.code: i for i in items}
 if shown_state == "submitted":
     st.subheader("一括承認", divider="gray")
     chosen = st.multiselect("承認する指標（エラーのある値は承認されません）", list(by_code), key="bulk_choice",
+                            placeholder="指標を選んでください", select_all=False,
                             format_func=lambda c: f"{c} {by_code[c].name}")
     if st.button("選んだ値を一括承認", disabled=not chosen, key="bulk_approve"):
         def bulk():

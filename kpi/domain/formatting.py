@@ -1,6 +1,7 @@
 """Japanese display of fiscal years, numbers and rates (令和3年度, 36,821人, 73.5%)."""
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 
@@ -48,3 +49,28 @@ def format_rate(percent: float | Decimal | None) -> str:
     if percent is None:
         return "—"
     return f"{Decimal(str(percent)).quantize(Decimal('0.1'), rounding=ROUND_FLOOR)}%"
+
+
+JST = timezone(timedelta(hours=9), "JST")
+
+
+def to_jst(moment: datetime) -> datetime:
+    """A moment in Japan time; a naive one is a warehouse time, which is UTC (warehouse.connect sets it so)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(JST)
+
+
+def format_jst(moment: datetime | None, *, seconds: bool = False, zone: bool = True) -> str:
+    """A moment as Japan time: 2026-12-06 09:39（日本時間）; None → ""."""
+    if moment is None:
+        return ""
+    text = to_jst(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{text}（日本時間）" if zone else text
+
+
+def utc_start_of(day: date | None) -> datetime | None:
+    """The start of a Japanese calendar day as the naive UTC time the warehouse stores (None stays None)."""
+    if day is None:
+        return None
+    return datetime.combine(day, time(0), JST).astimezone(timezone.utc).replace(tzinfo=None)

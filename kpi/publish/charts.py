@@ -41,7 +41,8 @@ def chart_rows(summaries: Scopes) -> list[dict]:
         for order, band in enumerate(BAND_ORDER):
             n = s.counts[band]
             rows.append({
-                "scope": scope, "scope_order": scope_order, "band": band.label_ja, "band_order": order,
+                "scope": scope, "scope_order": scope_order, "band": band.label_ja, "band_key": band.value,
+                "band_order": order,
                 "count": n, "share": float(s.percent[band]), "share_text": f"{s.percent[band]}%",
                 "start": start, "end": start + n, "mid": start + n / 2,
                 "label": str(n) if n else "", "text_colour": _TEXT_ON[band],
@@ -50,8 +51,11 @@ def chart_rows(summaries: Scopes) -> list[dict]:
     return rows
 
 
+BAND_PICK = "band_pick"  # the name of the chart's band selection (the dashboard reads it)
+
+
 def band_chart(summaries: Scopes, *, title: str | None = None, width: int = 760, font_size: int = 13,
-               bar_height: int = 44, fit_width: bool = False) -> alt.LayerChart:
+               bar_height: int = 44, fit_width: bool = False, selectable: bool = False) -> alt.LayerChart:
     """A horizontal stacked bar of band counts per scope (e.g. 全体 and each pillar), bands achieved→stopped.
 
     fit_width: for a page that stretches the chart to its column (Streamlit): only the width is fitted, each bar
@@ -72,7 +76,7 @@ def band_chart(summaries: Scopes, *, title: str | None = None, width: int = 760,
         legend=alt.Legend(orient="bottom", direction="horizontal", labelFont=FAMILY, titleFont=FAMILY,
                           labelFontSize=font_size - 1, titleFontSize=font_size - 1, labelLimit=300,
                           columns=3 if width < 700 else 5, symbolSize=font_size * 12))
-    bars = base.mark_bar(stroke="white", strokeWidth=1).encode(
+    bars = base.mark_bar(stroke="white", strokeWidth=1, cursor="pointer" if selectable else "default").encode(
         y=y,
         x=alt.X("start:Q", title="指標数", axis=alt.Axis(labelFont=FAMILY, titleFont=FAMILY, tickMinStep=1,
                                                         format="d", labelFontSize=font_size - 2,
@@ -83,6 +87,9 @@ def band_chart(summaries: Scopes, *, title: str | None = None, width: int = 760,
         tooltip=[alt.Tooltip("scope:N", title="範囲"), alt.Tooltip("band:N", title="達成区分"),
                  alt.Tooltip("count:Q", title="指標数"), alt.Tooltip("share_text:N", title="割合")],
     )
+    if selectable:  # a click on a segment or a legend entry picks the band (Streamlit returns it to the page)
+        bars = bars.add_params(alt.selection_point(name=BAND_PICK, fields=["band_key"], on="click",
+                                                   clear="dblclick"))
     labels = base.mark_text(font=FAMILY, fontSize=font_size, fontWeight="bold").encode(
         y=y, x="mid:Q", text="label:N",
         color=alt.Color("text_colour:N", scale=None, legend=None),
@@ -116,3 +123,28 @@ def _png(spec: str, scale: float) -> bytes:
 
     _register_fonts()
     return vl_convert.vegalite_to_png(json.loads(spec), scale=scale, config={"font": FAMILY, "background": "white"})
+
+
+def trend_chart(cycles: Sequence[dict], *, fit_width: bool = True) -> alt.Chart:
+    """Band shares over fiscal years: the years on x in fiscal order (令和元, 令和2, 令和3 …, sorted by year, never by
+    label), one line per band in the bands' colours. cycles: the trends document's entries (fiscal_year, label,
+    percent by band key)."""
+    ordered = sorted(cycles, key=lambda c: c["fiscal_year"])
+    years = [c["label"] for c in ordered]
+    rows = [{"年度": c["label"], "fiscal_year": c["fiscal_year"], "達成区分": b.label_ja, "band_order": i,
+             "割合": float(c["percent"][b.value]), "割合（表示）": f"{c['percent'][b.value]}%"}
+            for c in ordered for i, b in enumerate(BAND_ORDER)]
+    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
+        x=alt.X("年度:N", sort=years, title="年度", axis=alt.Axis(labelAngle=0, labelFont=FAMILY, titleFont=FAMILY)),
+        y=alt.Y("割合:Q", title="割合（%）", scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(labelFont=FAMILY, titleFont=FAMILY)),
+        color=alt.Color("達成区分:N", sort=[b.label_ja for b in BAND_ORDER],
+                        scale=alt.Scale(domain=[b.label_ja for b in BAND_ORDER],
+                                        range=[OKABE_ITO[b] for b in BAND_ORDER]),
+                        legend=alt.Legend(orient="bottom", labelFont=FAMILY, titleFont=FAMILY, labelLimit=300)),
+        order=alt.Order("fiscal_year:Q"),
+        tooltip=[alt.Tooltip("年度:N"), alt.Tooltip("達成区分:N"), alt.Tooltip("割合（表示）:N", title="割合")],
+    ).properties(height=320)
+    if fit_width:
+        chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    return chart

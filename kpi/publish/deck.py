@@ -39,6 +39,7 @@ MARGIN = Inches(0.6)
 BODY_TOP, BODY_HEIGHT = Inches(1.55), Inches(5.2)
 BODY_WIDTH = WIDTH - 2 * MARGIN
 CONTINUED = "（続き）"
+INTERIM_RED = "C00000"
 SECTION_TITLE = "の進捗状況（各項目）"
 
 Draw = Callable[[object], None]
@@ -365,6 +366,10 @@ def write_deck(data: ReportData) -> bytes:
         slide = prs.slides.add_slide(blank)
         draw(slide)
         _footer(slide, data, page, len(draws))
+        if data.interim:  # every page of a 速報（中間）版 says so, with its coverage
+            add_text(slide, MARGIN, Inches(0.02), BODY_WIDTH, Inches(0.3), [one(data.interim_mark, 11, bold=True,
+                                                                                 colour=INTERIM_RED)],
+                     anchor=MSO_ANCHOR.MIDDLE, align=PP_ALIGN.RIGHT)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

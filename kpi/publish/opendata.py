@@ -154,7 +154,18 @@ def metadata(data: ReportData) -> dict:
         "fiscal_year": data.fiscal_year,
         "as_of": data.as_of_text,
         "edition": data.edition,
+        "edition_kind": data.kind,
+        "edition_label": data.edition_label,
+        "interim": data.interim,
+        "interim_notice_ja": data.interim_mark or None,
+        "coverage": None if data.coverage is None else {
+            "approved": data.coverage.approved, "total": data.coverage.total, "text_ja": data.coverage.text,
+            "pillars": [{"pillar_no": p.no, "pillar_name": p.name, "approved": p.approved, "total": p.total}
+                        for p in data.coverage.pillars]},
+        "sections": [{"section_no": s.number, "heading": s.heading, "pillars": [p.no for p in s.pillars]}
+                     for s in data.sections],
         "generated_at": data.generated_at.isoformat(timespec="seconds"),
+        "time_zone": "Asia/Tokyo",
         "basis": "承認済みの値のみ（approved values only）",
         "encoding": {"csv": "UTF-8 with BOM", "json": "UTF-8"},
         "files": {

@@ -38,6 +38,15 @@ class _Pdf(FPDF):
         self.set_margins(15, 14, 15)
         self.set_auto_page_break(True, margin=16)
 
+    def header(self) -> None:
+        if self.data.interim:  # every page of a 速報（中間）版 says so, with its coverage
+            self.set_y(5)
+            self.set_font(FONT, "B", 9)
+            self.set_text_color(192, 0, 0)
+            self.cell(0, 5, self.data.interim_mark, align="R")
+            self.set_text_color(*INK)
+            self.set_y(self.t_margin)
+
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, "", 8)

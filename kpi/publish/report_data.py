@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import ROUND_FLOOR, Decimal
 
 from kpi.domain.bands import Band
+from kpi.domain.editions import Coverage, EditionKind, edition_label, interim_notice
 from kpi.domain.formatting import fiscal_year_ja, format_rate
 from kpi.domain.summary import BandSummary, summarize
 from kpi.services.evaluation import Evaluated
@@ -269,11 +270,23 @@ class ReportData:
     sections: tuple[Section, ...]
     lines: tuple[Line, ...]
     narrative: Narrative | None = None  # initiatives, outline, conclusions (None: a figures-only report)
+    kind: str = EditionKind.FINAL.value  # "final" (公表版) or "interim" (速報（中間）版, from an open cycle)
+    coverage: Coverage | None = None  # 承認済 n / 全 m 指標 when the edition was made
+
+    @property
+    def interim(self) -> bool:
+        """A 速報（中間）版: made from an open cycle, its figures not settled."""
+        return self.kind == EditionKind.INTERIM.value
+
+    @property
+    def interim_mark(self) -> str:
+        """The mark every page of an interim edition carries ("" for a 公表版)."""
+        return interim_notice(self.cycle_label, self.coverage) if self.interim else ""
 
     @property
     def edition_label(self) -> str:
-        """第1版."""
-        return f"第{self.edition}版"
+        """第1版, or 速報（中間）版 第1版."""
+        return edition_label(self.edition, self.kind)
 
     @property
     def generated_label(self) -> str:
@@ -287,8 +300,8 @@ class ReportData:
 
     @property
     def footer(self) -> str:
-        """The footer of every page: cycle, edition and generation time."""
-        return f"{self.strategy_name} {self.cycle_caption}　{self.edition_label}　{self.generated_label}"
+        """The footer of every page: cycle, edition and generation time (Japan time)."""
+        return f"{self.strategy_name} {self.cycle_caption}　{self.edition_label}　{self.generated_label}（日本時間）"
 
     @property
     def overall_lead(self) -> str:
@@ -392,7 +405,8 @@ def _section(number: int, infos: tuple[PillarInfo, ...], summary: BandSummary, l
 
 def build(view: CycleView, *, title: str | None = None, publisher: str | None = None, edition: int = 1,
           generated_at: datetime | None = None, sections: Sequence[Sequence[int]] | None = None,
-          narrative: dict | Narrative | None = None) -> ReportData:
+          narrative: dict | Narrative | None = None, kind: str = EditionKind.FINAL.value,
+          coverage: Coverage | None = None) -> ReportData:
     """The report of an approved cycle view; `sections=[[1], [2, 3]]` reports pillars 2 and 3 together as the seed does.
 
     `narrative` (a snapshot of `kpi.services.narrative.snapshot`, or a Narrative) adds the approved initiatives,
@@ -418,8 +432,9 @@ def build(view: CycleView, *, title: str | None = None, publisher: str | None = 
                               [ln for ln in lines if ln.pillar_no in nos]))
     fy = cycle["fiscal_year"]
     strategy = cycle.get("strategy_name") or ""
+    interim = kind == EditionKind.INTERIM.value
     return ReportData(
-        title=title or f"{fiscal_year_ja(fy)} {strategy} 進捗状況について",
+        title=title or f"{fiscal_year_ja(fy)} {strategy} 進捗状況について" + ("（速報・中間）" if interim else ""),
         publisher=publisher or cycle.get("publisher") or "",
         edition=edition, generated_at=generated_at or datetime.now(JST),
         fiscal_year=fy, cycle_label=cycle.get("label") or fiscal_year_ja(fy),
@@ -428,4 +443,5 @@ def build(view: CycleView, *, title: str | None = None, publisher: str | None = 
         overall=groups[0], pillars=infos, sections=tuple(built), lines=tuple(lines),
         narrative=narrative if isinstance(narrative, Narrative) or narrative is None
         else narrative_from_snapshot(narrative),
+        kind=EditionKind(kind).value, coverage=coverage,
     )

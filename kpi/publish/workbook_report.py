@@ -107,7 +107,9 @@ class _Writer:
     def heading(self, ws, data: ReportData, subtitle: str) -> None:
         ws.write_string(0, 0, data.title, self.title)
         ws.write_string(1, 0, f"{subtitle}　{data.publisher}　{data.cycle_caption}　{data.edition_label}　"
-                              f"{data.generated_label}（承認済みの値）", self.text)
+                              f"{data.generated_label}（日本時間、承認済みの値）", self.text)
+        if data.interim:
+            ws.write_string(2, 0, data.interim_mark, self.title)
 
     def header(self, ws, names, widths=None) -> None:
         for c, name in enumerate(names):

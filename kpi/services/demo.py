@@ -14,7 +14,7 @@ from typing import Any
 import warehouse
 from kpi.domain.workflow import Action, Role, State, apply
 from kpi.services.accounts import hash_password
-from warehouse import master, users, values
+from warehouse import master, report_sections, users, values
 
 DEMO_FILE = "chiba_ict_fy2021.json"
 
@@ -100,6 +100,7 @@ def load_demo(db: Path | str | None = None, data: dict[str, Any] | None = None) 
             master.insert_pillar(con, sid, p["no"], p["name"])
             for it in p["items"]:
                 master.insert_item(con, sid, p["no"], it["no"], it["name"])
+        report_sections.replace_sections(con, sid, data.get("report_sections") or [])  # the seed's (1), (2)
         for d in data["departments"]:
             master.upsert_department(con, d["code"], d["name"], bool(d.get("illustrative")))
         for rc in data["reason_categories"]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import warehouse
-from kpi.domain.formatting import format_rate
+from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
+from kpi.domain.editions import Coverage, EditionKind, edition_kind, edition_label
+from kpi.domain.formatting import JST, format_jst, format_rate
 from kpi.domain.workflow import Role
 from kpi.platform import faults
 from kpi.services.actors import Actor
@@ -15,6 +18,7 @@ from kpi.services.evaluation import evaluate
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for, CycleView, NotFound
 from kpi.services import narrative as narrative_service
+from kpi.services.report_scope import coverage_of, sections_for
 from warehouse import editions, initiatives, master, reporting, values
 
 MIME = {
@@ -35,20 +39,29 @@ class Edition:
     edition_no: int
     title: str
     files: dict[str, bytes]
+    kind: str = EditionKind.FINAL.value
+
+    @property
+    def label(self) -> str:
+        """第1版, or 速報（中間）版 第1版."""
+        return edition_label(self.edition_no, self.kind)
 
 
 def _silent(_fraction: float, _text: str) -> None:
     return None
 
 
-def outputs(view: CycleView, *, edition_no: int, progress: Progress = _silent,
-            narrative: dict | None = None) -> tuple[str, dict[str, bytes]]:
+def outputs(view: CycleView, *, edition_no: int, progress: Progress = _silent, narrative: dict | None = None,
+            sections: list[list[int]] | None = None, kind: str = EditionKind.FINAL.value,
+            coverage: Coverage | None = None, generated_at: datetime | None = None) -> tuple[str, dict[str, bytes]]:
     """(title, files) of the report of a frozen approved view: deck, workbook, PDF and open data; `narrative`
-    (kpi.services.narrative.snapshot) adds the approved initiatives, the outline and the conclusions."""
+    (kpi.services.narrative.snapshot) adds the approved initiatives, the outline and the conclusions; `sections`
+    groups pillars (the strategy's configuration); an interim `kind` marks every page with the coverage."""
     from kpi.publish import deck, opendata, pdf, report_data, workbook_report
 
-    data = report_data.build(view, edition=edition_no, narrative=narrative)
-    stem = f"{view.cycle['fiscal_year']}_report_v{edition_no}"
+    data = report_data.build(view, edition=edition_no, narrative=narrative, sections=sections, kind=kind,
+                             coverage=coverage, generated_at=generated_at)
+    stem = f"{view.cycle['fiscal_year']}_{'interim' if kind == EditionKind.INTERIM.value else 'report'}_v{edition_no}"
     progress(0.2, "スライド（PowerPoint）を作成しています…")
     files = {f"{stem}.pptx": deck.write_deck(data)}
     faults.point("publish.file")  # between the files of a publication
@@ -64,21 +77,46 @@ def outputs(view: CycleView, *, edition_no: int, progress: Progress = _silent,
     return data.title, files
 
 
-def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, db: Path | str | None = None,
-            progress: Progress = _silent) -> Edition:
-    """Freeze the approved values of a cycle as a new edition, generate and store every output; audited."""
+def plan(actor: Actor, fiscal_year: int, db: Path | str | None = None) -> dict:
+    """What publishing a year would make, for the confirmation: cycle state, the edition kind allowed
+    ("final", "interim" or None), the next edition's number and label, and the coverage."""
+    check(actor, Permission.PUBLISH)
+    with warehouse.connect(db) as con:
+        cycle = cycle_for(con, fiscal_year)
+        coverage = coverage_of(con, cycle["cycle_id"])
+        edition_no = editions.next_edition_no(con, cycle["cycle_id"])
+    state = CycleState(cycle["state"])
+    kind = {CycleState.OPEN: EditionKind.INTERIM, CycleState.CLOSED: EditionKind.FINAL,
+            CycleState.FINALIZED: EditionKind.FINAL}.get(state)
+    return {"fiscal_year": fiscal_year, "label": cycle["label"], "state": state.value,
+            "state_label": CYCLE_STATE_LABELS_JA[state], "kind": kind.value if kind else None,
+            "edition_no": edition_no, "edition_label": edition_label(edition_no, kind) if kind else None,
+            "coverage": coverage}
+
+
+def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim: bool = False,
+            db: Path | str | None = None, progress: Progress = _silent) -> Edition:
+    """Freeze the approved values of a cycle as a new edition, generate and store every output; audited.
+
+    A 公表版 only from a closed or finalized cycle; from an open one only a 速報（中間）版 (interim=True), marked on
+    every page; EditionRefused (Japanese, naming state and coverage) otherwise, before anything is written."""
     check(actor, Permission.PUBLISH)
     progress(0.05, "承認済みの値を確定しています…")
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year)
+        coverage = coverage_of(con, cycle["cycle_id"])
+        kind = edition_kind(cycle["state"], interim=interim, label=cycle["label"], coverage=coverage)
         rows = reporting.cycle_rows(con, cycle["cycle_id"], "approved")
         parts = reporting.cycle_parts(con, cycle["cycle_id"], "approved")
         pillars = master.list_pillars(con, cycle["cycle_id"])
+        sections = sections_for(con, cycle["cycle_id"], [p["no"] for p in pillars])
         edition_no = editions.next_edition_no(con, cycle["cycle_id"])
         story = narrative_service.snapshot(con, cycle["cycle_id"])  # approved initiatives, outline, conclusions
     view = CycleView(cycle, pillars, "approved", evaluate(rows, parts))
     faults.point("publish.read")  # approved values read, no file made yet
-    title, files = outputs(view, edition_no=edition_no, progress=progress, narrative=story)
+    published_at = datetime.now(JST)  # the one time the page, the files and the warehouse show
+    title, files = outputs(view, edition_no=edition_no, progress=progress, narrative=story, sections=sections,
+                           kind=kind.value, coverage=coverage, generated_at=published_at)
     progress(0.95, "版を登録しています…")
     with warehouse.transaction(db) as con:
         if editions.next_edition_no(con, cycle["cycle_id"]) != edition_no:
@@ -87,15 +125,17 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, db: Path
             con, cycle_id=cycle["cycle_id"], edition_no=edition_no, title=title, note=note,
             published_by=actor.login, rows=rows, parts=parts, pillars_json=json.dumps(pillars, ensure_ascii=False),
             files={name: (MIME.get(Path(name).suffix, "application/octet-stream"), content)
-                   for name, content in files.items()})
+                   for name, content in files.items()},
+            kind=kind.value, approved_count=coverage.approved, indicator_count=coverage.total,
+            sections_json=json.dumps(sections), published_at=published_at.astimezone(timezone.utc).replace(tzinfo=None))
         initiatives.insert_edition_narrative(con, edition_id, json.dumps(story, ensure_ascii=False))
         faults.point("publish.edition_inserted")  # edition and files written, before its audit row and COMMIT
         values.append_audit(con, {"actor": actor.login, "role": actor.primary_role.value, "action": "publish",
                                   "entity": "edition", "entity_id": str(edition_id), "cycle_id": cycle["cycle_id"],
-                                  "new_value": f"第{edition_no}版", "comment": note})
+                                  "new_value": edition_label(edition_no, kind), "comment": note})
     faults.point("publish.committed")  # committed, before the caller hears back
-    progress(1.0, f"第{edition_no}版を公表しました")
-    return Edition(edition_id, fiscal_year, edition_no, title, files)
+    progress(1.0, f"{edition_label(edition_no, kind)}を{'作成' if kind is EditionKind.INTERIM else '公表'}しました")
+    return Edition(edition_id, fiscal_year, edition_no, title, files, kind.value)
 
 
 def list_editions(actor: Actor, fiscal_year: int | None = None, db: Path | str | None = None) -> list[dict]:
@@ -108,7 +148,12 @@ def list_editions(actor: Actor, fiscal_year: int | None = None, db: Path | str |
             if c is None:
                 return []
             cycle_id = c["cycle_id"]
-        return editions.list_editions(con, cycle_id)
+        found = editions.list_editions(con, cycle_id)
+    return [{**e, "edition_label": edition_label(e["edition_no"], e["kind"]),
+             "interim": e["kind"] == EditionKind.INTERIM.value,
+             "coverage_text": (f"承認済 {e['approved_count']:,} / 全 {e['indicator_count']:,} 指標"
+                               if e.get("indicator_count") is not None else ""),
+             "published_label": format_jst(e["published_at"])} for e in found]
 
 
 def edition_files(actor: Actor, edition_id: int, db: Path | str | None = None) -> list[dict]:

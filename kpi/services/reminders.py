@@ -269,12 +269,13 @@ def _items_json(dl: DepartmentList) -> str:
 
 
 def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date | None = None,
-           smtp: Any = _ENV_SMTP, db: Db = None) -> RemindResult:
+           smtp: Any = _ENV_SMTP, departments: set[str] | None = None, db: Db = None) -> RemindResult:
     """Store a notice for every department that owes values and is due one today, then e-mail its editors.
 
     Scheduled (manual=False): only departments due a 'before' or 'after' reminder today (see the module doc).
     Manual: every department that owes values, except those already reminded today. `smtp` is a
-    mailer.SmtpSettings, None for no e-mail, or (default) the KPI_SMTP_* environment.
+    mailer.SmtpSettings, None for no e-mail, or (default) the KPI_SMTP_* environment. `departments`: only these
+    department codes (the 回収状況 page's per-department button).
     """
     _check_reviewer(actor, "督促")
     today = today or today_jst()
@@ -292,6 +293,8 @@ def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date 
         today_done = {h["department_code"] for h in history if h["notice_date"] == today}
         editors = repo.editor_addresses(con)
         for dl in group_outstanding(repo.outstanding(con, cycle["cycle_id"])):
+            if departments is not None and dl.department_code not in departments:
+                continue
             if dl.department_code in today_done:
                 result.skipped.append((dl.department_name, "本日は督促済みです"))
                 continue

@@ -163,13 +163,20 @@ def _labelled(group: dict, view: CycleView | CycleFrame) -> dict:
     return {**group, "label": names.get(group["key"], "全体")}
 
 
-def band_table(view: CycleView | CycleFrame) -> list[dict]:
-    """The seed's table: one row of counts per pillar, then the shares and the counts of the whole scope."""
+def band_table(view: CycleView | CycleFrame, sections: list[list[int]] | None = None) -> list[dict]:
+    """The seed's table: one row of counts per pillar, a row of shares per report section grouping several
+    pillars (the strategy's configuration, as the published report prints it), then the whole scope's shares."""
     groups = band_groups(view)
     rows = []
     for g, p in zip(groups[1:], view.pillars):
         rows.append({"項目・指標": f"{p['no']}.{p['name']}", "指標数": f"計{g.total}指標",
                      **{b.label_ja: str(g.counts[b]) for b in BAND_ORDER}})
+    names = {p["no"]: p["name"] for p in view.pillars}
+    for n, nos in enumerate(sections or (), start=1):
+        if len(nos) > 1:
+            g = band_groups(view, nos)[0]
+            rows.append({"項目・指標": f"（{n}）{'・'.join(names[no] for no in nos)}", "指標数": f"計{g.total}指標",
+                         **{b.label_ja: f"{g.percent[b]}%" for b in BAND_ORDER}})
     total = groups[0]
     rows.append({"項目・指標": "合計", "指標数": f"（計{total.total}指標）",
                  **{b.label_ja: f"{total.percent[b]}%" for b in BAND_ORDER}})

@@ -43,10 +43,10 @@ def test_dashboard_shows_the_seed_band_table_from_approved_values(app_as):
     assert metrics["30%未満の割合"] == "19.1%"
     assert metrics["進捗管理の停止"] == "1指標"
     table = at.dataframe[0].value
-    assert list(table["指標数"]) == ["計12指標", "計48指標", "計8指標", "（計68指標）"]
-    assert list(table["100%（達成）"]) == ["7", "36", "7", "73.5%"]
-    assert list(table["30%未満"]) == ["2", "10", "1", "19.1%"]
-    assert list(table["その他（進捗管理の停止）"]) == ["1", "0", "0", "1.5%"]
+    assert list(table["指標数"]) == ["計12指標", "計48指標", "計8指標", "計56指標", "（計68指標）"]
+    assert list(table["100%（達成）"]) == ["7", "36", "7", "76.8%", "73.5%"]  # the seed's section (2): pillars 2+3
+    assert list(table["30%未満"]) == ["2", "10", "1", "19.6%", "19.1%"]
+    assert list(table["その他（進捗管理の停止）"]) == ["1", "0", "0", "0.0%", "1.5%"]
 
 
 def test_executive_has_no_preview_of_unapproved_values(app_as):
@@ -97,7 +97,14 @@ def test_admin_adds_an_account_through_the_page(app_as, demo_db):
 def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_as):
     at = app_as("reviewer")
     at.switch_page("pages/publish.py").run()
-    at.button(key="publish").click().run(timeout=180)
+    assert at.selectbox(key="cycle_select.approved").value == 2021  # the latest finalized year
+    at.button(key="publish").click().run()
+    assert not at.exception, at.exception
+    assert at.button(key="publish_go").disabled  # nothing is published before the confirmation is ticked
+    confirmation = " ".join(m.value for m in at.markdown)
+    assert "令和3年度の第1版を作成します" in confirmation and "承認済 67 / 全 67 指標" in confirmation
+    at.checkbox(key="publish_agree").check().run()
+    at.button(key="publish_go").click().run(timeout=180)
     assert not at.exception, at.exception
     assert any("第1版を公表しました" in s.value for s in at.success), [e.value for e in at.error]
     ex = app_as("executive")
@@ -165,7 +172,9 @@ def test_progress_page_shows_every_department_not_started_in_the_open_cycle(app_
     at.switch_page("pages/progress.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert len(table) == 18 and set(table["未入力"]) != {0}
+    assert len(table) == 19 and list(table["担当課"])[-1] == "全体"  # every department, then the whole
+    assert list(table.columns)[:6] == ["担当課", "未入力", "下書き", "提出済", "差戻し", "承認済"]
+    assert set(table["未入力"]) != {0} and list(table["計"])[-1] == 67
     assert any("締切を過ぎて未完了" in w.value for w in at.warning)  # the demo's FY2022 deadline has passed
 
 

@@ -169,20 +169,38 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     expect(page.get_by_text("該当する値はありません")).to_be_visible()
     shots(page, "reviewer-approved-all")
 
-    # The reviewer publishes the FY2022 report from approved data.
+    # The reviewer makes the FY2022 速報（中間）版 from approved data (FY2022 is open: no 公表版), after confirming.
     _nav(page, "公表資料")
-    _choose(page, page, "年度", "令和4年度（2022年度）")
+    expect(page.get_by_role("combobox", name="年度")).to_have_value(re.compile("令和3年度.*確定済"))  # latest final
+    expect(page.get_by_role("button", name="公表版を作成する")).to_be_visible()
+    _choose(page, page, "年度", "令和4年度（2022年度）・受付中")
     _idle(page)
-    page.get_by_role("button", name="この年度の報告書を公表する").click()
-    expect(page.get_by_text(re.compile("第1版を公表しました"))).to_be_visible(timeout=180_000)
+    expect(page.get_by_text("受付中のため、公表版は作成できません", exact=False)).to_be_visible()
+    expect(page.get_by_role("button", name="公表版を作成する")).to_have_count(0)  # only the 速報版 path
+    page.get_by_role("button", name="速報（中間）版を作成する").click()
+    _idle(page)
+    confirm = page.locator(".st-key-publish_confirm")
+    expect(confirm).to_contain_text(re.compile(r"令和4年度の速報（中間）版 第\d+版を作成します"))
+    expect(confirm).to_contain_text("承認済 3 / 全 67 指標")
+    go = page.get_by_role("button", name="作成する", exact=True)
+    expect(go).to_be_disabled()  # nothing is made before the confirmation is ticked
+    shots(page, "reviewer-interim-confirmation")
+    confirm.get_by_text("年度・版・対象の指標数を確認しました").click()
+    _idle(page)
+    go.click()
+    expect(page.get_by_text(re.compile(r"速報（中間）版 第(\d+)版を作成しました"))).to_be_visible(timeout=180_000)
+    edition = re.search(r"第(\d+)版を作成しました", page.get_by_text(re.compile("版を作成しました")).inner_text())[1]
+    expect(page.get_by_text(re.compile("速報（中間）版です（承認済 3 / 全 67 指標）")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d（日本時間）")).first).to_be_visible()
     shots(page, "reviewer-published")
     _logout(page)
 
     # 6. Executive sees the FY2022 summary counting the approved values, clicks a band, downloads the deck.
     _login(page, url, "executive", "executive-pass")
-    _choose(page, page, "年度", "令和4年度（2022年度）")
+    _choose(page, page, "年度", "令和4年度（2022年度）・受付中")
     _idle(page)
     expect(page.get_by_test_id("stMetric").filter(has_text="指標数")).to_contain_text("4指標")
+    expect(page.get_by_text("暫定の集計です")).to_be_visible()
     shots(page, "executive-summary")
     page.get_by_role("tab", name="指標一覧").click()
     page.get_by_text("60%以上100%未満（1）", exact=True).click()
@@ -191,15 +209,15 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     assert "band=band_60_100" in page.url  # the view can be shared as a link
     shots(page, "executive-band-list")
     _nav(page, "公表資料")
-    _choose(page, page, "年度", "令和4年度（2022年度）")
+    _choose(page, page, "年度", "令和4年度（2022年度）・受付中")
     _idle(page)
     with page.expect_download() as download:
-        page.get_by_role("button", name="2022_report_v1.pptx をダウンロード").click()
+        page.get_by_role("button", name=f"2022_interim_v{edition}.pptx をダウンロード").click()
     deck_path = tmp_path / "deck.pptx"
     download.value.save_as(deck_path)
     from pptx import Presentation
 
     deck_text = " ".join(sh.text_frame.text for s in Presentation(str(deck_path)).slides for sh in s.shapes
                          if sh.has_text_frame)
-    assert "RPA導入により削減した作業時間" in deck_text and "第1版" in deck_text
+    assert "RPA導入により削減した作業時間" in deck_text and f"速報（中間）版 第{edition}版" in deck_text
     shots(page, "executive-downloads")

@@ -99,3 +99,12 @@ def test_rates_are_shown_rounded_down_so_they_never_claim_a_band_not_reached(per
     from kpi.domain.formatting import format_rate
 
     assert format_rate(percent) == shown
+
+
+def test_a_japanese_calendar_day_starts_at_15_utc_the_day_before():
+    import datetime as dt
+
+    from kpi.domain.formatting import utc_start_of
+
+    assert utc_start_of(dt.date(2026, 12, 6)) == dt.datetime(2026, 12, 5, 15, 0)
+    assert utc_start_of(None) is None

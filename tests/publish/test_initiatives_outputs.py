@@ -58,9 +58,9 @@ def fy2022_published(demo_db_template, tmp_path_factory):
                              initiative_id=s.initiative_id, expected_version=v, db=path)
     v = initiatives.submit(EDITOR1, s.initiative_id, fixed.version, db=path)
     v = initiatives.approve(REVIEWER, s.initiative_id, v, db=path)
-    edition = publishing.publish(REVIEWER, 2022, db=path)
+    edition = publishing.publish(REVIEWER, 2022, interim=True, db=path)  # FY2022 is open: 速報版
     initiatives.reopen(REVIEWER, s.initiative_id, v, "件数の訂正", db=path)  # after publication
-    deck = Presentation(io.BytesIO(edition.files["2022_report_v1.pptx"]))
+    deck = Presentation(io.BytesIO(edition.files["2022_interim_v1.pptx"]))
     return path, edition, deck
 
 
@@ -101,7 +101,7 @@ def test_the_edition_froze_the_initiative_as_approved_and_a_later_reopen_does_no
 
 def test_the_workbook_has_an_initiatives_sheet_with_the_computed_comparison(fy2022_published):
     _path, edition, _deck = fy2022_published
-    sheet = pl.read_excel(io.BytesIO(edition.files["2022_report_v1.xlsx"]), sheet_name="主な取組",
+    sheet = pl.read_excel(io.BytesIO(edition.files["2022_interim_v1.xlsx"]), sheet_name="主な取組",
                           read_options={"header_row": 3})
     row = sheet.row(0, named=True)
     assert (row["分野"], row["取組名"], row["比較（自動計算）"], row["数値"], row["基準の数値"]) == (
@@ -191,7 +191,7 @@ def test_the_pdf_has_the_initiatives_pages_before_the_figures(fy2022_published, 
     # pdftotext comes with poppler-utils, which scripts/browser_deps.sh installs with the test setup
     _path, edition, _deck = fy2022_published
     src = tmp_path / "r.pdf"
-    src.write_bytes(edition.files["2022_report_v1.pdf"])
+    src.write_bytes(edition.files["2022_interim_v1.pdf"])
     text = subprocess.run(["pdftotext", "-layout", str(src), "-"], capture_output=True, text=True, check=True).stdout
     assert "（参考）令和4年度の主な取組" in text
     assert "▶ 利用可能な手続件数 2,100件（前年比1.7倍、前年1,227件）" in text

@@ -104,6 +104,9 @@ def test_a_new_strategy_version_carries_the_active_indicators_with_their_newest_
     assert len(copied) == 67 and "P1-1-05" not in {c["code"] for c in copied}  # the stopped one stays behind
     assert next(c for c in copied if c["code"] == "P1-1-01")["target_value"] == Decimal("580")
     assert query(demo_db, "SELECT count(*) AS n FROM pillars WHERE strategy_id = ?", [new])[0]["n"] == 3
+    sections = query(demo_db, "SELECT section_no, pillar_no FROM report_sections WHERE strategy_id = ?"
+                              " ORDER BY pillar_no", [new])
+    assert [(r["section_no"], r["pillar_no"]) for r in sections] == [(1, 1), (2, 2), (2, 3)]  # the report's layout
     parts = query(demo_db, "SELECT count(*) AS n FROM indicator_parts p JOIN indicators i USING (indicator_id)"
                            " WHERE i.strategy_id = ?", [new])[0]["n"]
     assert parts == query(demo_db, "SELECT count(*) AS n FROM indicator_parts")[0]["n"] / 2

@@ -1,0 +1,171 @@
+"""Page speed in a real browser: every page of every demo role opened in Debian's Chromium, time to usable.
+
+"Usable" = from the click on the page's entry in the sidebar until its title is shown and Streamlit reports the
+script run finished (no status widget) — what a person waits for before reading or typing. Each page is opened
+`--rounds` times per role (the first visit of a session included: caches are per server, so only the very first
+visit of the whole run is cold). Run once with one browser (idle) and once with `--browsers 4` sessions at once.
+
+    .venv/bin/python -m bench.page_bench                # one browser, 3 rounds
+    .venv/bin/python -m bench.page_bench --browsers 4   # four browsers at once
+
+Starts its own `streamlit run` on a fresh demo warehouse (no Prefect server: opening pages runs no flow).
+Prints p50/p95 per page and overall, and the slowest pages; targets: p95 ≤ 1.0 s idle, ≤ 2.0 s with four browsers.
+Not a test: nothing here is asserted, and pytest never collects it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+ROLES = {"executive": "executive-pass", "reviewer": "reviewer-pass", "editor1": "editor1-pass",
+         "admin": "admin-pass"}
+TARGETS = {1: 1.0, 4: 2.0}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_app(work: Path) -> tuple[subprocess.Popen, str]:
+    db = work / "kpi.duckdb"
+    env = {**os.environ, "KPI_DB": str(db), "PREFECT_API_URL": "http://127.0.0.1:9/api",
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    subprocess.run([str(BIN / "kpi"), "demo", "--db", str(db)], env=env, check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen([str(BIN / "streamlit"), "run", "app/streamlit_app.py", "--server.port", str(port),
+                             "--server.headless", "true", "--server.address", "127.0.0.1"], cwd=ROOT, env=env,
+                            stdout=(work / "app.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the app did not start; see {work / 'app.log'}")
+
+
+def _session(browser, url: str, login: str, rounds: int, out: list[dict]) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.get_by_label("ログインID").fill(login)
+    page.get_by_label("パスワード").fill(ROLES[login])
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible(timeout=60_000)
+    nav = page.get_by_test_id("stSidebarNav")
+    titles = [t.split("\n")[-1].strip() for t in nav.locator("a").all_inner_texts()]
+    for r in range(rounds):
+        for title in titles:
+            started = time.perf_counter()
+            nav.get_by_text(title, exact=True).click()
+            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=60_000)
+            page.wait_for_timeout(50)  # the status widget appears only after a short delay
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+            out.append({"role": login, "page": title, "round": r, "seconds": time.perf_counter() - started - 0.05})
+    page.close()
+
+
+def _run(url: str, browsers: int, rounds: int) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    results: list[dict] = []
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        mine: list[dict] = []
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                for login in ROLES:
+                    _session(b, url, login, rounds, mine)
+            finally:
+                b.close()
+        with lock:
+            results.extend({**m, "browser": k} for m in mine)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(browsers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))]
+
+
+def report(results: list[dict], browsers: int) -> dict:
+    """p50/p95 per (role, page) and overall; printed as a table."""
+    by_page: dict[tuple[str, str], list[float]] = {}
+    for r in results:
+        by_page.setdefault((r["role"], r["page"]), []).append(r["seconds"])
+    rows = [{"role": role, "page": page, "n": len(xs), "p50": statistics.median(xs), "p95": _pct(xs, 0.95),
+             "max": max(xs)} for (role, page), xs in by_page.items()]
+    every = [r["seconds"] for r in results]
+    target = TARGETS.get(browsers, 2.0)
+    print(f"\n{browsers} browser(s), {len(every)} page opens; target p95 ≤ {target:.1f} s per page")
+    print(f"{'role':<10} {'page':<14} {'n':>3} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    for r in sorted(rows, key=lambda r: -r["p95"]):
+        flag = "  over" if r["p95"] > target else ""
+        print(f"{r['role']:<10} {r['page']:<14} {r['n']:>3} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['max']:>7.2f}{flag}")
+    first = [r["seconds"] for r in results if r["round"] == 0]
+    later = [r["seconds"] for r in results if r["round"] > 0]
+    summary = {"browsers": browsers, "opens": len(every), "p50": statistics.median(every), "p95": _pct(every, 0.95),
+               "target_p95": target, "pages_over": sum(r["p95"] > target for r in rows), "pages": rows,
+               "first_visit_p95": _pct(first, 0.95) if first else None,
+               "later_visits_p95": _pct(later, 0.95) if later else None, "raw": results}
+    print(f"overall p50 {summary['p50']:.2f} s, p95 {summary['p95']:.2f} s; pages over target: "
+          f"{summary['pages_over']} of {len(rows)}; p95 of first visits {summary['first_visit_p95'] or 0:.2f} s, "
+          f"of later visits {summary['later_visits_p95'] or 0:.2f} s; load average {os.getloadavg()[0]:.1f}")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and write bench/results/pages_<n>.json."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--browsers", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = _start_app(Path(tmp))
+        try:
+            results = _run(url, args.browsers, args.rounds)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+    summary = report(results, args.browsers)
+    out = Path(args.out or ROOT / "bench" / "results" / f"pages_{args.browsers}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not (out.parent / ".gitignore").exists():
+        (out.parent / ".gitignore").write_text("# benchmark output, never committed\n*\n", encoding="utf-8")
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
