@@ -95,8 +95,10 @@ def validation_frame(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFr
                CAST(v.value_fy AS BIGINT) AS value_fy, CAST(v.fiscal_year AS BIGINT) AS cycle_fy,
                v.reason, v.reason_category AS category, CAST(l.last_value AS DOUBLE) AS last_value,
                v.stopped_in_cycle AS stopped, CAST(NULL AS VARCHAR) AS input_error,
-               CAST(NULL AS VARCHAR) AS input_field, true AS has_entry, CAST(NULL AS DOUBLE) AS composite_rate
+               CAST(NULL AS VARCHAR) AS input_field, true AS has_entry, CAST(NULL AS DOUBLE) AS composite_rate,
+               t.comparison
         FROM cycle_indicator_values(?::INTEGER[]) v LEFT JOIN last l USING (indicator_id)
+        LEFT JOIN indicator_targets t ON t.indicator_id = v.indicator_id
         WHERE v.value_id IS NOT NULL
         ORDER BY v.indicator_id
     """, [cycle_id, [cycle_id]])

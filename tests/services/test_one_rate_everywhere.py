@@ -144,3 +144,30 @@ def test_a_strict_target_met_exactly_and_an_undecidable_relative_target_agree_in
     achieved = BANDS.index(Band.ACHIEVED.value)
     assert moved[achieved] == before[achieved] + 1 and moved[len(BANDS)] == 0
     assert moved[BANDS.index(Band.B60_100.value)] == before[BANDS.index(Band.B60_100.value)]  # strict: still 60–100
+
+
+def test_the_nightly_sweep_asks_for_a_reason_when_a_strict_target_is_met_exactly(demo_db, tmp_path):
+    from kpi.services.sweep import validate_cycle
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([HEADER, ROWS[0]])
+    listing = tmp_path / "list.csv"
+    listing.write_text(buf.getvalue(), encoding="utf-8")
+    done = kpi("import-indicators", str(listing), "--strategy", "chiba-ict", "--era", "平成", "--db", str(demo_db))
+    assert done.returncode == 0, done.stdout + done.stderr
+    with warehouse.connect(demo_db) as con:
+        cycle = con.execute("SELECT cycle_id FROM cycles WHERE fiscal_year = ?", [FY]).fetchall()[0][0]
+        ind = con.execute("SELECT indicator_id FROM indicators WHERE name = ?", [STRICT]).fetchall()[0][0]
+
+    def reason_required(figure: str) -> bool:
+        with warehouse.transaction(demo_db) as con:
+            seen = con.execute("SELECT version FROM indicator_values WHERE indicator_id = ? AND cycle_id = ?",
+                               [ind, cycle]).fetchall()
+            workflow.save_drafts_in(con, EDITORS["KEIZAI"], cycle, [DraftInput(ind, {
+                "value_number": Decimal(figure), "value_kind": "actual", "value_fy": FY},
+                expected_version=seen[0][0] if seen else None)], batch_id=None)
+        found = validate_cycle(FY, db=demo_db).findings
+        return found.filter((pl.col("indicator_id") == ind) & (pl.col("rule") == "reason_required")).height == 1
+
+    assert reason_required("93")  # exactly on 「93%超」: not achieved, a reason is asked for
+    assert not reason_required("93.1")
