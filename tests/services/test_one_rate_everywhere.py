@@ -1,6 +1,7 @@
 """One rate everywhere (issue #17): a strict target (「93%超」) met exactly and a relative target (全国平均を上回る)
 without the year's reference value are judged the same way by `kpi summary`, the dashboard's frame
-(summaries.load_frame), the drill-down, the trends, the published report data and its workbook and open data:
+(summaries.load_frame), the drill-down, the trends, the report data, its workbook and open data, and a published
+edition (its workbook and its frozen rows):
 exactly on a strict target is not achieved (60–100%), and the relative target is 判定不能 — a count of its own, in
 no band and not unrated — until its reference value is entered; then it is judged, in every view alike."""
 from __future__ import annotations
@@ -20,7 +21,7 @@ from kpi.domain.bands import Band
 from kpi.domain.workflow import Role
 from kpi.publish import opendata, report_data
 from kpi.publish.workbook_report import HEADER_ROW, write_report_workbook
-from kpi.services import cycles, insights, summaries, workflow
+from kpi.services import cycles, insights, publishing, summaries, workflow
 from kpi.services.actors import Actor
 from kpi.services.workflow import DraftInput, ValueRef
 
@@ -83,6 +84,14 @@ def every_view(db: Path) -> dict[str, tuple]:
                               whole["判定不能（比較する値が未入力）"], whole["未評価"])
     od = next(rec for rec in opendata.summary_records(data) if rec["scope"] == "全体")
     out["open data"] = figures({b: od[f"count_{b}"] for b in BANDS}, od["undecidable"], od["unrated"])
+    edition = publishing.publish(REVIEWER, FY, db=db)  # the published edition: its workbook and its frozen rows
+    book = next(content for name, content in edition.files.items() if name.endswith(".xlsx"))
+    whole = pl.read_excel(io.BytesIO(book), sheet_name="概要", read_options={"header_row": HEADER_ROW}).filter(
+        pl.col("範囲") == "全体").row(0, named=True)
+    out["published workbook"] = figures({b.value: whole[f"{b.label_ja}（件数）"] for b in Band},
+                                        whole["判定不能（比較する値が未入力）"], whole["未評価"])
+    frozen = summaries.band_groups(publishing.edition_view(REVIEWER, edition.edition_id, db=db))[0].as_dict()
+    out["published edition"] = figures(frozen["counts"], frozen["undecidable"], frozen["unrated"])
     return out
 
 
