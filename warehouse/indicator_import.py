@@ -119,23 +119,6 @@ def insert_targets(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
         con.unregister("_new_targets")
 
 
-def targets_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int]):
-    """Per (cycle, indicator) of the cycles' strategies: comparison, relative reference and the cycle's reference
-    value (null until entered), for the indicators that have a row in indicator_targets (a Polars frame)."""
-    import polars as pl
-
-    cur = con.execute(
-        "SELECT c.cycle_id, t.indicator_id, t.comparison, t.relative_reference, rv.reference_value"
-        " FROM indicator_targets t JOIN indicators i ON i.indicator_id = t.indicator_id"
-        " JOIN cycles c ON c.strategy_id = i.strategy_id AND list_contains(?::INTEGER[], c.cycle_id)"
-        " LEFT JOIN relative_reference_values rv ON rv.indicator_id = t.indicator_id AND rv.cycle_id = c.cycle_id",
-        [list(cycle_ids)])
-    rows = cur.fetchall()
-    return pl.DataFrame(rows, schema={"cycle_id": pl.Int64, "indicator_id": pl.Int64, "comparison": pl.String,
-                                      "relative_reference": pl.String, "reference_value": pl.Decimal(18, 4)},
-                        orient="row")
-
-
 def set_reference_value(con: duckdb.DuckDBPyConnection, indicator_id: int, cycle_id: int, value, source: str,
                         login: str) -> None:
     """Enter (or replace) a relative target's reference value for one cycle."""

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from warehouse.reporting import frame
+from warehouse.reporting import ROW_COLUMNS, TARGET_JOINS, frame
 
 _BASES = {"approved": "v_approved_values", "all": "v_indicator_values"}
 
@@ -75,12 +75,13 @@ def indicator_parts(con: duckdb.DuckDBPyConnection, indicator_id: int) -> list[d
 
 
 def indicator_over_cycles(con: duckdb.DuckDBPyConnection, indicator_id: int, basis: str) -> pl.DataFrame:
-    """One indicator in every cycle of its strategy (oldest first) on a basis, with the people's display names."""
+    """One indicator in every cycle of its strategy (oldest first) on a basis, with the people's display names and
+    its comparison and each cycle's reference value (reporting.TARGET_COLUMNS)."""
     view = _view(basis)  # one of two constant view names
     return frame(con, f"""
-        SELECT v.*, c.illustrative AS cycle_illustrative, c.deadline AS cycle_deadline,
+        SELECT {ROW_COLUMNS}, c.illustrative AS cycle_illustrative, c.deadline AS cycle_deadline,
                ue.display_name AS entered_by_name, ua.display_name AS approved_by_name
-        FROM {view} v
+        FROM {view} v{TARGET_JOINS}
         JOIN cycles c ON c.cycle_id = v.cycle_id
         LEFT JOIN users ue ON ue.login = v.entered_by
         LEFT JOIN users ua ON ua.login = v.approved_by

@@ -33,10 +33,30 @@ def _view(basis: str) -> str:
     return _CYCLE_READS[basis]
 
 
+# How each target is compared and, for a relative target (全国平均を上回る, migration 010), the cycle's reference
+# value (null until entered: 判定不能). Every read that rates or bands a value carries them, so the dashboard, lists,
+# trends, reports and `kpi summary` judge a strict target (「93%超」) and a relative one the same way. Both side
+# tables are small (one row per imported indicator / per entered reference): two LEFT JOINs on keys.
+TARGET_COLUMNS = ("comparison", "reference_value")
+_TARGET_TYPE = "CASE WHEN t.relative_reference IS NOT NULL THEN 'relative' ELSE v.target_type END"
+_TARGET_SELECT = ", t.comparison, rv.reference_value"
+TARGET_JOINS = (" LEFT JOIN indicator_targets t ON t.indicator_id = v.indicator_id"
+                " LEFT JOIN relative_reference_values rv ON rv.indicator_id = v.indicator_id"
+                " AND rv.cycle_id = v.cycle_id")
+ROW_COLUMNS = f"v.* REPLACE ({_TARGET_TYPE} AS target_type){_TARGET_SELECT}"
+
+
+def _column(name: str) -> str:
+    """One evaluation column as a select item (target_type typed 'relative' for relative targets)."""
+    return f"{_TARGET_TYPE} AS target_type" if name == "target_type" else f"v.{name}"
+
+
 def cycle_rows(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved") -> pl.DataFrame:
-    """Every indicator of the cycle's strategy with its value on the chosen basis, in report order."""
+    """Every indicator of the cycle's strategy with its value on the chosen basis and its comparison and
+    reference value (TARGET_COLUMNS), in report order."""
     view = _view(basis)  # one of two constant macro calls
-    return frame(con, f"SELECT * FROM {view} ORDER BY pillar_no, item_no, sort_order, code", [[cycle_id]])
+    return frame(con, f"SELECT {ROW_COLUMNS} FROM {view} v{TARGET_JOINS}"
+                      " ORDER BY v.pillar_no, v.item_no, v.sort_order, v.code", [[cycle_id]])
 
 
 def cycle_parts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved") -> pl.DataFrame:
@@ -75,8 +95,10 @@ def validation_frame(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFr
                CAST(v.value_fy AS BIGINT) AS value_fy, CAST(v.fiscal_year AS BIGINT) AS cycle_fy,
                v.reason, v.reason_category AS category, CAST(l.last_value AS DOUBLE) AS last_value,
                v.stopped_in_cycle AS stopped, CAST(NULL AS VARCHAR) AS input_error,
-               CAST(NULL AS VARCHAR) AS input_field, true AS has_entry, CAST(NULL AS DOUBLE) AS composite_rate
+               CAST(NULL AS VARCHAR) AS input_field, true AS has_entry, CAST(NULL AS DOUBLE) AS composite_rate,
+               t.comparison
         FROM cycle_indicator_values(?::INTEGER[]) v LEFT JOIN last l USING (indicator_id)
+        LEFT JOIN indicator_targets t ON t.indicator_id = v.indicator_id
         WHERE v.value_id IS NOT NULL
         ORDER BY v.indicator_id
     """, [cycle_id, [cycle_id]])
@@ -125,14 +147,14 @@ def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis
     view = _view(basis)  # one of two constant macro calls
     if not set(columns) <= set(EVAL_COLUMNS) | set(TREND_COLUMNS):
         raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
-    cols = ", ".join(f"v.{c}" for c in columns + (TEXT_COLUMNS if text else ()))
+    cols = ", ".join(_column(c) for c in columns + (TEXT_COLUMNS if text else ())) + _TARGET_SELECT
     order = " ORDER BY v.cycle_id, v.pillar_no, v.item_no, v.sort_order, v.code" if ordered else ""
     if not milestones:
-        return frame(con, f"SELECT {cols} FROM {view} v{order}", [list(cycle_ids)])
+        return frame(con, f"SELECT {cols} FROM {view} v{TARGET_JOINS}{order}", [list(cycle_ids)])
     return frame(con, f"""
         SELECT {cols}, s.valid_from_fy AS first_fy, m.value AS milestone_value,
                hm.indicator_id IS NOT NULL AS has_milestones
-        FROM {view} v
+        FROM {view} v{TARGET_JOINS}
         JOIN strategies s ON s.strategy_id = v.strategy_id
         LEFT JOIN indicator_milestones m ON m.indicator_id = v.indicator_id AND m.fiscal_year = v.fiscal_year
         LEFT JOIN (SELECT DISTINCT indicator_id FROM indicator_milestones) hm ON hm.indicator_id = v.indicator_id
@@ -156,12 +178,13 @@ def evaluation_batches(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], bas
     view = _view(basis)  # one of two constant macro calls
     if not set(columns) <= set(EVAL_COLUMNS) | set(TREND_COLUMNS):
         raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
-    cols = ", ".join(f"v.{c}" for c in EVAL_COLUMNS if c in columns)  # TREND_COLUMNS keep their order here
+    cols = ", ".join(_column(c) for c in EVAL_COLUMNS if c in columns) + _TARGET_SELECT  # TREND order here
     for cycle_id in cycle_ids:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             reader = con.execute(f"SELECT {cols}{_MILESTONE_COLUMNS if milestones else ''} FROM {view} v"
-                                 f"{_MILESTONE_JOINS if milestones else ''}", [[cycle_id]]).to_arrow_reader(batch_rows)
+                                 f"{TARGET_JOINS}{_MILESTONE_JOINS if milestones else ''}",
+                                 [[cycle_id]]).to_arrow_reader(batch_rows)
             for batch in reader:
                 yield pl.from_arrow(batch)
 
@@ -194,7 +217,9 @@ def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis:
 
 def rows_of(con: duckdb.DuckDBPyConnection, cycle_id: int, indicator_ids: list[int],
             basis: str = "approved") -> pl.DataFrame:
-    """Every column of the view for a few indicators of a cycle (one page of a list), in report order."""
+    """Every column of the view (and TARGET_COLUMNS) for a few indicators of a cycle (one page of a list), in
+    report order."""
     view = _view(basis)  # one of two constant macro calls
-    return frame(con, f"SELECT * FROM {view} WHERE list_contains(?::INTEGER[], indicator_id)"
-                      " ORDER BY pillar_no, item_no, sort_order, code", [[cycle_id], list(indicator_ids)])
+    return frame(con, f"SELECT {ROW_COLUMNS} FROM {view} v{TARGET_JOINS}"
+                      " WHERE list_contains(?::INTEGER[], v.indicator_id)"
+                      " ORDER BY v.pillar_no, v.item_no, v.sort_order, v.code", [[cycle_id], list(indicator_ids)])

@@ -403,7 +403,8 @@ def sweep_rows(con: duckdb.DuckDBPyConnection, cycle_id: int):
     """One row per indicator of the cycle (as v_indicator_values lists them), value or not, in no particular order.
 
     The columns of kpi.domain.rules.FRAME_SCHEMA that come from the warehouse but the name (indicator_names gives
-    it for the few rows that need one; value_id null where the indicator has no value yet), plus department_code. last_value is the latest approved figure of an earlier fiscal year of
+    it for the few rows that need one; comparison from indicator_targets, so a strict target met exactly is not
+    achieved here either; value_id null where the indicator has no value yet), plus department_code. last_value is the latest approved figure of an earlier fiscal year of
     the same strategy, as in reporting.validation_frame (values of indicators outside the cycle's strategy drop
     out at the final join). Only the columns the rules use are read, from the tables; reason and category only
     as present ('') or absent (null), which is all the rules ask of them.
@@ -425,10 +426,11 @@ def sweep_rows(con: duckdb.DuckDBPyConnection, cycle_id: int):
                CAST(ind.fiscal_year AS BIGINT) AS cycle_fy,
                CASE WHEN v.reason IS NOT NULL THEN '' END AS reason,
                CASE WHEN v.reason_category IS NOT NULL THEN '' END AS category,
-               CAST(l.last_value AS DOUBLE) AS last_value, ind.stopped, ind.department_code
+               CAST(l.last_value AS DOUBLE) AS last_value, ind.stopped, ind.department_code, t.comparison
         FROM ({_CYCLE_INDICATORS}) ind
         LEFT JOIN indicator_values v ON v.indicator_id = ind.indicator_id AND v.cycle_id = ind.cycle_id
-        LEFT JOIN last l ON l.indicator_id = ind.indicator_id""", {"cycle_id": cycle_id})
+        LEFT JOIN last l ON l.indicator_id = ind.indicator_id
+        LEFT JOIN indicator_targets t ON t.indicator_id = ind.indicator_id""", {"cycle_id": cycle_id})
 
 
 def composite_values(con: duckdb.DuckDBPyConnection, cycle_id: int) -> tuple[list[dict], dict[int, list[dict]]]:

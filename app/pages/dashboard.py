@@ -78,6 +78,9 @@ def show_summary() -> None:
     c4.metric(f"{PROVISIONAL}進捗管理の停止", f"{h['stopped']:,}指標")
     if h["unrated"]:
         st.info(f"承認済の値がまだない指標が {h['unrated']} 件あり、集計に含めていません。")
+    if h["undecidable"]:
+        st.info(f"判定不能（比較する値が未入力）の指標が {h['undecidable']} 件あり、達成区分に含めていません"
+                "（全国平均などとの比較目標で、その年度の比較する値が入力されていないもの）。")
     st.subheader(f"{PROVISIONAL}成果指標・数値目標の達成状況")
     ui.table(summaries.band_table(view, scope["sections"]))
     scopes = [("全体", groups[0])] + [(f"{p['no']}.{p['name']}", g) for p, g in zip(view.pillars, groups[1:])]

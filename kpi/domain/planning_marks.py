@@ -38,19 +38,28 @@ def strip_marks(text: str) -> tuple[str, str | None]:
     return re.sub(r"\s+", " ", stripped).strip(), " ".join(marks)
 
 
-_BIG = {"兆": Decimal(10) ** 12, "億": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000)}
-_COMPOUND = re.compile(r"(?P<num>(?:\d[\d,]*(?:\.\d+)?\s*[兆億万千]\s*){2,}(?:\d[\d,]*(?:\.\d+)?)?"
-                       r"|(?:\d[\d,]*\s*[兆億万千]\s*)+\d[\d,]*(?:\.\d+)?)")
-_PIECE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([兆億万千])?")
+_BIG = {"兆": Decimal(10) ** 12, "億": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000), "百": Decimal(100)}
+_MULT = r"(?:[千百]?[兆億万]|千)"  # 「5千億」 is 5 × 千 × 億
+_COMPOUND = re.compile(rf"(?P<num>(?:\d[\d,]*(?:\.\d+)?\s*{_MULT}\s*){{2,}}(?:\d[\d,]*(?:\.\d+)?)?"
+                       rf"|(?:\d[\d,]*\s*{_MULT}\s*)+\d[\d,]*(?:\.\d+)?)")
+_PIECE = re.compile(rf"(\d[\d,]*(?:\.\d+)?)\s*({_MULT})?")
+
+
+def multiplier(prefix: str) -> Decimal:
+    """The value of a run of 兆・億・万・千・百 (「千億」 → 10^11, 「千万」 → 10^7)."""
+    out = Decimal(1)
+    for ch in prefix:
+        out *= _BIG[ch]
+    return out
 
 
 def expand_numerals(text: str) -> str:
     """A figure printed with two or more of 兆・億・万・千 as one plain number: 「2億4,500万人」 → 「245000000人」,
-    「1万7千人超」 → 「17000人超」. A single multiplier (「3.6万人」「5,154億円」) is left for the unit to carry."""
+    「1万7千人超」 → 「17000人超」, 「3兆5千億円」 → 「3500000000000円」. A single multiplier (「3.6万人」「5,154億円」) is left for the unit to carry."""
     def one(m: re.Match) -> str:
         total = Decimal(0)
         for num, mult in _PIECE.findall(m.group("num")):
-            total += Decimal(num.replace(",", "")) * (_BIG[mult] if mult else 1)
+            total += Decimal(num.replace(",", "")) * multiplier(mult)
         return format(total.normalize(), "f")
     return _COMPOUND.sub(one, text)
 
@@ -75,8 +84,9 @@ class Relative:
     comparison: str
 
 
-_REFERENCE = r"(?P<ref>全国平均値?|全国値|全国水準|国の平均値?|県平均値?|県全体の平均値?|市町村平均値?|[^\s\d]{1,8}の平均値?|全国)"
-_RELATIVE = re.compile(rf"^{_REFERENCE}\s*(?P<cmp>を上回る|を超える|超|以上|を下回る|未満|以下)\s*"
+_REFERENCE = (r"(?P<ref>全国平均値?|全国値|全国水準|国の平均値?|県平均値?|県全体の平均値?|市町村平均値?|[^\s\d]{1,8}の平均値?|"
+              r"全ての世代|全国)")
+_RELATIVE = re.compile(rf"^{_REFERENCE}\s*(?P<cmp>を上回る|を超える|超|以上|を下回る|未満|以下|と同水準)\s*"
                        r"(?:水準)?\s*(?:を?(?:維持|確保|目指す|目指します|達成))?\s*[。.]?$")
 
 
@@ -85,7 +95,7 @@ def relative_of(body: str) -> Relative | None:
     m = _RELATIVE.match(body)
     if m is None:
         return None
-    cmp = dict(_CMP_WORDS)[m.group("cmp")]
+    cmp = "ge" if m.group("cmp") == "と同水準" else dict(_CMP_WORDS)[m.group("cmp")]  # 同水準: reach the level
     return Relative(m.group("ref"), cmp)
 
 
@@ -104,8 +114,54 @@ _LABELLED = re.compile(r"(?P<label>[^\d\s／/・,、:：]+?)\s*[:：]?\s*(?P<fig
                        r"(?=\s|／|/|、|$)")
 
 
+_SPACED = re.compile(r"(?:[^\d\s]+\s*\d[\d,.]*\s+(?:%|[^\s\d]{1,3})\s*)+")
+_DIGIT_LABEL = re.compile(r"\s*(?P<label>\S+?)\s*(?P<fig>\d[\d,.]*(?:%|[^\s\d/／、,・()（）]{1,4}))(?=\s|$)")
+
+
+def _labels_with_digits(body: str) -> Labelled | None:
+    """「20〜60歳代男性の肥満者の割合 31.2% 40〜60歳代女性の肥満者の割合 22.2%」: labels that contain figures of their
+    own; each part is a label, then its figure with a unit, then a space."""
+    found, pos = [], 0
+    while pos < len(body):
+        m = _DIGIT_LABEL.match(body, pos)
+        if m is None or not re.search(r"[^\d\s.,%〜~\-－]", m.group("label")):  # a label has words, not only figures
+            return None
+        found.append((m.group("label"), m.group("fig")))
+        pos = m.end()
+    if len(found) < 2 or len({label for label, _ in found}) != len(found) \
+            or not any(any(ch.isdigit() for ch in label) for label, _ in found):
+        return None
+    return Labelled(tuple(found))
+
+
+def _grouped(body: str) -> str:
+    """「朝食 小学生15.3% 中学生33.7% 夕食 小学生2.2% 中学生6.0%」: a heading word without a figure labels the parts
+    after it (「朝食 小学生」…); other cells are returned as they are."""
+    tokens = body.split()
+    if len(tokens) < 3 or _has_digit(tokens[0]):
+        return body
+    out, group = [], None
+    for i, token in enumerate(tokens):
+        if not _has_digit(token):
+            if i + 1 >= len(tokens) or not _has_digit(tokens[i + 1]):
+                return body
+            group = token
+        elif group is None:
+            return body
+        else:
+            out.append(f"{group}{token}")
+    return " ".join(out)
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
 def labelled_parts(body: str) -> Labelled | None:
     """The labelled figures of a cell, or None when the cell is not such a list."""
+    body = _grouped(body)
+    if _SPACED.fullmatch(body.strip()):  # 「男性 8,000 歩 女性 8,000 歩」: the unit printed apart from its figure
+        body = re.sub(r"(\d)\s+(%|[^\s\d]{1,3})(?=\s|$)", r"\1\2", body.strip())
     m = _SHARED.match(body)
     if m is not None:
         return Labelled(((None, m.group("fig").strip()),), shared=True)
@@ -118,7 +174,7 @@ def labelled_parts(body: str) -> Labelled | None:
     for piece in pieces:
         mm = _LABELLED.fullmatch(piece.strip())
         if mm is None:
-            return None
+            return _labels_with_digits(body.strip())
         found.append((mm.group("label"), mm.group("fig").strip()))
     if len(found) < 2 or len({label for label, _ in found}) != len(found):
         return None

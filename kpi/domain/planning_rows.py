@@ -8,12 +8,12 @@ the row's baseline: both are read and every problem is listed, with the text, wh
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from .model import Direction, TargetType
 from .normalize import InputError
-from .planning_marks import (comparison_of, expand_numerals, fold, kanji_numerals, labelled_parts, relative_of,
+from .planning_marks import (comparison_of, expand_numerals, multiplier, fold, kanji_numerals, labelled_parts, relative_of,
                              strip_marks)
 from .planning_periods import Period, PeriodError, period_label, split_period
 from .planning_text import (BASELINE, KIND, TARGET, UNIT, CellProblem, PlannedBaseline, PlannedTarget, RowProblems,
@@ -89,6 +89,37 @@ def _prepare(column: str, text: str | None, printed_era: str | None, problems: l
     m = re.match(r"^(?P<per>(?:1|一)(?:日|人|世帯|か月|ヶ月|月|年)当たり)\s*(?P<body>\d.*)$", body)
     if m:  # 「1日当たり 2時間30分」: the rate's denominator goes to the note
         body, note = m.group("body"), " ".join(x for x in (note, m.group("per")) if x)
+    m = re.fullmatch(r"[【\[](?P<when>(?:令和|平成|R|H)?(?:元|\d{1,4})年度?)(?:実績|現在|時点)?[:：]\s*(?P<fig>[^【】]+)[】\]]",
+                     body)
+    if m:  # 「【令和元年実績:4.8兆円】」: the figure of that year
+        body = f"{m.group('fig').strip()}({m.group('when')})"
+    m = re.fullmatch(r"(?P<end>\d{4})(?P<fy>年度?)までの(?P<n>\d{1,2})年間で\s*(?P<fig>\d[^、,]*)", body)
+    if m:  # 「2020年までの5年間で30万人」: the total over those years
+        start = int(m.group("end")) - int(m.group("n")) + 1
+        body = f"{m.group('fig').strip()}({start}{m.group('fy')}～{m.group('end')}{m.group('fy')}の累計)"
+    m = re.fullmatch(r"(?P<when>(?:令和|平成|R|H)?(?:元|\d{1,4})年度?)(?:末)?までに\s*(?P<fig>[^、,]+)", body)
+    if m:  # 「令和7年までに20万円」: the figure by that year
+        body = f"{m.group('fig').strip()}({m.group('when')})"
+    m = re.fullmatch(r"(?P<by>(?:令和|平成|R|H)?(?:元|\d{1,4})年度?)(?:末)?までに\s*(?P<level>\S+水準(?:超え|以上))", body)
+    if m:  # 「令和7年までに令和元年水準超え」: the level (read against the baseline in read_row) by that year
+        body = f"{m.group('level')}({m.group('by')})"
+    m = re.fullmatch(r"[(（]参考値?[)）]\s*(?P<what>[^\d]+?)\s*(?P<fig>\d[\d,.]*\s*[^\s\d()（）]{0,4})"
+                     r"(?P<when>\s*[(（][^()（）]*[)）])?", body)
+    if m:  # 「(参考値)…を配置している施設の割合 70.5%」: the plan's reference figure; what it counts goes to the note
+        body, note = m.group("fig") + (m.group("when") or ""), " ".join(x for x in (note, f"（参考値: {m.group('what').strip()}）") if x)
+    m = re.match(r"^早期に\s*(?=\d[^、,]*$)", body)
+    if m:  # 「早期に5兆円」: no year is printed; 早期に goes to the note
+        body, note = body[m.end():], " ".join(x for x in (note, "早期に") if x)
+    body = re.sub(r"^(\d+)・(\d+)\s*%$", r"\1.\2%", body)  # 「26・1%」: a newspaper's decimal point
+    m = re.match(r"^「(?P<label>[^「」]+)」\s*(?=\d)", body)
+    if m:  # 「「アジア最大の開催国」3割以上」: the quoted aim names the target; it goes to the note
+        body, note = body[m.end():], " ".join(x for x in (note, m.group(0).strip()) if x)
+    m = re.fullmatch(r"(?P<n>\d+(?:\.\d+)?)\s*割(?P<rest>以上|以下|未満|超|程度)?", body)
+    if m:  # 「3割以上」: tenths, i.e. 30%以上
+        body = f"{format((Decimal(m.group('n')) * 10).normalize(), 'f')}%{m.group('rest') or ''}"
+    m = re.match(r"^(?:毎)?(?P<per>週|月)\s*(?=\d)", body)
+    if m:  # 「週9.7回」「週11回以上」: per week (month); the denominator goes to the note as above
+        body, note = body[m.end():], " ".join(x for x in (note, f"{m.group('per')}当たり") if x)
     body = re.sub(r"(\d+)\s*時間\s*(\d+)\s*分", lambda h: f"{int(h.group(1)) * 60 + int(h.group(2))}分", body)
     try:
         body, period = split_period(body, printed_era=printed_era)
@@ -157,6 +188,11 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
                                             "入力してください。"))
     note = " ".join(dict.fromkeys(x for x in (t.note if t else None, b.note if b else None) if x)) or None
 
+    m = re.fullmatch(r"(?P<when>(?:令和|平成|R|H)?(?:元|\d{1,4})年度?)水準(?P<cmp>超え|以上)", t.body) if t else None
+    if m and b is not None and b.body:  # 「令和元年水準超え」: more than the printed baseline of that year
+        note = " ".join(x for x in (note, f"（{m.group(0)}）") if x)
+        t = replace(t, body=f"{b.body}{'超' if m.group('cmp') == '超え' else '以上'}")
+
     # relative targets: 全国平均を上回る
     relative = relative_of(t.body) if t is not None else None
     if relative is not None:
@@ -203,11 +239,15 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
     if problems:
         raise RowProblems(problems)
     assert planned_t is not None and t is not None
+    if planned_b is not None and planned_t.value is not None and planned_b.value is not None and not unit_text \
+            and planned_t.unit and planned_b.unit and _prefix(planned_t.unit) != _prefix(planned_b.unit):
+        planned_t, planned_b = _in_base_unit(planned_t), _in_base_unit(planned_b)  # 「4千万人」 against 「1974万人」
     comparison = comparison_of(t.body) if planned_t.target_type is TargetType.NUMERIC else None
     direction = planned_t.direction or (_CMP_DIRECTION[comparison] if comparison else None)
     if direction is None:
         lower = (planned_b is not None and planned_b.value is not None and planned_t.value is not None
                  and planned_t.value < planned_b.value)
+        lower = lower or (planned_t.value == 0 and (planned_b is None or planned_b.value is None))  # 「0%」: none
         direction = Direction.LOWER if lower else Direction.HIGHER
     if planned_t.target_type is TargetType.NUMERIC and comparison is None:
         comparison = "ge" if direction is Direction.HIGHER else "le"
@@ -227,10 +267,27 @@ def read_row(*, target: str | None, baseline: str | None, unit: str | None = Non
                       note, planned_target=planned_t, planned_baseline=planned_b)
 
 
+_PREFIX = re.compile(r"^(?:[千百]?[兆億万]|千)")
+
+
 def _base_unit(unit: str) -> str:
-    """The unit without a leading 万・千・百万・億 and a trailing 「/年」 (「千人」 and 「人」, 「m3/年」 and 「m3」 compare;
+    """The unit without a leading 万・千・百万・千億… and a trailing 「/年」 (「千人」 and 「人」, 「m3/年」 and 「m3」 compare;
     「組」 and 「人」 do not)."""
-    return re.sub(r"/年度?$", "", re.sub(r"^(?:百万|千万|万|千|億|兆)", "", unit))
+    return re.sub(r"/年度?$", "", _PREFIX.sub("", unit))
+
+
+def _prefix(unit: str) -> str:
+    m = _PREFIX.match(unit)
+    return m.group(0) if m else ""
+
+
+def _in_base_unit(planned):
+    """A figure whose unit carries a multiplier (「8兆円」, 「4千万人」) in the plain unit (「8000000000000円」), so that a
+    target and a baseline printed with different multipliers compare as numbers."""
+    head = _prefix(planned.unit)
+    if not head:
+        return planned
+    return replace(planned, value=planned.value * multiplier(head), unit=planned.unit[len(head):])
 
 
 def _unit_of(body: str | None) -> str | None:
@@ -272,7 +329,7 @@ def _parted(t, b, t_parts, b_parts, unit_text, note, problems) -> RowReading:
     elif t_parts is not None:
         targets = {label: _figure(fig, unit_text, TARGET, problems)[0] for label, fig in t_parts.parts}
     elif re.match(r"^(?:前年度|基準値|現状)?(?:より|から|比で?)?\s*(増加|増大|拡大|向上|上昇|延伸|減少|削減|縮減|低下|短縮|縮小)"
-                  r"\s*(?:を目指(?:します|す)|させる|する)?$", t.body):
+                  r"(?:傾向へ|傾向に)?\s*(?:を目指(?:します|す)|させる|する)?$", t.body):
         aim = "decrease" if re.search(r"減少|削減|縮減|低下|短縮|縮小", t.body) else "increase"
         baselines = {label: _figure(fig, unit_text, BASELINE, problems)[0] for label, fig in b_parts.parts}
         if problems:

@@ -27,6 +27,7 @@ import polars as pl
 
 from kpi.domain.achievement import Rate, RateStatus
 from kpi.domain.bands import Band, band_of
+from kpi.domain.summary import UNDECIDABLE
 
 # Columns the evaluation reads (as in the reporting views) and the ones it adds.
 INPUT_COLUMNS = ("target_type", "direction", "target_value", "baseline_value", "value_number",
@@ -150,6 +151,13 @@ def band_expr(strict: bool = False) -> pl.Expr:
         .otherwise(pl.lit(Band.UNDER_30.value))
         .alias("band")
     )
+
+
+def counted_band() -> pl.Expr:
+    """The key a rated row is counted under in band summaries (as `band`): its band, UNDECIDABLE for a relative
+    target without the cycle's reference value (判定不能: never in a band, never unrated), null when unrated."""
+    return (pl.when(pl.col("rate_status") == RateStatus.MISSING_REFERENCE.value).then(pl.lit(UNDECIDABLE))
+            .otherwise(pl.col("band")).alias("band"))
 
 
 def evaluate_frame(frame: pl.DataFrame, *, exact: Exact | None = None, judge: bool = False) -> pl.DataFrame:

@@ -46,13 +46,21 @@ class BandSummary:
         }
 
 
-def summarize(key: str, bands: Iterable[Band | None]) -> BandSummary:
-    """Count bands over a scope; None (no rate could be computed) goes to `unrated`."""
+# The key of an indicator that is 判定不能（比較する値が未入力）— a relative target before the cycle's reference value
+# is entered — wherever bands are counted: never a band, never unrated, a count of its own.
+UNDECIDABLE = "undecidable"
+
+
+def summarize(key: str, bands: Iterable[Band | str | None]) -> BandSummary:
+    """Count bands over a scope; None (no rate could be computed) goes to `unrated`, UNDECIDABLE to
+    `undecidable`."""
     counts = {b: 0 for b in BAND_ORDER}
-    unrated = 0
+    unrated = undecidable = 0
     for band in bands:
         if band is None:
             unrated += 1
+        elif band == UNDECIDABLE:
+            undecidable += 1
         else:
-            counts[band] += 1
-    return BandSummary(key, counts, unrated)
+            counts[Band(band)] += 1
+    return BandSummary(key, counts, unrated, undecidable)

@@ -197,6 +197,9 @@ def _section_slides(data: ReportData, s: Section) -> list[Draw]:
         draws += _list_slides(data, s, "進捗管理を停止している指標", [_item(ln, ln.stop_reason) for ln in s.stopped])
     if s.unrated:
         draws += _list_slides(data, s, "達成率を算出できない指標", [_item(ln, ln.rate_text) for ln in s.unrated])
+    if s.undecidable:
+        draws += _list_slides(data, s, "判定不能（比較する値が未入力）の指標",
+                              [_item(ln, ln.rate_text) for ln in s.undecidable])
     return draws
 
 

@@ -64,6 +64,8 @@ SUMMARY_FIELDS: tuple[tuple[str, str, str, str], ...] = (
     *((f"percent_{b.value}", "number", f"{b.label_ja}（割合%、小数第1位四捨五入）", f"Share in percent: {b.value}")
       for b in BAND_ORDER),
     ("unrated", "integer", "達成率を算出できない指標数", "Indicators without a computable rate"),
+    ("undecidable", "integer", "判定不能（比較する値が未入力）の指標数",
+     "Indicators with a relative target whose reference value is not entered yet"),
 )
 
 
@@ -134,6 +136,7 @@ def summary_records(data: ReportData) -> list[dict]:
         rec.update({f"count_{b.value}": s.counts[b] for b in BAND_ORDER})
         rec.update({f"percent_{b.value}": float(s.percent[b]) for b in BAND_ORDER})
         rec["unrated"] = s.unrated
+        rec["undecidable"] = s.undecidable
         out.append(rec)
     return out
 

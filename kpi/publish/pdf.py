@@ -178,6 +178,11 @@ def _section(pdf: _Pdf, data: ReportData, s: Section) -> None:
         _text(pdf, "達成率を算出できない指標", 12, bold=True, colour=ACCENT)
         for ln in s.unrated:
             _item(pdf, ln, ln.rate_text)
+    if s.undecidable:
+        _keep(pdf, 28)  # a heading never ends a page
+        _text(pdf, "判定不能（比較する値が未入力）の指標", 12, bold=True, colour=ACCENT)
+        for ln in s.undecidable:
+            _item(pdf, ln, ln.rate_text)
 
 
 def _initiatives(pdf: _Pdf, data: ReportData) -> None:

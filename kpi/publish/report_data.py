@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_FLOOR, Decimal
 
+from kpi.domain.achievement import RateStatus
 from kpi.domain.bands import Band
 from kpi.domain.editions import Coverage, EditionKind, edition_label, interim_notice
 from kpi.domain.formatting import fiscal_year_ja, format_rate
-from kpi.domain.summary import BandSummary, summarize
+from kpi.domain.summary import UNDECIDABLE, BandSummary, summarize
 from kpi.services.evaluation import Evaluated
 from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text, _value_text, state_label
 from kpi.services.summaries import CycleView, band_groups
@@ -63,6 +64,12 @@ class Line:
     stop_reason: str
     state_ja: str
     figures: str  # 目標値：280人 R3年度実績値：4月～8月 36,821人
+    undecidable: bool = False  # 判定不能（比較する値が未入力）: a relative target without the cycle's reference value
+
+    @property
+    def counted_as(self) -> Band | str | None:
+        """What the line is counted under in a band summary: its band, UNDECIDABLE, or None (unrated)."""
+        return UNDECIDABLE if self.undecidable else self.band
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ class Section:
     unachieved: tuple[ReasonGroup, ...]
     stopped: tuple[Line, ...]
     unrated: tuple[Line, ...]
+    undecidable: tuple[Line, ...] = ()  # 判定不能（比較する値が未入力）, listed apart from the unrated
 
     @property
     def name(self) -> str:
@@ -335,6 +343,7 @@ def _floor_rate(percent: float | None) -> Decimal | None:
 def _line(e: Evaluated) -> Line:
     r = e.row
     stopped = bool(r.get("stopped_in_cycle"))
+    undecidable = e.rate.status is RateStatus.MISSING_REFERENCE
     return Line(
         code=r["code"], pillar_no=r["pillar_no"], pillar_name=r.get("pillar_name") or "", item_no=r["item_no"],
         item_name=r.get("item_name") or "", name=r["name"], unit=r.get("unit") or "",
@@ -348,11 +357,11 @@ def _line(e: Evaluated) -> Line:
         value_label=r.get("value_label") or "", period=r.get("period_text") or "",
         rate_percent=_floor_rate(e.percent),
         rate_text=format_rate(e.percent) if e.percent is not None else (e.rate.message_ja or "—"),
-        band=e.band, band_ja=e.band.label_ja if e.band else "未評価",
+        band=e.band, band_ja=e.band.label_ja if e.band else ("判定不能" if undecidable else "未評価"),
         reason=r.get("reason") or "", reason_category=r.get("reason_category"),
         reason_category_name=r.get("reason_category_name") or "",
         stopped=stopped, stop_reason=r.get("stop_reason") or "",
-        state_ja="進捗管理停止" if stopped else state_label(r), figures=_figures(r),
+        state_ja="進捗管理停止" if stopped else state_label(r), figures=_figures(r), undecidable=undecidable,
     )
 
 
@@ -386,7 +395,7 @@ def _items(lines: list[Line], many_pillars: bool) -> list[tuple[str, BandSummary
     out = []
     for (p, i), its in by_item.items():
         label = f"{f'{p}-' if many_pillars else ''}{_circled(i)} {its[0].item_name}".rstrip()
-        out.append((label, summarize(f"item-{p}-{i}", (ln.band for ln in its))))
+        out.append((label, summarize(f"item-{p}-{i}", (ln.counted_as for ln in its))))
     return out
 
 
@@ -399,7 +408,8 @@ def _section(number: int, infos: tuple[PillarInfo, ...], summary: BandSummary, l
         achieved=tuple(ln for ln in lines if ln.band is Band.ACHIEVED),
         unachieved=_reason_groups(unachieved),
         stopped=tuple(ln for ln in lines if ln.band is Band.STOPPED),
-        unrated=tuple(ln for ln in lines if ln.band is None),
+        unrated=tuple(ln for ln in lines if ln.band is None and not ln.undecidable),
+        undecidable=tuple(ln for ln in lines if ln.undecidable),
     )
 
 

@@ -70,7 +70,8 @@ INITIATIVE_COLUMNS: tuple[tuple[str, object, str, int], ...] = (
 )
 
 SUMMARY_COLUMNS = ("範囲", "指標数", *(f"{b.label_ja}（件数）" for b in BAND_ORDER),
-                   *(f"{b.label_ja}（割合%）" for b in BAND_ORDER), "未評価")
+                   *(f"{b.label_ja}（割合%）" for b in BAND_ORDER), "未評価",
+                   "判定不能（比較する値が未入力）")
 
 
 def _sheet_name(text: str, taken: set[str]) -> str:
@@ -128,7 +129,7 @@ def summary_rows(data: ReportData) -> list[tuple[str, BandSummary]]:
 
 def _summary_sheet(w: _Writer, ws, data: ReportData) -> None:
     w.heading(ws, data, "達成区分別の指標数と割合")
-    w.header(ws, SUMMARY_COLUMNS, [30, 8] + [14] * 10 + [8])
+    w.header(ws, SUMMARY_COLUMNS, [30, 8] + [14] * 10 + [8, 14])
     for i, (label, s) in enumerate(summary_rows(data), start=HEADER_ROW + 1):
         w.put(ws, i, 0, label)
         w.put(ws, i, 1, s.total, "int")
@@ -136,6 +137,7 @@ def _summary_sheet(w: _Writer, ws, data: ReportData) -> None:
             w.put(ws, i, 2 + j, s.counts[b], "int")
             w.put(ws, i, 7 + j, s.percent[b], "pct")
         w.put(ws, i, 12, s.unrated, "int")
+        w.put(ws, i, 13, s.undecidable, "int")
 
 
 def _indicator_sheet(w: _Writer, ws, data: ReportData, lines: tuple[Line, ...] | list[Line], subtitle: str) -> None:

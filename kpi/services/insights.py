@@ -29,8 +29,8 @@ from kpi.domain import milestones as ms
 from kpi.domain.achievement import Rate, achievement_rate
 from kpi.domain.bands import BAND_ORDER, Band, band_of
 from kpi.domain.formatting import fiscal_year_label, format_number, format_rate
-from kpi.domain.rates_frame import OUTPUT_COLUMNS, near_boundary_expr
-from kpi.domain.summary import BandSummary, share_percent
+from kpi.domain.rates_frame import OUTPUT_COLUMNS, counted_band, near_boundary_expr
+from kpi.domain.summary import UNDECIDABLE, BandSummary, share_percent
 from kpi.domain.workflow import STATE_LABELS_JA, Role, State
 from kpi.services.actors import Actor, Forbidden
 from kpi.services.evaluation import (Evaluated, evaluate, evaluate_rows_frame, evaluated_of, measurement_of,
@@ -234,10 +234,11 @@ def drilldown_page(actor: Actor, fiscal_year: int, *, band=None, pillar=None, it
             if needle:
                 cond &= pl.col("indicator_id").is_in(_searched(con, view, needle))
     keep = view.frame.filter(cond)
-    counts = dict(keep.group_by("band").len().iter_rows())
+    counts = dict(keep.select(counted_band()).group_by("band").len().iter_rows())
     page = keep.slice(max(0, offset), limit)
     return {"total": keep.height, "offset": max(0, offset), "limit": limit,
             "counts": {b.value: counts.get(b.value, 0) for b in BAND_ORDER},
+            "undecidable": counts.get(UNDECIDABLE, 0),
             "rows": _page_records(view, page, db)}
 
 
@@ -451,10 +452,12 @@ def trends(actor: Actor, *, judge: str = "target", limit: int | None = None, db:
 
 
 def _cycle_entry(y: dict[str, Any], counts: dict[str | None, int]) -> dict[str, Any]:
-    g = BandSummary("all", {b: counts.get(b.value, 0) for b in BAND_ORDER}, counts.get(None, 0)).as_dict()
+    g = BandSummary("all", {b: counts.get(b.value, 0) for b in BAND_ORDER}, counts.get(None, 0),
+                    counts.get(UNDECIDABLE, 0)).as_dict()
     return {"fiscal_year": y["fiscal_year"], "label": y["label"], "label_long": fiscal_year_label(y["fiscal_year"]),
             "cycle_state": y["state"], "illustrative": bool(y["illustrative"]), "total": g["total"],
-            "counts": g["counts"], "percent": g["percent"], "unrated": g["unrated"], "moved_up": 0, "moved_down": 0}
+            "counts": g["counts"], "percent": g["percent"], "unrated": g["unrated"],
+            "undecidable": g["undecidable"], "moved_up": 0, "moved_down": 0}
 
 
 
@@ -484,7 +487,7 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
                                                     batch_rows=_TREND_BATCH_ROWS):
                 ev = evaluate_rows_frame(batch, parts, judge=judge)
                 del batch
-                for band, n in ev.group_by("band").len().iter_rows():
+                for band, n in ev.select(counted_band()).group_by("band").len().iter_rows():
                     counts[band] = counts.get(band, 0) + n
                 ranked.append(ev.select("code", "indicator_id", pl.col("band").replace_strict(
                     _RANK_KEYS, default=None, return_dtype=pl.Int8).alias("_rank")).drop_nulls("_rank"))

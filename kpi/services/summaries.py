@@ -10,12 +10,12 @@ import polars as pl
 import warehouse
 from kpi.domain.achievement import RateStatus
 from kpi.domain.bands import BAND_ORDER, Band
-from kpi.domain.summary import BandSummary
+from kpi.domain.rates_frame import counted_band
+from kpi.domain.summary import UNDECIDABLE, BandSummary
 from kpi.services.actors import SYSTEM, Actor
 from kpi.services.errors import NotFound
 from kpi.services.permissions import Permission, allowed, check
 from kpi.services.evaluation import Evaluated, evaluate, evaluate_rows_frame
-from warehouse import indicator_import as targets_repo
 from warehouse import master, reporting
 
 
@@ -51,8 +51,7 @@ def load_frame(fiscal_year: int, *, basis: str = "approved", judge: str = "targe
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year)
         pillars = master.list_pillars(con, cycle["cycle_id"])
-        rows = with_targets(reporting.evaluation_frame(con, [cycle["cycle_id"]], basis, milestones=judge == "milestone"),
-                            targets_repo.targets_of_cycles(con, [cycle["cycle_id"]])).sort(
+        rows = reporting.evaluation_frame(con, [cycle["cycle_id"]], basis, milestones=judge == "milestone").sort(
             "pillar_no", "item_no", "sort_order", "code")
         parts = (reporting.parts_of_cycles(con, [cycle["cycle_id"]], basis)
                  if (rows["target_type"] == "composite").any() else None)
@@ -94,35 +93,17 @@ def _load(fiscal_year: int, basis: str, db: Path | str | None) -> CycleView:
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year)
         pillars = master.list_pillars(con, cycle["cycle_id"])
-        rows = with_targets(reporting.cycle_rows(con, cycle["cycle_id"], basis),
-                            targets_repo.targets_of_cycles(con, [cycle["cycle_id"]]))
+        rows = reporting.cycle_rows(con, cycle["cycle_id"], basis)
         parts = reporting.cycle_parts(con, cycle["cycle_id"], basis)
     return CycleView(cycle, pillars, basis, evaluate(rows, parts))
 
 
-def with_targets(rows: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
-    """The rows with each target's comparison, and relative targets (全国平均を上回る, migration 010) typed
-    'relative' with the cycle's reference value (null until entered: 判定不能)."""
-    if targets.height == 0:
-        return rows.with_columns(pl.lit(None, pl.String).alias("comparison"),
-                                 pl.lit(None, pl.Decimal(18, 4)).alias("reference_value"))
-    keys = targets.select(pl.col("cycle_id").cast(rows.schema["cycle_id"]),
-                          pl.col("indicator_id").cast(rows.schema["indicator_id"]), "comparison", "reference_value")
-    out = rows.join(keys, on=["cycle_id", "indicator_id"], how="left", maintain_order="left")
-    relative = set(targets.filter(pl.col("relative_reference").is_not_null())["indicator_id"].to_list())
-    return out.with_columns(pl.when(pl.col("indicator_id").is_in(list(relative))).then(pl.lit("relative"))
-                            .otherwise(pl.col("target_type")).alias("target_type"))
-
-
-UNDECIDABLE = "undecidable"  # 判定不能（比較する値が未入力）: a relative target before its reference value is entered
 
 
 def band_counts(view: CycleView | CycleFrame) -> Counter:
     """How many indicators per (pillar number, band key, or None for unrated, or UNDECIDABLE)."""
     if isinstance(view, CycleFrame):
-        key = (pl.when(pl.col("rate_status") == RateStatus.MISSING_REFERENCE.value).then(pl.lit(UNDECIDABLE))
-               .otherwise(pl.col("band")).alias("band"))
-        counted = view.frame.select("pillar_no", key).group_by("pillar_no", "band").len()
+        counted = view.frame.select("pillar_no", counted_band()).group_by("pillar_no", "band").len()
         return Counter({(p, b): n for p, b, n in counted.iter_rows()})
     return Counter((e.row["pillar_no"], UNDECIDABLE if e.rate.status is RateStatus.MISSING_REFERENCE
                     else e.band.value if e.band else None) for e in view.rows)
@@ -192,4 +173,5 @@ def headline(view: CycleView | CycleFrame) -> dict:
         "under_30_percent": g.percent[Band.UNDER_30],
         "stopped": g.counts[Band.STOPPED],
         "unrated": g.unrated,
+        "undecidable": g.undecidable,
     }

@@ -16,7 +16,7 @@ from warehouse import values
 
 _WAREHOUSE_COLUMNS = ("value_id", "indicator_id", "target_type", "direction", "baseline", "target", "value",
                       "qualitative_achieved", "kind", "value_fy", "cycle_fy", "reason", "category", "last_value",
-                      "stopped")
+                      "stopped", "comparison")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ The allow-list (what may appear inside {…} of a statement, or be concatenated 
 * module constants in UPPER_CASE (tuples of column names such as _VALUE_COLUMNS, SQL fragments such as _SELECT or
   _MILESTONE_JOINS, table lists such as CORE_TABLES) — written in the source, never derived from input;
 * _view(basis) (warehouse/reporting.py, insights.py), which refuses anything but its two constant view names;
-* the helper _cast (warehouse/values.py: a CAST(... AS <constant type>) around a constant column name);
+* the helpers _cast (warehouse/values.py: a CAST(... AS <constant type>) around a constant column name) and
+  _column (warehouse/reporting.py: v.<name>, or a constant CASE for target_type);
 * _alias(n) (warehouse/connection.py): the catalog name kpi_wh_<int(n)> of an attached warehouse file, the
   number from the process's own counter;
 * PARAM_IDENTIFIERS: the `columns` parameter of reporting.evaluation_frame (refused unless every name is one of
@@ -28,7 +29,7 @@ SINKS = {"execute": 0, "executemany": 0, "sql": 0, "frame": 1, "_arrow_frame": 1
 PASS_THROUGH = {("warehouse/connection.py", "execute"), ("warehouse/connection.py", "executemany"),
                 ("warehouse/connection.py", "sql"), ("warehouse/reporting.py", "frame"),
                 ("warehouse/values.py", "_arrow_frame"), ("kpi/services/scale_demo.py", "<lambda>")}
-HELPERS = {"_cast"}
+HELPERS = {"_cast", "_column"}
 # _view (warehouse/reporting.py, insights.py): refuses any basis but two and returns a constant name;
 # _alias (warehouse/connection.py): "kpi_wh_" + int(n), so nothing but digits follows the constant prefix
 VALIDATING = {"_view", "_alias"}

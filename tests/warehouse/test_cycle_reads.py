@@ -137,13 +137,33 @@ def test_the_changed_demo_exercises_each_rule_of_the_view(wh_demo_copy):
         assert one("cycle_indicator_values", 2020, changed["stopped"])[2] is True
 
 
+def _with_targets(ref: str) -> str:
+    """The original view's rows with each target's comparison and the cycle's reference value (migration 010),
+    relative targets typed 'relative' — what every rating read carries."""
+    return (f"(SELECT r.* REPLACE (CASE WHEN t.relative_reference IS NOT NULL THEN 'relative' ELSE r.target_type"
+            f" END AS target_type), t.comparison, rv.reference_value FROM {ref} r"
+            " LEFT JOIN indicator_targets t ON t.indicator_id = r.indicator_id"
+            " LEFT JOIN relative_reference_values rv ON rv.indicator_id = r.indicator_id AND rv.cycle_id = r.cycle_id)")
+
+
 def test_reporting_reads_equal_the_original_view(scenario):
     """What the dashboard, lists and trends read (warehouse.reporting) is the original view's rows."""
     path, _ = scenario
+    with warehouse.transaction(path) as con:  # a strict target, and a relative one with one cycle's reference value
+        first, second = [r[0] for r in con.execute("SELECT indicator_id FROM indicators WHERE target_type = 'numeric'"
+                                                   " ORDER BY indicator_id LIMIT 2").fetchall()]
+        con.execute("INSERT INTO indicator_targets (indicator_id, comparison) VALUES (?, 'gt')", [first])
+        con.execute("INSERT INTO indicator_targets (indicator_id, comparison, relative_reference)"
+                    " VALUES (?, 'gt', '全国平均')", [second])
+        con.execute("INSERT INTO relative_reference_values (indicator_id, cycle_id, reference_value, source, entered_by)"
+                    " SELECT ?, min(cycle_id), 64.0, '全国調査', 'test' FROM cycles", [second])
     with warehouse.connect(path) as con:
         _create_reference_views(con)
         cycle_ids = [c["cycle_id"] for c in master.list_cycles(con)]
-        for basis, (_, ref) in BASES.items():
+        assert reporting.frame(con, f"SELECT count(*) AS n FROM {_with_targets('v_indicator_values')}"
+                                    " WHERE target_type = 'relative' AND reference_value IS NOT NULL", [])["n"][0] == 1
+        for basis, (_, plain) in BASES.items():
+            ref = _with_targets(plain)
             for cid in cycle_ids:
                 expected = reporting.frame(con, f"SELECT * FROM {ref} WHERE cycle_id = ? ORDER BY "
                                                 + ", ".join(REPORT_ORDER), [cid])
@@ -153,7 +173,7 @@ def test_reporting_reads_equal_the_original_view(scenario):
                                    expected.filter(pl.col("indicator_id").is_in(some)))
                 assert_frame_equal(reporting.texts(con, cid, basis, ordered=True),
                                    expected.select("indicator_id", "code", "name", "reason"))
-            cols = ", ".join(reporting.EVAL_COLUMNS)
+            cols = ", ".join(reporting.EVAL_COLUMNS + reporting.TARGET_COLUMNS)
             key = ["cycle_id", "indicator_id"]
             expected = reporting.frame(con, f"SELECT {cols} FROM {ref} ORDER BY cycle_id, indicator_id", [])
             assert_frame_equal(reporting.evaluation_frame(con, cycle_ids, basis).sort(key), expected)
@@ -161,7 +181,7 @@ def test_reporting_reads_equal_the_original_view(scenario):
                                                                   columns=reporting.EVAL_COLUMNS, batch_rows=50)))
             assert_frame_equal(batches.sort(key), expected)
             with_milestones = reporting.evaluation_frame(con, cycle_ids, basis, milestones=True).sort(key)
-            assert_frame_equal(with_milestones.select(reporting.EVAL_COLUMNS), expected)
+            assert_frame_equal(with_milestones.select(reporting.EVAL_COLUMNS + reporting.TARGET_COLUMNS), expected)
         for cid in cycle_ids:
             missing = reporting.frame(con, """
                 SELECT department_code, department_name, count(*) AS total,
