@@ -13,6 +13,7 @@ from kpi.services.narrative import ConclusionsInput, Finding, NarrativeRefused, 
 
 MESSAGE = "initiatives.message"  # the outcome of the last action, shown after the rerun
 EDITING = "initiatives.editing"  # the initiative chosen for editing (None: a new one)
+SEEN = "initiatives.seen_versions"  # initiative id → version shown on the last run
 MAX_FINDINGS = 4
 
 actor = ui.logged_in()
@@ -26,8 +27,9 @@ if message:
     (st.success if message[0] == "ok" else st.error)(message[1])
 
 
-def act(fn, ok_text: str) -> bool:
-    """Run a service call; a refusal is shown where the person is (what they typed stays), success after a rerun."""
+def act(fn, ok_text: str, forget: str | None = None) -> bool:
+    """Run a service call; a refusal is shown where the person is (what they typed stays), success after a rerun
+    (forget: a session key to drop then, e.g. the version a saved form was based on)."""
     try:
         fn()
     except (InitiativeRefused, NarrativeRefused) as exc:
@@ -37,6 +39,8 @@ def act(fn, ok_text: str) -> bool:
         st.error(str(exc))
         return False
     st.session_state[MESSAGE] = ("ok", ok_text)
+    if forget:
+        st.session_state.pop(forget, None)
     session.clear_caches()
     st.rerun()
     return True
@@ -47,6 +51,15 @@ def lines(text: str | None) -> tuple[str, ...]:
 
 
 rows = initiatives.list_for(actor, fy)
+# The versions the person saw: an action (提出, 承認 …) is checked against the version shown on the run before the
+# click, not the one read on the rerun that handles it (which would let a change made in between pass unseen).
+seen_versions = st.session_state.get(SEEN, {})
+st.session_state[SEEN] = {r["initiative_id"]: r["version"] for r in rows}
+
+
+def seen(initiative_id: int) -> int:
+    return seen_versions.get(initiative_id, by_id[initiative_id]["version"])
+
 areas = {a["code"]: a["label"] for a in initiatives.area_codes()}
 is_editor, is_reviewer = actor.has(Role.EDITOR), actor.has(Role.REVIEWER)
 tab_names = ["取組"] + (["戦略の概要", "まとめ"] if is_reviewer else [])
@@ -73,6 +86,8 @@ with tabs[0]:
             st.warning(f"差戻しコメント: {old['review_comment']}")
         depts = initiatives.my_departments(actor)
         k = f"init.{chosen or 'new'}"
+        # the version the form's fields were filled from (kept while the person types; a save checks it)
+        base_version = st.session_state.setdefault(f"{k}.base_version", old.get("version"))
         with st.form(f"{k}.form"):
             dept = st.selectbox("担当課", list(depts), format_func=depts.get, key=f"{k}.dept",
                                 disabled=bool(old)) if depts else None
@@ -107,8 +122,8 @@ with tabs[0]:
             photos = [PhotoUpload(u.name, u.getvalue(), caps[n] if n < len(caps) else None)
                       for n, u in enumerate(uploads or ())]
             act(lambda: initiatives.save(actor, fy, dept or "", raw, initiative_id=chosen,
-                                         expected_version=old.get("version"), photos=photos),
-                f"取組「{title.strip()}」を下書き保存しました。")
+                                         expected_version=base_version, photos=photos),
+                f"取組「{title.strip()}」を下書き保存しました。", forget=f"{k}.base_version")
         drafts = [r["initiative_id"] for r in rows if r["state"] == "draft" and r["department_code"] in actor.departments]
         if drafts:
             st.subheader("提出", divider="gray")
@@ -116,7 +131,7 @@ with tabs[0]:
                                      format_func=lambda i: f"{i}: {by_id[i]['title']}")
             if st.button("提出する", key="init.submit"):
                 r = by_id[to_submit]
-                act(lambda: initiatives.submit(actor, to_submit, r["version"]), f"取組「{r['title']}」を提出しました。")
+                act(lambda: initiatives.submit(actor, to_submit, seen(to_submit)), f"取組「{r['title']}」を提出しました。")
 
     if is_reviewer:
         st.subheader("審査", divider="gray")
@@ -139,12 +154,12 @@ with tabs[0]:
             if r["state"] == "submitted":
                 b1, b2 = st.columns(2)
                 if b1.button("承認", key="init.approve", type="primary"):
-                    act(lambda: initiatives.approve(actor, pick, r["version"]), f"取組「{r['title']}」を承認しました。")
+                    act(lambda: initiatives.approve(actor, pick, seen(pick)), f"取組「{r['title']}」を承認しました。")
                 if b2.button("差戻し", key="init.return"):
-                    act(lambda: initiatives.return_initiative(actor, pick, r["version"], comment),
+                    act(lambda: initiatives.return_initiative(actor, pick, seen(pick), comment),
                         f"取組「{r['title']}」を差し戻しました。")
             elif st.button("承認取消", key="init.reopen"):
-                act(lambda: initiatives.reopen(actor, pick, r["version"], comment),
+                act(lambda: initiatives.reopen(actor, pick, seen(pick), comment),
                     f"取組「{r['title']}」の承認を取り消しました。")
 
 if is_reviewer:

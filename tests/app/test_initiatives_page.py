@@ -115,3 +115,28 @@ def test_executive_cannot_open_the_page_and_sees_the_approved_initiatives_on_the
     texts = " ".join(m.value.replace("\\", "") for m in at.markdown)
     assert "知事と若手職員との意見交換" in texts
     assert "押印を廃止した様式 5,300件（6,000件のうち9割弱）" in texts
+
+
+def test_two_people_editing_one_initiative_the_later_save_is_refused_and_keeps_what_was_typed(app_as, demo_db):
+    """Issue #15 on the initiatives page: the version checked is the one the form was filled from."""
+    from kpi.domain.initiatives import InitiativeInput
+    from kpi.domain.workflow import Role
+    from kpi.services import initiatives
+    from kpi.services.actors import Actor
+
+    editor = Actor("editor1", "総務部 入力担当", frozenset({Role.EDITOR}), frozenset({"GYOKAKU"}))
+    s = initiatives.save(editor, 2022, "GYOKAKU", InitiativeInput("STAFF", "職員研修"), db=demo_db)
+    mine = _open(app_as, "editor")
+    mine.selectbox(key="initiatives.editing").set_value(s.initiative_id).run()
+    key = f"init.{s.initiative_id}"
+    # a colleague saves the same initiative after this form was filled
+    initiatives.save(editor, 2022, "GYOKAKU", InitiativeInput("STAFF", "職員研修（同僚の修正）"),
+                     initiative_id=s.initiative_id, expected_version=s.version, db=demo_db)
+    mine.text_input(key=f"{key}.title").set_value("職員研修（私の修正）")
+    mine.button[0].click().run()  # 下書き保存
+    assert not mine.exception, mine.exception
+    assert "他の人" in " ".join(e.value for e in mine.error)
+    assert mine.text_input(key=f"{key}.title").value == "職員研修（私の修正）"  # what was typed stays
+    with warehouse.connect(demo_db) as con:
+        assert con.execute("SELECT title FROM initiatives WHERE initiative_id = ?",
+                           [s.initiative_id]).fetchone() == ("職員研修（同僚の修正）",)
