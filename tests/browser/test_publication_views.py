@@ -131,6 +131,7 @@ VISIBLE_TEXT = """() => {
   while ((n = walker.nextNode())) {
     const el = n.parentElement;
     if (!el || el.closest('script,style,noscript,[data-testid=stIconMaterial]') || !el.checkVisibility()) continue;
+    if (getComputedStyle(el).fontFamily.includes('Material Symbols')) continue;  // an icon's ligature, drawn as a glyph
     const t = n.textContent.trim();
     if (t) out.push(t);
   }
