@@ -209,6 +209,10 @@ def _cmd_account(args) -> int:
             admin.reset_password(actor, u["login"], password, db=args.db)
             print(f"利用者「{u['login']}」のパスワードを再設定しました")
             return 0
+        if args.action == "unlock":
+            admin.unlock_account(actor, u["login"], db=args.db)
+            print(f"利用者「{u['login']}」のログイン制限を解除しました")
+            return 0
         active = {"disable": False, "enable": True}.get(args.action, u["active"])
         admin.update_account(actor, u["login"], roles=args.role if args.role is not None else u["roles"],
                              departments=args.department if args.department is not None else u["departments"],
@@ -349,8 +353,8 @@ def register(add) -> None:
     fmt(p)
     p.set_defaults(func=_cmd_reason_category)
 
-    p = operator(add("account", "利用者の追加・一覧・変更・無効化・有効化・パスワード再設定"))
-    p.add_argument("action", choices=("add", "list", "edit", "disable", "enable", "reset-password"))
+    p = operator(add("account", "利用者の追加・一覧・変更・無効化・有効化・ログイン制限の解除・パスワード再設定"))
+    p.add_argument("action", choices=("add", "list", "edit", "disable", "enable", "unlock", "reset-password"))
     p.add_argument("--login", help="ログインID")
     p.add_argument("--name", help="氏名・表示名")
     p.add_argument("--role", action="append", choices=("editor", "reviewer", "executive", "admin"),

@@ -39,6 +39,11 @@ def _bump(con: duckdb.DuckDBPyConnection, login: str) -> None:
     con.execute("UPDATE users SET version = version + 1 WHERE login = ?", [login])
 
 
+def end_sessions_and_throttle(con: duckdb.DuckDBPyConnection, login: str) -> None:
+    """Start the account afresh: its open sessions end and its login throttle counts from zero (an unlock)."""
+    _bump(con, login)
+
+
 def update_password_hash(con: duckdb.DuckDBPyConnection, login: str, password_hash: str) -> None:
     """Replace an account's password (a reset): every open session of the account ends."""
     con.execute("UPDATE users SET password_hash = ? WHERE login = ?", [password_hash, login])

@@ -41,7 +41,8 @@ accounts = directory.list_accounts(actor)
 ui.table([
     {"ログインID": u["login"], "氏名・表示名": u["display_name"],
      "役割": "・".join(ROLE_LABELS_JA[Role(r)] for r in u["roles"]),
-     "担当課": "、".join(u["departments"]), "有効": "○" if u["active"] else "×"}
+     "担当課": "、".join(u["departments"]), "有効": "○" if u["active"] else "×",
+     "ログイン制限": f"失敗が続いたため あと{u['wait_s']}秒" if u["wait_s"] else ""}
     for u in accounts
 ])
 roles = [r.value for r in Role]
@@ -74,6 +75,11 @@ with st.expander("利用者の変更・パスワード再設定"):
             run(lambda: admin.update_account(actor, who, roles=e_roles, departments=e_depts, active=e_active,
                                              email=e_email),
                 f"利用者「{who}」を変更しました。")
+    if u["wait_s"]:
+        st.warning(f"「{who}」はパスワードの失敗が続いたため、あと{u['wait_s']}秒ログインできません。")
+    if st.button("ログイン制限を解除", key="unlock_account",
+                 help="パスワードの失敗による待ち時間をなくします（この利用者の開いている画面はログアウトします）"):
+        run(lambda: admin.unlock_account(actor, who), f"利用者「{who}」のログイン制限を解除しました。")
     with st.form("reset_password"):
         new_pw = st.text_input("新しいパスワード（10文字以上）", type="password")
         if st.form_submit_button("パスワードを再設定"):

@@ -15,7 +15,7 @@ import warehouse
 from kpi.domain.workflow import Role
 from kpi.services.actors import Actor
 from kpi.services.throttle import Throttle
-from warehouse import users
+from warehouse import audit, users
 
 _hasher = PasswordHasher()
 
@@ -99,13 +99,36 @@ def authenticate(login: str, password: str, *, db: Path | str | None = None, sou
         now = clock()  # after the check: the wait runs from the answer
         BY_SOURCE_AND_LOGIN.fail(pair, now, version)
         BY_LOGIN.fail(key, now, version)
+        if user is not None:  # unknown logins leave no row: a stranger cannot fill the audit trail with names
+            slowed = max(BY_SOURCE_AND_LOGIN.wait_s(pair, now, version), BY_LOGIN.wait_s(key, now, version))
+            _audit_login(db, user, "lockout" if slowed > 0 else "login_failed", source,
+                         f"次の試行まで{math.ceil(slowed)}秒" if slowed > 0 else None)
         raise LoginFailed(wrong)
     BY_SOURCE_AND_LOGIN.clear(pair)
     BY_LOGIN.clear(key)
+    _audit_login(db, user, "login", source, None)
     if _hasher.check_needs_rehash(user["password_hash"]):
         with warehouse.transaction(db) as con:
             users.rehash_password(con, user["login"], hash_password(password))
     return actor_of(user)
+
+
+def _audit_login(db, user: dict, action: str, source: str | None, comment: str | None) -> None:
+    """An audit row of a login, a failed password or a slowed login (who, from where, when)."""
+    role = actor_of(user).primary_role.value if user["roles"] else "none"
+    with warehouse.transaction(db) as con:
+        audit.append(con, [{"actor": user["login"], "role": role, "action": action, "entity": "session",
+                            "entity_id": user["login"], "new_value": f"接続元 {(source or 'local')[:64]}",
+                            "comment": comment}])
+
+
+def throttled_for(logins: list[str], *, db: Path | str | None = None) -> dict[str, int]:
+    """Seconds each login must still wait before its next try from anywhere (only the logins slowed now)."""
+    now = clock()
+    with warehouse.connect(db) as con:
+        versions = {u: (users.account_state(con, u) or (False, None))[1] for u in logins}
+    waits = {u: BY_LOGIN.wait_s(u, now, versions[u]) for u in logins}
+    return {u: math.ceil(w) for u, w in waits.items() if w > 0}
 
 
 def actor_for_identity(email: str | None, *, db: Path | str | None = None) -> Actor:

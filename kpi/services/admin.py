@@ -194,6 +194,17 @@ def reset_password(actor: Actor, login: str, password: str, db: Path | str | Non
         _audit(con, actor, "reset_password", "user", login)
 
 
+def unlock_account(actor: Actor, login: str, db: Path | str | None = None) -> None:
+    """Lift the login throttle of an account at once (in every app process: the counters are keyed on the
+    account's version, which this moves on — so the account's open sessions end too)."""
+    check(actor, Permission.MANAGE_USERS)
+    with warehouse.transaction(db) as con:
+        if users.get_user(con, login) is None:
+            raise AdminError(f"ログインID「{login}」はありません")
+        users.end_sessions_and_throttle(con, login)
+        _audit(con, actor, "unlock_user", "user", login)
+
+
 def save_department(actor: Actor, code: str, name: str, db: Path | str | None = None) -> None:
     """Create a department or rename it."""
     check(actor, Permission.MANAGE_USERS)

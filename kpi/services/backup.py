@@ -25,6 +25,16 @@ def restore(src: Path | str, *, db: Path | str | None = None, require_manifest: 
     Refuses, with a Japanese message and nothing changed, a file that is not a warehouse backup or whose bytes or
     tables differ from the checksums recorded beside it at backup time (`<backup>.manifest.json`).
     """
+    import getpass
+    import json
+
+    import warehouse
+    from warehouse import audit
     from warehouse import backup as store
 
-    return store.restore(src, db, require_manifest=require_manifest)
+    info = store.restore(src, db, require_manifest=require_manifest)
+    with warehouse.transaction(info["db"]) as con:  # the restored trail records that it was restored, and by whom
+        audit.append(con, [{"actor": "local", "role": "admin", "action": "restore", "entity": "warehouse",
+                            "entity_id": Path(src).name, "comment": f"OSユーザー {getpass.getuser()}",
+                            "new_value": json.dumps({"file": str(src), "kept": info["kept"]}, ensure_ascii=False)}])
+    return info

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import warehouse
+from kpi.services.accounts import throttled_for
 from kpi.domain.workflow import Role
 from kpi.services.actors import Actor, require
 from warehouse import master, users
@@ -24,7 +25,10 @@ def list_departments(actor: Actor, db: Path | str | None = None) -> list[dict]:
 
 
 def list_accounts(actor: Actor, db: Path | str | None = None) -> list[dict]:
-    """Accounts with roles and departments, never password hashes (administrators)."""
+    """Accounts with roles and departments, never password hashes (administrators); wait_s: seconds the login
+    must still wait before its next try after failed passwords (0: not slowed)."""
     require(actor, Role.ADMIN, what="利用者の一覧の閲覧")
     with warehouse.connect(db) as con:
-        return users.list_users(con)
+        rows = users.list_users(con)
+    waits = throttled_for([u["login"] for u in rows], db=db)  # this process's login throttle
+    return [{**u, "wait_s": waits.get(u["login"], 0)} for u in rows]

@@ -188,6 +188,7 @@ AUDITED = [
      '"active": false'),
     (["account", "enable", "--login", "kato"], "admin", ("update_user", "user", "kato"), '"active": false',
      '"active": true'),
+    (["account", "unlock", "--login", "kato"], "admin", ("unlock_user", "user", "kato"), None, None),
     (["account", "reset-password", "--login", "kato", "--password-stdin"], "admin",
      ("reset_password", "user", "kato"), None, None),
     (["strategy", "add", "--code", "new-plan", "--name", "新計画", "--from-fy", "2025"], "reviewer",
