@@ -123,11 +123,13 @@ def _audit_login(db, user: dict, action: str, source: str | None, comment: str |
 
 
 def throttled_for(logins: list[str], *, db: Path | str | None = None) -> dict[str, int]:
-    """Seconds each login must still wait before its next try from anywhere (only the logins slowed now)."""
+    """Seconds each login must still wait before its next try, from everywhere or from one source (only the
+    logins slowed now)."""
     now = clock()
     with warehouse.connect(db) as con:
         versions = {u: (users.account_state(con, u) or (False, None))[1] for u in logins}
-    waits = {u: BY_LOGIN.wait_s(u, now, versions[u]) for u in logins}
+    waits = {u: max(BY_LOGIN.wait_s(u, now, versions[u]),
+                    BY_SOURCE_AND_LOGIN.longest_wait_s(f"\n{u}", now, versions[u])) for u in logins}
     return {u: math.ceil(w) for u, w in waits.items() if w > 0}
 
 

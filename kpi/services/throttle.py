@@ -44,6 +44,12 @@ class Throttle:
                 return 0.0
             return max(0.0, entry.last + self.delay_after(entry.failures) - now)
 
+    def longest_wait_s(self, suffix: str, now: float, version: int | None = None) -> float:
+        """The longest wait among keys ending with suffix (a login slowed from any one source)."""
+        with self._guard:
+            keys = [k for k in self._entries if k.endswith(suffix)]
+        return max((self.wait_s(k, now, version) for k in keys), default=0.0)
+
     def fail(self, key: str, now: float, version: int | None = None) -> None:
         """Count a failure of the key (evicting the least recently failed key beyond the size)."""
         with self._guard:

@@ -83,3 +83,12 @@ def test_a_restore_is_recorded_in_the_restored_audit_trail(demo_db, tmp_path):
     verified = subprocess.run([str(KPI), "audit", "verify", "--db", str(demo_db)], capture_output=True, text=True,
                               timeout=120)
     assert verified.returncode == 0, verified.stdout + verified.stderr  # the chain runs on through the restore
+
+
+def test_a_login_slowed_from_one_browser_is_shown_to_the_administrator_too(demo_db, clock):
+    for _ in range(4):  # one browser: 3 free tries, then a wait
+        with pytest.raises(LoginFailed):
+            authenticate("editor1", "wrong", db=demo_db, source="10.0.0.5")
+    assert {u["login"]: u["wait_s"] for u in directory.list_accounts(ADMIN, db=demo_db)}["editor1"] == 1
+    admin.unlock_account(ADMIN, "editor1", db=demo_db)
+    assert {u["login"]: u["wait_s"] for u in directory.list_accounts(ADMIN, db=demo_db)}["editor1"] == 0

@@ -1,0 +1,41 @@
+"""管理 in a real browser (issue #20): the administrator sees every account with its login restriction, lifts one,
+and cannot take away its own administrator role; what the page says is what the warehouse holds."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+import warehouse
+from tests.browser.test_journey import TIMEOUT, _login, _nav
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_administrator_lifts_a_login_restriction_and_cannot_change_its_own_roles(live_app, browser, shots):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    db = live_app["db"]
+    try:
+        _login(page, live_app["url"], "admin", "admin-pass")
+        _nav(page, "管理")
+        expect(page.get_by_text("利用者の変更・パスワード再設定")).to_be_visible()
+        page.get_by_text("利用者の変更・パスワード再設定").click()
+        page.get_by_label("利用者", exact=True).click()
+        page.get_by_role("option", name="editor2（").click()
+        page.get_by_role("button", name="ログイン制限を解除").click()
+        expect(page.get_by_text("利用者「editor2」のログイン制限を解除しました。")).to_be_visible()
+        shots(page, "unlocked")
+        with warehouse.connect(db) as con:
+            assert con.execute("SELECT actor FROM audit_log WHERE action = 'unlock_user' AND entity_id = 'editor2'"
+                               ).fetchall() == [("admin",)]
+
+        page.get_by_label("利用者", exact=True).click()
+        page.get_by_role("option", name="admin（").click()
+        page.get_by_role("checkbox", name="有効（ログインできる）").uncheck()
+        page.get_by_role("button", name="変更を保存").click()
+        expect(page.get_by_text("自分自身の役割・担当課・有効／無効は変更できません")).to_be_visible()
+        with warehouse.connect(db) as con:
+            assert con.execute("SELECT active FROM users WHERE login = 'admin'").fetchone() == (True,)
+    finally:
+        context.close()
