@@ -21,7 +21,7 @@ def test_the_administrator_lifts_a_login_restriction_and_cannot_change_its_own_r
         _nav(page, "管理")
         expect(page.get_by_text("利用者の変更・パスワード再設定")).to_be_visible()
         page.get_by_text("利用者の変更・パスワード再設定").click()
-        page.get_by_label("利用者", exact=True).click()
+        page.get_by_role("combobox", name="利用者").click()
         page.get_by_role("option", name="editor2（").click()
         page.get_by_role("button", name="ログイン制限を解除").click()
         expect(page.get_by_text("利用者「editor2」のログイン制限を解除しました。")).to_be_visible()
@@ -30,9 +30,10 @@ def test_the_administrator_lifts_a_login_restriction_and_cannot_change_its_own_r
             assert con.execute("SELECT actor FROM audit_log WHERE action = 'unlock_user' AND entity_id = 'editor2'"
                                ).fetchall() == [("admin",)]
 
-        page.get_by_label("利用者", exact=True).click()
+        page.get_by_role("combobox", name="利用者").click()
         page.get_by_role("option", name="admin（").click()
-        page.get_by_role("checkbox", name="有効（ログインできる）").uncheck()
+        page.get_by_text("有効（ログインできる）").click()  # untick (Streamlit draws its own checkbox)
+        expect(page.get_by_role("checkbox", name="有効（ログインできる）")).not_to_be_checked()
         page.get_by_role("button", name="変更を保存").click()
         expect(page.get_by_text("自分自身の役割・担当課・有効／無効は変更できません")).to_be_visible()
         with warehouse.connect(db) as con:
