@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kpi.services.review import HIDDEN
-from tests.browser.test_journey import TIMEOUT, _login, _logout, _nav
+from tests.browser.test_journey import TIMEOUT, _login, _nav
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +37,12 @@ def test_the_administrator_reads_the_audit_log_in_japanese_without_unapproved_fi
         assert all(r["役割"] in ("担当課 入力担当", "行政改革推進課 審査担当", "システム管理者", "幹部") or
                    not r["役割"].isascii() for r in values), {r["役割"] for r in values}
         assert all(r["変更後の値"] in ("", HIDDEN) and r["変更前の値"] in ("", HIDDEN) for r in values)
-        _logout(page)
+    finally:
+        context.close()
 
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)  # another person
+    page = context.new_page()
+    try:
         _login(page, live_app["url"], "reviewer", "reviewer-pass")
         _nav(page, "監査ログ")
         seen = [r for r in _download_audit(page) if r["対象"] == "指標の値"]
