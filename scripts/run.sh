@@ -29,5 +29,5 @@ echo "定期処理（夜間点検・督促・自動締切）と取込処理（kp
 # restarted whenever it dies (scripts/supervise.sh); stopped with SIGTERM, which never hangs
 bash scripts/supervise.sh .venv/bin/python -m flows.serve >>"$KPI_DATA_DIR/logs/serve.log" 2>&1 &
 serve_pid=$!
-echo "アプリを起動します: http://localhost:8501"
+echo "アプリを起動します: http://localhost:${KPI_PORT:-8501}"
 .venv/bin/streamlit run app/streamlit_app.py --server.port "${KPI_PORT:-8501}" --server.headless true
