@@ -1,6 +1,7 @@
 """What a person is told when someone else changed a value first: who, what, when, and what is stored now."""
 from __future__ import annotations
 
+from kpi.domain.formatting import format_jst
 from kpi.domain.workflow import ACTION_LABELS_JA, STATE_LABELS_JA, Action, State, WorkflowError
 from warehouse import changes
 
@@ -29,7 +30,7 @@ def change_text(change: dict | None) -> str:
         action = ACTION_LABELS_JA[Action(change["action"])]
     except ValueError:
         action = "変更"
-    return f"{who}が {change['occurred_at']:%Y-%m-%d %H:%M} に{action}"
+    return f"{who}が {format_jst(change['occurred_at'])} に{action}"
 
 
 def conflict_message(row: dict, change: dict | None) -> str:

@@ -108,3 +108,4 @@ def test_a_japanese_calendar_day_starts_at_15_utc_the_day_before():
 
     assert utc_start_of(dt.date(2026, 12, 6)) == dt.datetime(2026, 12, 5, 15, 0)
     assert utc_start_of(None) is None
+
