@@ -110,6 +110,8 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     good_row = {"コード": "P1-1-01", "値": "40,000人", "区分（実績値／見込値）": "実績値", "時点・期間": "4月～9月"}
     bad.write_bytes(_workbook([good_row, {"コード": "P1-1-02", "値": "たくさん", "区分（実績値／見込値）": "見込値"}]))
     page.locator("input[type=file]").set_input_files(str(bad))
+    expect(page.get_by_role("button", name="Remove 入力シート.xlsx")).to_be_visible()  # the file is in
+    _idle(page)  # the new file is on the server (a click during that rerun can be lost)
     page.get_by_role("button", name="アップロードした内容を取り込む").click()
     expect(page.get_by_text("取り込めませんでした")).to_be_visible()
     expect(page.get_by_test_id("stAlert").filter(has_text="3行目").first).to_contain_text("P1-1-02")
@@ -118,6 +120,8 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     fixed = tmp_path / "入力シート_修正.xlsx"
     fixed.write_bytes(_workbook([good_row, {"コード": "P1-1-02", "値": "７件", "区分（実績値／見込値）": "見込値"}]))
     page.locator("input[type=file]").set_input_files(str(fixed))
+    expect(page.get_by_role("button", name="Remove 入力シート_修正.xlsx")).to_be_visible()
+    _idle(page)  # the new file is on the server (a click during that rerun can be lost)
     page.get_by_role("button", name="アップロードした内容を取り込む").click()
     expect(page.get_by_text("2件を下書きとして保存しました")).to_be_visible()
     shots(page, "editor-upload-landed")
