@@ -155,8 +155,9 @@ def plan_file(con, data: bytes, filename: str | None, strategy: str, era: str | 
                 seen_names[_fold(name)] = row.row_no
         definition = text("定義", 2000)
         source = text("出典", 500)
-        pillar_no = _pillar(row, contents, new_pillars, problem)
-        item_no = _item(row, pillar_no, contents, new_items, problem) if pillar_no is not None else None
+        pillar_no = _heading(PILLAR, row, contents.pillars, new_pillars, problem)
+        item_no = (_heading(ITEM, row, contents.items, new_items, problem, key=lambda no: (pillar_no, no),
+                            pillar=pillar_no) if pillar_no is not None else None)
         department = _department(row.get("担当課") or (department_default or ""), by_code, by_name, known_depts,
                                  problem)
         try:
@@ -183,67 +184,67 @@ def plan_file(con, data: bytes, filename: str | None, strategy: str, era: str | 
     return report, planned
 
 
-def _pillar(row: SheetRow, contents, new_pillars, problem) -> int | None:
+@dataclass(frozen=True)
+class _Level:
+    """How one heading level (柱 or 項目) is named in messages and keyed among existing and new headings."""
+
+    field: str
+    last: bool
+    empty: str
+    unknown_name: str
+    differs: str
+    needs_name: str
+
+
+PILLAR = _Level("柱", False,
+                "「柱」が空です。番号と名前（例: 1 波及効果の高いプロジェクト）を入力してください。",
+                "柱「{name}」は戦略にありません。新しい柱は番号を付けて入力してください（例: 4 {short}）。",
+                "柱{no}の名前が{row}行目（{first}）と違います。",
+                "柱{no}は戦略にありません。新しい柱を作るには名前も入力してください（例: {no} 推進体制の整備）。")
+ITEM = _Level("項目", True,
+              "「項目」が空です。柱の中の番号と名前（例: ①ICTを活用した庁内業務の効率化）を入力してください。",
+              "柱{pillar}に項目「{name}」はありません。新しい項目は番号を付けて入力してください。",
+              "柱{pillar}の項目{no}の名前が{row}行目（{first}）と違います。",
+              "柱{pillar}に項目{no}はありません。新しい項目を作るには名前も入力してください。")
+
+
+def _heading(level: _Level, row: SheetRow, existing: dict, new: dict, problem, key=lambda no: no,
+             pillar: int | None = None) -> int | None:
+    """The number of an existing or new heading, given as 「番号 名前」, a number alone or a name alone."""
     try:
-        no, name = parse_heading(row.get("柱"), field="柱")
+        no, name = parse_heading(row.get(level.field), field=level.field, last=level.last)
     except InputError as error:
-        problem("柱", str(error))
+        problem(level.field, str(error))
         return None
     if no is None and name is None:
-        problem("柱", "「柱」が空です。番号と名前（例: 1 波及効果の高いプロジェクト）を入力してください。")
+        problem(level.field, level.empty)
         return None
     if no is None:
-        matches = [n for n, existing in contents.pillars.items() if _fold(existing) == _fold(name)]
-        matches += [n for n, (existing, _) in new_pillars.items() if _fold(existing) == _fold(name)]
+        named = {**existing, **{k: v[0] for k, v in new.items()}}
+        matches = [k for k, known in named.items() if _fold(known) == _fold(name) and key(_no_of(k)) == k]
         if not matches:
-            problem("柱", f"柱「{name[:40]}」は戦略にありません。新しい柱は番号を付けて入力してください（例: 4 {name[:20]}）。")
+            problem(level.field, level.unknown_name.format(name=name[:40], short=name[:20], pillar=pillar))
             return None
-        return matches[0]
-    if no in contents.pillars:
+        return _no_of(matches[0])
+    k = key(no)
+    if k in existing:
         return no
-    if no in new_pillars:
-        first_name, first_row = new_pillars[no]
+    if k in new:
+        first_name, first_row = new[k]
         if name and _fold(name) != _fold(first_name):
-            problem("柱", f"柱{no}の名前が{first_row}行目（{first_name[:30]}）と違います。")
+            problem(level.field, level.differs.format(no=no, row=first_row, first=first_name[:30], pillar=pillar))
             return None
         return no
     if not name:
-        problem("柱", f"柱{no}は戦略にありません。新しい柱を作るには名前も入力してください（例: {no} 推進体制の整備）。")
+        problem(level.field, level.needs_name.format(no=no, pillar=pillar))
         return None
-    new_pillars[no] = (name, row.row_no)
+    new[k] = (name, row.row_no)
     return no
 
 
-def _item(row: SheetRow, pillar_no: int, contents, new_items, problem) -> int | None:
-    try:
-        no, name = parse_heading(row.get("項目"), field="項目", last=True)
-    except InputError as error:
-        problem("項目", str(error))
-        return None
-    if no is None and name is None:
-        problem("項目", "「項目」が空です。柱の中の番号と名前（例: ①ICTを活用した庁内業務の効率化）を入力してください。")
-        return None
-    if no is None:
-        candidates = {**{k: v for k, v in contents.items.items()}, **{k: v[0] for k, v in new_items.items()}}
-        matches = [i for (p, i), existing in candidates.items() if p == pillar_no and _fold(existing) == _fold(name)]
-        if not matches:
-            problem("項目", f"柱{pillar_no}に項目「{name[:40]}」はありません。新しい項目は番号を付けて入力してください。")
-            return None
-        return matches[0]
-    key = (pillar_no, no)
-    if key in contents.items:
-        return no
-    if key in new_items:
-        first_name, first_row = new_items[key]
-        if name and _fold(name) != _fold(first_name):
-            problem("項目", f"柱{pillar_no}の項目{no}の名前が{first_row}行目（{first_name[:30]}）と違います。")
-            return None
-        return no
-    if not name:
-        problem("項目", f"柱{pillar_no}に項目{no}はありません。新しい項目を作るには名前も入力してください。")
-        return None
-    new_items[key] = (name, row.row_no)
-    return no
+def _no_of(key) -> int:
+    """A heading's own number: the key itself for a pillar, the second half of (pillar, item) for an item."""
+    return key[1] if isinstance(key, tuple) else key
 
 
 def _department(typed: str, by_code, by_name, known: str, problem) -> str | None:

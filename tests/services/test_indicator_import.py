@@ -268,3 +268,29 @@ def test_imported_indicators_join_the_open_cycle_and_leave_finalized_years_as_pu
     fy2022 = load_cycle(2022, basis="all", actor=REVIEWER, db=demo_db)
     assert len(fy2022.rows) == fy2022_before + len(PLAN)
     assert 4 in {p["no"] for p in fy2022.pillars}
+
+
+def test_headings_resolve_by_number_or_name_across_rows_and_disagreements_are_named(demo_db):
+    """A pillar or item given by name alone finds the existing or earlier new heading of that pillar only; a new
+    heading repeated with another name is refused naming the row that introduced it."""
+    base = PLAN[0]
+    rows = [
+        ["5 新しい柱", "1 新しい項目", "指標A", *base[3:]],
+        ["新しい柱", "新しい項目", "指標B", *base[3:]],          # both by name: the pillar and item of the row above
+        ["5 別の名前", "1", "指標C", *base[3:]],                   # pillar 5 was introduced as 新しい柱
+        ["5", "1 別の項目名", "指標D", *base[3:]],                 # item 5-1 was introduced as 新しい項目
+        ["1", "新しい項目", "指標E", *base[3:]],                   # that item name belongs to pillar 5, not 1
+    ]
+    report = preview_indicator_file(REVIEWER, xlsx([HEADER, *rows]), filename="x.xlsx", strategy=STRATEGY,
+                                    db=demo_db)
+    assert report.status == "refused"
+    problems = [(p.row, p.column, p.message) for p in report.problems]
+    assert [(r, c) for r, c, _ in problems] == [(4, "柱"), (5, "項目"), (6, "項目")], problems
+    assert "2行目" in problems[0][2] and "新しい柱" in problems[0][2]
+    assert "2行目" in problems[1][2] and "新しい項目" in problems[1][2]
+    assert "柱1に項目「新しい項目」はありません" in problems[2][2]
+
+    ok = preview_indicator_file(REVIEWER, xlsx([HEADER, *rows[:2]]), filename="x.xlsx", strategy=STRATEGY,
+                                db=demo_db)
+    assert ok.status == "ready" and ok.created_pillars == ["5 新しい柱"] and ok.created_items == ["5-1 新しい項目"]
+    assert len(ok.rows) == 2
