@@ -37,7 +37,7 @@ def loose_umask():
 
 
 @pytest.fixture
-def shared_dir():
+def world_readable_dir():
     """A folder every account may enter (tmp_path is 0700 already, which would hide the breach)."""
     base = Path(tempfile.mkdtemp(dir="/tmp", prefix="kpi-private-"))
     base.chmod(0o755)
@@ -45,8 +45,8 @@ def shared_dir():
     shutil.rmtree(base, ignore_errors=True)
 
 
-def test_warehouse_wal_and_lock_are_created_0600_in_a_0700_folder_whatever_the_umask(loose_umask, shared_dir):
-    db = shared_dir / "data" / "kpi.duckdb"
+def test_warehouse_wal_and_lock_are_created_0600_in_a_0700_folder_whatever_the_umask(loose_umask, world_readable_dir):
+    db = world_readable_dir / "data" / "kpi.duckdb"
     with warehouse.connect(db) as con:
         con.execute("CREATE TABLE notes (t VARCHAR)")
         con.execute("INSERT INTO notes VALUES ('下書き')")
@@ -66,8 +66,8 @@ def test_a_warehouse_made_world_readable_before_is_narrowed_on_its_next_use(demo
 
 
 def test_another_account_cannot_read_the_warehouse_and_the_app_keeps_working(demo_db_template, loose_umask,
-                                                                           shared_dir):
-    db = shared_dir / "data" / "kpi.duckdb"
+                                                                           world_readable_dir):
+    db = world_readable_dir / "data" / "kpi.duckdb"
     warehouse.init_db(db)  # the program creates the folder and the file
     shutil.copyfile(demo_db_template, db)  # the demo's content, in the file the program made
     # opening the file is what copying the hashes, or holding DuckDB's read lock on it, starts with
@@ -124,7 +124,7 @@ def test_streamlit_shows_no_error_details_to_the_browser():
 
 
 def test_the_scripts_run_everything_with_umask_077_and_a_private_data_folder(tmp_path):
-    data = tmp_path / "shared" / "data"
+    data = tmp_path / "group_dir" / "data"
     data.mkdir(parents=True, mode=0o755)
     (data / "old.log").write_text("x")
     (data / "old.log").chmod(0o644)

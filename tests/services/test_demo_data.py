@@ -9,7 +9,7 @@ import pytest
 
 from kpi.services.demo import demo_data
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "seeds" / "000_953c196bf98d5372.txt"  # copy of shared/seeds
+SEED = Path(__file__).resolve().parents[1] / "data" / "seeds" / "000_953c196bf98d5372.txt"  # the seed report, kept in the repo
 
 
 @pytest.fixture(scope="module")
