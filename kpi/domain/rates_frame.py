@@ -90,18 +90,15 @@ def input_columns(schema: pl.Schema, scale: int, *, judge: bool = False) -> list
     ]
 
 
-def rate_columns() -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """Steps 2 and 3 (after input_columns): `rate_status` (a RateStatus value), then `rate_num`, `rate_den`."""
-    a, b, tn, td = pl.col("_a"), pl.col("_b"), pl.col("_tn"), pl.col("_td")
-    qual, comp, aim, inc, higher = pl.col("_qual"), pl.col("_comp"), pl.col("_aim"), pl.col("_inc"), pl.col("_higher")
-    bt = b * td
-    achieved = pl.col("qualitative_achieved")
+def _status(a: pl.Expr, b: pl.Expr, tn: pl.Expr, bt: pl.Expr, *, qual: pl.Expr, comp: pl.Expr, aim: pl.Expr,
+            higher: pl.Expr, stopped: pl.Expr, achieved: pl.Expr) -> pl.Expr:
+    """The RateStatus value of each row (null for composite and relative rows: evaluated apart)."""
 
     def st(s: RateStatus) -> pl.Expr:
         return pl.lit(s.value)
 
-    status = (
-        pl.when(pl.col("_stopped")).then(st(RateStatus.STOPPED))
+    return (
+        pl.when(stopped).then(st(RateStatus.STOPPED))
         .when(qual).then(pl.when(achieved.is_null()).then(st(RateStatus.MISSING_VALUE)).otherwise(st(RateStatus.OK)))
         .when(comp).then(pl.lit(None, pl.String))  # filled by the exact fallback
         .when(a.is_null()).then(st(RateStatus.MISSING_VALUE))
@@ -116,9 +113,14 @@ def rate_columns() -> tuple[list[pl.Expr], list[pl.Expr]]:
         .when(~higher & (bt < tn)).then(st(RateStatus.BASELINE_BEYOND_TARGET))
         .otherwise(st(RateStatus.OK))
     )
-    one, zero = pl.lit(1), pl.lit(0)
+
+
+def _fraction(ok: pl.Expr, a: pl.Expr, b: pl.Expr, tn: pl.Expr, td: pl.Expr, *, qual: pl.Expr, aim: pl.Expr,
+              inc: pl.Expr, higher: pl.Expr, achieved: pl.Expr, one: pl.Expr, zero: pl.Expr
+              ) -> tuple[pl.Expr, pl.Expr]:
+    """The rate of each row whose status is OK as numerator and denominator (den > 0), DOMAIN.md's table."""
+    bt = b * td
     better = pl.when(inc).then(a > b).otherwise(a < b)
-    ok = pl.col("rate_status") == RateStatus.OK.value
     num = (
         pl.when(~ok).then(pl.lit(None))
         .when(qual).then(pl.when(achieved).then(one).otherwise(zero))
@@ -134,7 +136,35 @@ def rate_columns() -> tuple[list[pl.Expr], list[pl.Expr]]:
         .when(higher).then(tn - bt)
         .otherwise(bt - tn)
     )
+    return num, den
+
+
+def rate_columns() -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """Steps 2 and 3 (after input_columns): `rate_status` (a RateStatus value), then `rate_num`, `rate_den`."""
+    a, b, tn, td = pl.col("_a"), pl.col("_b"), pl.col("_tn"), pl.col("_td")
+    flags = dict(qual=pl.col("_qual"), aim=pl.col("_aim"), higher=pl.col("_higher"),
+                 achieved=pl.col("qualitative_achieved"))
+    status = _status(a, b, tn, b * td, comp=pl.col("_comp"), stopped=pl.col("_stopped"), **flags)
+    ok = pl.col("rate_status") == RateStatus.OK.value
+    num, den = _fraction(ok, a, b, tn, td, inc=pl.col("_inc"), one=pl.lit(1), zero=pl.lit(0), **flags)
     return [status.alias("rate_status")], [num.alias("rate_num"), den.alias("rate_den")]
+
+
+def rate_of_figures(value: pl.Expr, baseline: pl.Expr, target: pl.Expr, *, target_type: pl.Expr,
+                    direction: pl.Expr, qualitative_achieved: pl.Expr, stopped: pl.Expr) -> pl.Expr:
+    """The rate (1.0 = 100%) of each row as one Float64 expression, by the very rules of `rate_columns`, over figures
+    that are floats (the validation frame of kpi.domain.rules); null where the frame's rate is null, and for
+    composite and relative targets (evaluated apart). The division is num / den of the same fraction."""
+    tt = target_type
+    flags = dict(qual=tt == "qualitative", aim=tt.is_in(["increase", "decrease"]), higher=direction == "higher",
+                 achieved=qualitative_achieved)
+    a, b, t = value.cast(pl.Float64), baseline.cast(pl.Float64), target.cast(pl.Float64)
+    td = pl.lit(1.0)
+    status = _status(a, b, t, b * td, comp=tt.is_in(["composite", "relative"]), stopped=stopped.fill_null(False),
+                     **flags)
+    ok = (status == RateStatus.OK.value).fill_null(False)
+    num, den = _fraction(ok, a, b, t, td, inc=tt == "increase", one=pl.lit(1.0), zero=pl.lit(0.0), **flags)
+    return num.cast(pl.Float64) / den.cast(pl.Float64)
 
 
 def band_expr(strict: bool = False) -> pl.Expr:
