@@ -29,13 +29,6 @@ class Evaluated:
         return self.rate.percent
 
 
-def _parts_by_indicator(parts: pl.DataFrame) -> dict[int, list[dict]]:
-    out: dict[int, list[dict]] = defaultdict(list)
-    for p in parts.iter_rows(named=True):
-        out[p["indicator_id"]].append(p)
-    return out
-
-
 def rule_of(row: dict[str, Any], parts: list[dict] | None = None) -> IndicatorRule:
     """The domain rule of an indicator row as the cycle sees it."""
     return IndicatorRule(
@@ -59,14 +52,11 @@ def measurement_of(row: dict[str, Any], parts: list[dict] | None = None) -> Meas
 
 
 def evaluate(rows: pl.DataFrame, parts: pl.DataFrame) -> list[Evaluated]:
-    """Evaluate every row of a cycle frame (with its composite parts frame)."""
-    by_ind = _parts_by_indicator(parts)
-    out = []
-    for row in rows.iter_rows(named=True):
-        ps = by_ind.get(row["indicator_id"])
-        rate = achievement_rate(rule_of(row, ps), measurement_of(row, ps))
-        out.append(Evaluated(row, rate, band_of(rate)))
-    return out
+    """Evaluate every row of a cycle frame (with its composite parts frame) through the exact frame
+    (evaluate_rows_frame), as Evaluated objects."""
+    if rows.height == 0:
+        return []
+    return evaluated_of(evaluate_rows_frame(rows, parts if parts is not None and parts.height else None))
 
 
 def is_missing(e: Evaluated) -> bool:
