@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from kpi.domain.achievement import Rate, RateStatus, achievement_rate
-from kpi.domain.bands import Band, band_of
+from kpi.domain.bands import Band
 from kpi.domain.milestones import judge_exprs
 from kpi.domain.model import Comparison, Direction, IndicatorRule, Measurement, Part, TargetType, dec
 from kpi.domain.rates_frame import evaluate_frame, rate_of_row, scale_of
