@@ -1,14 +1,12 @@
 """Turns reporting rows into domain objects and evaluates each indicator's rate and band."""
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
-from fractions import Fraction
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from kpi.domain.achievement import Rate, RateStatus, achievement_rate
+from kpi.domain.achievement import Rate, RateStatus
 from kpi.domain.bands import Band
 from kpi.domain.milestones import judge_exprs
 from kpi.domain.model import Comparison, Direction, IndicatorRule, Measurement, Part, TargetType, dec
@@ -64,17 +62,9 @@ def is_missing(e: Evaluated) -> bool:
     return e.rate.status is RateStatus.MISSING_VALUE
 
 
-# ---- the set-wise path: a whole frame at once (kpi.domain.rates_frame), exact Fractions only where needed ------
+# ---- the set-wise path: a whole frame at once (kpi.domain.rates_frame) ---------------------------------------
 
 JUDGES = ("target", "milestone")  # judge a year against the final target, or against its milestone (目安値)
-
-
-def _parts_by_cycle(parts: pl.DataFrame) -> dict[tuple[int | None, int], list[dict]]:
-    out: dict[tuple[int | None, int], list[dict]] = defaultdict(list)
-    has_cycle = "cycle_id" in parts.columns
-    for p in parts.iter_rows(named=True):
-        out[(p["cycle_id"] if has_cycle else None, p["indicator_id"])].append(p)
-    return out
 
 
 def evaluate_rows_frame(rows: pl.DataFrame, parts: pl.DataFrame | None = None, *,
@@ -83,21 +73,10 @@ def evaluate_rows_frame(rows: pl.DataFrame, parts: pl.DataFrame | None = None, *
     weakest_part; judge="milestone" judges each year against its milestone (target where there is none)."""
     if judge not in JUDGES:
         raise ValueError(f"judge は {JUDGES} のいずれかです: {judge!r}")
-    by_key = _parts_by_cycle(parts) if parts is not None and parts.height else {}
-    scale = scale_of(rows)
     use_milestones = judge == "milestone"
-
-    def exact(row: dict) -> Rate:
-        ps = by_key.get((row.get("cycle_id"), row["indicator_id"])) or by_key.get((None, row["indicator_id"]))
-        rule = rule_of(row, ps)
-        if use_milestones and row.get("judge_num") is not None:
-            rule = replace(rule, target=Fraction(int(row["judge_num"]), int(row["judge_den"]) * 10 ** scale))
-        return achievement_rate(rule, measurement_of(row, ps))
-
     if use_milestones:
-        rows = rows.with_columns(judge_exprs(scale, rows.schema))
-    out = evaluate_frame(rows, exact=exact, judge=use_milestones)
-    return out
+        rows = rows.with_columns(judge_exprs(scale_of(rows), rows.schema))
+    return evaluate_frame(rows, parts=parts if parts is not None and parts.height else None, judge=use_milestones)
 
 
 def evaluated_of(rows: pl.DataFrame) -> list[Evaluated]:
@@ -105,7 +84,5 @@ def evaluated_of(rows: pl.DataFrame) -> list[Evaluated]:
     out = []
     for row in rows.iter_rows(named=True):
         rate = rate_of_row(row)
-        if rate.status is RateStatus.OK and rate.value is None:  # a fraction too large for Int128: recompute
-            rate = achievement_rate(rule_of(row), measurement_of(row))
         out.append(Evaluated(row, rate, Band(row["band"]) if row.get("band") else None))
     return out

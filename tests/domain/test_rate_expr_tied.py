@@ -12,7 +12,7 @@ import pytest
 
 from kpi.domain import rules
 from kpi.domain.achievement import achievement_rate
-from kpi.domain.model import Direction, IndicatorRule, Measurement, TargetType
+from kpi.domain.model import Comparison, Direction, IndicatorRule, Measurement, TargetType
 from kpi.domain.rates_frame import evaluate_frame
 
 VALUES = [None, "-5", "-1.5", "0", "0.0001", "1", "2.5", "3", "9.9999", "10", "12.5", "1000000"]
@@ -60,21 +60,8 @@ def tied() -> list[tuple[dict, float | None, dict]]:
         "qualitative_achieved": [r["qualitative_achieved"] for r in rows],
         "stopped_in_cycle": [r["stopped"] for r in rows], "reference_value": [None] * len(rows),
     }, schema_overrides={"target_value": dec, "baseline_value": dec, "value_number": dec,
-                         "qualitative_achieved": pl.Boolean, "reference_value": dec}),
-        exact=lambda row: achievement_rate(_rule(row), _measurement(row)))
+                         "qualitative_achieved": pl.Boolean, "reference_value": dec}))
     return list(zip(rows, by_rules, framed.iter_rows(named=True)))
-
-
-def _rule(row: dict) -> IndicatorRule:
-    return IndicatorRule(target_type=TargetType(row["target_type"]), direction=Direction(row["direction"]),
-                         target=row["target_value"], baseline=row["baseline_value"],
-                         stopped=bool(row["stopped_in_cycle"]), reference=row.get("reference_value"))
-
-
-def _measurement(row: dict) -> Measurement | None:
-    if row["value_number"] is None and row["qualitative_achieved"] is None:
-        return None
-    return Measurement(row["value_number"], {}, row["qualitative_achieved"])
 
 
 def test_the_grid_is_large_and_covers_every_case(tied):
@@ -114,3 +101,24 @@ def test_relative_targets_as_the_validation_frame_reads_them():
     df = rules.frame([{"indicator_id": 1, "code": "R", "name": "r", "target_type": "numeric", "direction": "higher",
                        "value": 70.0, "target": None, "stopped": False, "has_entry": True}])
     assert df.with_columns(rules.rate_expr())["rate"].to_list() == [None]
+
+
+@pytest.mark.parametrize("comparison", [None, "ge", "gt", "le", "lt"])
+def test_relative_targets_with_a_reference_are_judged_as_the_oracle_judges_them(comparison):
+    cases = [(d, v, r) for d in ("higher", "lower") for v in (None, "63.9", "64", "64.1", "-1") for r in ("64", "0")]
+    dec = pl.Decimal(18, 4)
+    framed = evaluate_frame(pl.DataFrame({
+        "target_type": ["relative"] * len(cases), "direction": [d for d, _, _ in cases],
+        "target_value": [None] * len(cases), "baseline_value": [None] * len(cases),
+        "value_number": [_dec(v) for _, v, _ in cases], "qualitative_achieved": [None] * len(cases),
+        "stopped_in_cycle": [False] * len(cases), "reference_value": [_dec(r) for _, _, r in cases],
+        "comparison": [comparison] * len(cases),
+    }, schema_overrides={"target_value": dec, "baseline_value": dec, "value_number": dec, "reference_value": dec,
+                         "qualitative_achieved": pl.Boolean, "comparison": pl.String}))
+    for (d, v, r), f in zip(cases, framed.iter_rows(named=True)):
+        rule = IndicatorRule(TargetType.RELATIVE, Direction(d), comparison=None if comparison is None
+                             else Comparison(comparison), reference=Decimal(r))
+        want = achievement_rate(rule, None if v is None else Measurement(Decimal(v), {}, None))
+        assert f["rate_status"] == want.status.value, (d, v, r)
+        assert (None if f["rate_num"] is None else Fraction(f["rate_num"], f["rate_den"])) == want.value, (d, v, r)
+        assert not f["on_strict_target"]
