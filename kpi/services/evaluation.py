@@ -1,7 +1,9 @@
-"""Turns reporting rows into domain objects and evaluates each indicator's rate and band."""
+"""Evaluates indicators' rates and bands through the exact frame (kpi.domain.rates_frame): a cycle's rows at once,
+or a few typed figures (indicator_rates), and turns evaluated rows into Evaluated objects for the display helpers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -9,7 +11,7 @@ import polars as pl
 from kpi.domain.achievement import Rate, RateStatus
 from kpi.domain.bands import Band
 from kpi.domain.milestones import judge_exprs
-from kpi.domain.model import Comparison, Direction, IndicatorRule, Measurement, Part, TargetType, dec
+from kpi.domain.model import dec
 from kpi.domain.rates_frame import evaluate_frame, rate_of_row, scale_of
 
 
@@ -25,28 +27,6 @@ class Evaluated:
     def percent(self) -> float | None:
         """The rate in percent, or None."""
         return self.rate.percent
-
-
-def rule_of(row: dict[str, Any], parts: list[dict] | None = None) -> IndicatorRule:
-    """The domain rule of an indicator row as the cycle sees it."""
-    return IndicatorRule(
-        target_type=TargetType(row["target_type"]),
-        direction=Direction(row["direction"]),
-        target=dec(row.get("target_value")),
-        baseline=dec(row.get("baseline_value")),
-        parts=tuple(Part(p["part_no"], p["label"], dec(p["target_value"]), dec(p["baseline_value"])) for p in parts or ()),
-        stopped=bool(row.get("stopped_in_cycle")),
-        comparison=Comparison(row["comparison"]) if row.get("comparison") else None,
-        reference=dec(row.get("reference_value")),
-    )
-
-
-def measurement_of(row: dict[str, Any], parts: list[dict] | None = None) -> Measurement | None:
-    """The measurement of a row, or None when no value is visible on this basis."""
-    part_values = {p["part_no"]: dec(p["value_number"]) for p in parts or () if p.get("value_number") is not None}
-    if row.get("value_number") is None and row.get("qualitative_achieved") is None and not part_values:
-        return None
-    return Measurement(dec(row.get("value_number")), part_values, row.get("qualitative_achieved"))
 
 
 def evaluate(rows: pl.DataFrame, parts: pl.DataFrame) -> list[Evaluated]:
@@ -86,3 +66,37 @@ def evaluated_of(rows: pl.DataFrame) -> list[Evaluated]:
         rate = rate_of_row(row)
         out.append(Evaluated(row, rate, Band(row["band"]) if row.get("band") else None))
     return out
+
+
+_ONE_ROW = {"indicator_id": pl.Int64, "target_type": pl.String, "direction": pl.String, "qualitative_achieved": pl.Boolean,
+            "stopped_in_cycle": pl.Boolean, "comparison": pl.String}
+_ROW_FIGURES = ("target_value", "baseline_value", "value_number", "reference_value")
+_PART_FIGURES = ("target_value", "baseline_value", "value_number")
+
+
+def _places(values) -> int:
+    exps = [Decimal(v).as_tuple().exponent for v in values if v is not None]
+    return max([0, *(-e for e in exps if isinstance(e, int))])
+
+
+def indicator_rate(row: dict[str, Any], parts: list[dict] | None = None) -> Rate:
+    """One indicator's rate through the exact frame (indicator_rates of one row)."""
+    return indicator_rates([row], [parts])[0]
+
+
+def indicator_rates(rows: list[dict[str, Any]], parts: list[list[dict] | None] | None = None) -> list[Rate]:
+    """Indicators' rates through the exact frame, all in one frame: each row holds the definition as the cycle sees it
+    and the figure (value_number / qualitative_achieved), its parts (same position) their targets and figures — for
+    the entry form, the submit check and the sweep's composites, judged as every list and report judges them."""
+    if not rows:
+        return []
+    parts = parts or [None] * len(rows)
+    framed = [{**{k: r.get(k) for k in _ONE_ROW}, **{k: dec(r.get(k)) for k in _ROW_FIGURES}, "indicator_id": i,
+               "stopped_in_cycle": bool(r.get("stopped_in_cycle"))} for i, r in enumerate(rows)]
+    ps = [{"indicator_id": i, "part_no": p["part_no"], **{k: dec(p.get(k)) for k in _PART_FIGURES}}
+          for i, mine in enumerate(parts) for p in mine or ()]
+    scale = min(_places([r[k] for r in framed for k in _ROW_FIGURES] + [p[k] for p in ps for k in _PART_FIGURES]), 20)
+    frame = pl.DataFrame(framed, schema={**_ONE_ROW, **{k: pl.Decimal(38, scale) for k in _ROW_FIGURES}})
+    part_frame = pl.DataFrame(ps, schema={"indicator_id": pl.Int64, "part_no": pl.Int64,
+                                          **{k: pl.Decimal(38, scale) for k in _PART_FIGURES}}) if ps else None
+    return [rate_of_row(r) for r in evaluate_frame(frame, parts=part_frame).iter_rows(named=True)]
