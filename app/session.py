@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from app import state
-from kpi.services import insights, sessions, summaries
+from kpi.services import queries, sessions, summaries
 from kpi.services.actors import Actor
 
 
@@ -123,70 +123,66 @@ def _free_earlier_runs() -> None:
     gc.collect()
 
 
-def approved_cycle_view(fiscal_year: int) -> summaries.CycleView:
-    """The approved basis of a cycle (Evaluated rows), cached per warehouse file until the next write clears it."""
-    return _cached_approved(fiscal_year, summaries.warehouse_key())
+# The cached reads below are computed by query functions on the figures of a basis, and keyed on that basis: what
+# the actor may see (kpi.services.summaries.visible_basis asks the permission table, Forbidden otherwise), so every
+# person allowed the same basis shares one entry and nobody reads a basis they may not see.
 
 
-@st.cache_data(ttl=300, show_spinner="集計しています…")
-def _cached_approved(fiscal_year: int, db: str) -> summaries.CycleView:
-    _free_earlier_runs()
-    return summaries.load_cycle(fiscal_year, basis="approved", db=db)
-
-
-def approved_cycle_frame(fiscal_year: int, judge: str = "target") -> summaries.CycleFrame:
-    """The approved basis of a cycle evaluated set-wise (one Polars frame), cached per warehouse file.
-
-    Kept as the very object (cache_resource: no copy, no pickling on every rerun); the frame is never changed
-    in place. Cleared by clear_caches after every write."""
-    return _cached_frame(fiscal_year, judge, summaries.warehouse_key())
+def cycle_frame(actor: Actor, fiscal_year: int, judge: str = "target", basis: str = "approved") -> summaries.CycleFrame:
+    """A cycle's figures evaluated set-wise (one Polars frame) on a basis the actor may see; the approved basis is
+    cached per warehouse file (the very object: cache_resource, no copy, no pickling on every rerun; the frame is
+    never changed in place), the preview of unapproved values is read afresh. Cleared by clear_caches after every
+    write."""
+    seen = summaries.visible_basis(actor, basis)
+    if seen != "approved":
+        return summaries.load_frame(fiscal_year, basis=seen, judge=judge, actor=actor)
+    return _cached_frame(fiscal_year, judge, seen, summaries.warehouse_key())
 
 
 @st.cache_resource(ttl=300, max_entries=8, show_spinner="集計しています…")
-def _cached_frame(fiscal_year: int, judge: str, db: str) -> summaries.CycleFrame:
+def _cached_frame(fiscal_year: int, judge: str, basis: str, db: str) -> summaries.CycleFrame:
     _free_earlier_runs()
-    return summaries.load_frame(fiscal_year, basis="approved", judge=judge, db=db)
+    return summaries.cycle_figures(fiscal_year, basis=basis, judge=judge, db=db)
 
 
-def frame_loader(judge: str = "target"):
-    """fiscal year → cached approved CycleFrame, for the insight services' `load`."""
-    return lambda fy: approved_cycle_frame(fy, judge)
-
-
-def trends(judge: str, limit: int | None) -> dict:
-    """The trends document (approved figures of every closed cycle), cached per warehouse file."""
-    return _cached_trends(judge, limit, summaries.warehouse_key())
+def trends(actor: Actor, judge: str, limit: int | None) -> dict:
+    """The trends document (approved figures of every closed cycle), cached per basis and warehouse file."""
+    return _cached_trends(judge, limit, summaries.visible_basis(actor, "approved"), summaries.warehouse_key())
 
 
 @st.cache_data(ttl=300, show_spinner="推移を集計しています…")
-def _cached_trends(judge: str, limit: int | None, db: str) -> dict:
+def _cached_trends(judge: str, limit: int | None, basis: str, db: str) -> dict:
     _free_earlier_runs()
-    return insights.trends_document(judge=judge, limit=limit, db=db)
+    return queries.trends_document(judge=judge, limit=limit, db=db)
 
 
 def reasons(actor: Actor, fiscal_year: int, judge: str, limit: int | None) -> dict:
-    """The reasons of a cycle's unachieved indicators (approved figures), cached per warehouse file."""
-    insights.check_approved(actor)
-    return _cached_reasons(fiscal_year, judge, limit, summaries.warehouse_key())
+    """The reasons of a cycle's unachieved indicators (approved figures), cached per basis and warehouse file."""
+    return _cached_reasons(fiscal_year, judge, limit, summaries.visible_basis(actor, "approved"),
+                           summaries.warehouse_key())
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _cached_reasons(fiscal_year: int, judge: str, limit: int | None, db: str) -> dict:
-    return insights.reasons(insights.READER, fiscal_year, judge=judge, limit=limit, db=db,
-                            load=lambda fy: _cached_frame(fy, judge, db))
+def _cached_reasons(fiscal_year: int, judge: str, limit: int | None, basis: str, db: str) -> dict:
+    return queries.reasons_of(_cached_frame(fiscal_year, judge, basis, db), limit=limit, db=db)
 
 
-def drilldown_page(actor: Actor, fiscal_year: int, judge: str, offset: int, limit: int, **filters) -> dict:
-    """One page of the approved drill-down list, cached per filters and warehouse file."""
-    insights.check_approved(actor)
+def drilldown_page(actor: Actor, fiscal_year: int, judge: str, offset: int, limit: int, basis: str = "approved",
+                   **filters) -> dict:
+    """One page of the drill-down list on a basis the actor may see; the approved basis cached per filters and
+    warehouse file, the preview of unapproved values read afresh."""
+    seen = summaries.visible_basis(actor, basis)
+    if seen != "approved":
+        return queries.drilldown_page(actor, fiscal_year, basis=seen, judge=judge, offset=offset, limit=limit,
+                                      **filters)
     key = tuple(sorted((k, v) for k, v in filters.items() if v is not None))
-    return _cached_page(fiscal_year, judge, offset, limit, key, summaries.warehouse_key())
+    return _cached_page(fiscal_year, judge, offset, limit, key, seen, summaries.warehouse_key())
 
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
-def _cached_page(fiscal_year: int, judge: str, offset: int, limit: int, filters: tuple, db: str) -> dict:
-    return insights.drilldown_page(insights.READER, fiscal_year, judge=judge, offset=offset, limit=limit, db=db,
-                                   load=lambda fy: _cached_frame(fy, judge, db), **dict(filters))
+def _cached_page(fiscal_year: int, judge: str, offset: int, limit: int, filters: tuple, basis: str, db: str) -> dict:
+    return queries.page_of(_cached_frame(fiscal_year, judge, basis, db), offset=offset, limit=limit, db=db,
+                           **dict(filters))
 
 
 def band_chart_spec(fiscal_year: int, judge: str, scopes) -> dict:
@@ -203,7 +199,6 @@ def _cached_chart(fiscal_year: int, judge: str, db: str, _scopes) -> dict:
 
 def clear_caches() -> None:
     """Forget cached reads after a write, so the next run shows it."""
-    _cached_approved.clear()
     _cached_frame.clear()
     _cached_trends.clear()
     _cached_reasons.clear()

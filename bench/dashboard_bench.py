@@ -113,14 +113,14 @@ def _dashboard_runs(db: str, cold_reps: int, warm_reps: int) -> dict:
 
 def _ours(db: str) -> tuple[float, dict]:
     """The same figures through the services (caches bypassed), for the pandas comparison."""
-    from kpi.services import insights, summaries
+    from kpi.services import queries, summaries
 
     t0 = time.perf_counter()
     fy = _latest_year(db)
     view = summaries.load_frame(fy, db=db)
     groups = summaries.band_groups(view)
-    reasons = insights.reasons(insights.READER, fy, db=db, load=lambda _fy: view, limit=50)
-    trends = insights.trends_document(db=db, limit=50)
+    reasons = queries.reasons_of(view, db=db, limit=50)
+    trends = queries.trends_document(db=db, limit=50)
     seconds = time.perf_counter() - t0
     return seconds, {"all": groups[0].as_dict()["counts"], "reasons": {c["code"]: c["total"] for c in reasons["categories"]},
                      "cycles": {c["fiscal_year"]: c["counts"] for c in trends["cycles"]},

@@ -35,7 +35,7 @@ from typing import Any
 
 import warehouse
 from kpi.domain.workflow import WorkflowError
-from kpi.services import accounts, insights, intake, review, summaries, workflow
+from kpi.services import accounts, intake, queries, review, summaries, workflow
 from kpi.services.entries import RawEntry
 from kpi.services.workflow import Conflict, ValueRef
 
@@ -237,7 +237,7 @@ def executive_session(db: Path, tally: Tally, clock: Clock, seed: int) -> None:
     _pause(rnd, "executive", 0.5)
     while time.monotonic() < clock.until:
         tally.timed("dashboard", summaries.load_cycle, EXEC_FY, actor=actor, db=db)
-        tally.timed("dashboard_reasons", insights.reasons, actor, EXEC_FY, db=db)
+        tally.timed("dashboard_reasons", queries.reasons, actor, EXEC_FY, db=db)
         _pause(rnd, "executive")
 
 

@@ -1,4 +1,4 @@
-"""Read-side SQL of the executive and progress views (kpi.services.insights): cycles with approved values,
+"""Read-side SQL of the executive and progress views (kpi.services.queries): cycles with approved values,
 one indicator over every cycle, milestones, and the collection matrix of a cycle. Bound parameters only;
 no band is computed or stored here (bands come from the domain rules in the services).
 """

@@ -12,7 +12,7 @@ from kpi.domain.rate_meaning import RATE_CEILING, rate_with_meaning
 from kpi.domain.workflow import Role
 from kpi.io.export import csv_bytes, xlsx_bytes
 from kpi.publish.charts import BAND_PICK, band_chart, trend_chart
-from kpi.services import directory, insights, report_scope, summaries
+from kpi.services import directory, queries, report_scope, summaries
 
 actor = ui.logged_in()
 st.title("ダッシュボード")
@@ -53,8 +53,7 @@ if judge == "milestone":
     params["judge"] = "milestone"
 else:
     params.pop("judge", None)
-view = (summaries.load_frame(fy, basis=basis, judge=judge, actor=actor) if basis == "all"
-        else session.approved_cycle_frame(fy, judge))
+view = session.cycle_frame(actor, fy, judge, basis)
 if basis == "all":
     st.warning("プレビュー: 未承認（下書き・提出済・差戻し）の値を含む集計です。公表・幹部報告には使わないでください。")
 else:
@@ -121,9 +120,7 @@ def show_list() -> None:
     offset = (page_no - 1) * PAGE_SIZE
 
     def _page(offset: int) -> dict:
-        if basis == "approved":
-            return session.drilldown_page(actor, fy, judge, offset, PAGE_SIZE, **filters)
-        return insights.drilldown_page(actor, fy, basis=basis, judge=judge, offset=offset, limit=PAGE_SIZE, **filters)
+        return session.drilldown_page(actor, fy, judge, offset, PAGE_SIZE, basis, **filters)
 
     page = _page(offset)
     if page["total"] and offset >= page["total"]:  # the filters shrank the list under the remembered page
@@ -150,7 +147,7 @@ def show_list() -> None:
 
     def _export(writer):
         def build() -> bytes:  # the whole filtered list, built only when the button is pressed
-            every = insights.drilldown(actor, fy, basis=basis, judge=judge, **filters)
+            every = queries.drilldown(actor, fy, basis=basis, judge=judge, **filters)
             return writer([{"コード": r["code"], "柱": r["pillar"], "項目": r["item"], "指標": r["name"],
                             "担当課": r["department_name"], "基準値": r["baseline"], "目標値": r["target"],
                             "値": r["value"], "区分": r["kind"], "時点・期間": r["period"], "達成率": r["rate"],
@@ -185,11 +182,11 @@ def show_reasons() -> None:
 
 
 def show_trends() -> None:
-    t = insights.trends(actor, judge=judge, limit=LIST_LIMIT, cached=session.trends)
+    t = session.trends(actor, judge, LIST_LIMIT)
     if t["cycles"]:
         st.subheader("達成区分の割合の推移")
         st.caption("締切済・確定済の年度のみ（受付中の年度は締切後に加わります）。年度は古い順です。")
-        in_order = t["cycles"]  # oldest first (insights.trends); the chart orders its axis by fiscal year too
+        in_order = t["cycles"]  # oldest first (queries.trends); the chart orders its axis by fiscal year too
         st.altair_chart(trend_chart(in_order), width="stretch", key="trend_chart")
         ui.table([{"年度": c["label_long"] + ("（例示）" if c["illustrative"] else ""),
                    **{Band(k).label_ja: f"{v}%" for k, v in c["percent"].items()}, "指標数": c["total"]}

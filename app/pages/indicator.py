@@ -6,19 +6,19 @@ import streamlit as st
 from app import ui
 from kpi.domain.formatting import fiscal_year_ja, format_jst
 from kpi.domain.rate_meaning import rate_formula, rate_with_meaning
-from kpi.services import insights
+from kpi.services import queries
 
 actor = ui.logged_in()
 st.title("指標")
 cycle = ui.cycle_picker(actor)
 if cycle is None:
     st.stop()
-names = insights.indicator_choices(actor, cycle["fiscal_year"])
+names = queries.indicator_choices(actor, cycle["fiscal_year"])
 wanted = st.query_params.get("code")
 code = st.selectbox("指標", list(names), format_func=lambda c: f"{c} {names[c]}", key="indicator_code",
                     index=list(names).index(wanted) if wanted in names else 0)
 st.query_params["code"] = code
-h = insights.indicator_history(actor, code)
+h = queries.indicator_history(actor, code)
 d = h["definition"]
 st.subheader(d["name"])
 st.caption(f"{d['pillar']}.{d['pillar_name']}　{d['department_name']}　基準値: {d['baseline_text']}"

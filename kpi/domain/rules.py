@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from kpi.domain.rates_frame import rate_of_figures
 from kpi.domain.severity import ERROR, WARNING
 
 DEFAULT_OUTLIER_FACTOR = 3.0
@@ -56,38 +57,24 @@ class Rule:
 def rate_expr() -> pl.Expr:
     """The achievement rate (1.0 = 100%) as a Polars expression over FRAME_SCHEMA columns; null when undefined.
 
-    The float twin of kpi.domain.achievement.achievement_rate (tests check they agree); used for checks and
-    large sweeps, while reports use the exact rational version.
+    The rules are those of the exact frame (kpi.domain.rates_frame.rate_of_figures: the same status and fraction
+    expressions, divided once in floating point); composite indicators take their `composite_rate`, computed part
+    by part beforehand. tests/domain/test_rate_expr_tied.py ties the two on many figures.
     """
-    a, b, t = pl.col("value"), pl.col("baseline"), pl.col("target")
-    higher = pl.col("direction") == "higher"
-    no_baseline = (
-        pl.when((t < 0) | (a < 0)).then(None)
-        .when(higher & (t > 0)).then(a / t)
-        .when(~higher & (a == 0)).then(pl.lit(1.0))
-        .when(~higher).then(t / a)
-    )
-    with_baseline = (
-        pl.when(higher & (t > b)).then((a - b) / (t - b))
-        .when(~higher & (b > t)).then((b - a) / (b - t))
-    )
-    numeric = pl.when(t.is_null() | a.is_null()).then(None).when(b.is_null()).then(no_baseline).otherwise(with_baseline)
     tt = pl.col("target_type")
-    return (
-        pl.when(pl.col("stopped")).then(None)
-        .when(tt == "qualitative").then(pl.col("qualitative_achieved").cast(pl.Float64))
-        .when(tt == "increase").then(pl.when(a.is_null() | b.is_null()).then(None).otherwise((a > b).cast(pl.Float64)))
-        .when(tt == "decrease").then(pl.when(a.is_null() | b.is_null()).then(None).otherwise((a < b).cast(pl.Float64)))
-        .when(tt == "composite").then(pl.col("composite_rate"))
-        .otherwise(numeric)
-        .alias("rate")
-    )
+    figures = rate_of_figures(pl.col("value"), pl.col("baseline"), pl.col("target"), target_type=tt,
+                              direction=pl.col("direction"), qualitative_achieved=pl.col("qualitative_achieved"),
+                              stopped=pl.col("stopped"))
+    return (pl.when(pl.col("stopped").fill_null(False)).then(None)
+            .when(tt == "composite").then(pl.col("composite_rate"))
+            .otherwise(figures)
+            .alias("rate"))
 
 
 def achieved_expr() -> pl.Expr:
     """Whether the rate counts as achieved (over FRAME_SCHEMA columns and the `rate` column): at least 100%, and not
-    exactly on a strict target (comparison gt / lt and value = target: 93% against 「93%超」). The float twin of
-    kpi.domain.achievement.Rate.achieved."""
+    exactly on a strict target (comparison gt / lt and value = target: 93% against 「93%超」), as
+    kpi.domain.rates_frame.on_strict_target_expr judges it."""
     on_strict = (pl.col("comparison").is_in(["gt", "lt"]) & (pl.col("target_type") == "numeric")
                  & (pl.col("value") == pl.col("target"))).fill_null(False)
     return (pl.col("rate") >= 1) & ~on_strict

@@ -30,7 +30,8 @@ from kpi.io import photos as photos_io
 from kpi.publish.charts import band_chart, chart_png
 from kpi.publish.layout import Block, Para, Run, paginate
 from kpi.publish.pptx_text import ACCENT, MUTED, add_table, add_text, one
-from kpi.publish.report_data import InitiativeLine, Line, Photo, ReportData, Section
+from kpi.publish.narrative_data import InitiativeLine, Photo
+from kpi.publish.report_data import Line, ReportData, Section
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpi.domain.workflow import Role
-from kpi.services import insights, reminders
+from kpi.services import queries, reminders
 from kpi.services.actors import Actor, Forbidden
 from kpi.services.listing import value_records
 from kpi.services.summaries import department_view
@@ -14,8 +14,8 @@ Db = Path | str | None
 
 
 def grid(actor: Actor, fiscal_year: int, *, db: Db = None) -> dict:
-    """insights.collection_progress with today's date in Japan: states, one row per department, overall, overdue."""
-    return insights.collection_progress(actor, fiscal_year, today=reminders.today_jst(), db=db)
+    """queries.collection_progress with today's date in Japan: states, one row per department, overall, overdue."""
+    return queries.collection_progress(actor, fiscal_year, today=reminders.today_jst(), db=db)
 
 
 def department_indicators(actor: Actor, fiscal_year: int, department: str, *, db: Db = None) -> list[dict]:

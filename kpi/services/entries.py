@@ -7,11 +7,10 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from kpi.domain.achievement import achievement_rate
 from kpi.domain.formatting import format_number
 from kpi.domain.normalize import InputError, clean_text, parse_fiscal_year, parse_number
 from kpi.domain.normalize import _shown as shown  # what was typed, safe to quote (no control/bidi characters)
-from kpi.services.evaluation import measurement_of, rule_of
+from kpi.services.evaluation import indicator_rate
 
 FIELD_LABELS = {"value": "値", "kind": "区分", "period": "時点・期間", "reason": "要因",
                 "reason_category": "要因の分類", "remark": "備考", "code": "コード"}
@@ -153,8 +152,8 @@ def normalize(entry: RawEntry, row: dict | None, parts: list[dict] | None, categ
         return Normalized(entry, row["indicator_id"], {}, {}, {**base, "input_error": message, "input_field": exc.field})
     composite_rate = None
     if part_values:
-        r = achievement_rate(rule_of(row, parts), measurement_of({}, [{**p, "value_number": part_values.get(p["part_no"])}
-                                                                       for p in parts or []]))
+        r = indicator_rate({**row, "value_number": None, "qualitative_achieved": None},
+                           [{**p, "value_number": part_values.get(p["part_no"])} for p in parts or []])
         composite_rate = float(r.value) if r.value is not None else None
     frame_row = {**base, "value": _f(fields.get("value_number")), "qualitative_achieved": fields.get("qualitative_achieved"),
                  "kind": fields.get("value_kind"), "value_fy": fields.get("value_fy"), "reason": fields.get("reason"),

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import warehouse
-from kpi.domain.achievement import achievement_rate
 from kpi.domain.bands import band_of
 from kpi.domain.entry_hints import days_left_text, scale_slip
 from kpi.domain.formatting import format_number, format_rate
@@ -15,7 +14,7 @@ from kpi.domain.workflow import STATE_LABELS_JA, State
 from kpi.services.actors import Actor
 from kpi.services.entries import RawEntry, normalize
 from kpi.services.conflicts import change_text
-from kpi.services.evaluation import measurement_of, rule_of
+from kpi.services.evaluation import indicator_rates
 from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for
@@ -105,13 +104,19 @@ def live_rates(s: Sheet, entries: list[RawEntry], db: Path | str | None = None) 
         ids = [rows[e.code]["indicator_id"] for e in entries if e.code in rows]
         parts = values.parts_of(con, ids, s.cycle["cycle_id"])
         last = values.last_approved_before(con, s.cycle["fiscal_year"], ids)
-    out = {}
-    for e in entries:
+    shown, slips, pending = {}, {}, []
+    for i, e in enumerate(entries):
         row = rows.get(e.code)
-        out[e.code] = rate_of(row, parts.get(row["indicator_id"]) if row else None, s, e)
+        measured = measured_of(row, parts.get(row["indicator_id"]) if row else None, s, e)
+        if len(measured) == 2:  # the figures to rate, all in one frame below
+            pending.append((i, *measured))
+        else:
+            shown[i] = measured
         number = _typed_number(row, e, s) if row is not None else None
-        out[e.code] += (scale_slip(number, last.get(row["indicator_id"]) if row else None, row and row.get("unit")),)
-    return out
+        slips[i] = scale_slip(number, last.get(row["indicator_id"]) if row else None, row and row.get("unit"))
+    for (i, _, _), rate in zip(pending, indicator_rates([m for _, m, _ in pending], [p for _, _, p in pending])):
+        shown[i] = shown_rate(rate)
+    return {e.code: shown[i] + (slips[i],) for i, e in enumerate(entries)}
 
 
 def _typed_number(row: dict, entry: RawEntry, s: Sheet):
@@ -120,8 +125,9 @@ def _typed_number(row: dict, entry: RawEntry, s: Sheet):
     return normalize(entry, row, None, s.categories, s.cycle["fiscal_year"]).fields.get("value_number")
 
 
-def rate_of(row: dict | None, parts, s: Sheet, entry: RawEntry) -> tuple[str, str, str | None]:
-    """Pure part of live_rate: normalize the entry and compute its rate and band."""
+def measured_of(row: dict | None, parts, s: Sheet, entry: RawEntry) -> tuple:
+    """Pure part of live_rates: the entry normalized, as (rate, band, problem) shown when nothing can be rated, else
+    (the row with the typed figure, its parts with theirs) to rate."""
     if row is None or entry.is_blank() or not (entry.value or "").strip():
         return "—", "—", None
     n = normalize(entry, row, parts, s.categories, s.cycle["fiscal_year"])
@@ -129,8 +135,11 @@ def rate_of(row: dict | None, parts, s: Sheet, entry: RawEntry) -> tuple[str, st
         return "—", "—", n.frame_row["input_error"]
     measured = {**row, "value_number": n.fields.get("value_number"),
                 "qualitative_achieved": n.fields.get("qualitative_achieved")}
-    mparts = [{**p, "value_number": n.parts.get(p["part_no"])} for p in parts or []]
-    rate = achievement_rate(rule_of(row, parts), measurement_of(measured, mparts))
+    return measured, [{**p, "value_number": n.parts.get(p["part_no"])} for p in parts or []]
+
+
+def shown_rate(rate) -> tuple[str, str, str | None]:
+    """(rate, band label, why there is no rate) of a typed figure's rate."""
     band = band_of(rate)
     if rate.value is None:
         return "—", band.label_ja if band else "—", rate.message_ja

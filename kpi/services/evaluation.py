@@ -1,17 +1,17 @@
-"""Turns reporting rows into domain objects and evaluates each indicator's rate and band."""
+"""Evaluates indicators' rates and bands through the exact frame (kpi.domain.rates_frame): a cycle's rows at once,
+or a few typed figures (indicator_rates), and turns evaluated rows into Evaluated objects for the display helpers."""
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
-from fractions import Fraction
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
-from kpi.domain.achievement import Rate, RateStatus, achievement_rate
-from kpi.domain.bands import Band, band_of
+from kpi.domain.achievement import Rate, RateStatus
+from kpi.domain.bands import Band
 from kpi.domain.milestones import judge_exprs
-from kpi.domain.model import Comparison, Direction, IndicatorRule, Measurement, Part, TargetType, dec
+from kpi.domain.model import dec
 from kpi.domain.rates_frame import evaluate_frame, rate_of_row, scale_of
 
 
@@ -29,44 +29,12 @@ class Evaluated:
         return self.rate.percent
 
 
-def _parts_by_indicator(parts: pl.DataFrame) -> dict[int, list[dict]]:
-    out: dict[int, list[dict]] = defaultdict(list)
-    for p in parts.iter_rows(named=True):
-        out[p["indicator_id"]].append(p)
-    return out
-
-
-def rule_of(row: dict[str, Any], parts: list[dict] | None = None) -> IndicatorRule:
-    """The domain rule of an indicator row as the cycle sees it."""
-    return IndicatorRule(
-        target_type=TargetType(row["target_type"]),
-        direction=Direction(row["direction"]),
-        target=dec(row.get("target_value")),
-        baseline=dec(row.get("baseline_value")),
-        parts=tuple(Part(p["part_no"], p["label"], dec(p["target_value"]), dec(p["baseline_value"])) for p in parts or ()),
-        stopped=bool(row.get("stopped_in_cycle")),
-        comparison=Comparison(row["comparison"]) if row.get("comparison") else None,
-        reference=dec(row.get("reference_value")),
-    )
-
-
-def measurement_of(row: dict[str, Any], parts: list[dict] | None = None) -> Measurement | None:
-    """The measurement of a row, or None when no value is visible on this basis."""
-    part_values = {p["part_no"]: dec(p["value_number"]) for p in parts or () if p.get("value_number") is not None}
-    if row.get("value_number") is None and row.get("qualitative_achieved") is None and not part_values:
-        return None
-    return Measurement(dec(row.get("value_number")), part_values, row.get("qualitative_achieved"))
-
-
 def evaluate(rows: pl.DataFrame, parts: pl.DataFrame) -> list[Evaluated]:
-    """Evaluate every row of a cycle frame (with its composite parts frame)."""
-    by_ind = _parts_by_indicator(parts)
-    out = []
-    for row in rows.iter_rows(named=True):
-        ps = by_ind.get(row["indicator_id"])
-        rate = achievement_rate(rule_of(row, ps), measurement_of(row, ps))
-        out.append(Evaluated(row, rate, band_of(rate)))
-    return out
+    """Evaluate every row of a cycle frame (with its composite parts frame) through the exact frame
+    (evaluate_rows_frame), as Evaluated objects."""
+    if rows.height == 0:
+        return []
+    return evaluated_of(evaluate_rows_frame(rows, parts if parts is not None and parts.height else None))
 
 
 def is_missing(e: Evaluated) -> bool:
@@ -74,17 +42,9 @@ def is_missing(e: Evaluated) -> bool:
     return e.rate.status is RateStatus.MISSING_VALUE
 
 
-# ---- the set-wise path: a whole frame at once (kpi.domain.rates_frame), exact Fractions only where needed ------
+# ---- the set-wise path: a whole frame at once (kpi.domain.rates_frame) ---------------------------------------
 
 JUDGES = ("target", "milestone")  # judge a year against the final target, or against its milestone (目安値)
-
-
-def _parts_by_cycle(parts: pl.DataFrame) -> dict[tuple[int | None, int], list[dict]]:
-    out: dict[tuple[int | None, int], list[dict]] = defaultdict(list)
-    has_cycle = "cycle_id" in parts.columns
-    for p in parts.iter_rows(named=True):
-        out[(p["cycle_id"] if has_cycle else None, p["indicator_id"])].append(p)
-    return out
 
 
 def evaluate_rows_frame(rows: pl.DataFrame, parts: pl.DataFrame | None = None, *,
@@ -93,21 +53,10 @@ def evaluate_rows_frame(rows: pl.DataFrame, parts: pl.DataFrame | None = None, *
     weakest_part; judge="milestone" judges each year against its milestone (target where there is none)."""
     if judge not in JUDGES:
         raise ValueError(f"judge は {JUDGES} のいずれかです: {judge!r}")
-    by_key = _parts_by_cycle(parts) if parts is not None and parts.height else {}
-    scale = scale_of(rows)
     use_milestones = judge == "milestone"
-
-    def exact(row: dict) -> Rate:
-        ps = by_key.get((row.get("cycle_id"), row["indicator_id"])) or by_key.get((None, row["indicator_id"]))
-        rule = rule_of(row, ps)
-        if use_milestones and row.get("judge_num") is not None:
-            rule = replace(rule, target=Fraction(int(row["judge_num"]), int(row["judge_den"]) * 10 ** scale))
-        return achievement_rate(rule, measurement_of(row, ps))
-
     if use_milestones:
-        rows = rows.with_columns(judge_exprs(scale, rows.schema))
-    out = evaluate_frame(rows, exact=exact, judge=use_milestones)
-    return out
+        rows = rows.with_columns(judge_exprs(scale_of(rows), rows.schema))
+    return evaluate_frame(rows, parts=parts if parts is not None and parts.height else None, judge=use_milestones)
 
 
 def evaluated_of(rows: pl.DataFrame) -> list[Evaluated]:
@@ -115,7 +64,39 @@ def evaluated_of(rows: pl.DataFrame) -> list[Evaluated]:
     out = []
     for row in rows.iter_rows(named=True):
         rate = rate_of_row(row)
-        if rate.status is RateStatus.OK and rate.value is None:  # a fraction too large for Int128: recompute
-            rate = achievement_rate(rule_of(row), measurement_of(row))
         out.append(Evaluated(row, rate, Band(row["band"]) if row.get("band") else None))
     return out
+
+
+_ONE_ROW = {"indicator_id": pl.Int64, "target_type": pl.String, "direction": pl.String, "qualitative_achieved": pl.Boolean,
+            "stopped_in_cycle": pl.Boolean, "comparison": pl.String}
+_ROW_FIGURES = ("target_value", "baseline_value", "value_number", "reference_value")
+_PART_FIGURES = ("target_value", "baseline_value", "value_number")
+
+
+def _places(values) -> int:
+    exps = [Decimal(v).as_tuple().exponent for v in values if v is not None]
+    return max([0, *(-e for e in exps if isinstance(e, int))])
+
+
+def indicator_rate(row: dict[str, Any], parts: list[dict] | None = None) -> Rate:
+    """One indicator's rate through the exact frame (indicator_rates of one row)."""
+    return indicator_rates([row], [parts])[0]
+
+
+def indicator_rates(rows: list[dict[str, Any]], parts: list[list[dict] | None] | None = None) -> list[Rate]:
+    """Indicators' rates through the exact frame, all in one frame: each row holds the definition as the cycle sees it
+    and the figure (value_number / qualitative_achieved), its parts (same position) their targets and figures — for
+    the entry form, the submit check and the sweep's composites, judged as every list and report judges them."""
+    if not rows:
+        return []
+    parts = parts or [None] * len(rows)
+    framed = [{**{k: r.get(k) for k in _ONE_ROW}, **{k: dec(r.get(k)) for k in _ROW_FIGURES}, "indicator_id": i,
+               "stopped_in_cycle": bool(r.get("stopped_in_cycle"))} for i, r in enumerate(rows)]
+    ps = [{"indicator_id": i, "part_no": p["part_no"], **{k: dec(p.get(k)) for k in _PART_FIGURES}}
+          for i, mine in enumerate(parts) for p in mine or ()]
+    scale = min(_places([r[k] for r in framed for k in _ROW_FIGURES] + [p[k] for p in ps for k in _PART_FIGURES]), 20)
+    frame = pl.DataFrame(framed, schema={**_ONE_ROW, **{k: pl.Decimal(38, scale) for k in _ROW_FIGURES}})
+    part_frame = pl.DataFrame(ps, schema={"indicator_id": pl.Int64, "part_no": pl.Int64,
+                                          **{k: pl.Decimal(38, scale) for k in _PART_FIGURES}}) if ps else None
+    return [rate_of_row(r) for r in evaluate_frame(frame, parts=part_frame).iter_rows(named=True)]

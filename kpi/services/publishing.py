@@ -14,9 +14,8 @@ from kpi.domain.formatting import JST, format_jst, format_rate
 from kpi.domain.workflow import Role
 from kpi.platform import faults
 from kpi.services.actors import Actor
-from kpi.services.evaluation import evaluate
 from kpi.services.permissions import Permission, check
-from kpi.services.summaries import cycle_for, CycleView, NotFound
+from kpi.services.summaries import cycle_for, CycleView, NotFound, figures, view_of
 from kpi.services import narrative as narrative_service
 from kpi.services.report_scope import coverage_of, sections_for
 from warehouse import editions, initiatives, master, reporting, values
@@ -112,7 +111,7 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim:
         sections = sections_for(con, cycle["cycle_id"], [p["no"] for p in pillars])
         edition_no = editions.next_edition_no(con, cycle["cycle_id"])
         story = narrative_service.snapshot(con, cycle["cycle_id"])  # approved initiatives, outline, conclusions
-    view = CycleView(cycle, pillars, "approved", evaluate(rows, parts))
+    view = view_of(figures(cycle, pillars, "approved", rows, parts))
     faults.point("publish.read")  # approved values read, no file made yet
     published_at = datetime.now(JST)  # the one time the page, the files and the warehouse show
     title, files = outputs(view, edition_no=edition_no, progress=progress, narrative=story, sections=sections,
@@ -174,7 +173,7 @@ def edition_view(actor: Actor, edition_id: int, db: Path | str | None = None) ->
     meta, rows, parts, pillars_json = found
     cycle = {**next(c for c in cycle_rows if c["cycle_id"] == meta["cycle_id"]), **{
         k: rows[k][0] for k in ("strategy_code",) if k in rows.columns and rows.height}}
-    return CycleView(cycle, json.loads(pillars_json), "approved", evaluate(rows, parts))
+    return view_of(figures(cycle, json.loads(pillars_json), "approved", rows, parts))
 
 
 def diff_editions(actor: Actor, old_id: int, new_id: int, db: Path | str | None = None) -> list[dict]:

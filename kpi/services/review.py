@@ -10,7 +10,7 @@ from kpi.services.actors import Actor
 from kpi.services.evaluation import Evaluated
 from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text, _value_text, state_label
 from kpi.services.permissions import Permission, allowed, check
-from kpi.services.summaries import _load
+from kpi.services.summaries import load_cycle
 from warehouse import master, values
 
 
@@ -48,7 +48,7 @@ def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", de
           pillar: int | None = None, item: int | None = None, db: Path | str | None = None) -> list[QueueItem]:
     """Values of a cycle awaiting review (or in any given state), with everything needed to decide."""
     check(actor, Permission.APPROVE)
-    view = _load(fiscal_year, "all", db)
+    view = load_cycle(fiscal_year, basis="all", actor=actor, db=db)
     rows: list[Evaluated] = [
         e for e in view.rows
         if e.row.get("value_id") is not None

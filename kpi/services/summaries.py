@@ -15,8 +15,10 @@ from kpi.domain.summary import UNDECIDABLE, BandSummary
 from kpi.services.actors import SYSTEM, Actor
 from kpi.services.errors import NotFound
 from kpi.services.permissions import Permission, allowed, check
-from kpi.services.evaluation import Evaluated, evaluate, evaluate_rows_frame
+from kpi.services.evaluation import Evaluated, evaluate_rows_frame, evaluated_of
 from warehouse import master, reporting
+
+BASES = reporting.BASES
 
 
 @dataclass(frozen=True)
@@ -43,27 +45,77 @@ class CycleFrame:
     judge: str = "target"
 
 
+def check_basis(actor: Actor, basis: str) -> None:
+    """Raise Forbidden unless the actor may read a cycle's figures on this basis: approved figures for every role
+    that may read them, 'all' (unapproved included, every department) only as the permission table allows."""
+    if basis not in BASES:
+        raise ValueError(f"basis は 'approved' か 'all' です: {basis!r}")
+    check(actor, Permission.VIEW_APPROVED if basis == "approved" else Permission.VIEW_UNAPPROVED_ALL)
+
+
+def visible_basis(actor: Actor, basis: str = "approved") -> str:
+    """The basis itself once the actor may read it (check_basis): what the actor sees of a cycle's figures, the
+    key a cache of figures computed for one actor may be shared under with every actor allowed the same."""
+    check_basis(actor, basis)
+    return basis
+
+
+def figures(cycle: dict, pillars: list[dict], basis: str, rows: pl.DataFrame, parts: pl.DataFrame | None, *,
+            judge: str = "target") -> CycleFrame:
+    """A cycle's figures evaluated from its rows (the one evaluation every read of a cycle goes through:
+    kpi.services.evaluation.evaluate_rows_frame, the exact frame of kpi.domain.rates_frame)."""
+    if parts is not None and not parts.height:
+        parts = None
+    return CycleFrame(cycle, pillars, basis, evaluate_rows_frame(rows, parts, judge=judge), judge)
+
+
+def read_figures(con, cycle: dict, basis: str, *, judge: str = "target", full: bool = False) -> CycleFrame:
+    """Read and evaluate a cycle's figures on an open connection, in report order: the one read of a cycle's
+    evaluated figures behind the dashboard, `kpi summary`, the review queue and the published files.
+
+    full: every column of the reporting view (for lists and published files); otherwise the columns the
+    evaluation and the counts need (reporting.EVAL_COLUMNS, the executive views' fast path)."""
+    if basis not in BASES:
+        raise ValueError(f"basis は 'approved' か 'all' です: {basis!r}")
+    cid = cycle["cycle_id"]
+    pillars = master.list_pillars(con, cid)
+    if full:
+        if judge != "target":
+            raise ValueError("full=True は目標値による判定だけです")
+        rows = reporting.cycle_rows(con, cid, basis)
+        parts = reporting.cycle_parts(con, cid, basis)
+    else:
+        rows = reporting.evaluation_frame(con, [cid], basis, milestones=judge == "milestone").sort(
+            "pillar_no", "item_no", "sort_order", "code")
+        parts = reporting.parts_of_cycles(con, [cid], basis) if (rows["target_type"] == "composite").any() else None
+    return figures(cycle, pillars, basis, rows, parts, judge=judge)
+
+
+def view_of(figured: CycleFrame) -> CycleView:
+    """The Evaluated rows of evaluated figures (for lists and the published files' lines)."""
+    return CycleView(figured.cycle, figured.pillars, figured.basis, evaluated_of(figured.frame))
+
+
 def load_frame(fiscal_year: int, *, basis: str = "approved", judge: str = "target", actor: Actor = SYSTEM,
                db: Path | str | None = None) -> CycleFrame:
     """Evaluate every indicator of a fiscal year's cycle set-wise (the executive views' fast path)."""
-    if basis == "all":
-        check(actor, Permission.VIEW_UNAPPROVED_ALL)
+    check_basis(actor, basis)
+    return cycle_figures(fiscal_year, basis=basis, judge=judge, db=db)
+
+
+def cycle_figures(fiscal_year: int, *, basis: str, judge: str = "target", db: Path | str | None = None) -> CycleFrame:
+    """load_frame for a caller that asked visible_basis for this basis (the app's caches, keyed on it)."""
     with warehouse.connect(db) as con:
-        cycle = cycle_for(con, fiscal_year)
-        pillars = master.list_pillars(con, cycle["cycle_id"])
-        rows = reporting.evaluation_frame(con, [cycle["cycle_id"]], basis, milestones=judge == "milestone").sort(
-            "pillar_no", "item_no", "sort_order", "code")
-        parts = (reporting.parts_of_cycles(con, [cycle["cycle_id"]], basis)
-                 if (rows["target_type"] == "composite").any() else None)
-    return CycleFrame(cycle, pillars, basis, evaluate_rows_frame(rows, parts, judge=judge), judge)
+        return read_figures(con, cycle_for(con, fiscal_year), basis, judge=judge)
 
 
 def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYSTEM,
                db: Path | str | None = None) -> CycleView:
-    """Evaluate every indicator of a fiscal year's cycle; 'all' (unapproved included) is for reviewers."""
-    if basis == "all":
-        check(actor, Permission.VIEW_UNAPPROVED_ALL)
-    return _load(fiscal_year, basis, db)
+    """Evaluate every indicator of a fiscal year's cycle with every column; 'all' (unapproved included) is for
+    reviewers."""
+    check_basis(actor, basis)
+    with warehouse.connect(db) as con:
+        return view_of(read_figures(con, cycle_for(con, fiscal_year), basis, full=True))
 
 
 def warehouse_key(db: Path | str | None = None) -> str:
@@ -74,7 +126,8 @@ def warehouse_key(db: Path | str | None = None) -> str:
 def department_view(fiscal_year: int, *, actor: Actor, db: Path | str | None = None) -> CycleView:
     """The actor's own departments' indicators with every state (reviewers see every department)."""
     check(actor, Permission.VIEW_UNAPPROVED)
-    view = _load(fiscal_year, "all", db)
+    with warehouse.connect(db) as con:
+        view = view_of(read_figures(con, cycle_for(con, fiscal_year), "all", full=True))
     if allowed(actor, Permission.VIEW_UNAPPROVED_ALL):
         return view
     mine = [e for e in view.rows if e.row["department_code"] in actor.departments]
@@ -87,17 +140,6 @@ def cycle_for(con, fiscal_year: int) -> dict:
     if cycle is None:
         raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
     return cycle
-
-
-def _load(fiscal_year: int, basis: str, db: Path | str | None) -> CycleView:
-    with warehouse.connect(db) as con:
-        cycle = cycle_for(con, fiscal_year)
-        pillars = master.list_pillars(con, cycle["cycle_id"])
-        rows = reporting.cycle_rows(con, cycle["cycle_id"], basis)
-        parts = reporting.cycle_parts(con, cycle["cycle_id"], basis)
-    return CycleView(cycle, pillars, basis, evaluate(rows, parts))
-
-
 
 
 def band_counts(view: CycleView | CycleFrame) -> Counter:

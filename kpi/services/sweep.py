@@ -9,8 +9,7 @@ import polars as pl
 
 import warehouse
 from kpi.domain import rules
-from kpi.domain.achievement import achievement_rate
-from kpi.services.evaluation import measurement_of, rule_of
+from kpi.services.evaluation import indicator_rates
 from kpi.services.summaries import cycle_for
 from warehouse import values
 
@@ -34,9 +33,8 @@ def composite_rates(con, cycle_id: int) -> dict[int, float]:
     """Rates of the cycle's composite indicators with a value, part by part (few rows; exact rules)."""
     rows, parts = values.composite_values(con, cycle_id)
     out = {}
-    for row in rows:
-        ps = parts.get(row["indicator_id"])
-        percent = achievement_rate(rule_of(row, ps), measurement_of(row, ps)).percent
+    for row, rate in zip(rows, indicator_rates(rows, [parts.get(row["indicator_id"]) for row in rows])):
+        percent = rate.percent
         if percent is not None:
             out[row["indicator_id"]] = percent / 100
     return out

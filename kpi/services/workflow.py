@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import warehouse
-from kpi.domain.achievement import achievement_rate
 from kpi.domain.workflow import (ACTION_LABELS_JA, Action, Role, State, WorkflowError, apply)
 from kpi.platform import faults
 from kpi.services.actors import Actor
 from kpi.services.conflicts import Conflict, conflict
-from kpi.services.evaluation import measurement_of, rule_of
+from kpi.services.evaluation import indicator_rate
 from kpi.services.permissions import Permission, check, check_current
 from warehouse import Connection, values
 
@@ -196,7 +195,7 @@ def _require_kind(row: dict) -> None:
 
 def _require_reason(con, row: dict) -> None:
     parts = values.parts_of(con, [row["indicator_id"]], row["cycle_id"]).get(row["indicator_id"])
-    rate = achievement_rate(rule_of(row, parts), measurement_of(row, parts))
+    rate = indicator_rate(row, parts)
     below = rate.value is not None and rate.value < 1
     if below and not ((row.get("reason") or "").strip() and row.get("reason_category")):
         raise ReasonRequired(f"「{row['name']}」は達成率が100%未満のため、要因と要因の分類を入力してから提出してください")

@@ -59,7 +59,7 @@ def exact(row: dict):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(rows(), min_size=1, max_size=40))
 def test_vectorized_rates_equal_the_exact_rules_for_every_row(batch):
-    out = evaluate_frame(pl.DataFrame(batch, schema=SCHEMA), exact=exact)
+    out = evaluate_frame(pl.DataFrame(batch, schema=SCHEMA))
     for given_row, got in zip(batch, out.iter_rows(named=True)):
         want = exact(given_row)
         band = band_of(want)
@@ -74,7 +74,7 @@ def _one(**kw) -> dict:
             "value_number": None, "qualitative_achieved": None, "stopped_in_cycle": False}
     base.update({k: (Decimal(str(v)) if k in ("target_value", "baseline_value", "value_number") and v is not None
                      else v) for k, v in kw.items()})
-    return evaluate_frame(pl.DataFrame([base], schema=SCHEMA), exact=exact).row(0, named=True)
+    return evaluate_frame(pl.DataFrame([base], schema=SCHEMA)).row(0, named=True)
 
 
 def test_sixty_percent_is_60_to_100_and_a_hair_below_is_30_to_60():
@@ -101,16 +101,20 @@ def test_degenerate_cases_name_why_there_is_no_rate(kw, status):
     assert r["band"] == ("stopped" if status is RateStatus.STOPPED else None)
 
 
-def test_composite_rows_and_huge_figures_go_through_the_exact_rules():
-    def with_parts(row):
-        rule = IndicatorRule(TargetType.COMPOSITE, parts=(Part(1, "県", Decimal(1)), Part(2, "市町村", Decimal(52))))
-        return achievement_rate(rule, Measurement(None, {1: Decimal(1), 2: Decimal(26)}))
-
-    frame = pl.DataFrame([{"target_type": "composite", "direction": "higher", "target_value": None,
+def test_composite_rows_are_rated_part_by_part_and_huge_figures_exactly():
+    rule = IndicatorRule(TargetType.COMPOSITE, parts=(Part(1, "県", Decimal(1)), Part(2, "市町村", Decimal(52))))
+    want = achievement_rate(rule, Measurement(None, {1: Decimal(1), 2: Decimal(26)}))  # the oracle
+    frame = pl.DataFrame([{"indicator_id": 7, "target_type": "composite", "direction": "higher", "target_value": None,
                            "baseline_value": None, "value_number": None, "qualitative_achieved": None,
-                           "stopped_in_cycle": False}], schema=SCHEMA)
-    r = evaluate_frame(frame, exact=with_parts).row(0, named=True)
+                           "stopped_in_cycle": False}], schema={"indicator_id": pl.Int64, **SCHEMA})
+    parts = pl.DataFrame({"indicator_id": [7, 7], "part_no": [1, 2], "target_value": [Decimal(1), Decimal(52)],
+                          "baseline_value": [None, None], "value_number": [Decimal(1), Decimal(26)]},
+                         schema={"indicator_id": pl.Int64, "part_no": pl.Int64, "target_value": pl.Decimal(18, 4),
+                                 "baseline_value": pl.Decimal(18, 4), "value_number": pl.Decimal(18, 4)})
+    r = evaluate_frame(frame, parts=parts).row(0, named=True)
     assert (r["band"], r["rate_percent"], r["weakest_part"], r["exact_fallback"]) == ("band_30_60", 50.0, 2, True)
+    assert (rate_of_row(r).value, r["weakest_part"]) == (want.value, want.weakest_part)
+    assert evaluate_frame(frame).row(0, named=True)["rate_status"] == "missing_target"  # no parts given
     big = _one(target_value="99999999999999.9999", baseline_value=0, value_number="33333333333333.3333")
     assert big["exact_fallback"] and big["band"] == "band_30_60"
     assert big["rate_percent"] == float(Fraction(333333333333333333, 999999999999999999) * 100)

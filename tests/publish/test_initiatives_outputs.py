@@ -202,7 +202,7 @@ def test_photos_that_do_not_fit_beside_their_initiatives_go_to_a_photo_page_righ
     from dataclasses import replace
 
     from kpi.publish.deck import write_deck
-    from kpi.publish.report_data import AreaGroup, InitiativeLine, Narrative, Photo
+    from kpi.publish.narrative_data import AreaGroup, InitiativeLine, Narrative, Photo
 
     shots = [Photo(f"研修の様子{n}", "image/png", _png(c)) for n, c in enumerate(["red", "blue", "gray"], start=1)]
     item = InitiativeLine("STAFF", "（県庁）職員の意識醸成", "全職員向けDX研修", "10月～", (), "", None, "", None, None,

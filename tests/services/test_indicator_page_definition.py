@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kpi.domain.workflow import Role
-from kpi.services import insights, master_data
+from kpi.services import master_data, queries
 from kpi.services.actors import Actor
 
 REVIEWER = Actor("reviewer", "審査担当", frozenset({Role.REVIEWER}))
@@ -14,11 +14,11 @@ TELEWORK = "P1-1-01"  # テレワーク実施者数, target 280人
 
 
 def test_the_header_shows_the_revised_target_and_fy2021_keeps_280(demo_db):
-    before = insights.indicator_history(EXECUTIVE, TELEWORK, db=demo_db)
+    before = queries.indicator_history(EXECUTIVE, TELEWORK, db=demo_db)
     assert before["definition"]["target"] == Decimal(280)
     master_data.update_indicator(REVIEWER, _indicator_id(demo_db), {"target_value": "580人"}, reason="計画改定で上方修正",
                                  effective_fy=2022, db=demo_db)
-    after = insights.indicator_history(EXECUTIVE, TELEWORK, db=demo_db)
+    after = queries.indicator_history(EXECUTIVE, TELEWORK, db=demo_db)
     assert after["definition"]["target"] == Decimal(580)
     years = {c["fiscal_year"]: c for c in after["cycles"]}
     assert years[2021]["rate"] == {c["fiscal_year"]: c for c in before["cycles"]}[2021]["rate"]

@@ -21,7 +21,7 @@ from kpi.domain.bands import Band
 from kpi.domain.workflow import Role
 from kpi.publish import opendata, report_data
 from kpi.publish.workbook_report import HEADER_ROW, write_report_workbook
-from kpi.services import cycles, insights, publishing, summaries, workflow
+from kpi.services import cycles, publishing, queries, summaries, workflow
 from kpi.services.actors import Actor
 from kpi.services.workflow import DraftInput, ValueRef
 
@@ -66,10 +66,10 @@ def every_view(db: Path) -> dict[str, tuple]:
         .otherwise(pl.col("band")).alias("k")).group_by("k").len().iter_rows())
     out["dashboard frame rows"] = figures({b: counted.get(b, 0) for b in BANDS}, counted.get("undecidable", 0),
                                           counted.get(None, 0))
-    page = insights.drilldown_page(EXECUTIVE, FY, db=db)
+    page = queries.drilldown_page(EXECUTIVE, FY, db=db)
     out["drill-down"] = figures(page["counts"], page["undecidable"], page["total"] - sum(page["counts"].values())
                                 - page["undecidable"])
-    trend = next(c for c in insights.trends_document(db=db)["cycles"] if c["fiscal_year"] == FY)
+    trend = next(c for c in queries.trends_document(db=db)["cycles"] if c["fiscal_year"] == FY)
     out["trends"] = figures(trend["counts"], trend["undecidable"], trend["unrated"])
     data = report_data.build(summaries.load_cycle(FY, db=db))
     r = data.overall.as_dict()

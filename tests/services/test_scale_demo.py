@@ -7,7 +7,7 @@ import pytest
 
 import warehouse
 from kpi.domain.workflow import Role
-from kpi.services import insights
+from kpi.services import queries
 from kpi.services.actors import Actor
 from kpi.services.scale_demo import NATIONAL_ORGS, build_scale_demo, describe, organizations
 from kpi.services.summaries import cycle_summary
@@ -85,14 +85,14 @@ def test_the_summary_service_works_on_a_past_cycle(scale):
 
 def test_the_insight_services_work_on_it(scale):
     path, _ = scale
-    progress = insights.collection_progress(REVIEWER, 2025, today=date(2026, 1, 1), db=path)
+    progress = queries.collection_progress(REVIEWER, 2025, today=date(2026, 1, 1), db=path)
     assert len(progress["departments"]) == ORGS
     assert 0 < progress["overall"]["completeness_percent"] < 100
     assert progress["overdue"]
-    trends = insights.trends(REVIEWER, db=path)
+    trends = queries.trends(REVIEWER, db=path)
     assert [c["fiscal_year"] for c in trends["cycles"]] == [2023, 2024]  # the open FY2025 waits until it closes
     assert trends["moved"] and {m["to_fy"] for m in trends["moved"]} == {2024}
-    some = insights.drilldown(REVIEWER, 2024, band="band_under_30", db=path)
+    some = queries.drilldown(REVIEWER, 2024, band="band_under_30", db=path)
     assert some and all(r["band"] == "band_under_30" for r in some)
 
 
