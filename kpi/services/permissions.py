@@ -9,7 +9,8 @@ from __future__ import annotations
 from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
 from kpi.domain.permissions import (CYCLE_STATES, DEPARTMENT_BOUND, LABELS_JA, TABLE, Permission,  # noqa: F401
                                     granting_roles, in_cycle_state, permits)
-from kpi.domain.workflow import ACTION_LABELS_JA, PERMISSION_OF, Action, CycleNotOpen, Role, acting_role, cycle_allows
+from kpi.domain.workflow import (ACTION_LABELS_JA, PERMISSION_OF, Action, CycleNotOpen, Role, State, acting_role,
+                                 allowed_actions, cycle_allows)
 from kpi.services.actors import Actor, Forbidden
 from warehouse import users
 
@@ -44,6 +45,20 @@ def check_transition(actor: Actor, action: Action, department: str, cycle_state:
         raise CycleNotOpen(f"{cycle_label}は{CYCLE_STATE_LABELS_JA[CycleState(cycle_state)]}のため、"
                            f"{subject}「{ACTION_LABELS_JA[action]}」はできません")
     return acting_role(action)
+
+
+def actions_for(actor: Actor, state: State | str | None, department: str | None = None,
+                cycle_state: str | None = None) -> list[Action]:
+    """The workflow actions the actor may take on a value or initiative in this state, of this department, in a
+    cycle of this state (None: not asked): the transition table's allowed_actions for each of the actor's roles,
+    within the permission table. Pages show exactly these buttons."""
+    state = State(state) if state else None
+    out: list[Action] = []
+    for role in sorted(actor.roles, key=lambda r: r.value):
+        for action in allowed_actions(state, role):
+            if action not in out and allowed(actor, PERMISSION_OF[action], department, cycle_state):
+                out.append(action)
+    return [a for a in Action if a in out]
 
 
 def check_current(con, actor: Actor) -> None:
