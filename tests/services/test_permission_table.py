@@ -103,3 +103,27 @@ def test_an_editor_sees_unapproved_figures_of_their_own_departments_only():
 def test_what_names_the_refused_thing():
     with pytest.raises(Forbidden, match="^督促設定の変更の権限がありません$"):
         check(ACTORS["editor"], Permission.REMIND, what="督促設定の変更")
+
+
+# ---- one module answers: no second copy of the table's roles or cycle states ---------------------------------------
+
+def test_no_second_authorization_api_or_copied_guard():
+    import ast
+    from pathlib import Path
+
+    import kpi.services.actors as actors
+
+    assert not hasattr(actors, "require")  # one API: permissions.allowed / check
+    root = Path(__file__).resolve().parents[2] / "kpi"
+    cycle_states = set(CYCLE_STATES)
+    copies = []
+    for path in root.rglob("*.py"):
+        if path.relative_to(root).as_posix() == "domain/permissions.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Set, ast.Tuple, ast.List)) and node.elts and all(
+                    isinstance(e, ast.Constant) and e.value in cycle_states for e in node.elts):
+                copies.append(f"{path.relative_to(root)}:{node.lineno}")
+            if isinstance(node, ast.Name) and node.id in ("_OPEN_FOR", "_ROLE_FOR", "_PERMISSION_FOR"):
+                copies.append(f"{path.relative_to(root)}:{node.lineno} {node.id}")
+    assert copies == []
