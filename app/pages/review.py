@@ -51,7 +51,7 @@ def act(fn, ok_text: str) -> None:
 
 
 by_code = {i.code: i for i in items}
-if shown_state == "submitted":
+if Action.APPROVE in actions_for(actor, shown_state):  # bulk approval: where the table lets this person approve
     st.subheader("一括承認", divider="gray")
     chosen = st.multiselect("承認する指標（エラーのある値は承認されません）", list(by_code), key="bulk_choice",
                             placeholder="指標を選んでください", select_all=False,
