@@ -26,7 +26,7 @@ def run(db: Path, n_values: int, sample_size: int) -> Section:
     import warehouse
     from kpi.domain import rules
     from kpi.services import sweep
-    from warehouse import master, values
+    from warehouse import findings, master, values
 
     sec = Section("sweep")
     f = sec.figures
@@ -64,7 +64,7 @@ def run(db: Path, n_values: int, sample_size: int) -> Section:
         f["frame_chunks"] = df.n_chunks()
 
         def names(ids):
-            return values.indicator_names(con, ids)
+            return master.indicator_names(con, ids)
 
         # The baseline's rows carry their names, as a per-row program would read them.
         step = max(1, df.height // sample_size)
@@ -87,7 +87,7 @@ def run(db: Path, n_values: int, sample_size: int) -> Section:
         write_key = f"replace_cycle_findings ({found.height:,} findings from the frame, one INSERT)"
         if panic is not None:  # validate_cycle never got to write: time the write itself (and keep it)
             t0 = now()
-            values.replace_cycle_findings(con, cycle["cycle_id"], found)
+            findings.replace_cycle_findings(con, cycle["cycle_id"], found)
             steps[write_key] = now() - t0
         else:  # validate_cycle wrote these already: leave the warehouse as it left it
             con.execute("ROLLBACK")

@@ -19,14 +19,14 @@ def process_steps(db: Path, batch_id: int, actor) -> dict[str, float]:
     from kpi.io.workbook import read_department_workbook
     from kpi.services.entries import RawEntry, normalize
     from kpi.services.workflow import DraftInput, save_drafts_in
-    from warehouse import master, values
+    from warehouse import batches, findings, master, values
 
     t: dict[str, float] = {}
     t0 = now()
     with warehouse.transaction(db) as con:
         t["open connection + BEGIN"] = now() - t0
         t0 = now()
-        b = values.batch(con, batch_id)
+        b = batches.batch(con, batch_id)
         cycle = {"cycle_id": b["cycle_id"], "fiscal_year": b["fiscal_year"]}  # as intake.process: the batch's own
         department = b["department_code"]
         t["load batch + cycle"] = now() - t0
@@ -76,10 +76,10 @@ def process_steps(db: Path, batch_id: int, actor) -> dict[str, float]:
         rows = [{"batch_id": batch_id, "cycle_id": cycle["cycle_id"], "value_id": value_of.get(r["indicator_id"]),
                  "indicator_id": r["indicator_id"], "row_no": r["row_no"], "field": r["field"], "rule": r["rule"],
                  "severity": r["severity"], "message": r["message"]} for r in found.iter_rows(named=True)]
-        values.insert_findings(con, rows)
+        findings.insert_findings(con, rows)
         t[f"insert_findings ({len(rows):,} findings, one INSERT)"] = now() - t0
         t0 = now()
-        values.set_batch_status(con, batch_id, "landed")
+        batches.set_batch_status(con, batch_id, "landed")
     t["set status + COMMIT + close"] = now() - t0
     t["_rows_landed"] = float(len(refs))
     t["_findings"] = float(len(rows))

@@ -23,7 +23,7 @@ import polars as pl
 import warehouse
 from kpi.services.accounts import hash_password
 from kpi.services.demo import load_demo
-from warehouse import master, users, values
+from warehouse import batches, master, users, values
 
 OPEN_FY = 2022  # the demo's open cycle
 LAST_FY = 2021  # the demo's finalized cycle (last year's approved values)
@@ -100,7 +100,7 @@ def add_form_department(db: Path) -> None:
         master.upsert_department(con, FORM_DEPARTMENT, "ベンチマーク課", True)
         users.insert_user(con, FORM_EDITOR[0], "ベンチマーク課 入力担当", hash_password(FORM_EDITOR[1]),
                           ["editor"], [FORM_DEPARTMENT])
-        batch = values.insert_batch(con, cycle_id=last_cycle, source="demo", created_by="system", status="landed")
+        batch = batches.insert_batch(con, cycle_id=last_cycle, source="demo", created_by="system", status="landed")
         for n, ind in enumerate(FORM_INDICATORS, start=1):
             iid = master.insert_indicator(con, {
                 "strategy_id": sid, "pillar_no": 1, "item_no": 1, "code": ind.code, "name": f"ベンチマーク指標{n}",
@@ -240,7 +240,7 @@ def add_big_department(db: Path, n: int) -> pl.DataFrame:
             FROM indicators i JOIN big_df b ON b.code = i.code AND b.target_type = 'composite'
             CROSS JOIN (VALUES (1, '県', 1), (2, '市町村', 54), (3, '林業事業体', 13)) p(part_no, label, target)
             WHERE i.strategy_id = ?""", [sid])
-        batch = values.insert_batch(con, cycle_id=last_cycle, source="demo", created_by="system", status="landed")
+        batch = batches.insert_batch(con, cycle_id=last_cycle, source="demo", created_by="system", status="landed")
         con.execute(f"""
             INSERT INTO indicator_values (indicator_id, cycle_id, value_number, value_text, value_kind, value_fy,
                                           state, batch_id, entered_by, approved_by, approved_at)
@@ -361,7 +361,7 @@ def add_sweep_values(db: Path, n: int) -> dict[str, int]:
             SELECT m.indicator_id, p.part_no, p.label, '団体', NULL, p.target
             FROM sweep_map m CROSS JOIN (VALUES (1, '県', 1), (2, '市町村', 54), (3, '林業事業体', 13)) p(part_no, label, target)
             WHERE m.target_type = 'composite'""")
-        batch = values.insert_batch(con, cycle_id=last_cycle, source="demo", created_by="system", status="landed")
+        batch = batches.insert_batch(con, cycle_id=last_cycle, source="demo", created_by="system", status="landed")
         con.execute(f"""
             INSERT INTO indicator_values (indicator_id, cycle_id, value_number, value_kind, value_fy, state, batch_id,
                                           entered_by, approved_by, approved_at)

@@ -2,7 +2,8 @@
 
 Every row carries `prev_hash` (the row_hash of the row before it, in audit_id order; "" for the first) and
 `row_hash` = SHA-256 over the previous hash and the row's canonical text (its columns, in a fixed order, as JSON).
-`append` is the only writer; the connection refuses any other statement that writes audit_log (defence in
+`append` is the only writer, of typed events (kpi.domain.audit_events.AuditEvent: a dataclass whose fields are
+columns of the table; an unknown field is refused, and actor, role, action and entity must be given); the connection refuses any other statement that writes audit_log (defence in
 depth, warehouse/connection.py), and `verify` recomputes the chain: a row edited, deleted or inserted in the
 middle through the file itself breaks the chain at that row. What the chain cannot tell by itself: rows cut from
 the end, or a whole chain recomputed from some row on by someone with the file (there is no secret) — compare
@@ -10,6 +11,7 @@ the head printed by `kpi audit verify` with one kept elsewhere (a backup's manif
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -76,19 +78,47 @@ def row_hash(row: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(row)).hexdigest()
 
 
-def append(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]]) -> None:
-    """Append audit rows (dicts with EVENT_COLUMNS keys) in the caller's transaction, each chained to the last."""
-    if not events:
+_REQUIRED = ("actor", "role", "action", "entity")
+
+
+class UnknownAuditField(ValueError):
+    """An audit event carries a field that is not a column of audit_log (or lacks a required one)."""
+
+
+def columns_of(event: Any) -> dict[str, Any]:
+    """The event's fields as audit_log columns; refuses anything but a typed event (a dataclass instance) whose
+    fields are all columns, with actor, role, action and entity given."""
+    if not dataclasses.is_dataclass(event) or isinstance(event, type):
+        raise TypeError(f"audit events are typed dataclasses (AuditEvent), not {type(event).__name__}")
+    row = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    unknown = sorted(set(row) - set(EVENT_COLUMNS))
+    if unknown:
+        raise UnknownAuditField(f"not a column of audit_log: {', '.join(unknown)}")
+    missing = [c for c in _REQUIRED if not row.get(c)]
+    if missing:
+        raise UnknownAuditField(f"audit event without {', '.join(missing)}")
+    return row
+
+
+def record(con: duckdb.DuckDBPyConnection, event: Any) -> None:
+    """Append one typed audit event, chained; there is deliberately no function that updates or deletes one."""
+    append(con, [event])
+
+
+def append(con: duckdb.DuckDBPyConnection, events: list[Any]) -> None:
+    """Append typed audit events in the caller's transaction, in order, each chained to the last."""
+    checked = [columns_of(e) for e in events]  # every event checked before anything is written
+    if not checked:
         return
     last = _last(con)
     if last is not None and last[1] is None:
         seal(con)
         last = _last(con)
     prev = last[1] if last is not None else GENESIS
-    ids = [r[0] for r in con.execute("SELECT nextval('seq_audit') FROM range(?)", [len(events)]).fetchall()]
+    ids = [r[0] for r in con.execute("SELECT nextval('seq_audit') FROM range(?)", [len(checked)]).fetchall()]
     now = con.execute("SELECT CAST(current_timestamp AS TIMESTAMP)").fetchall()[0][0]
     rows = []
-    for audit_id, event in zip(sorted(ids), events):
+    for audit_id, event in zip(sorted(ids), checked):
         row = {c: _plain(c, event.get(c)) for c in EVENT_COLUMNS}
         row.update(audit_id=audit_id, occurred_at=now, prev_hash=prev)
         row["row_hash"] = prev = row_hash(row, row["prev_hash"])
@@ -159,3 +189,39 @@ def verify(con: duckdb.DuckDBPyConnection) -> Verdict:
                 return Verdict(n, prev, Broken(row["audit_id"], n, "content"))
             prev = row["row_hash"]
     return Verdict(n, prev, None)
+
+
+# --- reads of the trail -------------------------------------------------------------------------------------------
+
+def last_actor(con: duckdb.DuckDBPyConnection, value_id: int, action: str) -> str | None:
+    """Who last took an action (e.g. 'submit') on a value, from the audit trail; None if nobody did."""
+    row = con.execute("SELECT actor FROM audit_log WHERE entity = 'value' AND entity_id = ? AND action = ?"
+                      " ORDER BY audit_id DESC LIMIT 1", [str(value_id), action]).fetchone()
+    return None if row is None else row[0]
+
+
+def list_audit(con: duckdb.DuckDBPyConnection, *, cycle_id: int | None = None, department: str | None = None,
+               indicator_id: int | None = None, actor: str | None = None, since=None, until=None,
+               limit: int = 5000, entity: str | None = None) -> list[dict]:
+    """Audit rows, oldest first, filtered by any of cycle, department, indicator, person, object and date range."""
+    cur = con.execute(
+        "SELECT a.audit_id, a.occurred_at, a.actor, a.role, a.action, a.entity, a.entity_id, a.cycle_id,"
+        " c.fiscal_year, a.indicator_id, i.code, i.name AS indicator_name, i.department_code,"
+        " a.from_state, a.to_state, a.old_value, a.new_value, a.comment, a.batch_id"
+        " FROM audit_log a LEFT JOIN indicators i ON i.indicator_id = a.indicator_id"
+        " LEFT JOIN cycles c ON c.cycle_id = a.cycle_id"
+        " WHERE (? IS NULL OR a.cycle_id = ?) AND (? IS NULL OR i.department_code = ?)"
+        " AND (? IS NULL OR a.indicator_id = ?) AND (? IS NULL OR a.actor = ?)"
+        " AND (? IS NULL OR a.occurred_at >= ?) AND (? IS NULL OR a.occurred_at < ?)"
+        " AND (? IS NULL OR a.entity = ?)"
+        " ORDER BY a.audit_id LIMIT ?",
+        [cycle_id, cycle_id, department, department, indicator_id, indicator_id, actor, actor,
+         since, since, until, until, entity, entity, limit],
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def saved_count(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """How many values a batch saved (its save audit rows)."""
+    return con.execute("SELECT count(*) FROM audit_log WHERE batch_id = ? AND action = 'save'", [batch_id]).fetchone()[0]

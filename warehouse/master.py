@@ -316,3 +316,29 @@ def active_indicator_count(con: duckdb.DuckDBPyConnection, strategy_id: int, fis
     """Indicators of a strategy version under progress management in a fiscal year."""
     return con.execute("SELECT count(*) FROM indicators WHERE strategy_id = ?"
                        " AND NOT (status = 'stopped' AND stopped_fy <= ?)", [strategy_id, fiscal_year]).fetchone()[0]
+
+
+def indicator_names(con: duckdb.DuckDBPyConnection, indicator_ids):
+    """indicator_id and name of these indicators (a Polars Series of ids) as a Polars frame."""
+    import warnings
+
+    import polars as pl
+
+    ids = pl.DataFrame({"indicator_id": indicator_ids.cast(pl.Int64)})
+    con.register("_wanted_ids", ids)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "extra copy" notice of DB-API Arrow output
+            return pl.from_arrow(con.execute("SELECT CAST(i.indicator_id AS BIGINT) AS indicator_id, i.name"
+                                             " FROM indicators i SEMI JOIN _wanted_ids w"
+                                             " ON w.indicator_id = i.indicator_id").to_arrow_table())
+    finally:
+        con.unregister("_wanted_ids")
+
+
+def department_names(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]:
+    """Department code → name."""
+    if not codes:
+        return {}
+    return dict(con.execute("SELECT department_code, name FROM departments WHERE department_code IN (SELECT unnest(?))",
+                            [list(codes)]).fetchall())

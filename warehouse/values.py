@@ -1,11 +1,10 @@
-"""Repository for values, their parts, intake batches and the append-only audit trail."""
+"""Repository for values (indicator_values) and their composite parts (value_parts): writes, and the reads of a
+save, a review and the cycle sweep."""
 from __future__ import annotations
 
 from typing import Any
 
 import duckdb
-
-from warehouse import audit
 
 _VALUE_COLUMNS = (
     "indicator_id", "cycle_id", "value_number", "value_text", "value_kind", "value_label", "period_text",
@@ -36,34 +35,6 @@ def insert_value(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> int:
 def insert_value_part(con: duckdb.DuckDBPyConnection, value_id: int, part_no: int, number: Any) -> None:
     """Insert one part's figure of a composite value."""
     con.execute("INSERT INTO value_parts VALUES (?, ?, ?)", [value_id, part_no, number])
-
-
-def insert_batch(con: duckdb.DuckDBPyConnection, *, cycle_id: int, source: str, created_by: str,
-                 department_code: str | None = None, filename: str | None = None,
-                 raw_bytes: bytes | None = None, raw_json: str | None = None, status: str = "received") -> int:
-    """Store what was sent, as sent; return the batch id."""
-    return con.execute(
-        "INSERT INTO intake_batches (cycle_id, department_code, source, filename, raw_bytes, raw_json, created_by, status)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING batch_id",
-        [cycle_id, department_code, source, filename, raw_bytes, raw_json, created_by, status],
-    ).fetchone()[0]
-
-
-def append_audit_many(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]]) -> None:
-    """Append many audit rows, chained (warehouse.audit.append, the one writer of audit_log)."""
-    audit.append(con, events)
-
-
-def append_audit(con: duckdb.DuckDBPyConnection, event: dict[str, Any]) -> None:
-    """Append one audit row, chained; there is deliberately no function that updates or deletes one."""
-    audit.append(con, [event])
-
-
-def last_actor(con: duckdb.DuckDBPyConnection, value_id: int, action: str) -> str | None:
-    """Who last took an action (e.g. 'submit') on a value, from the audit trail; None if nobody did."""
-    row = con.execute("SELECT actor FROM audit_log WHERE entity = 'value' AND entity_id = ? AND action = ?"
-                      " ORDER BY audit_id DESC LIMIT 1", [str(value_id), action]).fetchone()
-    return None if row is None else row[0]
 
 
 def values_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int, codes: list[str] | None = None,
@@ -153,107 +124,6 @@ def replace_value_parts(con: duckdb.DuckDBPyConnection, value_id: int, parts: di
         insert_value_part(con, value_id, no, number)
 
 
-def list_audit(con: duckdb.DuckDBPyConnection, *, cycle_id: int | None = None, department: str | None = None,
-               indicator_id: int | None = None, actor: str | None = None, since=None, until=None,
-               limit: int = 5000, entity: str | None = None) -> list[dict]:
-    """Audit rows, oldest first, filtered by any of cycle, department, indicator, person, object and date range."""
-    cur = con.execute(
-        "SELECT a.audit_id, a.occurred_at, a.actor, a.role, a.action, a.entity, a.entity_id, a.cycle_id,"
-        " c.fiscal_year, a.indicator_id, i.code, i.name AS indicator_name, i.department_code,"
-        " a.from_state, a.to_state, a.old_value, a.new_value, a.comment, a.batch_id"
-        " FROM audit_log a LEFT JOIN indicators i ON i.indicator_id = a.indicator_id"
-        " LEFT JOIN cycles c ON c.cycle_id = a.cycle_id"
-        " WHERE (? IS NULL OR a.cycle_id = ?) AND (? IS NULL OR i.department_code = ?)"
-        " AND (? IS NULL OR a.indicator_id = ?) AND (? IS NULL OR a.actor = ?)"
-        " AND (? IS NULL OR a.occurred_at >= ?) AND (? IS NULL OR a.occurred_at < ?)"
-        " AND (? IS NULL OR a.entity = ?)"
-        " ORDER BY a.audit_id LIMIT ?",
-        [cycle_id, cycle_id, department, department, indicator_id, indicator_id, actor, actor,
-         since, since, until, until, entity, entity, limit],
-    )
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def blocking_findings(con: duckdb.DuckDBPyConnection, value_ids: list[int]) -> set[int]:
-    """Values among these that have an error finding."""
-    if not value_ids:
-        return set()
-    rows = con.execute("SELECT DISTINCT value_id FROM validation_findings WHERE severity = 'error'"
-                       " AND value_id IN (SELECT unnest(?))", [list(value_ids)]).fetchall()
-    return {r[0] for r in rows}
-
-
-def batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict | None:
-    """An intake batch with what was received."""
-    cur = con.execute("SELECT b.*, c.fiscal_year FROM intake_batches b JOIN cycles c USING (cycle_id)"
-                      " WHERE batch_id = ?", [batch_id])
-    cols = [d[0] for d in cur.description]
-    row = cur.fetchone()
-    return None if row is None else dict(zip(cols, row))
-
-
-def pending_batches(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Batches received but not yet processed (e.g. while the Prefect server was down), oldest first."""
-    return [r[0] for r in con.execute(
-        "SELECT batch_id FROM intake_batches WHERE status = 'received' ORDER BY batch_id").fetchall()]
-
-
-def set_batch_status(con: duckdb.DuckDBPyConnection, batch_id: int, status: str, outcome: str | None = None) -> None:
-    """Mark a batch landed or refused (outcome: JSON of what was left as stored, and why)."""
-    con.execute("UPDATE intake_batches SET status = ?, outcome = ?, processed_at = current_timestamp"
-                " WHERE batch_id = ?", [status, outcome, batch_id])
-
-
-_FINDING_COLUMNS = ("batch_id", "value_id", "indicator_id", "cycle_id", "row_no", "field", "rule", "severity",
-                    "message")
-
-
-def insert_findings(con: duckdb.DuckDBPyConnection, rows) -> None:
-    """Store validation findings (batch, value, indicator, cycle, row, field, rule, severity, message) in one statement.
-
-    rows: dicts, or a Polars frame with those columns (a sweep's findings go in without becoming dicts).
-    """
-    import polars as pl
-
-    schema = {"batch_id": pl.Int64, "value_id": pl.Int64, "indicator_id": pl.Int64, "cycle_id": pl.Int64,
-              "row_no": pl.Int64, "field": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String}
-    if isinstance(rows, pl.DataFrame):
-        frame = rows.select([pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c)
-                             for c, t in schema.items()])
-    else:
-        frame = pl.DataFrame([{c: f.get(c) for c in _FINDING_COLUMNS} for f in rows], schema=schema)
-    if frame.is_empty():
-        return
-    cols = ", ".join(_FINDING_COLUMNS)
-    con.register("_new_findings", frame)
-    try:
-        con.execute(f"INSERT INTO validation_findings ({cols}) SELECT {cols} FROM _new_findings")  # constant columns
-    finally:
-        con.unregister("_new_findings")
-
-
-def replace_cycle_findings(con: duckdb.DuckDBPyConnection, cycle_id: int, rows) -> None:
-    """Replace the sweep findings of a cycle (those not tied to an intake batch) with fresh ones."""
-    con.execute("DELETE FROM validation_findings WHERE cycle_id = ? AND batch_id IS NULL", [cycle_id])
-    insert_findings(con, rows)
-
-
-def findings_for(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = None,
-                 value_ids: list[int] | None = None) -> list[dict]:
-    """Findings of a batch, or of some values (latest first)."""
-    cur = con.execute(
-        "SELECT f.finding_id, f.batch_id, f.value_id, f.indicator_id, f.cycle_id, f.row_no, f.field, f.rule,"
-        " f.severity, f.message, f.acknowledged, f.created_at, i.code"
-        " FROM validation_findings f LEFT JOIN indicators i USING (indicator_id)"
-        " WHERE (? IS NULL OR f.batch_id = ?) AND (? IS NULL OR f.value_id IN (SELECT unnest(?)))"
-        " ORDER BY CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.row_no NULLS LAST, f.finding_id",
-        [batch_id, batch_id, value_ids, value_ids],
-    )
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
 def last_approved_before(con: duckdb.DuckDBPyConnection, fiscal_year: int, indicator_ids: list[int]) -> dict[int, Any]:
     """Each indicator's most recent approved value in an earlier fiscal year."""
     if not indicator_ids:
@@ -273,32 +143,6 @@ def cycle_rows_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int, department
                       " ORDER BY pillar_no, item_no, sort_order", [cycle_id, department, department])
     cols = [d[0] for d in cur.description]
     return {r[cols.index("code")]: dict(zip(cols, r)) for r in cur.fetchall()}
-
-
-def saved_count(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
-    """How many values a batch saved (its save audit rows)."""
-    return con.execute("SELECT count(*) FROM audit_log WHERE batch_id = ? AND action = 'save'", [batch_id]).fetchone()[0]
-
-
-def open_warnings(con: duckdb.DuckDBPyConnection, value_ids: list[int]) -> list[dict]:
-    """Unacknowledged warnings of these values' latest save (and of the cycle sweep)."""
-    if not value_ids:
-        return []
-    cur = con.execute(
-        "SELECT f.finding_id, f.value_id, f.message FROM validation_findings f"
-        " JOIN indicator_values v ON v.value_id = f.value_id"
-        " WHERE f.severity = 'warning' AND NOT f.acknowledged AND f.value_id IN (SELECT unnest(?))"
-        " AND (f.batch_id IS NULL OR f.batch_id = v.batch_id) ORDER BY f.finding_id",
-        [list(value_ids)],
-    )
-    return [dict(zip(("finding_id", "value_id", "message"), r)) for r in cur.fetchall()]
-
-
-def acknowledge(con: duckdb.DuckDBPyConnection, finding_ids: list[int]) -> None:
-    """Mark warnings as seen by the person who submits."""
-    if finding_ids:
-        con.execute("UPDATE validation_findings SET acknowledged = true WHERE finding_id IN (SELECT unnest(?))",
-                    [list(finding_ids)])
 
 
 _MANY_TYPES = {"indicator_id": "INTEGER", "cycle_id": "INTEGER", "value_number": "DECIMAL(18, 4)",
@@ -377,6 +221,8 @@ _IN_FORCE_FROM = """
 
 # The indicators of a cycle exactly as v_indicator_values lists them (the same inner joins, the definition in force
 # for the cycle's year, only indicators in force from valid_from_fy), with stopped_in_cycle.
+
+
 _CYCLE_INDICATORS = """
     SELECT i.indicator_id, i.department_code, i.name,
            CASE WHEN r.revision_id IS NULL THEN i.target_type ELSE r.target_type END AS target_type,
@@ -462,28 +308,8 @@ def composite_values(con: duckdb.DuckDBPyConnection, cycle_id: int) -> tuple[lis
     return list(rows.values()), parts
 
 
-def indicator_names(con: duckdb.DuckDBPyConnection, indicator_ids):
-    """indicator_id and name of these indicators (a Polars Series of ids) as a Polars frame."""
-    import polars as pl
-
-    ids = pl.DataFrame({"indicator_id": indicator_ids.cast(pl.Int64)})
-    con.register("_wanted_ids", ids)
-    try:
-        return _arrow_frame(con, "SELECT CAST(i.indicator_id AS BIGINT) AS indicator_id, i.name FROM indicators i"
-                                 " SEMI JOIN _wanted_ids w ON w.indicator_id = i.indicator_id", {})
-    finally:
-        con.unregister("_wanted_ids")
-
-
-def department_names(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]:
-    """Department code → name."""
-    if not codes:
-        return {}
-    return dict(con.execute("SELECT department_code, name FROM departments WHERE department_code IN (SELECT unnest(?))",
-                            [list(codes)]).fetchall())
-
-
 # --- a department's save: one narrow read of what normalizing, checking and saving its lines need -------------
+
 
 _DEPARTMENT_ROW_COLUMNS = (
     "indicator_id", "code", "name", "unit", "target_type", "direction", "baseline_value", "target_value",

@@ -2,10 +2,11 @@
 import streamlit as st
 
 from app import entry_form, session, state, ui
-from kpi.domain.workflow import WorkflowError
+from kpi.domain.workflow import Action, WorkflowError
 from kpi.platform.collection import DOWN_NOTICE, collect
 from kpi.services import entry_sheet, intake, reminders, submission, workbooks, workflow
 from kpi.services.actors import Forbidden
+from kpi.services.permissions import Permission, actions_for, allowed
 
 actor = ui.logged_in()
 st.title("入力")
@@ -17,6 +18,8 @@ if cycle is None or not depts:
 dept = st.selectbox("担当課", depts, key=state.DEPARTMENT) if len(depts) > 1 else depts[0]
 sheet = entry_sheet.sheet(actor, cycle["fiscal_year"], dept)
 editable = cycle["state"] == "open"
+# what the workflow table lets this person do with each line (its value's state, the department, the cycle's state)
+line_actions = {ln.code: actions_for(actor, ln.state_key, dept, cycle["state"]) for ln in sheet.lines}
 st.caption(f"{sheet.department_name}　{cycle['label']}　{len(sheet.lines)}指標"
            + ("" if editable else f"　（この年度は受付中ではないため閲覧のみです）"))
 deadline = entry_sheet.deadline_text(cycle) if editable else None
@@ -83,7 +86,7 @@ with tab_form:
     forms = {}
     for line in sheet.lines:
         if not line.stopped:
-            locked = not editable or line.state_key in ("submitted", "approved")
+            locked = Action.SAVE not in line_actions[line.code]
             forms[line.code] = entry_form.sync(st.session_state, line, locked=locked)
     rates = entry_sheet.live_rates(sheet, [f.typed for f in forms.values()])
     ordered = [(label, line) for label, group in entry_sheet.work_order(sheet.lines) for line in group]
@@ -107,7 +110,7 @@ with tab_form:
             rate, band, problem, slip = rates[line.code]
             figures.metric("達成率（入力値による）", rate)
             figures.caption(f"達成区分: {band}")
-            locked = not editable or line.state_key in ("submitted", "approved")
+            locked = Action.SAVE not in line_actions[line.code]
             c1, c2, c3 = st.columns([2, 1, 2])
             c1.text_input(f"値（{line.unit or '達成／未達成'}）", key=state.entry_key(line.code, "value"),
                           disabled=locked)
@@ -153,8 +156,8 @@ with tab_form:
     # 提出: the drafts and every line edited on screen; what is typed is saved first, in the same action.
     lines_by_code = {ln.code: ln for ln in sheet.lines}
     candidates = [c for c, f in forms.items()
-                  if lines_by_code[c].state_key == "draft" or (f.unsaved and not f.typed.is_blank())]
-    if candidates and editable:
+                  if Action.SUBMIT in line_actions[c] or (f.unsaved and not f.typed.is_blank())]
+    if candidates and allowed(actor, Permission.SUBMIT, dept, cycle["state"]):
         st.subheader("提出", divider="gray")
         chosen = st.multiselect("提出する指標（既定: 下書きと画面で入力したもののすべて）", candidates, default=candidates,
                                 format_func=lambda c: f"{c} {lines_by_code[c].name}",  # stable: the choice is kept by label

@@ -5,11 +5,12 @@ import streamlit as st
 from app import session, ui
 from kpi.domain.formatting import format_number
 from kpi.domain.initiatives import BASE_KIND_LABELS_JA, MAX_PHOTOS, BaseKind, InitiativeInput, PhotoRefused
-from kpi.domain.workflow import STATE_LABELS_JA, Role, State, WorkflowError
+from kpi.domain.workflow import STATE_LABELS_JA, Action, Role, State, WorkflowError
 from kpi.services import initiatives, narrative
 from kpi.services.actors import Forbidden
 from kpi.services.initiatives import InitiativeRefused, PhotoUpload
 from kpi.services.narrative import ConclusionsInput, Finding, NarrativeRefused, OutlineInput
+from kpi.services.permissions import actions_for
 
 MESSAGE = "initiatives.message"  # the outcome of the last action, shown after the rerun
 EDITING = "initiatives.editing"  # the initiative chosen for editing (None: a new one)
@@ -60,6 +61,12 @@ st.session_state[SEEN] = {r["initiative_id"]: r["version"] for r in rows}
 def seen(initiative_id: int) -> int:
     return seen_versions.get(initiative_id, by_id[initiative_id]["version"])
 
+
+def can(row: dict) -> list[Action]:
+    """The actions the workflow table lets this person take on the initiative (the buttons shown)."""
+    return actions_for(actor, row["state"], row["department_code"])
+
+
 areas = {a["code"]: a["label"] for a in initiatives.area_codes()}
 is_editor, is_reviewer = actor.has(Role.EDITOR), actor.has(Role.REVIEWER)
 tab_names = ["取組"] + (["戦略の概要", "まとめ"] if is_reviewer else [])
@@ -77,8 +84,7 @@ with tabs[0]:
 
     if is_editor:
         st.subheader("取組の入力", divider="gray")
-        editable = [r["initiative_id"] for r in rows if r["state"] in ("draft", "returned")
-                    and r["department_code"] in actor.departments]
+        editable = [r["initiative_id"] for r in rows if Action.SAVE in can(r)]
         chosen = st.selectbox("編集する取組", [None, *editable], key=EDITING,
                               format_func=lambda i: "（新しい取組）" if i is None else f"{i}: {by_id[i]['title']}")
         old = by_id.get(chosen) or {}
@@ -124,7 +130,7 @@ with tabs[0]:
             act(lambda: initiatives.save(actor, fy, dept or "", raw, initiative_id=chosen,
                                          expected_version=base_version, photos=photos),
                 f"取組「{title.strip()}」を下書き保存しました。", forget=f"{k}.base_version")
-        drafts = [r["initiative_id"] for r in rows if r["state"] == "draft" and r["department_code"] in actor.departments]
+        drafts = [r["initiative_id"] for r in rows if Action.SUBMIT in can(r)]
         if drafts:
             st.subheader("提出", divider="gray")
             to_submit = st.selectbox("提出する取組", drafts, key="init.submit_choice",
@@ -135,7 +141,7 @@ with tabs[0]:
 
     if is_reviewer:
         st.subheader("審査", divider="gray")
-        pending = [r["initiative_id"] for r in rows if r["state"] in ("submitted", "approved")]
+        pending = [r["initiative_id"] for r in rows if {Action.APPROVE, Action.RETURN, Action.REOPEN} & set(can(r))]
         if not pending:
             st.info("審査待ちの取組はありません。")
         else:
@@ -151,14 +157,15 @@ with tabs[0]:
             for ph in initiatives.photos(actor, pick) if r["photo_count"] else ():
                 st.image(ph["content"], caption=ph["caption"] or None, width=320)
             comment = st.text_area("コメント（差戻し・承認取消には必須）", key=f"init.comment.{pick}")
-            if r["state"] == "submitted":
+            actions = can(r)
+            if Action.APPROVE in actions or Action.RETURN in actions:
                 b1, b2 = st.columns(2)
-                if b1.button("承認", key="init.approve", type="primary"):
+                if Action.APPROVE in actions and b1.button("承認", key="init.approve", type="primary"):
                     act(lambda: initiatives.approve(actor, pick, seen(pick)), f"取組「{r['title']}」を承認しました。")
-                if b2.button("差戻し", key="init.return"):
+                if Action.RETURN in actions and b2.button("差戻し", key="init.return"):
                     act(lambda: initiatives.return_initiative(actor, pick, seen(pick), comment),
                         f"取組「{r['title']}」を差し戻しました。")
-            elif st.button("承認取消", key="init.reopen"):
+            elif Action.REOPEN in actions and st.button("承認取消", key="init.reopen"):
                 act(lambda: initiatives.reopen(actor, pick, seen(pick), comment),
                     f"取組「{r['title']}」の承認を取り消しました。")
 

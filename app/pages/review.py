@@ -2,9 +2,10 @@
 import streamlit as st
 
 from app import session, state, ui
-from kpi.domain.workflow import WorkflowError
+from kpi.domain.workflow import Action, WorkflowError
 from kpi.services import directory, review, summaries, workflow
 from kpi.services.actors import Forbidden
+from kpi.services.permissions import actions_for
 from kpi.services.listing import state_counts
 
 actor = ui.logged_in()
@@ -50,7 +51,7 @@ def act(fn, ok_text: str) -> None:
 
 
 by_code = {i.code: i for i in items}
-if shown_state == "submitted":
+if Action.APPROVE in actions_for(actor, shown_state):  # bulk approval: where the table lets this person approve
     st.subheader("一括承認", divider="gray")
     chosen = st.multiselect("承認する指標（エラーのある値は承認されません）", list(by_code), key="bulk_choice",
                             placeholder="指標を選んでください", select_all=False,
@@ -83,11 +84,13 @@ with st.container(border=True):
     comment = st.text_area("コメント（差戻し・承認取消では必須）", key="review_comment")
     x, y = st.columns(2)
     ref = workflow.ValueRef(it.value_id, it.version)
-    if it.state == "submitted":
+    actions = actions_for(actor, it.state)  # the buttons: what the workflow table lets this reviewer do here
+    if Action.APPROVE in actions:
         if x.button("承認", type="primary", key="approve_one"):
             act(lambda: workflow.approve(actor, ref, comment=comment or None), f"「{it.name}」を承認しました。")
+    if Action.RETURN in actions:
         if y.button("差戻し", key="return_one"):
             act(lambda: workflow.return_value(actor, ref, comment), f"「{it.name}」を差し戻しました。")
-    elif it.state == "approved":
+    if Action.REOPEN in actions:
         if x.button("承認取消", key="reopen_one"):
             act(lambda: workflow.reopen(actor, ref, comment), f"「{it.name}」の承認を取り消しました。")

@@ -1,8 +1,14 @@
-"""The workflow of a value as a transition table: (state, action) → new state, and who may act."""
+"""The workflow of a value as a transition table: (state, action) → new state, the permission it takes and the
+cycle states it is allowed in; `apply` answers the new state and the change to record."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
+
+from kpi.domain.audit_events import StateChanged
+from kpi.domain.permissions import CYCLE_STATES, TABLE, Permission
+from kpi.domain.roles import ROLE_LABELS_JA, Role
 
 
 class State(str, Enum):
@@ -24,15 +30,6 @@ class Action(str, Enum):
     REOPEN = "reopen"
 
 
-class Role(str, Enum):
-    """Roles of DOMAIN.md."""
-
-    EDITOR = "editor"  # 担当課 入力担当
-    REVIEWER = "reviewer"  # 行政改革推進課 審査担当
-    EXECUTIVE = "executive"  # 幹部
-    ADMIN = "admin"  # システム管理者
-
-
 STATE_LABELS_JA = {
     State.DRAFT: "下書き",
     State.SUBMITTED: "提出済",
@@ -46,38 +43,43 @@ ACTION_LABELS_JA = {
     Action.RETURN: "差戻し",
     Action.REOPEN: "承認取消",
 }
-ROLE_LABELS_JA = {
-    Role.EDITOR: "担当課 入力担当",
-    Role.REVIEWER: "行政改革推進課 審査担当",
-    Role.EXECUTIVE: "幹部",
-    Role.ADMIN: "システム管理者",
-}
+# Role and ROLE_LABELS_JA (imported above from kpi.domain.roles) are still imported from here by many modules.
 
 
 @dataclass(frozen=True)
 class Transition:
-    """One row of the table."""
+    """One row of the table: its permission decides who may take it and in which cycle states."""
 
     source: State | None  # None: the value does not exist yet
     action: Action
     target: State
-    roles: frozenset[Role]
+    permission: Permission
     needs_comment: bool = False
 
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The roles that may take the transition (the permission table's row)."""
+        return TABLE[self.permission]
 
-_E = frozenset({Role.EDITOR})
-_R = frozenset({Role.REVIEWER})
+    @property
+    def cycle_states(self) -> frozenset[str]:
+        """The cycle states (CycleState values) the transition is allowed in."""
+        return CYCLE_STATES[self.permission]
 
+
+_P = Permission
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(None, Action.SAVE, State.DRAFT, _E),
-    Transition(State.DRAFT, Action.SAVE, State.DRAFT, _E),
-    Transition(State.RETURNED, Action.SAVE, State.DRAFT, _E),
-    Transition(State.DRAFT, Action.SUBMIT, State.SUBMITTED, _E),
-    Transition(State.SUBMITTED, Action.APPROVE, State.APPROVED, _R),
-    Transition(State.SUBMITTED, Action.RETURN, State.RETURNED, _R, needs_comment=True),
-    Transition(State.APPROVED, Action.REOPEN, State.DRAFT, _R, needs_comment=True),
+    Transition(None, Action.SAVE, State.DRAFT, _P.SAVE),
+    Transition(State.DRAFT, Action.SAVE, State.DRAFT, _P.SAVE),
+    Transition(State.RETURNED, Action.SAVE, State.DRAFT, _P.SAVE),
+    Transition(State.DRAFT, Action.SUBMIT, State.SUBMITTED, _P.SUBMIT),
+    Transition(State.SUBMITTED, Action.APPROVE, State.APPROVED, _P.APPROVE),
+    Transition(State.SUBMITTED, Action.RETURN, State.RETURNED, _P.RETURN, needs_comment=True),
+    Transition(State.APPROVED, Action.REOPEN, State.DRAFT, _P.REOPEN, needs_comment=True),
 )
 _TABLE = {(t.source, t.action): t for t in TRANSITIONS}
+# Each action takes one permission (whatever the state it starts from), held by one role.
+PERMISSION_OF: dict[Action, Permission] = {t.action: t.permission for t in TRANSITIONS}
 
 
 class WorkflowError(Exception):
@@ -100,6 +102,28 @@ class SelfApproval(WorkflowError):
     """Nobody approves a value they entered or submitted."""
 
 
+class CycleNotOpen(WorkflowError):
+    """The cycle's state does not allow this action."""
+
+
+class Moved(NamedTuple):
+    """What `apply` answers: the new state and the change to record in the audit trail."""
+
+    state: State
+    change: StateChanged
+
+
+def acting_role(action: Action) -> Role:
+    """The role in which a person takes the action (the one role its permission names)."""
+    (role,) = TABLE[PERMISSION_OF[action]]
+    return role
+
+
+def cycle_allows(action: Action, cycle_state: str) -> bool:
+    """True when the action may be taken on a value of a cycle in this state (the table's cycle states)."""
+    return str(getattr(cycle_state, "value", cycle_state)) in CYCLE_STATES[PERMISSION_OF[action]]
+
+
 def _state_ja(state: State | None) -> str:
     return "未入力" if state is None else STATE_LABELS_JA[state]
 
@@ -118,8 +142,8 @@ def apply(
     actor: str | None = None,
     entered_by: str | None = None,
     submitted_by: str | None = None,
-) -> State:
-    """Return the new state, or raise a WorkflowError saying why the transition is refused."""
+) -> Moved:
+    """Return the new state and the change to record, or raise a WorkflowError saying why it is refused."""
     t = _TABLE.get((state, action))
     if t is None:
         raise IllegalTransition(
@@ -138,4 +162,4 @@ def apply(
         raise SelfApproval("自分で入力した値を承認することはできません")
     if action is Action.APPROVE and actor is not None and actor == submitted_by:
         raise SelfApproval("自分で提出した値を承認することはできません")
-    return t.target
+    return Moved(t.target, StateChanged(action=action, role=role, before=state, after=t.target, comment=comment))

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.workflow import Role
 from kpi.services.actors import Actor
 from kpi.services.throttle import Throttle
@@ -117,9 +118,9 @@ def _audit_login(db, user: dict, action: str, source: str | None, comment: str |
     """An audit row of a login, a failed password or a slowed login (who, from where, when)."""
     role = actor_of(user).primary_role.value if user["roles"] else "none"
     with warehouse.transaction(db) as con:
-        audit.append(con, [{"actor": user["login"], "role": role, "action": action, "entity": "session",
-                            "entity_id": user["login"], "new_value": f"接続元 {(source or 'local')[:64]}",
-                            "comment": comment}])
+        audit.record(con, AuditEvent(actor=user["login"], role=role, action=action, entity="session",
+                                     entity_id=user["login"], new_value=f"接続元 {(source or 'local')[:64]}",
+                                     comment=comment))
 
 
 def throttled_for(logins: list[str], *, db: Path | str | None = None) -> dict[str, int]:

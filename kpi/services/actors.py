@@ -1,4 +1,4 @@
-"""Who is acting: the actor every service function receives, and the authorization checks."""
+"""Who is acting: the actor every service function receives (what it may do: kpi.services.permissions)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,9 +34,3 @@ class Actor:
 
 
 SYSTEM = Actor("system", "システム（コマンドライン）", frozenset({Role.ADMIN, Role.REVIEWER}))
-
-
-def require(actor: Actor, *roles: Role, what: str) -> None:
-    """Raise Forbidden unless the actor holds one of the roles."""
-    if not actor.has(*roles):
-        raise Forbidden(f"{what}の権限がありません")

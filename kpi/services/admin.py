@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.normalize import InputError, clean_text
 from kpi.domain.workflow import Role
 from kpi.services.accounts import hash_password
 from kpi.services.actors import Actor
 from kpi.services.permissions import Permission, check
-from warehouse import master, users, values
+from warehouse import audit, master, users
 
 MIN_PASSWORD = 10
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
@@ -30,8 +31,8 @@ class AdminError(ValueError):
 
 
 def _audit(con, actor: Actor, action: str, entity: str, entity_id: str, old=None, new=None) -> None:
-    values.append_audit(con, {"actor": actor.login, "role": actor.primary_role.value, "action": action,
-                              "entity": entity, "entity_id": entity_id, "old_value": old, "new_value": new})
+    audit.record(con, AuditEvent(actor=actor.login, role=actor.primary_role.value, action=action,
+                                 entity=entity, entity_id=entity_id, old_value=old, new_value=new))
 
 
 def _fields_json(fields: dict | None) -> str | None:

@@ -29,12 +29,13 @@ def restore(src: Path | str, *, db: Path | str | None = None, require_manifest: 
     import json
 
     import warehouse
+    from kpi.domain.audit_events import AuditEvent
     from warehouse import audit
     from warehouse import backup as store
 
     info = store.restore(src, db, require_manifest=require_manifest)
     with warehouse.transaction(info["db"]) as con:  # the restored trail records that it was restored, and by whom
-        audit.append(con, [{"actor": "local", "role": "admin", "action": "restore", "entity": "warehouse",
-                            "entity_id": Path(src).name, "comment": f"OSユーザー {getpass.getuser()}",
-                            "new_value": json.dumps({"file": str(src), "kept": info["kept"]}, ensure_ascii=False)}])
+        audit.record(con, AuditEvent(actor="local", role="admin", action="restore", entity="warehouse",
+                                     entity_id=Path(src).name, comment=f"OSユーザー {getpass.getuser()}",
+                                     new_value=json.dumps({"file": str(src), "kept": info["kept"]}, ensure_ascii=False)))
     return info

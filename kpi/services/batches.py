@@ -16,7 +16,7 @@ from kpi.domain.workflow import Role
 from kpi.services.actors import Actor
 from kpi.services.errors import NotFound
 from kpi.services.permissions import Permission, check
-from warehouse import master, values
+from warehouse import batches, master
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,6 @@ def receive(actor: Actor, fiscal_year: int, department: str, entries: list | Non
         cycle = master.find_cycle(con, fiscal_year)
         if cycle is None:
             raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
-        return values.insert_batch(con, cycle_id=cycle["cycle_id"], source=source, created_by=actor.login,
+        return batches.insert_batch(con, cycle_id=cycle["cycle_id"], source=source, created_by=actor.login,
                                    department_code=department, filename=filename, raw_bytes=raw_bytes,
                                    raw_json=raw_json)

@@ -5,12 +5,13 @@ import datetime as dt
 from pathlib import Path
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleAction, CycleState, apply_cycle
 from kpi.domain.formatting import fiscal_year_ja
 from kpi.domain.workflow import WorkflowError
 from kpi.services.actors import Actor, Forbidden
 from kpi.services.permissions import Permission, allowed
-from warehouse import master, values
+from warehouse import audit, master
 
 
 class CycleNotFound(WorkflowError):
@@ -52,11 +53,11 @@ def _move(fiscal_year: int, action: CycleAction, actor: Actor, db, strategy_code
                                     "承認または差戻ししてから確定してください")
         if not master.set_cycle_state(con, cycle["cycle_id"], before.value, after.value):
             raise WorkflowError(f"{_label(cycle)}は他の人が先に状態を変更しました。画面を再読み込みしてください")
-        values.append_audit(con, {
-            "actor": actor.login, "role": actor.primary_role.value, "action": action.value, "entity": "cycle",
-            "entity_id": str(cycle["cycle_id"]), "cycle_id": cycle["cycle_id"], "from_state": before.value,
-            "to_state": after.value, "comment": reason.strip() if reason else None,
-        })
+        audit.record(con, AuditEvent(
+            actor=actor.login, role=actor.primary_role.value, action=action.value, entity="cycle",
+            entity_id=str(cycle["cycle_id"]), cycle_id=cycle["cycle_id"], from_state=before.value,
+            to_state=after.value, comment=reason.strip() if reason else None,
+        ))
         return {**cycle, "state": after.value, "from_state": before.value,
                 "state_ja": CYCLE_STATE_LABELS_JA[after]}
 
@@ -132,12 +133,12 @@ def create_cycle(fiscal_year: int, *, actor: Actor, from_fy: int | None = None, 
             "fiscal_year": fiscal_year, "label": label, "as_of": as_of, "as_of_text": as_of_text(as_of),
             "deadline": deadline, "state": CycleState.PREPARING.value})
         carried = master.active_indicator_count(con, strategy["strategy_id"], fiscal_year)
-        values.append_audit(con, {
-            "actor": actor.login, "role": actor.primary_role.value, "action": "create_cycle", "entity": "cycle",
-            "entity_id": str(cycle_id), "cycle_id": cycle_id, "to_state": CycleState.PREPARING.value,
-            "new_value": f"{label} 基準日={as_of or '未設定'} 提出期限={deadline or '未設定'} 対象指標={carried}件"
+        audit.record(con, AuditEvent(
+            actor=actor.login, role=actor.primary_role.value, action="create_cycle", entity="cycle",
+            entity_id=str(cycle_id), cycle_id=cycle_id, to_state=CycleState.PREPARING.value,
+            new_value=f"{label} 基準日={as_of or '未設定'} 提出期限={deadline or '未設定'} 対象指標={carried}件"
                          + (f"（{fiscal_year_ja(from_fy)}から引き継ぎ）" if from_fy is not None else ""),
-        })
+        ))
         cycle = master.find_cycle(con, fiscal_year, strategy["code"])
         return {**cycle, "carried_over": carried}
 
@@ -152,10 +153,10 @@ def set_cycle_dates(fiscal_year: int, *, actor: Actor, as_of: dt.date | None, de
             raise WorkflowError(f"{_label(cycle)}は確定済のため、基準日と提出期限は変更できません")
         _dates_ok(as_of, deadline, _label(cycle))
         master.set_cycle_dates(con, cycle["cycle_id"], as_of, as_of_text(as_of), deadline)
-        values.append_audit(con, {
-            "actor": actor.login, "role": actor.primary_role.value, "action": "set_cycle_dates", "entity": "cycle",
-            "entity_id": str(cycle["cycle_id"]), "cycle_id": cycle["cycle_id"],
-            "old_value": f"基準日={cycle['as_of'] or '未設定'} 提出期限={cycle['deadline'] or '未設定'}",
-            "new_value": f"基準日={as_of or '未設定'} 提出期限={deadline or '未設定'}",
-        })
+        audit.record(con, AuditEvent(
+            actor=actor.login, role=actor.primary_role.value, action="set_cycle_dates", entity="cycle",
+            entity_id=str(cycle["cycle_id"]), cycle_id=cycle["cycle_id"],
+            old_value=f"基準日={cycle['as_of'] or '未設定'} 提出期限={cycle['deadline'] or '未設定'}",
+            new_value=f"基準日={as_of or '未設定'} 提出期限={deadline or '未設定'}",
+        ))
         return {**cycle, "as_of": as_of, "as_of_text": as_of_text(as_of), "deadline": deadline}

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.workflow import Action, Role, State, apply
 from kpi.services.accounts import hash_password
-from warehouse import master, report_sections, users, values
+from warehouse import audit, batches, master, report_sections, users, values
 
 DEMO_FILE = "chiba_ict_fy2021.json"
 
@@ -62,7 +63,7 @@ def _land_value(con, cycle_id: int, batch_id: int, indicator_id: int, ind: dict[
     """Save, submit and approve one demo value through the workflow table, with an audit row per step."""
     v = ind["value"]
     editor = _editor_for(ind["department"])
-    state = apply(None, Action.SAVE, Role.EDITOR)
+    state, saved = apply(None, Action.SAVE, Role.EDITOR)
     value_id = values.insert_value(con, {
         "indicator_id": indicator_id, "cycle_id": cycle_id, "value_number": v.get("number"),
         "value_text": v.get("text"), "value_kind": v["kind"], "value_label": v.get("label"),
@@ -73,18 +74,15 @@ def _land_value(con, cycle_id: int, batch_id: int, indicator_id: int, ind: dict[
     })
     for p in v.get("parts") or ():
         values.insert_value_part(con, value_id, p["no"], p["value"])
-    base = {"entity": "value", "entity_id": str(value_id), "cycle_id": cycle_id, "indicator_id": indicator_id,
-            "batch_id": batch_id}
-    values.append_audit(con, {**base, "actor": editor, "role": "editor", "action": "save", "from_state": None,
-                              "to_state": state.value, "new_value": v.get("text")})
+    where = {"entity": "value", "entity_id": value_id, "cycle_id": cycle_id, "indicator_id": indicator_id,
+             "batch_id": batch_id}
+    audit.record(con, AuditEvent.of_transition(saved, actor=editor, new_value=v.get("text"), **where))
     steps = ((Action.SUBMIT, Role.EDITOR, editor), (Action.APPROVE, Role.REVIEWER, "reviewer"))
     version = 1
     for action, role, who in steps:
-        new = apply(state, action, role, actor=who, entered_by=editor)
-        version = values.update_state(con, value_id, version, new.value, actor=who)
-        values.append_audit(con, {**base, "actor": who, "role": role.value, "action": action.value,
-                                  "from_state": state.value, "to_state": new.value})
-        state = new
+        state, change = apply(state, action, role, actor=who, entered_by=editor)
+        version = values.update_state(con, value_id, version, state.value, actor=who)
+        audit.record(con, AuditEvent.of_transition(change, actor=who, **where))
     assert state is State.APPROVED
 
 
@@ -110,7 +108,7 @@ def load_demo(db: Path | str | None = None, data: dict[str, Any] | None = None) 
             master.insert_cycle(con, sid, later)  # open for entry, FY2021 is its history
         # earlier cycles after the seed's, so FY2021 keeps the first cycle, value and audit ids
         history = [(master.insert_cycle(con, sid, h), h) for h in data.get("history_cycles", ())]
-        batch_id = values.insert_batch(con, cycle_id=cycle_id, source="demo", created_by="system",
+        batch_id = batches.insert_batch(con, cycle_id=cycle_id, source="demo", created_by="system",
                                        raw_json=json.dumps(data, ensure_ascii=False), status="landed")
         for login, name, pw, roles, depts in _all_accounts(data):
             users.insert_user(con, login, name, hash_password(pw), list(roles), list(depts))
@@ -135,7 +133,7 @@ def _land_history(con, history: list[tuple[int, dict[str, Any]]], indicators: li
     """Land the illustrative values of the earlier cycles, one batch per cycle, like FY2021's; return how many."""
     n = 0
     for hid, h in history:
-        batch_id = values.insert_batch(con, cycle_id=hid, source="demo", created_by="system",
+        batch_id = batches.insert_batch(con, cycle_id=hid, source="demo", created_by="system",
                                        raw_json=json.dumps(h, ensure_ascii=False), status="landed")
         for ind in indicators:
             v = (h.get("values") or {}).get(ind["code"])

@@ -5,21 +5,21 @@ from pathlib import Path
 
 import warehouse
 from kpi.services.accounts import throttled_for
-from kpi.domain.workflow import Role
-from kpi.services.actors import Actor, require
+from kpi.services.actors import Actor
+from kpi.services.permissions import Permission, check
 from warehouse import master, users
 
 
 def list_cycles(actor: Actor, db: Path | str | None = None) -> list[dict]:
     """Every reporting cycle, newest first (any logged-in role)."""
-    require(actor, *Role, what="集計サイクルの閲覧")
+    check(actor, Permission.VIEW_CYCLES)
     with warehouse.connect(db) as con:
         return master.list_cycles(con)
 
 
 def list_departments(actor: Actor, db: Path | str | None = None) -> list[dict]:
     """Departments with their indicator counts (reviewers and administrators)."""
-    require(actor, Role.REVIEWER, Role.ADMIN, what="所属の一覧の閲覧")
+    check(actor, Permission.VIEW_DEPARTMENTS)
     with warehouse.connect(db) as con:
         return master.list_departments(con)
 
@@ -27,7 +27,7 @@ def list_departments(actor: Actor, db: Path | str | None = None) -> list[dict]:
 def list_accounts(actor: Actor, db: Path | str | None = None) -> list[dict]:
     """Accounts with roles and departments, never password hashes (administrators); wait_s: seconds the login
     must still wait before its next try after failed passwords (0: not slowed)."""
-    require(actor, Role.ADMIN, what="利用者の一覧の閲覧")
+    check(actor, Permission.VIEW_ACCOUNTS)
     with warehouse.connect(db) as con:
         rows = users.list_users(con)
     waits = throttled_for([u["login"] for u in rows], db=db)  # this process's login throttle

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.model import TargetType
 from kpi.domain.planning_rows import RowReading
 from kpi.io.export import csv_bytes
@@ -27,7 +28,7 @@ from kpi.services.actors import Actor
 from kpi.services.indicator_plan import DIRECTION_LABELS, ImportReport, Planned, plan_file, resolve_era
 from kpi.services.permissions import Permission, check
 from warehouse import indicator_import as repo
-from warehouse import master, values
+from warehouse import audit, master
 
 __all__ = ["ImportReport", "preview_indicator_file", "import_indicator_file", "list_strategies", "problems_csv",
            "dry_run_document", "resolve_era"]
@@ -113,14 +114,14 @@ def _write(con, actor: Actor, report: ImportReport, planned: list[Planned], file
     for label in report.created_pillars:
         no, _, name = label.partition(" ")
         master.insert_pillar(con, sid, int(no), name)
-        events.append({"actor": actor.login, "role": role, "action": "create_pillar", "entity": "pillar",
-                       "entity_id": f"{report.strategy}:{no}", "new_value": name})
+        events.append(AuditEvent(actor=actor.login, role=role, action="create_pillar", entity="pillar",
+                                 entity_id=f"{report.strategy}:{no}", new_value=name))
     for label in report.created_items:
         key, _, name = label.partition(" ")
         pillar_no, item_no = (int(x) for x in key.split("-"))
         master.insert_item(con, sid, pillar_no, item_no, name)
-        events.append({"actor": actor.login, "role": role, "action": "create_item", "entity": "item",
-                       "entity_id": f"{report.strategy}:{key}", "new_value": name})
+        events.append(AuditEvent(actor=actor.login, role=role, action="create_item", entity="item",
+                                 entity_id=f"{report.strategy}:{key}", new_value=name))
     definitions = []
     for order, p in enumerate(planned, start=contents.max_sort_order + 1):
         plan, tp, bp = p.plan, p.plan.target_period, p.plan.baseline_period
@@ -141,13 +142,13 @@ def _write(con, actor: Actor, report: ImportReport, planned: list[Planned], file
     for p, shown in zip(planned, report.rows):
         parts += [{"indicator_id": ids[p.code], "part_no": q["no"], "label": q["label"], "unit": p.plan.unit,
                    "baseline_value": q["baseline"], "target_value": q["target"]} for q in p.plan.parts]
-        events.append({"actor": actor.login, "role": role, "action": "import_indicator", "entity": "indicator",
-                       "entity_id": p.code, "indicator_id": ids[p.code],
-                       "new_value": f"目標: {shown['目標']} / 現状: {shown['現状（基準値）']} / {shown['目標の種類']}"
-                                    f" / {shown['方向']}",
-                       "comment": f"{filename or 'ファイル'} {p.row_no}行目"})
+        events.append(AuditEvent(actor=actor.login, role=role, action="import_indicator", entity="indicator",
+                                 entity_id=p.code, indicator_id=ids[p.code],
+                                 new_value=f"目標: {shown['目標']} / 現状: {shown['現状（基準値）']} / {shown['目標の種類']}"
+                                           f" / {shown['方向']}",
+                                 comment=f"{filename or 'ファイル'} {p.row_no}行目"))
     repo.insert_parts(con, parts)
-    events.append({"actor": actor.login, "role": role, "action": "import_indicators", "entity": "strategy",
-                   "entity_id": report.strategy, "new_value": f"{len(planned)}指標",
-                   "comment": f"{filename or 'ファイル'}から{len(planned)}指標を取り込み"})
-    values.append_audit_many(con, events)
+    events.append(AuditEvent(actor=actor.login, role=role, action="import_indicators", entity="strategy",
+                             entity_id=report.strategy, new_value=f"{len(planned)}指標",
+                             comment=f"{filename or 'ファイル'}から{len(planned)}指標を取り込み"))
+    audit.append(con, events)

@@ -9,26 +9,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent, StateChanged
 from kpi.domain.initiatives import (MAX_PHOTOS, InitiativeFields, InitiativeInput, PhotoRefused, check_input,
                                     compare, figure_sentence, photo_mime)
 from kpi.domain.formatting import fiscal_year_ja
 from kpi.domain.normalize import InputError, clean_text
-from kpi.domain.workflow import ACTION_LABELS_JA, Action, Role, State, WorkflowError, apply
+from kpi.domain.workflow import Action, Role, State, WorkflowError, apply
 from kpi.io import photos as photos_io
 from kpi.services.actors import Actor
-from kpi.services.permissions import Permission, allowed, check
+from kpi.services.permissions import Permission, allowed, check, check_transition
 from kpi.services.summaries import cycle_for
-from kpi.services.workflow import CYCLE_STATE_JA, Conflict, CycleNotOpen
+from kpi.services.workflow import Conflict
+from warehouse import audit
 from warehouse import initiatives as repo
-from warehouse import values
 
 ENTITY = "initiative"
-_ROLE_FOR = {Action.SAVE: Role.EDITOR, Action.SUBMIT: Role.EDITOR, Action.APPROVE: Role.REVIEWER,
-             Action.RETURN: Role.REVIEWER, Action.REOPEN: Role.REVIEWER}
-_PERMISSION_FOR = {Action.SAVE: Permission.SAVE, Action.SUBMIT: Permission.SUBMIT, Action.APPROVE: Permission.APPROVE,
-                   Action.RETURN: Permission.RETURN, Action.REOPEN: Permission.REOPEN}
-_OPEN_FOR = {Action.SAVE: {"open"}, Action.SUBMIT: {"open"}, Action.APPROVE: {"open", "closed"},
-             Action.RETURN: {"open", "closed"}, Action.REOPEN: {"open", "closed"}}
 
 
 class InitiativeRefused(WorkflowError):
@@ -61,18 +56,13 @@ def _conflict(title: str) -> Conflict:
 
 
 def _guard(actor: Actor, action: Action, department: str, cycle: dict) -> Role:
-    check(actor, _PERMISSION_FOR[action], department)
     state = cycle.get("state") or cycle.get("cycle_state")
-    if state not in _OPEN_FOR[action]:
-        raise CycleNotOpen(f"{cycle['label']}は{CYCLE_STATE_JA[state]}のため、取組の「{ACTION_LABELS_JA[action]}」はできません")
-    return _ROLE_FOR[action]
+    return check_transition(actor, action, department, state, cycle["label"], subject="取組の")
 
 
-def _event(actor: Actor, role: Role, action: Action, row: dict, before: str | None, after: str, *,
-           comment: str | None = None, new: str | None = None) -> dict:
-    return {"actor": actor.login, "role": role.value, "action": action.value, "entity": ENTITY,
-            "entity_id": str(row["initiative_id"]), "cycle_id": row["cycle_id"], "from_state": before,
-            "to_state": after, "new_value": new, "comment": comment}
+def _event(actor: Actor, change: StateChanged, row: dict, *, new: str | None = None) -> AuditEvent:
+    return AuditEvent.of_transition(change, actor=actor.login, entity=ENTITY, entity_id=row["initiative_id"],
+                                    cycle_id=row["cycle_id"], new_value=new)
 
 
 def _stored(fields: InitiativeFields, sort_order: int = 0) -> dict:
@@ -140,7 +130,8 @@ def save(actor: Actor, fiscal_year: int, department: str, raw: InitiativeInput, 
         if errors:
             raise InitiativeRefused(errors)
         before = old["state"] if old else None
-        after = apply(State(before) if before else None, Action.SAVE, role).value
+        moved, change = apply(State(before) if before else None, Action.SAVE, role)
+        after = moved.value
         if old is None:
             row_id = repo.insert_initiative(con, {"cycle_id": cycle["cycle_id"], "department_code": department,
                                                   "state": after, "entered_by": actor.login, **_stored(fields)})
@@ -163,10 +154,9 @@ def save(actor: Actor, fiscal_year: int, department: str, raw: InitiativeInput, 
         row = {"initiative_id": row_id, "cycle_id": cycle["cycle_id"]}
         sentence = figure_sentence(fields.figure_label, fields.figure_value, fields.figure_unit, fields.base_value,
                                    fields.base_kind)
-        values.append_audit(con, _event(actor, role, Action.SAVE, row, before, after,
-                                        new=fields.title + (f"／{sentence}" if sentence else "")
-                                        + (f"／写真{len(checked)}枚追加" if checked else "")
-                                        + (f"／写真{len(remove_photos)}枚削除" if remove_photos else "")))
+        audit.record(con, _event(actor, change, row, new=fields.title + (f"／{sentence}" if sentence else "")
+                                 + (f"／写真{len(checked)}枚追加" if checked else "")
+                                 + (f"／写真{len(remove_photos)}枚削除" if remove_photos else "")))
     return Saved(row_id, version)
 
 
@@ -184,13 +174,13 @@ def act(actor: Actor, initiative_id: int, expected_version: int, action: Action,
         role = _guard(actor, action, row["department_code"], cycle)
         if row["version"] != expected_version:
             raise _conflict(row["title"])
-        after = apply(State(row["state"]), action, role, comment=comment, actor=actor.login,
-                      entered_by=row["entered_by"])
+        after, change = apply(State(row["state"]), action, role, comment=comment, actor=actor.login,
+                              entered_by=row["entered_by"])
         version = repo.update_state(con, initiative_id, expected_version, after.value, actor=actor.login,
                                     comment=comment.strip() if comment and comment.strip() else None)
         if version is None:
             raise _conflict(row["title"])
-        values.append_audit(con, _event(actor, role, action, row, row["state"], after.value, comment=comment))
+        audit.record(con, _event(actor, change, row))
     return version
 
 
@@ -228,9 +218,9 @@ def list_for(actor: Actor, fiscal_year: int, *, department: str | None = None, s
     """Initiatives of a cycle the actor may see: editors their departments' (any state), reviewers every one,
     everyone else the approved ones only. Each row has its computed comparison and figure sentence."""
     check(actor, Permission.VIEW_APPROVED)
-    if actor.has(Role.REVIEWER):
+    if allowed(actor, Permission.VIEW_UNAPPROVED_ALL):
         depts = [department] if department else None
-    elif actor.has(Role.EDITOR) and allowed(actor, Permission.VIEW_UNAPPROVED):
+    elif allowed(actor, Permission.VIEW_UNAPPROVED):  # an editor: their own departments
         mine = sorted(actor.departments)
         depts = [department] if department in mine else (mine if department is None else [])
     else:
@@ -238,7 +228,7 @@ def list_for(actor: Actor, fiscal_year: int, *, department: str | None = None, s
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year)
         rows = repo.list_initiatives(con, cycle["cycle_id"], departments=depts, states=states)
-    if not actor.has(Role.REVIEWER) and actor.has(Role.EDITOR):
+    if not allowed(actor, Permission.VIEW_UNAPPROVED_ALL) and allowed(actor, Permission.VIEW_UNAPPROVED):
         # an editor also reads the approved initiatives of other departments
         if department is None and states is None:
             with warehouse.connect(db) as con:

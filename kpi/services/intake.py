@@ -20,7 +20,7 @@ from kpi.services.permissions import Permission, check
 from kpi.services.roundtrip import sort_rows, whose_sheet
 from kpi.services.summaries import NotFound, cycle_for
 from kpi.services.workflow import DraftInput, save_drafts_in
-from warehouse import changes, master, users, values
+from warehouse import audit, batches, changes, findings, master, users, values
 
 
 def _actor_of_batch(con, b: dict) -> Actor:
@@ -89,7 +89,7 @@ def process(batch_id: int, db: Path | str | None = None,
     """Normalize, validate and land a received batch: every row lands as a draft, or none does."""
     faults.point("intake.process.start")  # the raw intake is stored; nothing processed yet
     with warehouse.transaction(db) as con:
-        b = values.batch(con, batch_id)
+        b = batches.batch(con, batch_id)
         if b is None:
             raise NotFound(f"受付番号 {batch_id} の送信データがありません")
         if b["status"] != "received":
@@ -107,8 +107,8 @@ def process(batch_id: int, db: Path | str | None = None,
                                    else _evaluate(con, cycle, b["department_code"], entries, outlier_factor))
         codes = {n.indicator_id: n.entry.code for n in normalized}
         ids.update({n.entry.code: n.indicator_id for n in normalized})
-        findings = refusals + (_findings(found, codes) if found is not None else [])
-        report = BatchReport(batch_id, "refused", findings,
+        listed = refusals + (_findings(found, codes) if found is not None else [])
+        report = BatchReport(batch_id, "refused", listed,
                              skipped_blank=sum(1 for n in normalized if not n.frame_row["has_entry"]),
                              skipped=skipped)
         to_land = [n for n in normalized if n.frame_row["has_entry"]]
@@ -134,16 +134,16 @@ def process(batch_id: int, db: Path | str | None = None,
             if refs or not report.errors:
                 value_of = {n.indicator_id: r.value_id for n, r in zip(to_land, refs)}
                 report.status, report.saved = "landed", len(refs)
-                values.insert_findings(con, _finding_rows(found, batch_id, cycle["cycle_id"], value_of)
+                findings.insert_findings(con, _finding_rows(found, batch_id, cycle["cycle_id"], value_of)
                                        + _refusal_rows(stale, batch_id, cycle["cycle_id"], ids))
-                values.set_batch_status(con, batch_id, "landed", _outcome(skipped))
+                batches.set_batch_status(con, batch_id, "landed", _outcome(skipped))
                 faults.point("intake.process.landed")  # everything written, before COMMIT
                 return report
         # Refused: nothing lands; the findings and the batch (as received) stay for the person and a retry.
         con.execute("ROLLBACK")
         con.execute("BEGIN TRANSACTION")
-        values.insert_findings(con, _refusal_rows(report.findings, batch_id, cycle["cycle_id"], ids))
-        values.set_batch_status(con, batch_id, "refused", _outcome(skipped))
+        findings.insert_findings(con, _refusal_rows(report.findings, batch_id, cycle["cycle_id"], ids))
+        batches.set_batch_status(con, batch_id, "refused", _outcome(skipped))
         faults.point("intake.process.refused")  # refusal written, before COMMIT
         return report
 
@@ -153,7 +153,7 @@ def _sorted_rows(con, b: dict, entries: list[RawEntry]):
     the department's indicator ids by code."""
     every = values.cycle_rows_by_code(con, b["cycle_id"])
     department, stamp = b["department_code"], read_stamp(bytes(b["raw_bytes"] or b""))
-    names = values.department_names(con, sorted({r["department_code"] for r in every.values()}
+    names = master.department_names(con, sorted({r["department_code"] for r in every.values()}
                                                 | {department, stamp.department if stamp else department}))
     why = whose_sheet(stamp, department, b["fiscal_year"], entries, every, names)
     if why:
@@ -199,21 +199,21 @@ def _finding_rows(found: pl.DataFrame, batch_id: int, cycle_id: int, value_of: d
 
 def _stored(con, batch_id: int) -> list[Finding]:
     return [Finding(f["row_no"], f["code"], f["field"], f["severity"], f["message"])
-            for f in values.findings_for(con, batch_id=batch_id)]
+            for f in findings.findings_for(con, batch_id=batch_id)]
 
 
 def batch_status(batch_id: int, db: Path | str | None = None) -> BatchReport:
     """A batch's status and stored findings (for a person coming back to it)."""
     with warehouse.connect(db) as con:
-        b = values.batch(con, batch_id)
+        b = batches.batch(con, batch_id)
         if b is None:
             raise NotFound(f"受付番号 {batch_id} の送信データがありません")
         outcome = json.loads(b["outcome"]) if b.get("outcome") else {}
-        return BatchReport(batch_id, b["status"], _stored(con, batch_id), saved=values.saved_count(con, batch_id),
+        return BatchReport(batch_id, b["status"], _stored(con, batch_id), saved=audit.saved_count(con, batch_id),
                            skipped=outcome.get("skipped", {}))
 
 
 def pending(db: Path | str | None = None) -> list[int]:
     """Batches waiting to be processed."""
     with warehouse.connect(db) as con:
-        return values.pending_batches(con)
+        return batches.pending_batches(con)

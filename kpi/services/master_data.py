@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.formatting import fiscal_year_ja, format_number
 from kpi.domain.normalize import InputError, clean_text, parse_fiscal_year, parse_number
 from kpi.services.actors import Actor
 from kpi.services.permissions import Permission, check
-from warehouse import WarehouseBusy, master, revisions, values  # WarehouseBusy re-exported for the page
+from warehouse import WarehouseBusy, audit, master, revisions  # WarehouseBusy re-exported for the page
 
 
 class MasterDataError(ValueError):
@@ -42,9 +43,9 @@ _DEPT = re.compile(r"^[A-Z0-9_-]{2,20}$")
 
 def _audit(con, actor: Actor, action: str, entity: str, entity_id: str, *, indicator_id: int | None = None,
            old: str | None = None, new: str | None = None, comment: str | None = None) -> None:
-    values.append_audit(con, {"actor": actor.login, "role": actor.primary_role.value, "action": action,
-                              "entity": entity, "entity_id": entity_id, "indicator_id": indicator_id,
-                              "old_value": old, "new_value": new, "comment": comment})
+    audit.record(con, AuditEvent(actor=actor.login, role=actor.primary_role.value, action=action,
+                                 entity=entity, entity_id=entity_id, indicator_id=indicator_id,
+                                 old_value=old, new_value=new, comment=comment))
 
 
 def _text(value: Any, field: str, *, required: bool = False, max_length: int = 200) -> str | None:

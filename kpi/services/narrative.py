@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.initiatives import compare, figure_sentence
 from kpi.domain.normalize import InputError, clean_text
 from kpi.domain.workflow import WorkflowError
@@ -16,8 +17,8 @@ from kpi.services.actors import Actor
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for
 from kpi.services.workflow import Conflict
+from warehouse import audit
 from warehouse import initiatives as repo
-from warehouse import values
 
 
 class NarrativeRefused(WorkflowError):
@@ -135,9 +136,9 @@ def save_outline(actor: Actor, fiscal_year: int, raw: OutlineInput, *, expected_
         version = repo.save_outline(con, sid, fields, expected_version=expected_version, actor=actor.login)
         if version is None:
             raise Conflict("戦略の概要は他の人が先に更新しました。画面を再読み込みして最新の内容を確認してください。")
-        values.append_audit(con, {"actor": actor.login, "role": "reviewer", "action": "save",
-                                  "entity": "strategy_outline", "entity_id": str(sid), "cycle_id": cycle["cycle_id"],
-                                  "new_value": f"第{version}版", "comment": None})
+        audit.record(con, AuditEvent(actor=actor.login, role="reviewer", action="save",
+                                     entity="strategy_outline", entity_id=str(sid), cycle_id=cycle["cycle_id"],
+                                     new_value=f"第{version}版", comment=None))
     return version
 
 
@@ -159,9 +160,9 @@ def save_conclusions(actor: Actor, fiscal_year: int, raw: ConclusionsInput, *, e
                                         actor=actor.login)
         if version is None:
             raise Conflict("まとめは他の人が先に更新しました。画面を再読み込みして最新の内容を確認してください。")
-        values.append_audit(con, {"actor": actor.login, "role": "reviewer", "action": "save",
-                                  "entity": "conclusions", "entity_id": str(cycle["cycle_id"]),
-                                  "cycle_id": cycle["cycle_id"], "new_value": f"第{version}版"})
+        audit.record(con, AuditEvent(actor=actor.login, role="reviewer", action="save",
+                                     entity="conclusions", entity_id=str(cycle["cycle_id"]),
+                                     cycle_id=cycle["cycle_id"], new_value=f"第{version}版"))
     return version
 
 
@@ -258,32 +259,29 @@ def load_demo_narrative(con, strategy_id: int, cycle_id: int, editor_for, review
         if errors:
             raise ValueError(f"demo initiative {n}: {[str(e) for e in errors]}")
         editor = editor_for(item["department"])
-        state = apply(None, Action.SAVE, Role.EDITOR)
+        state, saved = apply(None, Action.SAVE, Role.EDITOR)
         iid = repo.insert_initiative(con, {"cycle_id": cycle_id, "department_code": item["department"],
                                            "state": state.value, "entered_by": editor, **_stored(fields, n)})
-        base = {"entity": ENTITY, "entity_id": str(iid), "cycle_id": cycle_id}
-        values.append_audit(con, {**base, "actor": editor, "role": "editor", "action": "save", "to_state": state.value,
-                                  "new_value": fields.title})
+        where = {"entity": ENTITY, "entity_id": iid, "cycle_id": cycle_id}
+        audit.record(con, AuditEvent.of_transition(saved, actor=editor, new_value=fields.title, **where))
         version = 1
         for action, role, who in ((Action.SUBMIT, Role.EDITOR, editor), (Action.APPROVE, Role.REVIEWER, reviewer)):
-            new = apply(state, action, role, actor=who, entered_by=editor)
-            version = repo.update_state(con, iid, version, new.value, actor=who)
-            values.append_audit(con, {**base, "actor": who, "role": role.value, "action": action.value,
-                                      "from_state": state.value, "to_state": new.value})
-            state = new
+            state, change = apply(state, action, role, actor=who, entered_by=editor)
+            version = repo.update_state(con, iid, version, state.value, actor=who)
+            audit.record(con, AuditEvent.of_transition(change, actor=who, **where))
         assert state is State.APPROVED
     o = data["outline"]
     repo.save_outline(con, strategy_id, _outline_fields(OutlineInput(
         o.get("purpose"), o.get("period_text"), o.get("vision"), o.get("approach"), tuple(o.get("players") or ()),
         {int(k): v for k, v in (o.get("pillar_notes") or {}).items()}, tuple(o.get("bodies") or ()))),
         expected_version=None, actor=reviewer)
-    values.append_audit(con, {"actor": reviewer, "role": "reviewer", "action": "save", "entity": "strategy_outline",
-                              "entity_id": str(strategy_id), "cycle_id": cycle_id, "new_value": "第1版"})
+    audit.record(con, AuditEvent(actor=reviewer, role="reviewer", action="save", entity="strategy_outline",
+                                 entity_id=str(strategy_id), cycle_id=cycle_id, new_value="第1版"))
     c = data["conclusions"]
     repo.save_conclusions(con, cycle_id, _conclusion_fields(ConclusionsInput(
         c.get("title"), c.get("lead"), tuple(Finding(f["heading"], tuple(f.get("points") or ()))
                                              for f in c.get("findings") or ()), c.get("direction"))),
         expected_version=None, actor=reviewer)
-    values.append_audit(con, {"actor": reviewer, "role": "reviewer", "action": "save", "entity": "conclusions",
-                              "entity_id": str(cycle_id), "cycle_id": cycle_id, "new_value": "第1版"})
+    audit.record(con, AuditEvent(actor=reviewer, role="reviewer", action="save", entity="conclusions",
+                                 entity_id=str(cycle_id), cycle_id=cycle_id, new_value="第1版"))
     return len(data["initiatives"])

@@ -1,85 +1,64 @@
-"""Who may do what: the role × action table every service checks, and the department boundary."""
+"""Who may do what, for an actor: the one permission table (kpi.domain.permissions) with the actor in front of it.
+
+`allowed`/`check` answer every "may this actor do or see X in department D / cycle C"; `check_transition` adds
+the workflow's own guard (the transition table's permission and cycle states) for an action on a value or an
+initiative; `check_current` refuses an account changed since it was read.
+"""
 from __future__ import annotations
 
-from enum import Enum
-
-from kpi.domain.workflow import Role
+from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
+from kpi.domain.permissions import (CYCLE_STATES, DEPARTMENT_BOUND, LABELS_JA, TABLE, Permission,  # noqa: F401
+                                    granting_roles, in_cycle_state, permits)
+from kpi.domain.workflow import (ACTION_LABELS_JA, PERMISSION_OF, Action, CycleNotOpen, Role, State, acting_role,
+                                 allowed_actions, cycle_allows)
 from kpi.services.actors import Actor, Forbidden
 from warehouse import users
 
 
-class Permission(str, Enum):
-    """Service-level actions (the workflow's own transitions are checked again by the domain table)."""
-
-    VIEW_APPROVED = "view"
-    VIEW_UNAPPROVED = "view_unapproved"
-    VIEW_UNAPPROVED_ALL = "view_unapproved_all"
-    SAVE = "save"
-    SUBMIT = "submit"
-    RETURN = "return"
-    APPROVE = "approve"
-    REOPEN = "reopen"
-    MANAGE_MASTER = "manage_master"
-    MANAGE_USERS = "manage_users"
-    PUBLISH = "publish"
-    VIEW_AUDIT = "view_audit"
-    WRITE_NARRATIVE = "write_narrative"
+def allowed(actor: Actor, permission: Permission, department: str | None = None,
+            cycle_state: str | None = None) -> bool:
+    """True when one of the actor's roles grants the permission (within the department when bounded, in a cycle
+    of this state when the permission is limited to some)."""
+    return permits(actor.roles, actor.departments, permission, department, cycle_state)
 
 
-E, R, X, A = Role.EDITOR, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
-
-TABLE: dict[Permission, frozenset[Role]] = {
-    Permission.VIEW_APPROVED: frozenset({E, R, X, A}),
-    Permission.VIEW_UNAPPROVED: frozenset({E, R}),  # editors: their own departments only
-    Permission.VIEW_UNAPPROVED_ALL: frozenset({R}),  # every department's unapproved figures at once
-    Permission.SAVE: frozenset({E}),
-    Permission.SUBMIT: frozenset({E}),
-    Permission.RETURN: frozenset({R}),
-    Permission.APPROVE: frozenset({R}),
-    Permission.REOPEN: frozenset({R}),
-    Permission.MANAGE_MASTER: frozenset({R, A}),
-    Permission.MANAGE_USERS: frozenset({A}),
-    Permission.PUBLISH: frozenset({R}),
-    Permission.VIEW_AUDIT: frozenset({R, A}),
-    Permission.WRITE_NARRATIVE: frozenset({R}),  # strategy outline and a cycle's conclusions
-}
-
-LABELS_JA = {
-    Permission.VIEW_APPROVED: "承認済の集計の閲覧",
-    Permission.VIEW_UNAPPROVED: "未承認の値の閲覧",
-    Permission.VIEW_UNAPPROVED_ALL: "全所属の未承認の値の閲覧",
-    Permission.SAVE: "値の保存",
-    Permission.SUBMIT: "値の提出",
-    Permission.RETURN: "差戻し",
-    Permission.APPROVE: "承認",
-    Permission.REOPEN: "承認取消",
-    Permission.MANAGE_MASTER: "指標・所属などのマスタ管理",
-    Permission.MANAGE_USERS: "利用者の管理",
-    Permission.PUBLISH: "報告書の公表",
-    Permission.VIEW_AUDIT: "監査ログの閲覧",
-    Permission.WRITE_NARRATIVE: "戦略の概要・まとめの編集",
-}
-
-# Permissions bounded by the actor's departments when the actor acts only as an editor.
-DEPARTMENT_BOUND = frozenset({Permission.VIEW_UNAPPROVED, Permission.SAVE, Permission.SUBMIT})
+def check(actor: Actor, permission: Permission, department: str | None = None, cycle_state: str | None = None, *,
+          what: str | None = None) -> None:
+    """Raise Forbidden (in Japanese) unless allowed; what: the thing refused, when the permission's label is
+    too broad a name for it."""
+    if allowed(actor, permission, department):
+        if not in_cycle_state(permission, cycle_state):
+            raise Forbidden(f"{CYCLE_STATE_LABELS_JA[CycleState(cycle_state)]}の集計サイクルでは"
+                            f"{what or LABELS_JA[permission]}はできません")
+        return
+    if department is not None and granting_roles(actor.roles, permission):
+        raise Forbidden(f"担当外の所属（{department}）の{what or LABELS_JA[permission]}はできません")
+    raise Forbidden(f"{what or LABELS_JA[permission]}の権限がありません")
 
 
-def allowed(actor: Actor, permission: Permission, department: str | None = None) -> bool:
-    """True when one of the actor's roles grants the permission (within the department when bounded)."""
-    roles = TABLE[permission] & actor.roles
-    if not roles:
-        return False
-    if permission in DEPARTMENT_BOUND and department is not None and roles == {Role.EDITOR}:
-        return department in actor.departments
-    return True
+def check_transition(actor: Actor, action: Action, department: str, cycle_state: str, cycle_label: str, *,
+                     subject: str = "") -> Role:
+    """Check an action on a value (or, subject "取組の", an initiative) of a department in a cycle: the actor's
+    permission and department, then the cycle state the transition table allows; return the acting role."""
+    check(actor, PERMISSION_OF[action], department)
+    if not cycle_allows(action, cycle_state):
+        raise CycleNotOpen(f"{cycle_label}は{CYCLE_STATE_LABELS_JA[CycleState(cycle_state)]}のため、"
+                           f"{subject}「{ACTION_LABELS_JA[action]}」はできません")
+    return acting_role(action)
 
 
-def check(actor: Actor, permission: Permission, department: str | None = None) -> None:
-    """Raise Forbidden (in Japanese) unless allowed."""
-    if not allowed(actor, permission, department):
-        if department is not None and TABLE[permission] & actor.roles:
-            raise Forbidden(f"担当外の所属（{department}）の{LABELS_JA[permission]}はできません")
-        raise Forbidden(f"{LABELS_JA[permission]}の権限がありません")
+def actions_for(actor: Actor, state: State | str | None, department: str | None = None,
+                cycle_state: str | None = None) -> list[Action]:
+    """The workflow actions the actor may take on a value or initiative in this state, of this department, in a
+    cycle of this state (None: not asked): the transition table's allowed_actions for each of the actor's roles,
+    within the permission table. Pages show exactly these buttons."""
+    state = State(state) if state else None
+    out: list[Action] = []
+    for role in sorted(actor.roles, key=lambda r: r.value):
+        for action in allowed_actions(state, role):
+            if action not in out and allowed(actor, PERMISSION_OF[action], department, cycle_state):
+                out.append(action)
+    return [a for a in Action if a in out]
 
 
 def check_current(con, actor: Actor) -> None:

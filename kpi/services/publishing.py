@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
 from kpi.domain.editions import Coverage, EditionKind, edition_kind, edition_label
 from kpi.domain.formatting import JST, format_jst, format_rate
@@ -18,7 +19,7 @@ from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for, CycleView, NotFound, figures, view_of
 from kpi.services import narrative as narrative_service
 from kpi.services.report_scope import coverage_of, sections_for
-from warehouse import editions, initiatives, master, reporting, values
+from warehouse import audit, editions, initiatives, master, reporting
 
 MIME = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -129,9 +130,9 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim:
             sections_json=json.dumps(sections), published_at=published_at.astimezone(timezone.utc).replace(tzinfo=None))
         initiatives.insert_edition_narrative(con, edition_id, json.dumps(story, ensure_ascii=False))
         faults.point("publish.edition_inserted")  # edition and files written, before its audit row and COMMIT
-        values.append_audit(con, {"actor": actor.login, "role": actor.primary_role.value, "action": "publish",
-                                  "entity": "edition", "entity_id": str(edition_id), "cycle_id": cycle["cycle_id"],
-                                  "new_value": edition_label(edition_no, kind), "comment": note})
+        audit.record(con, AuditEvent(actor=actor.login, role=actor.primary_role.value, action="publish",
+                                     entity="edition", entity_id=str(edition_id), cycle_id=cycle["cycle_id"],
+                                     new_value=edition_label(edition_no, kind), comment=note))
     faults.point("publish.committed")  # committed, before the caller hears back
     progress(1.0, f"{edition_label(edition_no, kind)}を{'作成' if kind is EditionKind.INTERIM else '公表'}しました")
     return Edition(edition_id, fiscal_year, edition_no, title, files, kind.value)

@@ -10,13 +10,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.normalize import InputError, parse_number
 from kpi.domain.workflow import Role
 from kpi.services.actors import Actor
 from kpi.services.errors import NotFound
 from kpi.services.permissions import Permission, check
 from warehouse import indicator_import as repo
-from warehouse import master, values
+from warehouse import audit, master
 
 __all__ = ["set_reference_value"]
 
@@ -46,10 +47,10 @@ def set_reference_value(actor: Actor, *, strategy: str, code: str, fiscal_year: 
             check(actor, Permission.SAVE, department)
         repo.set_reference_value(con, found["indicator_id"], cycle["cycle_id"], parsed.value, source.strip(),
                                  actor.login)
-        values.append_audit_many(con, [{
-            "actor": actor.login, "role": actor.primary_role.value, "action": "set_reference_value",
-            "entity": "indicator", "entity_id": code, "indicator_id": found["indicator_id"],
-            "new_value": f"{found['reference']} {parsed.value}（{source.strip()}）",
-            "comment": f"{fiscal_year}年度の比較する値"}])
+        audit.append(con, [AuditEvent(
+            actor=actor.login, role=actor.primary_role.value, action="set_reference_value",
+            entity="indicator", entity_id=code, indicator_id=found["indicator_id"],
+            new_value=f"{found['reference']} {parsed.value}（{source.strip()}）",
+            comment=f"{fiscal_year}年度の比較する値")])
     return {"code": code, "name": found["name"], "reference": found["reference"], "value": parsed.value,
             "source": source.strip(), "fiscal_year": fiscal_year}

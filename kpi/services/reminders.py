@@ -21,14 +21,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import warehouse
+from kpi.domain.audit_events import AuditEvent
 from kpi.domain.formatting import fiscal_year_ja
-from kpi.domain.workflow import Role
 from kpi.services import mailer
-from kpi.services.actors import Actor, Forbidden, require
-from kpi.services.permissions import Permission, allowed
+from kpi.services.actors import Actor, Forbidden
+from kpi.services.permissions import Permission, allowed, check
 from kpi.services.summaries import NotFound, cycle_for
+from warehouse import audit
 from warehouse import reminders as repo
-from warehouse import values as audit_repo
 
 Db = Path | str | None
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -134,7 +134,7 @@ def compose(cycle: dict[str, Any], dl: DepartmentList, kind: str, app_url: str |
 # ---- reading ---------------------------------------------------------------------------------------------------
 
 def _check_reviewer(actor: Actor, what: str) -> None:
-    require(actor, Role.REVIEWER, Role.ADMIN, what=what)
+    check(actor, Permission.REMIND, what=what)
 
 
 def _cycle_with_settings(con, fiscal_year: int) -> dict[str, Any]:
@@ -162,7 +162,7 @@ def cycles(actor: Actor, *, state: str | None = "open", db: Db = None) -> list[d
 
 def notices(actor: Actor, fiscal_year: int, *, department: str | None = None, db: Db = None) -> list[dict[str, Any]]:
     """Notices sent in a cycle, newest first, with Japanese labels; editors see only their departments'."""
-    if not actor.has(Role.REVIEWER, Role.ADMIN):
+    if not allowed(actor, Permission.REMIND):
         if department is None or not allowed(actor, Permission.VIEW_UNAPPROVED, department):
             raise Forbidden("担当外の所属の督促は閲覧できません")
     with warehouse.connect(db) as con:
@@ -222,10 +222,10 @@ def update_settings(actor: Actor, fiscal_year: int, *, days_before: int, days_af
                            auto_close=bool(auto_close), login=actor.login)
         old = f"days_before={cycle['days_before']} days_after={cycle['days_after']} auto_close={cycle['auto_close']}"
         new = f"days_before={before} days_after={after} auto_close={bool(auto_close)}"
-        audit_repo.append_audit(con, {"actor": actor.login, "role": actor.primary_role.value,
-                                      "action": "update_reminder_settings", "entity": "cycle",
-                                      "entity_id": str(cycle["cycle_id"]), "cycle_id": cycle["cycle_id"],
-                                      "old_value": old, "new_value": new})
+        audit.record(con, AuditEvent(actor=actor.login, role=actor.primary_role.value,
+                                     action="update_reminder_settings", entity="cycle",
+                                     entity_id=str(cycle["cycle_id"]), cycle_id=cycle["cycle_id"],
+                                     old_value=old, new_value=new))
         return _cycle_with_settings(con, fiscal_year)
 
 
@@ -310,10 +310,10 @@ def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date 
                 "kind": kind, "subject": subject, "body": body, "missing_count": len(dl.missing),
                 "returned_count": len(dl.returned), "items_json": _items_json(dl), "recipients": ", ".join(to),
                 "mail_status": status, "created_by": actor.login})
-            audit_repo.append_audit(con, {
-                "actor": actor.login, "role": actor.primary_role.value, "action": "remind", "entity": "department",
-                "entity_id": dl.department_code, "cycle_id": cycle["cycle_id"], "comment": KIND_LABELS[kind],
-                "new_value": f"未提出{len(dl.missing)}件・差戻し{len(dl.returned)}件"})
+            audit.record(con, AuditEvent(
+                actor=actor.login, role=actor.primary_role.value, action="remind", entity="department",
+                entity_id=dl.department_code, cycle_id=cycle["cycle_id"], comment=KIND_LABELS[kind],
+                new_value=f"未提出{len(dl.missing)}件・差戻し{len(dl.returned)}件"))
             sent = Sent(notice_id, dl.department_code, dl.department_name, kind, subject, len(dl.missing),
                         len(dl.returned), to, status)
             outgoing.append((notice_id, sent, body))

@@ -11,7 +11,7 @@ from kpi.services.evaluation import Evaluated
 from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text, _value_text, state_label
 from kpi.services.permissions import Permission, allowed, check
 from kpi.services.summaries import load_cycle
-from warehouse import master, values
+from warehouse import audit, findings, master, values
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", de
     ids = [e.row["value_id"] for e in rows]
     with warehouse.connect(db) as con:
         last = values.last_approved_before(con, fiscal_year, [e.row["indicator_id"] for e in rows])
-        found = values.findings_for(con, value_ids=ids) if ids else []
-        audit = values.list_audit(con, cycle_id=view.cycle["cycle_id"]) if ids else []
+        found = findings.findings_for(con, value_ids=ids) if ids else []
+        trail = audit.list_audit(con, cycle_id=view.cycle["cycle_id"]) if ids else []
         categories = {c["code"]: c["name"] for c in master.list_reason_categories(con)}
     by_value: dict[int, list[str]] = {}
     for f in found:
@@ -80,7 +80,7 @@ def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", de
             last_year=format_number(last[r["indicator_id"]], r.get("unit") or "") if r["indicator_id"] in last else "—",
             reason=r.get("reason") or "", category=categories.get(r.get("reason_category") or "", ""),
             entered_by=r.get("entered_by"), findings=by_value.get(r["value_id"], []),
-            changes_since_return=_changes(audit, r["value_id"]), review_comment=r.get("review_comment"),
+            changes_since_return=_changes(trail, r["value_id"]), review_comment=r.get("review_comment"),
         ))
     return out
 
@@ -109,7 +109,7 @@ def audit_trail(actor: Actor, *, fiscal_year: int | None = None, department: str
         if indicator_code:
             found = master.indicator_id_by_code(con, indicator_code.strip())
             indicator_id = found if found is not None else -1
-        rows = values.list_audit(con, cycle_id=cycle_id, department=department, indicator_id=indicator_id,
+        rows = audit.list_audit(con, cycle_id=cycle_id, department=department, indicator_id=indicator_id,
                                  actor=person or None, since=since, until=until, entity=entity or None)
     if allowed(actor, Permission.VIEW_UNAPPROVED_ALL):
         return rows

@@ -11,7 +11,7 @@ import warehouse
 from kpi.domain import rules
 from kpi.services.evaluation import indicator_rates
 from kpi.services.summaries import cycle_for
-from warehouse import values
+from warehouse import findings, master, values
 
 _WAREHOUSE_COLUMNS = ("value_id", "indicator_id", "target_type", "direction", "baseline", "target", "value",
                       "qualitative_achieved", "kind", "value_fy", "cycle_fy", "reason", "category", "last_value",
@@ -58,7 +58,7 @@ def _gaps(con, rows: pl.DataFrame) -> pl.DataFrame:
     total = (rows.filter(pl.col("department_code").is_in(missing["department_code"].implode()) & active)
              .group_by("department_code").len("total"))
     gaps = total.join(missing, on="department_code").sort("department_code")
-    names = values.department_names(con, gaps["department_code"].to_list())
+    names = master.department_names(con, gaps["department_code"].to_list())
     return gaps.select(
         pl.lit(None, pl.Int64).alias("row_no"), pl.lit(None, pl.Int64).alias("value_id"),
         pl.lit(None, pl.Int64).alias("indicator_id"), pl.lit("completeness").alias("rule"),
@@ -93,10 +93,10 @@ def validate_cycle(fiscal_year: int, db: Path | str | None = None,
             finally:
                 cursor.close()
         df = _frame(rows, comp)
-        names = lambda ids: values.indicator_names(con, ids)  # noqa: E731 - only the reported rows' names
+        names = lambda ids: master.indicator_names(con, ids)  # noqa: E731 - only the reported rows' names
         found = pl.concat([rules.check(df, outlier_factor, names=names, one_row_per_indicator=True),
                            _gaps(con, rows)])
-        values.replace_cycle_findings(con, cycle["cycle_id"],
+        findings.replace_cycle_findings(con, cycle["cycle_id"],
                                       found.with_columns(pl.lit(cycle["cycle_id"]).alias("cycle_id")))
     n_err = found.filter(pl.col("severity") == rules.ERROR).height
     return SweepReport(fiscal_year, df.height, n_err, found.height - n_err, found)

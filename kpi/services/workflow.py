@@ -7,17 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import warehouse
-from kpi.domain.workflow import (ACTION_LABELS_JA, Action, Role, State, WorkflowError, apply)
+from kpi.domain.audit_events import AuditEvent, FigureChanged, StateChanged
+from kpi.domain.workflow import Action, CycleNotOpen, Role, State, WorkflowError, apply  # noqa: F401 (CycleNotOpen)
 from kpi.platform import faults
 from kpi.services.actors import Actor
 from kpi.services.conflicts import Conflict, conflict
 from kpi.services.evaluation import indicator_rate
-from kpi.services.permissions import Permission, check, check_current
-from warehouse import Connection, values
-
-
-class CycleNotOpen(WorkflowError):
-    """The cycle's state does not allow this action."""
+from kpi.services.permissions import Permission, check, check_current, check_transition
+from warehouse import Connection, audit, findings, values
 
 
 class ReasonRequired(WorkflowError):
@@ -51,26 +48,13 @@ class BulkResult:
     skipped: dict[int, str]
 
 
-_ROLE_FOR = {Action.SAVE: Role.EDITOR, Action.SUBMIT: Role.EDITOR, Action.APPROVE: Role.REVIEWER,
-             Action.RETURN: Role.REVIEWER, Action.REOPEN: Role.REVIEWER}
-_PERMISSION_FOR = {Action.SAVE: Permission.SAVE, Action.SUBMIT: Permission.SUBMIT, Action.APPROVE: Permission.APPROVE,
-                   Action.RETURN: Permission.RETURN, Action.REOPEN: Permission.REOPEN}
-_OPEN_FOR = {Action.SAVE: {"open"}, Action.SUBMIT: {"open"}, Action.APPROVE: {"open", "closed"},
-             Action.RETURN: {"open", "closed"}, Action.REOPEN: {"open", "closed"}}
-CYCLE_STATE_JA = {"preparing": "準備中", "open": "受付中", "closed": "締切済", "finalized": "確定済"}
-
-
 def _conflict(name: str) -> Conflict:
     return Conflict(f"「{name}」は他の人が先に更新しました。画面を再読み込みして最新の内容を確認してください。")
 
 
 def _guard(actor: Actor, action: Action, row: dict) -> Role:
     """Check permission, department and cycle state for an action on a value row; return the acting role."""
-    check(actor, _PERMISSION_FOR[action], row["department_code"])
-    if row["cycle_state"] not in _OPEN_FOR[action]:
-        raise CycleNotOpen(f"{row['cycle_label']}は{CYCLE_STATE_JA[row['cycle_state']]}のため、"
-                           f"「{ACTION_LABELS_JA[action]}」はできません")
-    return _ROLE_FOR[action]
+    return check_transition(actor, action, row["department_code"], row["cycle_state"], row["cycle_label"])
 
 
 def _figure(row: dict) -> str | None:
@@ -83,19 +67,11 @@ def _figure(row: dict) -> str | None:
     return None
 
 
-def _event(actor: Actor, role: Role, action: Action, row: dict, before: State | None, after: State, *,
-           comment: str | None = None, old: str | None = None, new: str | None = None,
-           batch_id: int | None = None) -> dict:
-    return {
-        "actor": actor.login, "role": role.value, "action": action.value, "entity": "value",
-        "entity_id": str(row["value_id"]), "cycle_id": row["cycle_id"], "indicator_id": row["indicator_id"],
-        "from_state": before.value if before else None, "to_state": after.value, "old_value": old,
-        "new_value": new, "comment": comment, "batch_id": batch_id,
-    }
-
-
-def _audit(con, *args, **kwargs) -> None:
-    values.append_audit(con, _event(*args, **kwargs))
+def _event(actor: Actor, change: StateChanged, row: dict, *, figure: FigureChanged | None = None,
+           batch_id: int | None = None) -> AuditEvent:
+    return AuditEvent.of_transition(change, actor=actor.login, entity="value", entity_id=row["value_id"],
+                                    cycle_id=row["cycle_id"], indicator_id=row["indicator_id"], figure=figure,
+                                    batch_id=batch_id)
 
 
 def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[DraftInput],
@@ -124,11 +100,11 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
         elif inp.check_version and inp.expected_version != row["version"]:
             raise conflict(con, row)
         before = State(row["state"]) if row["state"] else None
-        after = apply(before, Action.SAVE, role)
-        plans.append((inp, row, role, before, after))
+        after, change = apply(before, Action.SAVE, role)
+        plans.append((inp, row, change, after))
     fresh = [{**inp.fields, "indicator_id": inp.indicator_id, "cycle_id": cycle_id, "state": after.value,
               "batch_id": batch_id, "entered_by": actor.login}
-             for inp, row, _r, _b, after in plans if row["value_id"] is None]
+             for inp, row, _c, after in plans if row["value_id"] is None]
     try:
         inserted = values.insert_values_many(con, fresh)
     except values.DuplicateValue:
@@ -138,7 +114,7 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
     updated = values.update_values_many(con, existing, state=State.DRAFT.value, batch_id=batch_id,
                                         entered_by=actor.login)
     saved, events, parts = [], [], {}
-    for inp, row, role, before, after in plans:
+    for inp, row, change, _after in plans:
         if row["value_id"] is None:
             value_id, version = inserted[inp.indicator_id], 1
         else:
@@ -148,11 +124,11 @@ def save_drafts_in(con: Connection, actor: Actor, cycle_id: int, inputs: list[Dr
             version = updated[value_id]
         if inp.parts or row["target_type"] == "composite":
             parts[value_id] = inp.parts
-        events.append(_event(actor, role, Action.SAVE, {**row, "value_id": value_id}, before, after,
-                             old=_figure(row), new=_figure(inp.fields), batch_id=batch_id))
+        events.append(_event(actor, change, {**row, "value_id": value_id},
+                             figure=FigureChanged(before=_figure(row), after=_figure(inp.fields)), batch_id=batch_id))
         saved.append(ValueRef(value_id, version))
     values.replace_parts_many(con, parts)
-    values.append_audit_many(con, events)  # one statement, in the order of the saves
+    audit.append(con, events)  # one statement, in the order of the saves
     return saved
 
 
@@ -170,9 +146,9 @@ def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, 
     before = State(row["state"])
     if row["version"] != ref.version:
         raise conflict(con, row)
-    submitted_by = values.last_actor(con, ref.value_id, Action.SUBMIT.value) if action is Action.APPROVE else None
-    after = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"],
-                  submitted_by=submitted_by)
+    submitted_by = audit.last_actor(con, ref.value_id, Action.SUBMIT.value) if action is Action.APPROVE else None
+    after, change = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"],
+                          submitted_by=submitted_by)
     if action is Action.SUBMIT:
         _require_kind(row)
         _require_reason(con, row)
@@ -180,7 +156,7 @@ def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, 
                                   comment=comment if action is Action.RETURN else None)
     if version is None:
         raise _conflict(row["name"])
-    _audit(con, actor, role, action, row, before, after, comment=comment)
+    audit.append(con, [_event(actor, change, row)])
     return version
 
 
@@ -220,11 +196,11 @@ def submit(actor: Actor, refs: list[ValueRef], db: Path | str | None = None,
     with warehouse.transaction(db) as con:
         rows = _rows_for(con, refs)
         versions = [_transition(con, actor, Action.SUBMIT, r, rows[r.value_id]) for r in refs]
-        warnings = values.open_warnings(con, [r.value_id for r in refs])
+        warnings = findings.open_warnings(con, [r.value_id for r in refs])
         if warnings and not acknowledge_warnings:
             raise WarningsNotAcknowledged("次の警告を確認し、「警告を確認しました」にチェックしてから提出してください: "
                                           + " / ".join(w["message"] for w in warnings))
-        values.acknowledge(con, [w["finding_id"] for w in warnings])
+        findings.acknowledge(con, [w["finding_id"] for w in warnings])
         return versions
 
 
@@ -251,7 +227,7 @@ def approve_many(actor: Actor, refs: list[ValueRef], db: Path | str | None = Non
     skipped: dict[int, str] = {}
     with warehouse.transaction(db) as con:
         rows = _rows_for(con, refs)
-        blocked = values.blocking_findings(con, [r.value_id for r in refs])
+        blocked = findings.blocking_findings(con, [r.value_id for r in refs])
         for ref in refs:
             if ref.value_id in blocked:
                 skipped[ref.value_id] = f"「{rows[ref.value_id]['name']}」に未解決のエラーがあるため承認しませんでした"

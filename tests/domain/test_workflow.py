@@ -1,12 +1,16 @@
 """The value workflow: every (state, action, role) against DOMAIN.md's table, and the errors a person reads."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 
 import pytest
 
+from kpi.domain.audit_events import AuditEvent, FigureChanged, StateChanged
+from kpi.domain.cycles import CycleState
 from kpi.domain.workflow import (
+    TRANSITIONS,
     Action,
     CommentRequired,
     IllegalTransition,
@@ -15,8 +19,10 @@ from kpi.domain.workflow import (
     SelfApproval,
     State,
     WorkflowError,
+    acting_role,
     allowed_actions,
     apply,
+    cycle_allows,
 )
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -67,7 +73,7 @@ def _apply_properly(state, action, role):
 def test_every_state_action_role_follows_the_table(state, action, role):
     outcome = _expected_outcome(state, action, role)
     if isinstance(outcome, State):
-        assert _apply_properly(state, action, role) is outcome
+        assert _apply_properly(state, action, role).state is outcome
     else:
         with pytest.raises(outcome) as err:
             _apply_properly(state, action, role)
@@ -118,7 +124,7 @@ def test_reopening_an_approved_value_needs_a_reason(comment):
 
 @pytest.mark.parametrize("state, action", sorted(NEEDS_COMMENT, key=str))
 def test_return_and_reopen_succeed_with_a_comment(state, action):
-    assert apply(state, action, R, comment="差戻し理由：出典の年度が違います") is EXPECTED[(state, action)][0]
+    assert apply(state, action, R, comment="差戻し理由：出典の年度が違います").state is EXPECTED[(state, action)][0]
 
 
 @pytest.mark.parametrize(
@@ -127,7 +133,7 @@ def test_return_and_reopen_succeed_with_a_comment(state, action):
 def test_other_transitions_need_no_comment(state, action):
     target, roles = EXPECTED[(state, action)]
     (role,) = roles
-    assert apply(state, action, role, actor="reviewer-1", entered_by="editor-1") is target
+    assert apply(state, action, role, actor="reviewer-1", entered_by="editor-1").state is target
 
 
 def test_reviewer_cannot_approve_a_value_they_entered():
@@ -137,7 +143,7 @@ def test_reviewer_cannot_approve_a_value_they_entered():
 
 
 def test_reviewer_approves_a_value_someone_else_entered():
-    assert apply(State.SUBMITTED, Action.APPROVE, R, actor="sato", entered_by="suzuki") is State.APPROVED
+    assert apply(State.SUBMITTED, Action.APPROVE, R, actor="sato", entered_by="suzuki").state is State.APPROVED
 
 
 def test_approved_value_is_locked_and_the_error_says_how_to_unlock_it():
@@ -149,7 +155,7 @@ def test_approved_value_is_locked_and_the_error_says_how_to_unlock_it():
 def test_returned_value_goes_back_to_draft_before_resubmission():
     with pytest.raises(IllegalTransition):
         apply(State.RETURNED, Action.SUBMIT, E)
-    assert apply(State.RETURNED, Action.SAVE, E) is State.DRAFT
+    assert apply(State.RETURNED, Action.SAVE, E).state is State.DRAFT
 
 
 def test_role_check_comes_before_comment_check():
@@ -161,3 +167,68 @@ def test_role_check_comes_before_comment_check():
 def test_all_refusals_share_one_catchable_error_type():
     for error in (IllegalTransition, NotAllowed, CommentRequired, SelfApproval):
         assert issubclass(error, WorkflowError)
+
+
+# ---- each transition names its permission and the cycle states it is allowed in ------------------------------------
+
+# Written out independently of kpi.domain.permissions: which permission each action takes, and in which cycle
+# states (準備中 preparing, 受付中 open, 締切済 closed, 確定済 finalized) DOMAIN.md allows it.
+EXPECTED_GUARDS = {
+    Action.SAVE: ("save", {"open"}),
+    Action.SUBMIT: ("submit", {"open"}),
+    Action.APPROVE: ("approve", {"open", "closed"}),
+    Action.RETURN: ("return", {"open", "closed"}),
+    Action.REOPEN: ("reopen", {"open", "closed"}),
+}
+
+
+@pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: _id(t.source, t.action, Role.EDITOR)[:-7])
+def test_each_transition_names_its_permission_and_cycle_states(transition):
+    permission, cycle_states = EXPECTED_GUARDS[transition.action]
+    assert transition.permission.value == permission
+    assert set(transition.cycle_states) == cycle_states
+    assert transition.roles == EXPECTED[(transition.source, transition.action)][1]
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("cycle_state", ["preparing", "open", "closed", "finalized"])
+def test_cycle_allows_follows_the_table(action, cycle_state):
+    assert cycle_allows(action, cycle_state) is (cycle_state in EXPECTED_GUARDS[action][1])
+    assert cycle_allows(action, CycleState(cycle_state)) is (cycle_state in EXPECTED_GUARDS[action][1])
+
+
+def test_acting_role_is_the_one_role_of_the_transition():
+    assert {a: acting_role(a) for a in Action} == {Action.SAVE: E, Action.SUBMIT: E, Action.APPROVE: R,
+                                                   Action.RETURN: R, Action.REOPEN: R}
+
+
+@pytest.mark.parametrize("state, action", sorted(EXPECTED, key=str))
+def test_apply_returns_the_change_with_before_and_after(state, action):
+    target, roles = EXPECTED[(state, action)]
+    (role,) = roles
+    comment = "出典の年度が違います" if (state, action) in NEEDS_COMMENT else None
+    moved = apply(state, action, role, comment=comment, actor="reviewer-1", entered_by="editor-1")
+    new_state, change = moved  # the new state and the typed event
+    assert new_state is target
+    assert change == StateChanged(action=action, role=role, before=state, after=target, comment=comment)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        change.after = State.DRAFT  # type: ignore[misc]
+
+
+def test_the_change_becomes_an_audit_row_with_every_column_named():
+    _, change = apply(State.SUBMITTED, Action.RETURN, R, comment="出典", actor="reviewer-1", entered_by="editor-1")
+    event = AuditEvent.of_transition(change, actor="reviewer-1", entity="value", entity_id=7, cycle_id=2,
+                                     indicator_id=3, figure=FigureChanged(before="1", after="2"), batch_id=5)
+    assert event.row() == {"actor": "reviewer-1", "role": "reviewer", "action": "return", "entity": "value",
+                           "entity_id": "7", "cycle_id": 2, "indicator_id": 3, "from_state": "submitted",
+                           "to_state": "returned", "old_value": "1", "new_value": "2", "comment": "出典",
+                           "batch_id": 5}
+
+
+def test_an_audit_event_refuses_a_misspelt_or_missing_field():
+    with pytest.raises(TypeError):
+        AuditEvent(actor="a", role="editor", action="save", entity="value", coment="typo")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        AuditEvent(actor="a", role="editor", action="save")  # type: ignore[call-arg]
+    with pytest.raises(ValueError):
+        AuditEvent(actor="", role="editor", action="save", entity="value")

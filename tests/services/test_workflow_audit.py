@@ -10,7 +10,7 @@ from kpi.domain.workflow import CommentRequired, IllegalTransition, SelfApproval
 from kpi.services import workflow
 from kpi.services.actors import Forbidden
 from kpi.services.workflow import Conflict, DraftInput, ReasonRequired, ValueRef
-from warehouse import values
+from warehouse import audit, batches
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
     EDITOR1, EDITOR2, EXECUTIVE, FRESH, OTHER, OWN, REVIEWER, audit_since, fields, last_audit_id, save,
     save_many, snapshot, stage, value, wf_db,
@@ -82,7 +82,7 @@ def test_a_save_records_the_old_and_new_figure_and_its_batch(wf_db, stage):
     ref = stage.ref(OTHER, "draft")
     old = value(wf_db, ref.value_id)["value_number"]
     with warehouse.transaction(wf_db) as con:
-        batch = values.insert_batch(con, cycle_id=stage.fy2022, source="form", created_by="editor2",
+        batch = batches.insert_batch(con, cycle_id=stage.fy2022, source="form", created_by="editor2",
                                     department_code=OTHER)
     start = last_audit_id(wf_db)
     save(wf_db, EDITOR2, stage.fy2022, stage.ind("P2-1-04"), fields(70000), expected_version=ref.version,
@@ -142,8 +142,7 @@ TRANSITIONS = {
 @pytest.mark.parametrize("action", list(TRANSITIONS))
 def test_a_change_whose_audit_row_cannot_be_written_does_not_happen(wf_db, stage, monkeypatch, action):
     before = snapshot(wf_db)
-    monkeypatch.setattr(values, "append_audit", _refuse_audit)
-    monkeypatch.setattr(values, "append_audit_many", _refuse_audit)  # saves write their rows in one statement
+    monkeypatch.setattr(audit, "append", _refuse_audit)  # the one writer: single rows and a save's many rows
     with pytest.raises(OSError):
         TRANSITIONS[action](wf_db, stage)
     assert snapshot(wf_db) == before

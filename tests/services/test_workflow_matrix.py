@@ -98,8 +98,15 @@ PERMISSION_ALLOWED: dict[tuple[str, Permission], set[str]] = {
     ("reviewer", Permission.RETURN): {"own", "other"},
     ("reviewer", Permission.APPROVE): {"own", "other"},
     ("reviewer", Permission.REOPEN): {"own", "other"},
-    # everyone sees approved figures
+    # directories and reminders (once checked with actors.require, now rows of the one table)
+    ("reviewer", Permission.VIEW_DEPARTMENTS): {"own", "other"},
+    ("admin", Permission.VIEW_DEPARTMENTS): {"own", "other"},
+    ("admin", Permission.VIEW_ACCOUNTS): {"own", "other"},
+    ("reviewer", Permission.REMIND): {"own", "other"},
+    ("admin", Permission.REMIND): {"own", "other"},
+    # everyone sees approved figures and the list of cycles
     **{(r, Permission.VIEW_APPROVED): {"own", "other"} for r in ACTORS},
+    **{(r, Permission.VIEW_CYCLES): {"own", "other"} for r in ACTORS},
 }
 PERMISSION_CASES = list(itertools.product(ACTORS, Permission, DEPTS))
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import warehouse
-from warehouse import values
+from kpi.domain.audit_events import AuditEvent
+from warehouse import audit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,8 +51,8 @@ def db(tmp_path):
     path = tmp_path / "a.duckdb"
     warehouse.init_db(path)
     with warehouse.transaction(path) as con:
-        values.append_audit(con, {"actor": "editor1", "role": "editor", "action": "save", "entity": "value",
-                                  "entity_id": "1", "new_value": "5,445時間"})
+        audit.record(con, AuditEvent(actor="editor1", role="editor", action="save", entity="value", entity_id="1",
+                                     new_value="5,445時間"))
     return path
 
 
@@ -83,7 +84,7 @@ def test_a_relation_over_the_audit_table_is_refused(db):
 
 def test_appending_still_works(db):
     with warehouse.transaction(db) as con:
-        values.append_audit(con, {"actor": "reviewer", "role": "reviewer", "action": "approve", "entity": "value"})
+        audit.record(con, AuditEvent(actor="reviewer", role="reviewer", action="approve", entity="value"))
     assert [r[2] for r in _rows(db)] == ["save", "approve"]
 
 
@@ -105,3 +106,30 @@ def test_no_code_path_updates_or_deletes_audit_rows():
     offenders += [str(p.relative_to(ROOT)) for p in (ROOT / "warehouse" / "migrations").glob("*.sql")
                   if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_the_writer_refuses_an_untyped_row_an_unknown_field_or_a_missing_one_and_writes_nothing(db):
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Misspelt:  # a look-alike event with a field that is not a column
+        actor: str = "reviewer"
+        role: str = "reviewer"
+        action: str = "approve"
+        entity: str = "value"
+        coment: str = "typo"
+
+    @dataclasses.dataclass(frozen=True)
+    class Anonymous:  # no actor
+        role: str = "reviewer"
+        action: str = "approve"
+        entity: str = "value"
+
+    before = _rows(db)
+    good = AuditEvent(actor="reviewer", role="reviewer", action="approve", entity="value")
+    for bad, error in (({"actor": "reviewer", "role": "reviewer", "action": "approve", "entity": "value"}, TypeError),
+                       (Misspelt(), audit.UnknownAuditField), (Anonymous(), audit.UnknownAuditField)):
+        with pytest.raises(error):
+            with warehouse.transaction(db) as con:
+                audit.append(con, [good, bad])  # checked before anything is written
+    assert _rows(db) == before

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 import warehouse
-from warehouse import audit, values
+from kpi.domain.audit_events import AuditEvent
+from warehouse import audit
 from warehouse.migrations import MIGRATIONS_DIR, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,10 +77,10 @@ def test_a_row_slipped_in_without_the_append_function_is_found(copied):
 
 def test_appends_through_the_warehouse_extend_the_chain(copied):
     with warehouse.transaction(copied) as con:
-        values.append_audit(con, {"actor": "reviewer", "role": "reviewer", "action": "approve", "entity": "value",
-                                  "entity_id": 12, "cycle_id": 1, "new_value": "5,445時間"})
-        values.append_audit_many(con, [{"actor": "editor1", "role": "editor", "action": "save", "entity": "value",
-                                        "entity_id": str(n), "batch_id": n} for n in range(3)])
+        audit.record(con, AuditEvent(actor="reviewer", role="reviewer", action="approve", entity="value",
+                                     entity_id="12", cycle_id=1, new_value="5,445時間"))
+        audit.append(con, [AuditEvent(actor="editor1", role="editor", action="save", entity="value",
+                                      entity_id=str(n), batch_id=n) for n in range(3)])
     with warehouse.connect(copied) as con:
         verdict = audit.verify(con)
     assert verdict.broken is None and verdict.rows > 4
