@@ -44,12 +44,12 @@ class CycleFrame:
 
 
 def load_frame(fiscal_year: int, *, basis: str = "approved", judge: str = "target", actor: Actor = SYSTEM,
-               db: Path | str | None = None) -> CycleFrame:
+               db: Path | str | None = None, strategy: str | None = None) -> CycleFrame:
     """Evaluate every indicator of a fiscal year's cycle set-wise (the executive views' fast path)."""
     if basis == "all":
         check(actor, Permission.VIEW_UNAPPROVED_ALL)
     with warehouse.connect(db) as con:
-        cycle = cycle_for(con, fiscal_year)
+        cycle = cycle_for(con, fiscal_year, strategy)
         pillars = master.list_pillars(con, cycle["cycle_id"])
         rows = reporting.evaluation_frame(con, [cycle["cycle_id"]], basis, milestones=judge == "milestone").sort(
             "pillar_no", "item_no", "sort_order", "code")
@@ -59,11 +59,11 @@ def load_frame(fiscal_year: int, *, basis: str = "approved", judge: str = "targe
 
 
 def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYSTEM,
-               db: Path | str | None = None) -> CycleView:
+               db: Path | str | None = None, strategy: str | None = None) -> CycleView:
     """Evaluate every indicator of a fiscal year's cycle; 'all' (unapproved included) is for reviewers."""
     if basis == "all":
         check(actor, Permission.VIEW_UNAPPROVED_ALL)
-    return _load(fiscal_year, basis, db)
+    return _load(fiscal_year, basis, db, strategy)
 
 
 def warehouse_key(db: Path | str | None = None) -> str:
@@ -81,17 +81,17 @@ def department_view(fiscal_year: int, *, actor: Actor, db: Path | str | None = N
     return CycleView(view.cycle, view.pillars, view.basis, mine)
 
 
-def cycle_for(con, fiscal_year: int) -> dict:
-    """The cycle of a fiscal year on an open connection, or NotFound with a Japanese message."""
-    cycle = master.find_cycle(con, fiscal_year)
+def cycle_for(con, fiscal_year: int, strategy: str | None = None) -> dict:
+    """The cycle of a fiscal year (of the strategy, when named) on an open connection, or NotFound in Japanese."""
+    cycle = master.find_cycle(con, fiscal_year, strategy)
     if cycle is None:
         raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
     return cycle
 
 
-def _load(fiscal_year: int, basis: str, db: Path | str | None) -> CycleView:
+def _load(fiscal_year: int, basis: str, db: Path | str | None, strategy: str | None = None) -> CycleView:
     with warehouse.connect(db) as con:
-        cycle = cycle_for(con, fiscal_year)
+        cycle = cycle_for(con, fiscal_year, strategy)
         pillars = master.list_pillars(con, cycle["cycle_id"])
         rows = reporting.cycle_rows(con, cycle["cycle_id"], basis)
         parts = reporting.cycle_parts(con, cycle["cycle_id"], basis)
@@ -126,9 +126,10 @@ def band_groups(view: CycleView | CycleFrame, pillars: list[int] | None = None) 
 
 
 def cycle_summary(fiscal_year: int, *, pillars: list[int] | None = None, basis: str = "approved",
-                  judge: str = "target", actor: Actor = SYSTEM, db: Path | str | None = None) -> dict:
+                  judge: str = "target", actor: Actor = SYSTEM, db: Path | str | None = None,
+                  strategy: str | None = None) -> dict:
     """The JSON document of `kpi summary`: counts and shares per band, overall and per pillar."""
-    view = load_frame(fiscal_year, basis=basis, judge=judge, actor=actor, db=db)
+    view = load_frame(fiscal_year, basis=basis, judge=judge, actor=actor, db=db, strategy=strategy)
     return {
         "cycle": fiscal_year,
         "label": view.cycle["label"],

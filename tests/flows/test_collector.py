@@ -119,7 +119,7 @@ def test_the_collector_answers_only_for_its_own_warehouse(demo_db, running, tmp_
 
 def test_batches_kept_while_prefect_was_down_land_when_the_collector_starts(demo_db, monkeypatch, prefect_server):
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # nothing listens there
-    from kpi.platform.collection import collect
+    from kpi.platform.runner import collect
 
     batch_id = intake.receive(intake.cli_actor("GYOKAKU"), 2022, "GYOKAKU", source="workbook", filename="x.xlsx",
                               raw_bytes=_filled_workbook([ROW_OK]), db=demo_db)
