@@ -112,17 +112,17 @@ def start(db: Path | str | None = None) -> CollectorServer | None:
     None, with a line on stderr, when it cannot listen — `kpi collect` then runs its flows itself."""
     import kpi.io.workbook  # noqa: F401  fastexcel, pyarrow, numpy: ≈0.3 s the first workbook would wait on
     from flows.collect import run_pending  # the ≈2 s every cold `kpi collect` would pay, before the socket exists
-    from kpi.platform.runner import prefect_available
+    from kpi.platform import runner
 
     path = socket_path(db)
     if path is not None and path.exists() and _answers(path):
         print(f"collector not started: a collector already listens on {path}", file=sys.stderr, flush=True)
         return None
-    if prefect_available():
+    if runner.prefect_available():
         # Batches kept while the Prefect server was down are taken in now; this first flow run of the process
         # also sets up Prefect's client and workers (≈1.3 s), which the first `kpi collect` would otherwise wait on.
         try:
-            run_pending(str(warehouse_path(db)))
+            run_pending(str(warehouse_path(db)))  # a flow run even with nothing pending: it warms the client
         except Exception as exc:  # the warehouse busy or not yet created: the batches wait for the next run
             print(f"collector: collect_pending at start failed: {exc!r}", file=sys.stderr, flush=True)
     try:  # the socket appears only now: a batch handed over from here on is not also taken by collect_pending
