@@ -194,3 +194,10 @@ def test_no_command_module_is_over_400_lines():
     for path in (ROOT / "kpi").glob("cli*.py"):
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= 400, f"{path.name} has {lines} lines"
+
+
+def test_no_page_sleeps_on_the_session_thread():
+    """A page waits for background work with st.fragment(run_every=…), never by sleeping in the script run."""
+    sleepers = [str(p.relative_to(ROOT)) for p in (ROOT / "app").rglob("*.py")
+                if re.search(r"\bsleep\(", p.read_text(encoding="utf-8"))]
+    assert sleepers == []

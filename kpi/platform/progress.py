@@ -34,3 +34,8 @@ def forget(token: str | None) -> None:
     if token:
         with _lock:
             _listeners.pop(token, None)
+
+
+def listening() -> int:
+    """How many flow runs someone is listening to (each is forgotten when its run ends)."""
+    return len(_listeners)

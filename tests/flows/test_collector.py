@@ -139,7 +139,8 @@ def test_batches_kept_while_prefect_was_down_land_when_the_collector_starts(demo
 
 def test_storing_a_batch_needs_no_polars():
     """The CLI's part of a handed-over collection stays light: the collector does the processing."""
-    code = ("import sys, kpi.cli, kpi.services.batches, kpi.platform.collector; "
+    code = ("import sys, kpi.cli, kpi.services.batches, kpi.platform.collector, kpi.platform.runner; "
+            "kpi.cli.build_parser(); "
             "print(sorted(m for m in ('polars', 'prefect', 'fastexcel') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr
