@@ -18,7 +18,7 @@ def warehouse_path(db: Path | str | None) -> Path:
     """The resolved warehouse file a collector serves."""
     from warehouse.connection import default_db_path
 
-    return (Path(db) if db is not None else defaultwarehouse_path()).resolve()
+    return (Path(db) if db is not None else default_db_path()).resolve()
 
 
 def socket_path(db: Path | str | None = None) -> Path | None:
