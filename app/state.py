@@ -23,6 +23,7 @@ REVIEW_MESSAGE = "review.message"  # the result of the last approve/return, show
 PUBLISH_MESSAGE = "publish.message"  # the outcome of the last publication, shown after the rerun
 ENTRY_MESSAGE = "entry.message"  # the outcome of the last submit, shown after the rerun
 PUBLISH_PENDING = "publish.pending"  # the fiscal year whose publication waits for its confirmation
+PUBLISH_JOB = "publish.job"  # (token, interim) of the publication running in the background (kpi.platform.runner)
 PUBLISH_AGREE = "publish_agree"  # the confirmation's tick (widget key), cleared when a new confirmation opens
 DASHBOARD_TAB = "tab"  # the dashboard's open tab (widget key, bound to ?tab=)
 BAND_CHART = "band_chart"  # the dashboard's band chart (widget key): its selection

@@ -17,7 +17,7 @@ TARGET_OWN_P95_S = 0.150
 
 
 def _save(actor, db: Path, rep: int, *, through_flow: bool) -> dict:
-    from kpi.platform.collection import collect
+    from kpi.platform.runner import collect
     from kpi.services import intake
 
     entries = synth.form_entries(rep, synth.form_versions(db))  # what the form holds when the person clicks
@@ -33,7 +33,7 @@ def _save(actor, db: Path, rep: int, *, through_flow: bool) -> dict:
 
 
 def run(db: Path, reps: int) -> Section:
-    from kpi.platform.collection import prefect_available
+    from kpi.platform.runner import prefect_available
     from kpi.services import intake
     from kpi.services.accounts import authenticate
 

@@ -1,50 +1,42 @@
 """The publish_report flow: freeze a cycle's approved values as an edition and generate every output."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.engine import without_heartbeats
+from kpi.platform import progress
 from kpi.services import publishing
 from kpi.services.actors import Actor
 
 
 @task
 def publish_edition(fiscal_year: int, actor: Actor, note: str | None, db: str | None,
-                    progress_token: str | None = None, interim: bool = False) -> publishing.Edition:
+                    progress_token: str | None = None, interim: bool = False,
+                    strategy: str | None = None) -> publishing.Edition:
     """Freeze, generate and register one edition (one transaction for the registration)."""
-    from kpi.platform import publishing_runner
-
     logger = get_run_logger()
 
-    def progress(fraction: float, text: str) -> None:
+    def report(fraction: float, text: str) -> None:
         logger.info("%3d%% %s", int(fraction * 100), text)
-        if progress_token:
-            publishing_runner.report(progress_token, fraction, text)
+        progress.report(progress_token, fraction, text)  # to the page or command that started the run
 
-    return publishing.publish(actor, fiscal_year, note=note, interim=interim, db=db, progress=progress)
+    return publishing.publish(actor, fiscal_year, note=note, interim=interim, db=db, progress=report,
+                              strategy=strategy)
 
 
 @task
 def write_files(edition: publishing.Edition, out: str) -> list[str]:
     """Copy the edition's files into a folder."""
-    written = []
-    for name, content in edition.files.items():
-        path = Path(out) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        written.append(str(path))
-    return written
+    return publishing.write_files(edition.files, out)
 
 
 @flow(name="publish_report", log_prints=True)
 def publish_report(fiscal_year: int, out: str | None = None, note: str | None = None, db: str | None = None,
                    actor: Actor = publishing.SYSTEM_PUBLISHER, progress_token: str | None = None,
-                   interim: bool = False) -> dict:
+                   interim: bool = False, strategy: str | None = None) -> dict:
     """Generate all outputs of a cycle from approved data and register the edition (a 速報（中間）版 when interim)."""
-    edition = publish_edition(fiscal_year, actor, note, db, progress_token, interim)
+    edition = publish_edition(fiscal_year, actor, note, db, progress_token, interim, strategy)
     written = write_files(edition, out) if out else []
     create_markdown_artifact(key=f"edition-{fiscal_year}-{edition.edition_no}",
                              markdown=f"## {edition.title} {edition.label}\n\n"
@@ -54,6 +46,6 @@ def publish_report(fiscal_year: int, out: str | None = None, note: str | None = 
 
 
 def run_publish(fiscal_year: int, **kwargs) -> dict:
-    """publish_report, as the publish page's background job and the CLI call it (flows.engine)."""
+    """publish_report, as kpi.platform.runner starts it for the publish page and the CLI (flows.engine)."""
     with without_heartbeats():
         return publish_report(fiscal_year, **kwargs)

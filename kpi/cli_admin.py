@@ -304,13 +304,16 @@ def _cmd_value_action(args) -> int:
 DONE_JA = {"approve": "承認しました", "return": "差し戻しました", "reopen": "承認を取り消しました"}
 
 
+def operator_option(p):
+    """--as LOGIN: the named local operator a command acts as (default $KPI_OPERATOR); returns the parser."""
+    p.add_argument("--as", dest="as_", default=None, metavar="LOGIN",
+                   help="操作者のログインID（既定: $KPI_OPERATOR）。その利用者の権限で実行し、監査ログに記録します")
+    return p
+
+
 def register(add) -> None:
     """Add the administrative subcommands to the parser (add(name, help) → subparser with --db)."""
-
-    def operator(p):
-        p.add_argument("--as", dest="as_", default=None, metavar="LOGIN",
-                       help="操作者のログインID（既定: $KPI_OPERATOR）。その利用者の権限で実行し、監査ログに記録します")
-        return p
+    operator = operator_option
 
     def fmt(p):
         p.add_argument("--format", choices=("json", "table"), default="table")

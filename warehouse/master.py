@@ -115,6 +115,13 @@ def find_cycle(con: duckdb.DuckDBPyConnection, fiscal_year: int, strategy_code: 
     return dict(zip(keys, row))
 
 
+def strategies_of_year(con: duckdb.DuckDBPyConnection, fiscal_year: int) -> list[str]:
+    """The codes of the strategies that have a cycle for the fiscal year (two or more: the year is ambiguous)."""
+    rows = con.execute("SELECT DISTINCT s.code FROM cycles c JOIN strategies s USING (strategy_id)"
+                       " WHERE c.fiscal_year = ? ORDER BY s.code", [fiscal_year]).fetchall()
+    return [r[0] for r in rows]
+
+
 def list_cycles(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """All cycles, newest fiscal year first."""
     rows = con.execute(

@@ -3,13 +3,11 @@
 A 公表版 only from a closed or finalized year; from an open year only a 速報（中間）版. Either way the reviewer first
 reads a confirmation naming the year, the edition and the coverage (承認済 n / 全 m 指標), then confirms.
 """
-import time
-
 import streamlit as st
 
 from app import session, state, ui
 from kpi.domain.workflow import Role
-from kpi.platform import publishing_runner
+from kpi.platform import runner
 from kpi.services import publishing
 
 actor = ui.logged_in()
@@ -37,24 +35,38 @@ def confirm(plan: dict) -> None:
         if c1.button("作成する", type="primary", disabled=not agreed, key="publish_go"):
             st.session_state.pop(state.PUBLISH_PENDING, None)
             note = st.session_state.get("publish_note") or None
-            token = publishing_runner.start(actor, fy, note=note, interim=interim)
-            bar = st.progress(0.0, text="開始しています…")
-            while not (job := publishing_runner.job(token)).done:
-                bar.progress(min(job.fraction, 1.0), text=job.text)
-                time.sleep(0.3)
-            if job.error:
-                st.session_state[state.PUBLISH_MESSAGE] = ("error", f"作成できませんでした: {job.error}")
-            else:
-                st.session_state[state.PUBLISH_MESSAGE] = (
-                    "ok", f"{job.edition_label}を{'作成' if interim else '公表'}しました")
-            session.clear_caches()
+            st.session_state[state.PUBLISH_JOB] = (runner.start_publish(actor, fy, note=note, interim=interim),
+                                                   interim)
             st.rerun()
         if c2.button("やめる", key="publish_cancel"):
             st.session_state.pop(state.PUBLISH_PENDING, None)
             st.rerun()
 
 
-if actor.has(Role.REVIEWER):
+@st.fragment(run_every=0.5)
+def progress(token: str, interim: bool) -> None:
+    """The running publication's progress, redrawn every half second (the session thread never waits on it);
+    once it has finished, its outcome is kept for the page and the job forgotten."""
+    job = runner.job(token)
+    if job is None or job.done:
+        if job is None:
+            outcome = ("error", "作成できませんでした: 作成中の処理が見つかりません（アプリが再起動された可能性があります）")
+        elif job.error:
+            outcome = ("error", f"作成できませんでした: {job.error}")
+        else:
+            outcome = ("ok", f"{job.edition_label}を{'作成' if interim else '公表'}しました")
+        st.session_state[state.PUBLISH_MESSAGE] = outcome
+        st.session_state.pop(state.PUBLISH_JOB, None)
+        runner.forget(token)
+        session.clear_caches()
+        st.rerun()
+    st.progress(min(job.fraction, 1.0), text=job.text)
+
+
+running = st.session_state.get(state.PUBLISH_JOB)
+if running is not None:
+    progress(*running)
+elif actor.has(Role.REVIEWER):
     plan = publishing.plan(actor, fy)
     with st.container(border=True):
         st.markdown(f"**{plan['label']}**　状態: **{plan['state_label']}**　{plan['coverage'].text}")

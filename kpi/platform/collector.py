@@ -5,7 +5,7 @@ work — more than half of the 5 s a 10,000-row workbook may take. The process t
 (`python -m flows.serve`, started by scripts/run.sh) therefore also listens on a Unix socket next to the
 warehouse file (`<db>.collector.sock`, owner-only). `kpi collect` stores the batch as received (its own
 transaction, as before), sends the batch number over the socket and waits: the collector runs the same
-collect_submissions flow (a Prefect flow run, visible in the UI) through :func:`kpi.platform.collection.collect`
+collect_submissions flow (a Prefect flow run, visible in the UI) through :func:`kpi.platform.runner.collect`
 and answers with the batch's report.
 
 When no collector answers (not started, the socket left by a killed process, another warehouse, a path too long
@@ -30,46 +30,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from kpi.platform.handover import DEFAULT_WAIT_S, SUFFIX, hand_over, socket_path, warehouse_path
 from kpi.services import batches
 
-SUFFIX = ".collector.sock"
-_MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+__all__ = ["CollectorServer", "DEFAULT_WAIT_S", "SUFFIX", "hand_over", "main", "socket_path", "start"]
+
 _REQUEST_LIMIT = 4096
-DEFAULT_WAIT_S = 900.0  # a 100,000-row workbook takes well under a minute; a stuck collector must not hang forever
-
-
-def _db_path(db: Path | str | None) -> Path:
-    from warehouse.connection import default_db_path
-
-    return (Path(db) if db is not None else default_db_path()).resolve()
-
-
-def socket_path(db: Path | str | None = None) -> Path | None:
-    """Where the collector of this warehouse listens, or None when the path is too long for a Unix socket."""
-    path = Path(str(_db_path(db)) + SUFFIX)
-    return path if len(os.fsencode(path)) <= _MAX_SOCKET_PATH else None
-
-
-def hand_over(batch_id: int, db: Path | str | None = None, *, timeout: float = DEFAULT_WAIT_S) -> batches.BatchReport | None:
-    """Have the collector of this warehouse run collect_submissions for the batch; None when none answers."""
-    path = socket_path(db)
-    if path is None or not path.exists() or not hasattr(socket, "AF_UNIX"):
-        return None
-    request = json.dumps({"batch_id": batch_id, "db": str(_db_path(db))}).encode() + b"\n"
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(timeout)
-            s.connect(str(path))
-            s.sendall(request)
-            with s.makefile("rb") as f:
-                answer = json.loads(f.readline() or b"null")
-    except (OSError, ValueError):  # refused (stale socket), reset (collector killed), timeout, garbled answer
-        return None
-    if not isinstance(answer, dict) or answer.get("batch_id") != batch_id or "status" not in answer:
-        return None
-    findings = [batches.Finding(**f) for f in answer.get("findings", [])]
-    return batches.BatchReport(batch_id, answer["status"], findings, saved=answer.get("saved", 0),
-                              skipped_blank=answer.get("skipped_blank", 0))
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -101,7 +67,7 @@ class CollectorServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
     daemon_threads = True
 
     def __init__(self, db: Path | str | None = None):
-        self.db = _db_path(db)
+        self.db = warehouse_path(db)
         path = socket_path(self.db)
         if path is None:
             raise OSError(f"socket path too long for {self.db}")
@@ -119,7 +85,7 @@ class CollectorServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
 
     def collect(self, batch_id: int) -> batches.BatchReport:
         """The flow run for one batch (the same function the entry page calls)."""
-        from kpi.platform.collection import collect
+        from kpi.platform.runner import collect
 
         report = collect(batch_id, db=self.db)
         self.handled.append(batch_id)
@@ -146,17 +112,17 @@ def start(db: Path | str | None = None) -> CollectorServer | None:
     None, with a line on stderr, when it cannot listen — `kpi collect` then runs its flows itself."""
     import kpi.io.workbook  # noqa: F401  fastexcel, pyarrow, numpy: ≈0.3 s the first workbook would wait on
     from flows.collect import run_pending  # the ≈2 s every cold `kpi collect` would pay, before the socket exists
-    from kpi.platform.collection import prefect_available
+    from kpi.platform import runner
 
     path = socket_path(db)
     if path is not None and path.exists() and _answers(path):
         print(f"collector not started: a collector already listens on {path}", file=sys.stderr, flush=True)
         return None
-    if prefect_available():
+    if runner.prefect_available():
         # Batches kept while the Prefect server was down are taken in now; this first flow run of the process
         # also sets up Prefect's client and workers (≈1.3 s), which the first `kpi collect` would otherwise wait on.
         try:
-            run_pending(str(_db_path(db)))
+            run_pending(str(warehouse_path(db)))  # a flow run even with nothing pending: it warms the client
         except Exception as exc:  # the warehouse busy or not yet created: the batches wait for the next run
             print(f"collector: collect_pending at start failed: {exc!r}", file=sys.stderr, flush=True)
     try:  # the socket appears only now: a batch handed over from here on is not also taken by collect_pending

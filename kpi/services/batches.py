@@ -67,14 +67,14 @@ def cli_actor(department: str) -> Actor:
 
 def receive(actor: Actor, fiscal_year: int, department: str, entries: list | None = None, *,
             source: str = "form", filename: str | None = None, raw_bytes: bytes | None = None,
-            db: Path | str | None = None) -> int:
+            db: Path | str | None = None, strategy: str | None = None) -> int:
     """Store what was sent (RawEntry rows of a form, or a file's bytes), exactly as sent, as a new intake batch;
     return its id."""
     check(actor, Permission.SAVE, department)
     # ASCII escapes: any text a person sends is kept as sent, lone surrogates included (no column refuses it)
     raw_json = json.dumps([e.as_dict() for e in entries], ensure_ascii=True) if entries is not None else None
     with warehouse.transaction(db) as con:
-        cycle = master.find_cycle(con, fiscal_year)
+        cycle = master.find_cycle(con, fiscal_year, strategy)
         if cycle is None:
             raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
         return batches.insert_batch(con, cycle_id=cycle["cycle_id"], source=source, created_by=actor.login,

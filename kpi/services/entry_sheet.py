@@ -69,11 +69,12 @@ def saved_entry(row: dict, categories: dict[str, str]) -> RawEntry:
                     remark=row.get("remark") or "", expected_version=row.get("version"))
 
 
-def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None = None) -> Sheet:
+def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None = None,
+          strategy: str | None = None) -> Sheet:
     """The department's indicators with saved values, last year's approved value and state (own departments only)."""
     check(actor, Permission.VIEW_UNAPPROVED, department)
     with warehouse.connect(db) as con:
-        cycle = cycle_for(con, fiscal_year)
+        cycle = cycle_for(con, fiscal_year, strategy)
         rows = list(values.cycle_rows_by_code(con, cycle["cycle_id"], department).values())
         last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
         categories = master.list_reason_categories(con)

@@ -94,8 +94,19 @@ def plan(actor: Actor, fiscal_year: int, db: Path | str | None = None) -> dict:
             "coverage": coverage}
 
 
+def write_files(files: dict[str, bytes], out: str | Path) -> list[str]:
+    """Copy an edition's files into a folder (`kpi publish --out`); the paths written, in the edition's order."""
+    written = []
+    for name, content in files.items():
+        path = Path(out) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        written.append(str(path))
+    return written
+
+
 def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim: bool = False,
-            db: Path | str | None = None, progress: Progress = _silent) -> Edition:
+            db: Path | str | None = None, progress: Progress = _silent, strategy: str | None = None) -> Edition:
     """Freeze the approved values of a cycle as a new edition, generate and store every output; audited.
 
     A 公表版 only from a closed or finalized cycle; from an open one only a 速報（中間）版 (interim=True), marked on
@@ -103,7 +114,7 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim:
     check(actor, Permission.PUBLISH)
     progress(0.05, "承認済みの値を確定しています…")
     with warehouse.connect(db) as con:
-        cycle = cycle_for(con, fiscal_year)
+        cycle = cycle_for(con, fiscal_year, strategy)
         coverage = coverage_of(con, cycle["cycle_id"])
         kind = edition_kind(cycle["state"], interim=interim, label=cycle["label"], coverage=coverage)
         rows = reporting.cycle_rows(con, cycle["cycle_id"], "approved")

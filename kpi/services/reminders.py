@@ -137,8 +137,8 @@ def _check_reviewer(actor: Actor, what: str) -> None:
     check(actor, Permission.REMIND, what=what)
 
 
-def _cycle_with_settings(con, fiscal_year: int) -> dict[str, Any]:
-    cycle = cycle_for(con, fiscal_year)
+def _cycle_with_settings(con, fiscal_year: int, strategy: str | None = None) -> dict[str, Any]:
+    cycle = cycle_for(con, fiscal_year, strategy)
     for c in repo.cycles_with_settings(con):
         if c["cycle_id"] == cycle["cycle_id"]:
             return {**cycle, **c}
@@ -269,7 +269,8 @@ def _items_json(dl: DepartmentList) -> str:
 
 
 def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date | None = None,
-           smtp: Any = _ENV_SMTP, departments: set[str] | None = None, db: Db = None) -> RemindResult:
+           smtp: Any = _ENV_SMTP, departments: set[str] | None = None, db: Db = None,
+           strategy: str | None = None) -> RemindResult:
     """Store a notice for every department that owes values and is due one today, then e-mail its editors.
 
     Scheduled (manual=False): only departments due a 'before' or 'after' reminder today (see the module doc).
@@ -283,7 +284,7 @@ def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date 
     result = RemindResult(fiscal_year, today)
     outgoing: list[tuple[int, Sent, str]] = []
     with warehouse.transaction(db) as con:
-        cycle = _cycle_with_settings(con, fiscal_year)
+        cycle = _cycle_with_settings(con, fiscal_year, strategy)
         if cycle["state"] != "open":
             raise ReminderError(f"{cycle['label']}は受付中ではないため、督促はできません")
         history = repo.sent_notices(con, cycle["cycle_id"])

@@ -97,25 +97,26 @@ def view_of(figured: CycleFrame) -> CycleView:
 
 
 def load_frame(fiscal_year: int, *, basis: str = "approved", judge: str = "target", actor: Actor = SYSTEM,
-               db: Path | str | None = None) -> CycleFrame:
+               db: Path | str | None = None, strategy: str | None = None) -> CycleFrame:
     """Evaluate every indicator of a fiscal year's cycle set-wise (the executive views' fast path)."""
     check_basis(actor, basis)
-    return cycle_figures(fiscal_year, basis=basis, judge=judge, db=db)
+    return cycle_figures(fiscal_year, basis=basis, judge=judge, db=db, strategy=strategy)
 
 
-def cycle_figures(fiscal_year: int, *, basis: str, judge: str = "target", db: Path | str | None = None) -> CycleFrame:
+def cycle_figures(fiscal_year: int, *, basis: str, judge: str = "target", db: Path | str | None = None,
+                  strategy: str | None = None) -> CycleFrame:
     """load_frame for a caller that asked visible_basis for this basis (the app's caches, keyed on it)."""
     with warehouse.connect(db) as con:
-        return read_figures(con, cycle_for(con, fiscal_year), basis, judge=judge)
+        return read_figures(con, cycle_for(con, fiscal_year, strategy), basis, judge=judge)
 
 
 def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYSTEM,
-               db: Path | str | None = None) -> CycleView:
+               db: Path | str | None = None, strategy: str | None = None) -> CycleView:
     """Evaluate every indicator of a fiscal year's cycle with every column; 'all' (unapproved included) is for
     reviewers."""
     check_basis(actor, basis)
     with warehouse.connect(db) as con:
-        return view_of(read_figures(con, cycle_for(con, fiscal_year), basis, full=True))
+        return view_of(read_figures(con, cycle_for(con, fiscal_year, strategy), basis, full=True))
 
 
 def warehouse_key(db: Path | str | None = None) -> str:
@@ -134,9 +135,9 @@ def department_view(fiscal_year: int, *, actor: Actor, db: Path | str | None = N
     return CycleView(view.cycle, view.pillars, view.basis, mine)
 
 
-def cycle_for(con, fiscal_year: int) -> dict:
-    """The cycle of a fiscal year on an open connection, or NotFound with a Japanese message."""
-    cycle = master.find_cycle(con, fiscal_year)
+def cycle_for(con, fiscal_year: int, strategy: str | None = None) -> dict:
+    """The cycle of a fiscal year (of the strategy, when named) on an open connection, or NotFound in Japanese."""
+    cycle = master.find_cycle(con, fiscal_year, strategy)
     if cycle is None:
         raise NotFound(f"{fiscal_year}年度の集計サイクルがありません")
     return cycle
@@ -168,9 +169,10 @@ def band_groups(view: CycleView | CycleFrame, pillars: list[int] | None = None) 
 
 
 def cycle_summary(fiscal_year: int, *, pillars: list[int] | None = None, basis: str = "approved",
-                  judge: str = "target", actor: Actor = SYSTEM, db: Path | str | None = None) -> dict:
+                  judge: str = "target", actor: Actor = SYSTEM, db: Path | str | None = None,
+                  strategy: str | None = None) -> dict:
     """The JSON document of `kpi summary`: counts and shares per band, overall and per pillar."""
-    view = load_frame(fiscal_year, basis=basis, judge=judge, actor=actor, db=db)
+    view = load_frame(fiscal_year, basis=basis, judge=judge, actor=actor, db=db, strategy=strategy)
     return {
         "cycle": fiscal_year,
         "label": view.cycle["label"],

@@ -75,7 +75,7 @@ def completeness(con, cycle_id: int) -> pl.DataFrame:
 
 
 def validate_cycle(fiscal_year: int, db: Path | str | None = None,
-                   outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR) -> SweepReport:
+                   outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR, strategy: str | None = None) -> SweepReport:
     """Re-run every rule over the cycle's values and replace its sweep findings, in one transaction.
 
     One read of the cycle (every indicator, its value if any, only the columns the rules use) gives both the
@@ -83,7 +83,7 @@ def validate_cycle(fiscal_year: int, db: Path | str | None = None,
     in from the frame in one statement.
     """
     with warehouse.transaction(db) as con:
-        cycle = cycle_for(con, fiscal_year)
+        cycle = cycle_for(con, fiscal_year, strategy)
         with ThreadPoolExecutor(1) as pool:  # the few composites' exact rates while DuckDB reads the cycle
             cursor = con.cursor()  # a DuckDB connection is not shared between threads: one cursor for the other
             try:

@@ -20,9 +20,10 @@ def row_texts(entry) -> tuple[str, ...]:
     return (entry.value, entry.kind, entry.period, entry.reason, entry.reason_category, entry.remark)
 
 
-def department_workbook(actor: Actor, fiscal_year: int, department: str, db: Path | str | None = None) -> tuple[str, bytes]:
+def department_workbook(actor: Actor, fiscal_year: int, department: str, db: Path | str | None = None,
+                        strategy: str | None = None) -> tuple[str, bytes]:
     """(file name, xlsx bytes) of the department's sheet, prefilled with what is saved."""
-    s = sheet(actor, fiscal_year, department, db=db)
+    s = sheet(actor, fiscal_year, department, db=db, strategy=strategy)
     rows = [TemplateRow(code=ln.code, pillar=ln.pillar, item=ln.item, name=ln.name, unit=ln.unit, baseline=ln.baseline,
                         target=ln.target, last_year=ln.last_year, state=ln.state,
                         returned_comment=ln.review_comment or "", value=ln.saved.value, kind=ln.saved.kind,

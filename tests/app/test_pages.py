@@ -1,7 +1,11 @@
 """Every page opens for every role that can reach it, and shows what that role should see."""
 from __future__ import annotations
 
+import time
+
 import pytest
+
+from kpi.platform import runner
 
 PAGES_BY_ROLE = {
     "editor": ["pages/dashboard.py", "pages/indicator.py", "pages/entry.py", "pages/publish.py"],
@@ -106,7 +110,14 @@ def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_a
     at.checkbox(key="publish_agree").check().run()
     at.button(key="publish_go").click().run(timeout=180)
     assert not at.exception, at.exception
+    assert runner.jobs_kept() == 1 and at.get("progress")  # publishing in the background; the page shows progress
+    deadline = time.monotonic() + 180
+    while not at.success and not at.error and time.monotonic() < deadline:
+        time.sleep(0.5)  # the browser reruns the progress fragment every 0.5 s (st.fragment run_every)
+        at.run(timeout=180)
+        assert not at.exception, at.exception
     assert any("第1版を公表しました" in s.value for s in at.success), [e.value for e in at.error]
+    assert runner.jobs_kept() == 0  # the finished job was forgotten once its outcome was shown
     ex = app_as("executive")
     ex.switch_page("pages/publish.py").run()
     labels = [b.label for b in ex.get("download_button")]

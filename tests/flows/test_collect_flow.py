@@ -9,7 +9,7 @@ import xlsxwriter
 import warehouse
 from flows.collect import collect_pending, collect_submissions, validate_cycle
 from kpi.io.workbook import COLUMNS
-from kpi.platform.collection import collect
+from kpi.platform.runner import collect
 from kpi.services import intake
 from kpi.services.accounts import authenticate
 from kpi.services.entries import RawEntry

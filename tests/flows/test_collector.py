@@ -119,7 +119,7 @@ def test_the_collector_answers_only_for_its_own_warehouse(demo_db, running, tmp_
 
 def test_batches_kept_while_prefect_was_down_land_when_the_collector_starts(demo_db, monkeypatch, prefect_server):
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # nothing listens there
-    from kpi.platform.collection import collect
+    from kpi.platform.runner import collect
 
     batch_id = intake.receive(intake.cli_actor("GYOKAKU"), 2022, "GYOKAKU", source="workbook", filename="x.xlsx",
                               raw_bytes=_filled_workbook([ROW_OK]), db=demo_db)
@@ -139,7 +139,8 @@ def test_batches_kept_while_prefect_was_down_land_when_the_collector_starts(demo
 
 def test_storing_a_batch_needs_no_polars():
     """The CLI's part of a handed-over collection stays light: the collector does the processing."""
-    code = ("import sys, kpi.cli, kpi.services.batches, kpi.platform.collector; "
+    code = ("import sys, kpi.cli, kpi.services.batches, kpi.platform.collector, kpi.platform.runner; "
+            "kpi.cli.build_parser(); "
             "print(sorted(m for m in ('polars', 'prefect', 'fastexcel') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr

@@ -21,7 +21,7 @@ def test_publish_report_flow_generates_the_outputs_and_registers_the_edition(dem
 
 def test_kpi_publish_writes_the_files_into_the_folder(demo_db, tmp_path):
     out = subprocess.run([str(KPI), "publish", "--cycle", "2021", "--out", str(tmp_path / "o"), "--db", str(demo_db),
-                          "--no-flow"], capture_output=True, text=True, timeout=300)
+                          "--no-flow", "--as", "reviewer"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "第1版を公表しました" in out.stdout
     assert (tmp_path / "o" / "opendata" / "metadata.json").exists()

@@ -94,9 +94,9 @@ def test_a_year_is_set_up_entered_submitted_and_approved_through_the_cli_alone(f
     ok(kpi("reason-category", "add", "--code", "delay", "--name", "事業の遅れ", "--as", "suzuki", db=db))
     plan = tmp_path / "指標.csv"
     plan.write_text(_csv(INDICATORS), encoding="utf-8-sig")
-    ok(kpi("import-indicators", str(plan), "--strategy", "dx-plan", db=db))
-    ok(kpi("cycle", "create", "--fy", "2024", "--strategy", "dx-plan", db=db))
-    ok(kpi("cycle", "open", "--fy", "2024", "--strategy", "dx-plan", db=db))
+    ok(kpi("import-indicators", str(plan), "--strategy", "dx-plan", "--as", "suzuki", db=db))
+    ok(kpi("cycle", "create", "--fy", "2024", "--strategy", "dx-plan", "--as", "suzuki", db=db))
+    ok(kpi("cycle", "open", "--fy", "2024", "--strategy", "dx-plan", "--as", "suzuki", db=db))
 
     codes = {r["department"]: r["code"] for r in json.loads(ok(kpi("values", "--cycle", "2024", "--format", "json",
                                                                       db=db)))}

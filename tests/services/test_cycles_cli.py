@@ -11,7 +11,8 @@ KPI = Path(sys.executable).parent / "kpi"
 
 
 def _kpi(db, *args):
-    return subprocess.run([str(KPI), "cycle", *args, "--db", str(db)], capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(KPI), "cycle", *args, "--db", str(db), "--as", "reviewer"], capture_output=True,
+                          text=True, timeout=120)
 
 
 def test_create_open_close_finalize_and_reopen_from_the_command_line(demo_db):
@@ -32,7 +33,7 @@ def test_create_open_close_finalize_and_reopen_from_the_command_line(demo_db):
     rows = query(demo_db, "SELECT action, actor, comment FROM audit_log WHERE entity = 'cycle' ORDER BY audit_id")
     assert [r["action"] for r in rows] == ["create_cycle", "open_cycle", "close_cycle", "finalize_cycle",
                                            "reopen_cycle"]
-    assert rows[-1]["comment"] == "集計誤りの訂正" and {r["actor"] for r in rows} == {"system"}
+    assert rows[-1]["comment"] == "集計誤りの訂正" and {r["actor"] for r in rows} == {"reviewer"}  # the named operator
 
 
 def test_a_second_cycle_for_the_same_year_is_refused(demo_db):

@@ -49,7 +49,7 @@ def count_indicators(db: Path) -> int:
 
 def test_the_dry_run_prints_every_row_and_every_problem_and_writes_nothing(demo_db, tmp_path):
     before = count_indicators(demo_db)
-    done = kpi("import-indicators", str(csv_file(tmp_path, ROWS)), "--strategy", STRATEGY, "--dry-run",
+    done = kpi("import-indicators", "--as", "reviewer", str(csv_file(tmp_path, ROWS)), "--strategy", STRATEGY, "--dry-run",
                "--format", "json", "--era", "平成", "--db", str(demo_db))
     assert done.returncode == 1, done.stderr  # a refused row: nothing could be imported
     doc = json.loads(done.stdout)
@@ -79,7 +79,7 @@ def test_the_dry_run_prints_every_row_and_every_problem_and_writes_nothing(demo_
 
 def test_a_relative_target_is_undecidable_in_kpi_summary_until_its_reference_value_is_entered(demo_db, tmp_path):
     rows = [r for r in ROWS if r[2] != "壊れた行"]
-    done = kpi("import-indicators", str(csv_file(tmp_path, rows)), "--strategy", STRATEGY, "--era", "平成",
+    done = kpi("import-indicators", "--as", "reviewer", str(csv_file(tmp_path, rows)), "--strategy", STRATEGY, "--era", "平成",
                "--db", str(demo_db))
     assert done.returncode == 0, done.stdout + done.stderr
 

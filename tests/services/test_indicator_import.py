@@ -225,7 +225,7 @@ def run_kpi(*args: str) -> subprocess.CompletedProcess:
 def test_cli_imports_a_file_and_says_how_many(demo_db, tmp_path):
     path = tmp_path / "指標.csv"
     path.write_bytes(csv_bytes([HEADER, *PLAN], "utf-8-sig"))
-    done = run_kpi("import-indicators", str(path), "--strategy", STRATEGY, "--db", str(demo_db))
+    done = run_kpi("import-indicators", "--as", "reviewer", str(path), "--strategy", STRATEGY, "--db", str(demo_db))
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(PLAN)}指標を取り込みました" in done.stdout
     assert "4 データ利活用" in done.stdout
@@ -239,7 +239,7 @@ def test_cli_refuses_a_broken_file_with_the_per_row_report_and_a_nonzero_exit(de
     path = tmp_path / "broken.xlsx"
     path.write_bytes(xlsx([HEADER, *broken]))
     before = counts(demo_db)
-    done = run_kpi("import-indicators", str(path), "--strategy", STRATEGY, "--db", str(demo_db))
+    done = run_kpi("import-indicators", "--as", "reviewer", str(path), "--strategy", STRATEGY, "--db", str(demo_db))
     assert done.returncode == 1
     assert "何も保存していません" in done.stdout and "問題 2件" in done.stdout
     assert "2行目「目標」" in done.stdout and "5行目「担当課」" in done.stdout
@@ -248,7 +248,7 @@ def test_cli_refuses_a_broken_file_with_the_per_row_report_and_a_nonzero_exit(de
 
 
 def test_cli_missing_file_exits_2(demo_db, tmp_path):
-    done = run_kpi("import-indicators", str(tmp_path / "none.xlsx"), "--strategy", STRATEGY, "--db", str(demo_db))
+    done = run_kpi("import-indicators", "--as", "reviewer", str(tmp_path / "none.xlsx"), "--strategy", STRATEGY, "--db", str(demo_db))
     assert done.returncode == 2 and "ありません" in done.stderr
 
 

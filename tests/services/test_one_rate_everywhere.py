@@ -117,7 +117,7 @@ def test_a_strict_target_met_exactly_and_an_undecidable_relative_target_agree_in
     csv.writer(buf).writerows([HEADER, *ROWS])
     listing = tmp_path / "list.csv"
     listing.write_text(buf.getvalue(), encoding="utf-8")
-    done = kpi("import-indicators", str(listing), "--strategy", "chiba-ict", "--era", "平成", "--db", str(demo_db))
+    done = kpi("import-indicators", "--as", "reviewer", str(listing), "--strategy", "chiba-ict", "--era", "平成", "--db", str(demo_db))
     assert done.returncode == 0, done.stdout + done.stderr
     enter_and_approve(demo_db, {STRICT: ("KEIZAI", Decimal("93")), RELATIVE: ("GAKUSHU", Decimal("70.0"))})
     cycles.close_cycle(FY, actor=REVIEWER, db=demo_db)  # trends read closed cycles only
@@ -162,7 +162,7 @@ def test_the_nightly_sweep_asks_for_a_reason_when_a_strict_target_is_met_exactly
     csv.writer(buf).writerows([HEADER, ROWS[0]])
     listing = tmp_path / "list.csv"
     listing.write_text(buf.getvalue(), encoding="utf-8")
-    done = kpi("import-indicators", str(listing), "--strategy", "chiba-ict", "--era", "平成", "--db", str(demo_db))
+    done = kpi("import-indicators", "--as", "reviewer", str(listing), "--strategy", "chiba-ict", "--era", "平成", "--db", str(demo_db))
     assert done.returncode == 0, done.stdout + done.stderr
     with warehouse.connect(demo_db) as con:
         cycle = con.execute("SELECT cycle_id FROM cycles WHERE fiscal_year = ?", [FY]).fetchall()[0][0]

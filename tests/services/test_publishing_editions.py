@@ -130,12 +130,13 @@ def test_the_workbook_and_open_data_carry_the_section(fy2021):
 
 def test_cli_refuses_an_open_year_with_exit_2_and_makes_the_interim_edition(demo_db, tmp_path, capsys):
     out = tmp_path / "out"
-    assert cli.main(["publish", "--cycle", "2022", "--out", str(out), "--db", str(demo_db), "--no-flow"]) == 2
+    assert cli.main(["publish", "--cycle", "2022", "--out", str(out), "--db", str(demo_db), "--no-flow",
+                     "--as", "reviewer"]) == 2
     err = capsys.readouterr().err
     assert "令和4年度は受付中（承認済 0 / 全 67 指標）" in err and "--interim" in err
     assert not out.exists()
     assert cli.main(["publish", "--cycle", "2022", "--interim", "--out", str(out), "--db", str(demo_db),
-                     "--no-flow"]) == 0
+                     "--no-flow", "--as", "reviewer"]) == 0
     assert "速報（中間）版 第1版を作成しました" in capsys.readouterr().out
     assert all("速報（中間）版" in t for t in _slides((out / "2022_interim_v1.pptx").read_bytes()))
     with warehouse.connect(demo_db) as con:

@@ -227,12 +227,12 @@ def test_kpi_remind_sends_the_scheduled_reminders_of_a_day_once(wf_db, capsys, m
 
     monkeypatch.delenv("KPI_SMTP_HOST", raising=False)
     owing = len(reminders.who_owes_what(REVIEWER, 2022, db=wf_db))
-    args = ["remind", "--fy", "2022", "--scheduled", "--today", "2022-12-09", "--db", str(wf_db)]
+    args = ["remind", "--fy", "2022", "--scheduled", "--today", "2022-12-09", "--db", str(wf_db), "--as", "reviewer"]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"2022年度: {owing}課に督促しました（2022年12月9日）")
     assert f"{OWN_NAME}\t締切前の督促\t未提出" in out
     assert main(args) == 0
     assert "0課に督促しました" in capsys.readouterr().out
-    assert main(["remind", "--fy", "2021", "--db", str(wf_db)]) == 1
+    assert main(["remind", "--fy", "2021", "--db", str(wf_db), "--as", "reviewer"]) == 1
     assert "受付中ではないため、督促はできません" in capsys.readouterr().err
