@@ -10,7 +10,7 @@ from typing import Any
 from kpi.domain.achievement import achievement_rate
 from kpi.domain.formatting import format_number
 from kpi.domain.normalize import InputError, clean_text, parse_fiscal_year, parse_number
-from kpi.domain.normalize import _shown as shown  # what was typed, safe to quote (no control/bidi characters)
+from kpi.domain.normalize import shown  # what was typed, safe to quote (no control/bidi characters)
 from kpi.services.evaluation import measurement_of, rule_of
 
 FIELD_LABELS = {"value": "値", "kind": "区分", "period": "時点・期間", "reason": "要因",
