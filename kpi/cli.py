@@ -54,7 +54,7 @@ def _cmd_summary(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from kpi.services.demo import load_demo
+    from kpi.demo.seed import load_demo
 
     result = load_demo(args.db)
     if result["loaded"]:
@@ -284,7 +284,7 @@ def _cmd_slides_png(args) -> int:
 
 
 def _cmd_demo_scale(args) -> int:
-    from kpi.services.scale_demo import build_scale_demo
+    from kpi.demo.scale import build_scale_demo
 
     if args.db is None:
         print("エラー: 全国規模のデモは --db で新しいファイルを指定してください（アプリのデータは上書きしません）",
