@@ -69,11 +69,6 @@ def evaluate(rows: pl.DataFrame, parts: pl.DataFrame) -> list[Evaluated]:
     return out
 
 
-def is_missing(e: Evaluated) -> bool:
-    """True when an active indicator has no value on this basis."""
-    return e.rate.status is RateStatus.MISSING_VALUE
-
-
 # ---- the set-wise path: a whole frame at once (kpi.domain.rates_frame), exact Fractions only where needed ------
 
 JUDGES = ("target", "milestone")  # judge a year against the final target, or against its milestone (目安値)

@@ -25,6 +25,13 @@ from kpi.services.master_indicators import (  # noqa: F401  re-exported: one mod
 from kpi.services.permissions import Permission, check
 from warehouse import WarehouseBusy, master, revisions  # noqa: F401  WarehouseBusy re-exported for the page
 
+__all__ = [
+    "MasterDataError", "WarehouseBusy", "TARGET_TYPES_JA", "DIRECTIONS_JA", "FIELD_LABELS_JA", "DEFINITION_FIELDS",
+    "DESCRIPTIVE_FIELDS", "fiscal_year_input", "overview", "strategy_structure", "indicator_history",
+    "create_strategy", "update_strategy", "save_pillar", "save_item", "save_department", "save_reason_category",
+    "create_indicator", "update_indicator", "stop_indicator", "resume_indicator",
+]
+
 
 # ---- reads ------------------------------------------------------------------------------------------------
 
