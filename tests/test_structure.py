@@ -1,4 +1,5 @@
-"""Structural rules of docs/architecture.md that a machine can check: module size, private names, thin pages.
+"""Structural rules of docs/architecture.md that a machine can check: module size, private names, thin pages,
+no profiler output or scratch spreadsheets in the repository.
 
 Each rule has an explicit allowlist of the places that still break it, named with the area of work that will fix
 them. An entry that no longer breaks its rule fails the test too, so the lists only ever shrink.
@@ -6,7 +7,11 @@ them. An entry that no longer breaks its rule fails the test too, so the lists o
 from __future__ import annotations
 
 import ast
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = ("kpi", "app", "flows", "warehouse")
@@ -167,3 +172,18 @@ def test_the_size_check_counts_lines(tmp_path, monkeypatch):
     (tmp_path / "kpi" / "fits.py").write_text("x = 1\n" * MAX_LINES)
     monkeypatch.setitem(globals(), "ROOT", tmp_path)
     assert _too_long() == {"kpi/big.py": MAX_LINES + 1}
+
+
+def test_profiler_output_and_scratch_spreadsheets_at_the_root_are_ignored_and_none_is_committed():
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    stray = ["p.out", "run.prof", "run.pstats", ".prof/x", "tpl.xlsx", "scratch.csv", "~$tpl.xlsx"]
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *stray], cwd=ROOT, capture_output=True,
+                             text=True).stdout.split()
+    assert sorted(ignored) == sorted(stray)
+    kept = ["tests/data/x.xlsx", "kpi/demo/chiba_ict_fy2021.json"]
+    assert subprocess.run(["git", "check-ignore", "--no-index", *kept], cwd=ROOT, capture_output=True,
+                          text=True).stdout.split() == []
+    committed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split("\n")
+    assert [f for f in committed if f.endswith((".prof", ".pstats", ".out"))
+            or ("/" not in f and f.endswith((".xlsx", ".xls", ".csv", ".pptx", ".pdf")))] == []
