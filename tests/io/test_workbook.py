@@ -340,6 +340,7 @@ def test_a_repeated_column_is_refused():
 
 def test_more_rows_than_allowed_are_refused_before_calamine_reads_them(monkeypatch):
     monkeypatch.setattr(workbook, "MAX_ROWS", 3)
+    monkeypatch.setattr(xlsx_safe, "MAX_ROWS", 3)  # the used-range scan stops there too
     monkeypatch.setattr(xlsx_safe.fastexcel, "read_excel", _must_not_parse)
     [problem] = problems_of(filled([{"コード": f"A-{i}"} for i in range(5)]))
     assert "行が多すぎます" in problem.message and "3 行まで" in problem.message
