@@ -282,7 +282,7 @@ def _fresh_tabs(db: Path) -> dict[str, float]:
 
 def _national(folder: Path, sizes: dict, keep: bool) -> tuple[Path, float | None]:
     import warehouse
-    from kpi.services.scale_demo import build_scale_demo, describe
+    from kpi.demo.scale import build_scale_demo, describe
 
     db = folder / f"national_{sizes['orgs']}x{sizes['indicators']}x{sizes['cycles']}.duckdb"
     if keep and db.exists():
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"started": started.isoformat(), "sizes": sizes, "quick": args.quick}
     ok = True
     try:
-        from kpi.services.demo import load_demo
+        from kpi.demo.seed import load_demo
 
         demo = folder / "demo.duckdb"
         if not (args.keep and demo.exists()):

@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.db:
             db = Path(args.db)
         else:
-            from kpi.services.demo import load_demo
+            from kpi.demo.seed import load_demo
 
             db = Path(tmp) / "load.duckdb"
             print("デモデータのウェアハウスを作成しています…", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Synthetic warehouses for the benchmarks, built on the demo (strategy, pillars, FY2021/FY2022 cycles).
 
-* :func:`demo_base` — the demo loaded once through kpi.services.demo.load_demo; the other builders copy its file.
+* :func:`demo_base` — the demo loaded once through kpi.demo.seed.load_demo; the other builders copy its file.
 * :func:`add_form_department` — department BENCH with 20 indicators of every target type, an editor account and
   last year's approved values, through the warehouse repository functions (as the admin pages would).
 * :func:`add_big_department` — department BIG with N indicators and their FY2021 approved values, in bulk SQL
@@ -22,7 +22,7 @@ import polars as pl
 
 import warehouse
 from kpi.services.accounts import hash_password
-from kpi.services.demo import load_demo
+from kpi.demo.seed import load_demo
 from warehouse import batches, master, users, values
 
 OPEN_FY = 2022  # the demo's open cycle

@@ -24,7 +24,7 @@ def seed_figures() -> dict:
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory) -> Path:
     """A warehouse file with the demo loaded, built once; never modify it, copy it."""
-    from kpi.services.demo import load_demo
+    from kpi.demo.seed import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     load_demo(path)

@@ -17,7 +17,7 @@ import duckdb
 
 from warehouse import checksums
 from warehouse.checksums import ChecksumMismatch, manifest_path
-from warehouse.connection import DEFAULT_LOCK_TIMEOUT_S, WarehouseBusy, connect, default_db_path, _locks_for
+from warehouse.connection import DEFAULT_LOCK_TIMEOUT_S, WarehouseBusy, connect, default_db_path, locks_for
 from warehouse.files import private_dir, tighten_warehouse
 from warehouse.migrations import discover, migrate
 
@@ -118,7 +118,7 @@ def backup(db_path: Path | str | None, out: Path | str, *, timeout: float = DEFA
 @contextmanager
 def _held(db: Path, timeout: float):
     """The warehouse's own locks (this process's threads and other processes), without opening the file."""
-    thread_lock, file_lock = _locks_for(db)
+    thread_lock, file_lock = locks_for(db)
     busy = f"データベースが他の処理で使用中です（{timeout:g}秒待機しました）。しばらくしてから再度お試しください。"
     if not thread_lock.acquire(timeout=timeout):
         raise WarehouseBusy(busy)

@@ -150,7 +150,7 @@ _locks: dict[str, tuple[threading.RLock, FileLock]] = {}
 _locks_guard = threading.Lock()
 
 
-def _locks_for(path: Path) -> tuple[threading.RLock, FileLock]:
+def locks_for(path: Path) -> tuple[threading.RLock, FileLock]:
     key = str(path.resolve())
     with _locks_guard:
         pair = _locks.get(key)
@@ -254,7 +254,7 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
     """
     path = Path(db_path) if db_path is not None else default_db_path()
     private_dir(path.parent)  # also sets this process's umask to 077: DuckDB creates the file and WAL with it
-    thread_lock, file_lock = _locks_for(path)
+    thread_lock, file_lock = locks_for(path)
     busy = f"データベースが他の処理で使用中です（{timeout:g}秒待機しました）。しばらくしてから再度お試しください。"
     started = time.monotonic()
     if not thread_lock.acquire(timeout=timeout):

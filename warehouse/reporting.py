@@ -78,32 +78,6 @@ def cycle_parts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "app
     )
 
 
-def validation_frame(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
-    """Every value of a cycle in the shape of kpi.domain.rules.FRAME_SCHEMA (for the nightly sweep)."""
-    return frame(con, """
-        WITH last AS (
-            SELECT indicator_id, arg_max(value_number, fiscal_year) AS last_value
-            FROM v_indicator_values
-            WHERE state = 'approved' AND value_number IS NOT NULL
-              AND fiscal_year < (SELECT fiscal_year FROM cycles WHERE cycle_id = ?)
-            GROUP BY indicator_id
-        )
-        SELECT CAST(NULL AS BIGINT) AS row_no, CAST(v.value_id AS BIGINT) AS value_id,
-               CAST(v.indicator_id AS BIGINT) AS indicator_id, v.code, v.name, v.target_type, v.direction,
-               CAST(v.baseline_value AS DOUBLE) AS baseline, CAST(v.target_value AS DOUBLE) AS target,
-               CAST(v.value_number AS DOUBLE) AS value, v.qualitative_achieved, v.value_kind AS kind,
-               CAST(v.value_fy AS BIGINT) AS value_fy, CAST(v.fiscal_year AS BIGINT) AS cycle_fy,
-               v.reason, v.reason_category AS category, CAST(l.last_value AS DOUBLE) AS last_value,
-               v.stopped_in_cycle AS stopped, CAST(NULL AS VARCHAR) AS input_error,
-               CAST(NULL AS VARCHAR) AS input_field, true AS has_entry, CAST(NULL AS DOUBLE) AS composite_rate,
-               t.comparison
-        FROM cycle_indicator_values(?::INTEGER[]) v LEFT JOIN last l USING (indicator_id)
-        LEFT JOIN indicator_targets t ON t.indicator_id = v.indicator_id
-        WHERE v.value_id IS NOT NULL
-        ORDER BY v.indicator_id
-    """, [cycle_id, [cycle_id]])
-
-
 def composite_rows(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
     """Only the composite indicators of a cycle (all states), for their part-by-part rates."""
     return frame(con, "SELECT * FROM cycle_indicator_values(?::INTEGER[]) WHERE target_type = 'composite'",

@@ -44,9 +44,3 @@ def purge_before(con: duckdb.DuckDBPyConnection, before: datetime) -> int:
     """Forget sessions that ended or expired before the given time; return how many."""
     return len(con.execute("DELETE FROM login_sessions WHERE coalesce(ended_at, expires_at) < ? RETURNING 1",
                            [before]).fetchall())
-
-
-def open_sessions(con: duckdb.DuckDBPyConnection, login: str) -> int:
-    """How many sessions of an account are not ended (some may have expired without a click)."""
-    return con.execute("SELECT count(*) FROM login_sessions WHERE login = ? AND ended_at IS NULL",
-                       [login]).fetchone()[0]

@@ -43,13 +43,6 @@ BAND_SHORT_JA = {
     Band.UNDER_30: "30%未満",
     Band.STOPPED: "停止",
 }
-BAND_LABELS_EN = {
-    Band.ACHIEVED: "100% (achieved)",
-    Band.B60_100: "60% to under 100%",
-    Band.B30_60: "30% to under 60%",
-    Band.UNDER_30: "under 30%",
-    Band.STOPPED: "other (progress management stopped)",
-}
 
 _SIXTY = Fraction(60, 100)
 _THIRTY = Fraction(30, 100)

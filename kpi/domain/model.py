@@ -38,13 +38,6 @@ class Comparison(str, Enum):
         return self in (Comparison.GT, Comparison.LT)
 
 
-class ValueKind(str, Enum):
-    """実績値 (actual) or 見込値 (year-end projection)."""
-
-    ACTUAL = "actual"
-    PROJECTION = "projection"
-
-
 @dataclass(frozen=True)
 class Part:
     """One part of a composite target (森林クラウド: 県・52市町村・13林業事業体)."""

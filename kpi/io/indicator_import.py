@@ -20,7 +20,7 @@ column             req.  content
 =================  ====  ==================================================================================
 
 The reader checks the upload by content (never by its name): size, then xlsx (zip, checked and re-packed by
-the department workbook's reader before calamine parses it), legacy .xls/PDF refused with advice, otherwise a
+kpi.io.xlsx_safe before calamine parses it), legacy .xls/PDF refused with advice, otherwise a
 CSV in UTF-8 (with or without BOM) or Shift_JIS (cp932), comma- or tab-separated. Row numbers are the ones the
 person sees in Excel. Problems are :class:`kpi.io.workbook.Problem` raised together as
 :class:`kpi.io.workbook.WorkbookRefused`.
@@ -38,10 +38,9 @@ import xlsxwriter
 import posixpath
 import zipfile
 
-from kpi.io.workbook import MAX_COLUMNS as _WORKBOOK_MAX_COLUMNS  # where the used-range scan stops
-from kpi.io.workbook import (
-    Problem, WorkbookRefused, _number_text, _open_zip, _parse, _percent_styles, _repack, _SheetScan,
-)
+from kpi.io.workbook import Problem, WorkbookRefused
+from kpi.io.xlsx_safe import MAX_COLUMNS as _SCAN_MAX_COLUMNS  # where the used-range scan stops
+from kpi.io.xlsx_safe import SheetScan, number_text, open_zip, parse, percent_styles, repack
 
 __all__ = ["SHEET", "INSTRUCTIONS", "EXAMPLES", "COLUMNS", "REQUIRED", "MAX_UPLOAD_BYTES", "MAX_ROWS", "SheetRow",
            "read_indicator_file", "write_indicator_template"]
@@ -137,10 +136,10 @@ def _xlsx_grid(data: bytes, filename: str | None, refuse) -> list[list[str]]:
     def refuse_one(message: str):
         refuse(message)
 
-    zf = _open_zip(data, filename, refuse_one)
+    zf = open_zip(data, filename, refuse_one)
     _bounded(zf, refuse)
     try:
-        reader = fastexcel.read_excel(_repack(zf))
+        reader = fastexcel.read_excel(repack(zf))
         names = reader.sheet_names
         candidates = [n for n in names if n.strip() == SHEET] or [n for n in names
                                                                   if n.strip() not in (INSTRUCTIONS, EXAMPLES)]
@@ -173,11 +172,11 @@ def _bounded(zf: zipfile.ZipFile, refuse) -> None:
     for name in zf.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
-        shape = _SheetScan.run(zf, name, refuse)
+        shape = SheetScan.run(zf, name, refuse)
         if shape.first_row is None:
             continue
         rows = shape.last_row - shape.first_row + 1
-        if shape.last_col >= min(MAX_COLUMNS, _WORKBOOK_MAX_COLUMNS) or rows > MAX_ROWS + 12:
+        if shape.last_col >= min(MAX_COLUMNS, _SCAN_MAX_COLUMNS) or rows > MAX_ROWS + 12:
             refuse(f"シートの入力範囲が広すぎます（{_letters(shape.last_col)}列・{shape.last_row:,}行目まで入力があります）。"
                    "配布したテンプレートの列と行の範囲に入力してください。")
 
@@ -201,15 +200,15 @@ def _percent_cells(zf: zipfile.ZipFile, sheet_name: str, refuse) -> dict[tuple[i
                 styles.append(path)
 
     names = zf.namelist()
-    _parse(zf, "xl/workbook.xml", refuse, start=on_sheet)
+    parse(zf, "xl/workbook.xml", refuse, start=on_sheet)
     if "xl/_rels/workbook.xml.rels" in names:
-        _parse(zf, "xl/_rels/workbook.xml.rels", refuse, start=on_rel)
+        parse(zf, "xl/_rels/workbook.xml.rels", refuse, start=on_rel)
     path = rels.get(sheets.get(sheet_name, ""))
-    percent = _percent_styles(zf, styles[0] if styles else None)
+    percent = percent_styles(zf, styles[0] if styles else None)
     if path is None or path not in names or not percent:
         return {}
-    scan = _SheetScan.run(zf, path, refuse)
-    return {cell: _number_text(stored, True) for cell, (t, style, stored) in scan.types.items()
+    scan = SheetScan.run(zf, path, refuse)
+    return {cell: number_text(stored, True) for cell, (t, style, stored) in scan.types.items()
             if t == "n" and style in percent and stored.strip()}
 
 

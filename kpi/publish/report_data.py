@@ -17,7 +17,10 @@ from kpi.domain.formatting import fiscal_year_ja, format_rate
 from kpi.domain.summary import UNDECIDABLE, BandSummary, summarize
 from kpi.publish.narrative_data import Narrative, narrative_from_snapshot
 from kpi.services.evaluation import Evaluated
-from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text, _value_text, state_label
+from kpi.services.listing import (  # public names, aliased locally so that this change stays on the import
+    KIND_LABELS_JA, printed_baseline as _baseline_text, printed_target as _target_text, printed_value as _value_text,
+    state_label,
+)
 from kpi.services.summaries import CycleView, band_groups
 
 JST = timezone(timedelta(hours=9), "JST")

@@ -9,7 +9,7 @@ from typing import Any
 
 from kpi.domain.formatting import format_number
 from kpi.domain.normalize import InputError, clean_text, parse_fiscal_year, parse_number
-from kpi.domain.normalize import _shown as shown  # what was typed, safe to quote (no control/bidi characters)
+from kpi.domain.normalize import shown  # what was typed, safe to quote (no control/bidi characters)
 from kpi.services.evaluation import indicator_rate
 
 FIELD_LABELS = {"value": "値", "kind": "区分", "period": "時点・期間", "reason": "要因",

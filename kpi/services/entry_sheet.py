@@ -15,7 +15,7 @@ from kpi.services.actors import Actor
 from kpi.services.entries import RawEntry, normalize
 from kpi.services.conflicts import change_text
 from kpi.services.evaluation import indicator_rates
-from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text
+from kpi.services.listing import KIND_LABELS_JA, printed_baseline, printed_target
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for
 from warehouse import changes, master, values
@@ -87,7 +87,7 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
         lines.append(Line(
             code=r["code"], name=r["name"], pillar=f"{r['pillar_no']}.{r['pillar_name']}",
             item=f"{'①②③④⑤⑥⑦⑧⑨'[r['item_no'] - 1]} {r['item_name']}", unit=r.get("unit"),
-            target_type=r["target_type"], baseline=_baseline_text(r), target=_target_text(r),
+            target_type=r["target_type"], baseline=printed_baseline(r), target=printed_target(r),
             last_year=format_number(last[r["indicator_id"]], r.get("unit") or "") if r["indicator_id"] in last else "—",
             state=STATE_LABELS_JA[state] if state else "未入力", state_key=state.value if state else None,
             value_id=r.get("value_id"), version=r.get("version"), stopped=bool(r.get("stopped_in_cycle")),

@@ -37,11 +37,6 @@ def evaluate(rows: pl.DataFrame, parts: pl.DataFrame) -> list[Evaluated]:
     return evaluated_of(evaluate_rows_frame(rows, parts if parts is not None and parts.height else None))
 
 
-def is_missing(e: Evaluated) -> bool:
-    """True when an active indicator has no value on this basis."""
-    return e.rate.status is RateStatus.MISSING_VALUE
-
-
 # ---- the set-wise path: a whole frame at once (kpi.domain.rates_frame) ---------------------------------------
 
 JUDGES = ("target", "milestone")  # judge a year against the final target, or against its milestone (目安値)

@@ -65,7 +65,7 @@ def _event(actor: Actor, change: StateChanged, row: dict, *, new: str | None = N
                                     cycle_id=row["cycle_id"], new_value=new)
 
 
-def _stored(fields: InitiativeFields, sort_order: int = 0) -> dict:
+def stored(fields: InitiativeFields, sort_order: int = 0) -> dict:
     return {"area_code": fields.area_code, "title": fields.title, "period_text": fields.period_text,
             "points_json": json.dumps(list(fields.points), ensure_ascii=False), "figure_label": fields.figure_label,
             "figure_value": fields.figure_value, "figure_unit": fields.figure_unit, "base_value": fields.base_value,
@@ -134,13 +134,13 @@ def save(actor: Actor, fiscal_year: int, department: str, raw: InitiativeInput, 
         after = moved.value
         if old is None:
             row_id = repo.insert_initiative(con, {"cycle_id": cycle["cycle_id"], "department_code": department,
-                                                  "state": after, "entered_by": actor.login, **_stored(fields)})
+                                                  "state": after, "entered_by": actor.login, **stored(fields)})
             version = 1
         else:
             if expected_version is not None and old["version"] != expected_version:
                 raise _conflict(old["title"])
             version = repo.update_initiative(con, initiative_id, old["version"],
-                                             _stored(fields, old["sort_order"]), state=after, entered_by=actor.login)
+                                             stored(fields, old["sort_order"]), state=after, entered_by=actor.login)
             if version is None:
                 raise _conflict(old["title"])
             row_id = initiative_id

@@ -11,19 +11,19 @@ NOT_STARTED = "未入力"
 KIND_LABELS_JA = {"actual": "実績値", "projection": "見込値"}
 
 
-def _target_text(row: dict) -> str:
+def printed_target(row: dict) -> str:
     if row.get("target_text"):
         return row["target_text"]
     return format_number(row.get("target_value"), row.get("unit") or "")
 
 
-def _baseline_text(row: dict) -> str:
+def printed_baseline(row: dict) -> str:
     if row.get("baseline_text"):
         return row["baseline_text"]
     return format_number(row.get("baseline_value"), row.get("unit") or "") if row.get("baseline_value") is not None else "—"
 
 
-def _value_text(row: dict) -> str:
+def printed_value(row: dict) -> str:
     if row.get("value_text"):
         return row["value_text"]
     if row.get("value_number") is not None:
@@ -45,9 +45,9 @@ def indicator_rows(rows: list[Evaluated], with_department: bool = False) -> list
         if with_department:
             d["担当課"] = r["department_name"]
         d.update({
-            "基準値": _baseline_text(r),
-            "目標値": _target_text(r),
-            "値": _value_text(r),
+            "基準値": printed_baseline(r),
+            "目標値": printed_target(r),
+            "値": printed_value(r),
             "区分": KIND_LABELS_JA.get(r.get("value_kind") or "", ""),
             "時点・期間": r.get("period_text") or r.get("value_label") or "",
             "達成率": format_rate(e.percent) if e.percent is not None else (e.rate.message_ja or "—"),

@@ -8,7 +8,7 @@ import warehouse
 from kpi.domain.formatting import format_number, format_rate
 from kpi.services.actors import Actor
 from kpi.services.evaluation import Evaluated
-from kpi.services.listing import KIND_LABELS_JA, _baseline_text, _target_text, _value_text, state_label
+from kpi.services.listing import KIND_LABELS_JA, printed_baseline, printed_target, printed_value, state_label
 from kpi.services.permissions import Permission, allowed, check
 from kpi.services.summaries import load_cycle
 from warehouse import audit, findings, master, values
@@ -72,9 +72,9 @@ def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", de
         out.append(QueueItem(
             value_id=r["value_id"], version=r["version"], code=r["code"], name=r["name"],
             department=r["department_code"], department_name=r["department_name"], pillar=r["pillar_no"],
-            item=r["item_no"], state=r["state"], state_ja=state_label(r), value=_value_text(r),
+            item=r["item_no"], state=r["state"], state_ja=state_label(r), value=printed_value(r),
             kind=KIND_LABELS_JA.get(r.get("value_kind") or "", ""), period=r.get("period_text") or "",
-            baseline=_baseline_text(r), target=_target_text(r),
+            baseline=printed_baseline(r), target=printed_target(r),
             rate=format_rate(e.percent) if e.percent is not None else (e.rate.message_ja or "—"),
             band=e.band.label_ja if e.band else "—",
             last_year=format_number(last[r["indicator_id"]], r.get("unit") or "") if r["indicator_id"] in last else "—",

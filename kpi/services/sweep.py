@@ -69,11 +69,6 @@ def _gaps(con, rows: pl.DataFrame) -> pl.DataFrame:
     ).cast(rules.FINDING_SCHEMA)
 
 
-def completeness(con, cycle_id: int) -> pl.DataFrame:
-    """A warning per department that has active indicators without any value yet."""
-    return _gaps(con, values.sweep_rows(con, cycle_id))
-
-
 def validate_cycle(fiscal_year: int, db: Path | str | None = None,
                    outlier_factor: float = rules.DEFAULT_OUTLIER_FACTOR, strategy: str | None = None) -> SweepReport:
     """Re-run every rule over the cycle's values and replace its sweep findings, in one transaction.

@@ -202,7 +202,7 @@ def test_trends_tab_shows_fy2019_to_fy2021_and_the_moves(app_as):
 def test_a_national_style_list_is_read_one_page_at_a_time(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from kpi.services.scale_demo import build_scale_demo
+    from kpi.demo.scale import build_scale_demo
     from tests.app.conftest import ENTRYPOINT, sign_in
 
     db = tmp_path / "scale.duckdb"

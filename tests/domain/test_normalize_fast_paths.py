@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kpi.domain import normalize
+from kpi.domain import normalize, typed_input
 from kpi.domain.normalize import InputError, clean_text
 
 _TEXTS = st.text(max_size=60) | st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=60) | st.text(
@@ -33,10 +33,10 @@ def test_clean_text_equals_the_character_by_character_rule(text):
 @example("10²", True)
 @example("10²", False)
 def test_character_folding_equals_the_character_by_character_rule(text, keep):
-    assert normalize._normalize_chars(text, keep_compat_digits=keep) == normalize._fold_each(text, keep_compat_digits=keep)
+    assert typed_input.normalize_chars(text, keep_compat_digits=keep) == typed_input._fold_each(text, keep_compat_digits=keep)
 
 
 def test_the_shortcuts_are_taken_and_the_rule_still_cleans():
     assert clean_text("  36,821人  ", field="値") == "36,821人"
     assert clean_text("a\u202eb\r\nc", field="要因") == "ab\nc"  # the bidi override dropped, CRLF → LF
-    assert normalize._normalize_chars("３６，８２１", keep_compat_digits=True) == "36,821"
+    assert typed_input.normalize_chars("３６，８２１", keep_compat_digits=True) == "36,821"

@@ -12,7 +12,7 @@ import fastexcel
 import pytest
 import xlsxwriter
 
-from kpi.io import workbook
+from kpi.io import workbook, xlsx_safe
 from kpi.io.workbook import (
     COLUMNS, INSTRUCTIONS, MAX_UPLOAD_BYTES, SHEET, Problem, RawRow, TemplateRow, WorkbookRefused,
     read_department_workbook, write_department_workbook,
@@ -127,7 +127,7 @@ def test_template_locks_the_first_ten_columns_and_unlocks_the_six_input_columns_
 
     for row in sheet.find("m:sheetData", NS).findall("m:row", NS):
         cells = {re.sub(r"\d+", "", c.get("r")): c for c in row.findall("m:c", NS)}
-        assert list(cells) == [workbook._letters(i) for i in range(16)]
+        assert list(cells) == [xlsx_safe.letters(i) for i in range(16)]
         expected = [True] * 16 if row.get("r") == "1" else [True] * 10 + [False] * 6
         assert [locked(cell) for cell in cells.values()] == expected
 
@@ -292,7 +292,7 @@ def test_an_iso_date_cell_in_the_value_column_is_refused():
 def test_many_number_cells_give_the_same_answer_as_few(monkeypatch):
     rows = [{"コード": f"A-{i}", "値": i + 0.5, "備考": Formula("=1+1") if i == 3 else "x"} for i in range(6)]
     expected = problems_of(filled(rows))
-    monkeypatch.setattr(workbook._SheetScan, "BUDGET", 2)  # forces the focused second pass
+    monkeypatch.setattr(xlsx_safe.SheetScan, "BUDGET", 2)  # forces the focused second pass
     assert problems_of(filled(rows)) == expected == [
         Problem(5, "備考", "5行目の「備考」（P5）に数式が入っています。数式は使えません。値を直接入力してください。")]
     del rows[3]["備考"]
@@ -340,13 +340,14 @@ def test_a_repeated_column_is_refused():
 
 def test_more_rows_than_allowed_are_refused_before_calamine_reads_them(monkeypatch):
     monkeypatch.setattr(workbook, "MAX_ROWS", 3)
-    monkeypatch.setattr(workbook.fastexcel, "read_excel", _must_not_parse)
+    monkeypatch.setattr(xlsx_safe, "MAX_ROWS", 3)  # the used-range scan stops there too
+    monkeypatch.setattr(xlsx_safe.fastexcel, "read_excel", _must_not_parse)
     [problem] = problems_of(filled([{"コード": f"A-{i}"} for i in range(5)]))
     assert "行が多すぎます" in problem.message and "3 行まで" in problem.message
 
 
 def test_a_cell_far_to_the_right_is_refused_before_calamine_allocates_the_range(monkeypatch):
-    monkeypatch.setattr(workbook.fastexcel, "read_excel", _must_not_parse)
+    monkeypatch.setattr(xlsx_safe.fastexcel, "read_excel", _must_not_parse)
     [problem] = problems_of(filled([{"コード": "A-01"}], extra={"XFD2": "x"}))
     assert "XFD 列まで入力があります" in problem.message
 
@@ -390,7 +391,7 @@ def _must_not_parse(*_args, **_kwargs):
     (zip_of({"word/document.xml": b"<w/>"}), ["Excel ブック（.xlsx）ではありません", "ZIP"]),
 ])
 def test_a_file_that_is_not_an_xlsx_is_refused_by_its_content(data, fragments, monkeypatch):
-    monkeypatch.setattr(workbook.fastexcel, "read_excel", _must_not_parse)
+    monkeypatch.setattr(xlsx_safe.fastexcel, "read_excel", _must_not_parse)
     [problem] = problems_of(data, filename="入力.xlsx")
     assert (problem.row, problem.column) == (None, None)
     assert "ファイル「入力.xlsx」は" in problem.message
@@ -399,14 +400,14 @@ def test_a_file_that_is_not_an_xlsx_is_refused_by_its_content(data, fragments, m
 
 
 def test_an_upload_over_the_size_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(workbook.fastexcel, "read_excel", _must_not_parse)
+    monkeypatch.setattr(xlsx_safe.fastexcel, "read_excel", _must_not_parse)
     data = template() + bytes(MAX_UPLOAD_BYTES)
     [problem] = problems_of(data)
     assert "大きすぎます" in problem.message and "10 MB まで" in problem.message
 
 
 def test_a_zip_bomb_is_refused_before_anything_is_parsed(monkeypatch):
-    monkeypatch.setattr(workbook.fastexcel, "read_excel", _must_not_parse)
+    monkeypatch.setattr(xlsx_safe.fastexcel, "read_excel", _must_not_parse)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, content in members(template()).items():
@@ -435,7 +436,7 @@ def test_a_damaged_member_is_refused_as_a_broken_workbook():
 
 
 def test_an_xml_part_with_a_dtd_is_refused_without_expanding_it(monkeypatch):
-    monkeypatch.setattr(workbook.fastexcel, "read_excel", _must_not_parse)
+    monkeypatch.setattr(xlsx_safe.fastexcel, "read_excel", _must_not_parse)
     files = members(template())
     laughs = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
     files["xl/worksheets/sheet1.xml"] = laughs + files["xl/worksheets/sheet1.xml"].split(b"?>", 1)[1]

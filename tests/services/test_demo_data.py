@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi.services.demo import demo_data
+from kpi.demo.seed import demo_data
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seeds" / "000_953c196bf98d5372.txt"  # the seed report, kept in the repo
 

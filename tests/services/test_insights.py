@@ -13,7 +13,7 @@ import warehouse
 from kpi.domain.workflow import Role
 from kpi.services import queries
 from kpi.services.actors import Actor, Forbidden
-from kpi.services.demo import demo_data
+from kpi.demo.seed import demo_data
 from kpi.services.summaries import NotFound, load_cycle
 
 

@@ -9,7 +9,7 @@ import warehouse
 from kpi.domain.workflow import Role
 from kpi.services import queries
 from kpi.services.actors import Actor
-from kpi.services.scale_demo import NATIONAL_ORGS, build_scale_demo, describe, organizations
+from kpi.demo.scale import NATIONAL_ORGS, build_scale_demo, describe, organizations
 from kpi.services.summaries import cycle_summary
 
 ORGS, INDICATORS, CYCLES = 20, 10, 3

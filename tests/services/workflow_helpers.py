@@ -19,7 +19,7 @@ import warehouse
 from kpi.domain.workflow import Role
 from kpi.services import workflow
 from kpi.services.actors import Actor
-from kpi.services.demo import DEMO_ACCOUNTS
+from kpi.demo.seed import DEMO_ACCOUNTS
 from kpi.services.workflow import DraftInput, ValueRef
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")

@@ -28,7 +28,7 @@ def wh_fresh_db(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def wh_demo_load(tmp_path_factory) -> tuple[Path, dict]:
     """load_demo run once on a fresh file: (path, what load_demo returned). Never modify the file; copy it."""
-    from kpi.services.demo import load_demo
+    from kpi.demo.seed import load_demo
 
     path = tmp_path_factory.mktemp("wh_demo") / "demo.duckdb"
     result = load_demo(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import warehouse
-from kpi.services.demo import load_demo
+from kpi.demo.seed import load_demo
 
 ALL_TABLES = (
     "schema_migrations", "strategies", "pillars", "items", "departments", "reason_categories", "indicators",

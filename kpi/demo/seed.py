@@ -122,7 +122,7 @@ def load_demo(db: Path | str | None = None, data: dict[str, Any] | None = None) 
                 _land_value(con, cycle_id, batch_id, iid, ind)
                 n_values += 1
         n_values += _land_history(con, history, data["indicators"], ids)
-        from kpi.services.narrative import load_demo_narrative  # the seed's 主な取組, outline and conclusions
+        from kpi.demo.narrative import load_demo_narrative  # the seed's 主な取組, outline and conclusions
 
         load_demo_narrative(con, sid, cycle_id, _editor_for)
     return {"loaded": 1, "indicators": len(data["indicators"]), "values": n_values}
