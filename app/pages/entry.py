@@ -3,7 +3,7 @@ import streamlit as st
 
 from app import entry_form, session, state, ui
 from kpi.domain.workflow import Action, WorkflowError
-from kpi.platform.runner import DOWN_NOTICE, collect
+from app.jobs import DOWN_NOTICE, collect
 from kpi.services import entry_sheet, intake, reminders, submission, workbooks, workflow
 from kpi.services.actors import Forbidden
 from kpi.services.permissions import Permission, actions_for, allowed

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import session, state, ui
 from kpi.domain.workflow import Role
-from kpi.platform import runner
+from app import jobs as runner
 from kpi.services import publishing
 
 actor = ui.logged_in()

@@ -6,11 +6,10 @@ A misspelt or missing field is a TypeError where the event is built, never a NUL
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # types only: the workflow module builds StateChanged, so it is not imported at run time
-    from kpi.domain.roles import Role
-    from kpi.domain.workflow import Action, State
+from kpi.domain.roles import Role
+from kpi.domain.value_states import Action, State
 
 
 @dataclass(frozen=True, kw_only=True)

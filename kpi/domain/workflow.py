@@ -3,47 +3,15 @@ cycle states it is allowed in; `apply` answers the new state and the change to r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import NamedTuple
 
 from kpi.domain.audit_events import StateChanged
 from kpi.domain.permissions import CYCLE_STATES, TABLE, Permission
 from kpi.domain.roles import ROLE_LABELS_JA, Role
+from kpi.domain.value_states import ACTION_LABELS_JA, STATE_LABELS_JA, Action, State
 
 
-class State(str, Enum):
-    """Workflow state of a value."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    RETURNED = "returned"
-
-
-class Action(str, Enum):
-    """What a person does to a value."""
-
-    SAVE = "save"
-    SUBMIT = "submit"
-    APPROVE = "approve"
-    RETURN = "return"
-    REOPEN = "reopen"
-
-
-STATE_LABELS_JA = {
-    State.DRAFT: "下書き",
-    State.SUBMITTED: "提出済",
-    State.APPROVED: "承認済",
-    State.RETURNED: "差戻し",
-}
-ACTION_LABELS_JA = {
-    Action.SAVE: "保存",
-    Action.SUBMIT: "提出",
-    Action.APPROVE: "承認",
-    Action.RETURN: "差戻し",
-    Action.REOPEN: "承認取消",
-}
-# Role and ROLE_LABELS_JA (imported above from kpi.domain.roles) are still imported from here by many modules.
+# Role, State, Action and their labels (imported above) are still imported from here by many modules.
 
 
 @dataclass(frozen=True)
