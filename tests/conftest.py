@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg_support import postgres_url  # noqa: F401  (fixture: a PostgreSQL cluster on request)
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FIGURES = Path(__file__).resolve().parent / "seed_figures.json"
 
