@@ -10,6 +10,9 @@ visit of the whole run is cold). Run once with one browser (idle) and once with 
 
 Starts its own `streamlit run` on a fresh demo warehouse (no Prefect server: opening pages runs no flow).
 Prints p50/p95 per page and overall, and the slowest pages; targets: p95 ≤ 1.0 s idle, ≤ 2.0 s with four browsers.
+Where the time goes: per open, the main-thread task time of the page's Chromium renderer (CDP Performance.getMetrics
+TaskDuration: script, style, layout, paint) and the CPU seconds the server process used meanwhile (/proc; with more
+than one browser the server's share also serves the others); per page their medians, and the whole run's totals.
 Not a test: nothing here is asserted, and pytest never collects it.
 """
 from __future__ import annotations
