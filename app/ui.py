@@ -83,16 +83,30 @@ def table(rows: list[dict], **kwargs) -> None:
 
 
 
-def indicator_columns(rate_help: str) -> dict:
-    """Column settings of indicator tables: the indicator wide, the figures narrow, reasons wide (fits 1440 px)."""
-    small, medium, large = "small", "medium", "large"
-    return {"指標": st.column_config.TextColumn("指標", width=large, pinned=True),
-            "値": st.column_config.TextColumn("値", width=small), "目標値": st.column_config.TextColumn("目標値", width=small),
-            "達成率": st.column_config.TextColumn("達成率", width=medium, help=rate_help),
-            "達成区分": st.column_config.TextColumn("達成区分", width=small),
-            "要因": st.column_config.TextColumn("要因", width=large, help="全文は行を選ぶと開く「指標」ページにあります"),
-            "コード": st.column_config.TextColumn("コード", width=small),
+def indicator_columns(rate_help: str, *, reason_width: int = 150) -> dict:
+    """Column settings of indicator tables, in pixels so that indicator, value, target, rate, band, reason and code
+    fit the main area of a 1440 px window (about 978 px beside the sidebar, row markers included)."""
+    return {"指標": st.column_config.TextColumn("指標", width=240, pinned=True),
+            "値": st.column_config.TextColumn("値", width=90), "目標値": st.column_config.TextColumn("目標値", width=90),
+            "達成率": st.column_config.TextColumn("達成率", width=140, help=rate_help),
+            "達成区分": st.column_config.TextColumn("達成区分", width=120),
+            "要因": st.column_config.TextColumn("要因", width=reason_width,
+                                              help="全文は行を選ぶと開く「指標」ページにあります"),
+            "コード": st.column_config.TextColumn("コード", width=80),
             "柱": st.column_config.NumberColumn("柱", width=40), "項目": st.column_config.NumberColumn("項目", width=40)}
+
+
+# The columns 指標一覧 shows (the rest of each row is in its 指標 page and in the CSV/Excel downloads)
+LIST_COLUMNS = ("指標", "値", "目標値", "達成率", "達成区分", "要因", "コード")
+
+
+def band_table_columns() -> dict:
+    """Column settings of the seed's band table (sections and the five bands), fitting a 1440 px window."""
+    from kpi.domain.bands import BAND_ORDER
+
+    return {"項目・指標": st.column_config.TextColumn("項目・指標", width=300),
+            "指標数": st.column_config.TextColumn("指標数", width=95),
+            **{b.label_ja: st.column_config.TextColumn(b.label_ja, width=115) for b in BAND_ORDER}}
 
 
 def clickable_table(rows: list[dict], *, key: str, **kwargs) -> int | None:

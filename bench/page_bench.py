@@ -10,6 +10,9 @@ visit of the whole run is cold). Run once with one browser (idle) and once with 
 
 Starts its own `streamlit run` on a fresh demo warehouse (no Prefect server: opening pages runs no flow).
 Prints p50/p95 per page and overall, and the slowest pages; targets: p95 ≤ 1.0 s idle, ≤ 2.0 s with four browsers.
+Where the time goes: per open, the main-thread task time of the page's Chromium renderer (CDP Performance.getMetrics
+TaskDuration: script, style, layout, paint) and the CPU seconds the server process used meanwhile (/proc; with more
+than one browser the server's share also serves the others); per page their medians, and the whole run's totals.
 Not a test: nothing here is asserted, and pytest never collects it.
 """
 from __future__ import annotations
@@ -64,11 +67,24 @@ def _start_app(work: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"the app did not start; see {work / 'app.log'}")
 
 
-def _session(browser, url: str, login: str, rounds: int, out: list[dict]) -> None:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its finished children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _renderer_seconds(cdp) -> float:
+    """Main-thread task time of the page's renderer so far (Chromium's Performance.getMetrics TaskDuration)."""
+    return next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "TaskDuration")
+
+
+def _session(browser, url: str, login: str, rounds: int, out: list[dict], server_pid: int) -> None:
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
     page.set_default_timeout(60_000)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
     page.goto(url)
     page.get_by_label("ログインID").fill(login)
     page.get_by_label("パスワード").fill(ROLES[login])
@@ -78,16 +94,20 @@ def _session(browser, url: str, login: str, rounds: int, out: list[dict]) -> Non
     titles = [t.split("\n")[-1].strip() for t in nav.locator("a").all_inner_texts()]
     for r in range(rounds):
         for title in titles:
+            renderer, server = _renderer_seconds(cdp), _cpu_seconds(server_pid)
             started = time.perf_counter()
             nav.get_by_text(title, exact=True).click()
             expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=60_000)
             page.wait_for_timeout(50)  # the status widget appears only after a short delay
             expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
-            out.append({"role": login, "page": title, "round": r, "seconds": time.perf_counter() - started - 0.05})
+            seconds = time.perf_counter() - started - 0.05
+            out.append({"role": login, "page": title, "round": r, "seconds": seconds,
+                        "renderer_cpu": _renderer_seconds(cdp) - renderer,
+                        "server_cpu": _cpu_seconds(server_pid) - server})
     page.close()
 
 
-def _run(url: str, browsers: int, rounds: int) -> list[dict]:
+def _run(url: str, browsers: int, rounds: int, server_pid: int) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     results: list[dict] = []
@@ -99,7 +119,7 @@ def _run(url: str, browsers: int, rounds: int) -> list[dict]:
             b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
                 for login in ROLES:
-                    _session(b, url, login, rounds, mine)
+                    _session(b, url, login, rounds, mine, server_pid)
             finally:
                 b.close()
         with lock:
@@ -120,18 +140,23 @@ def _pct(xs: list[float], q: float) -> float:
 
 def report(results: list[dict], browsers: int) -> dict:
     """p50/p95 per (role, page) and overall; printed as a table."""
-    by_page: dict[tuple[str, str], list[float]] = {}
+    by_page: dict[tuple[str, str], list[dict]] = {}
     for r in results:
-        by_page.setdefault((r["role"], r["page"]), []).append(r["seconds"])
-    rows = [{"role": role, "page": page, "n": len(xs), "p50": statistics.median(xs), "p95": _pct(xs, 0.95),
-             "max": max(xs)} for (role, page), xs in by_page.items()]
+        by_page.setdefault((r["role"], r["page"]), []).append(r)
+    rows = []
+    for (role, page), rs in by_page.items():
+        xs = [r["seconds"] for r in rs]
+        rows.append({"role": role, "page": page, "n": len(xs), "p50": statistics.median(xs), "p95": _pct(xs, 0.95),
+                     "max": max(xs), "renderer_cpu_p50": statistics.median(r["renderer_cpu"] for r in rs),
+                     "server_cpu_p50": statistics.median(r["server_cpu"] for r in rs)})
     every = [r["seconds"] for r in results]
     target = TARGETS.get(browsers, 2.0)
     print(f"\n{browsers} browser(s), {len(every)} page opens; target p95 ≤ {target:.1f} s per page")
-    print(f"{'role':<10} {'page':<14} {'n':>3} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    print(f"{'role':<10} {'page':<14} {'n':>3} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'render':>7} {'server':>7}")
     for r in sorted(rows, key=lambda r: -r["p95"]):
         flag = "  over" if r["p95"] > target else ""
-        print(f"{r['role']:<10} {r['page']:<14} {r['n']:>3} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['max']:>7.2f}{flag}")
+        print(f"{r['role']:<10} {r['page']:<14} {r['n']:>3} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['max']:>7.2f}"
+              f" {r['renderer_cpu_p50']:>7.2f} {r['server_cpu_p50']:>7.2f}{flag}")
     first = [r["seconds"] for r in results if r["round"] == 0]
     later = [r["seconds"] for r in results if r["round"] > 0]
     summary = {"browsers": browsers, "opens": len(every), "p50": statistics.median(every), "p95": _pct(every, 0.95),
@@ -154,11 +179,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = _start_app(Path(tmp))
         try:
-            results = _run(url, args.browsers, args.rounds)
+            server_cpu = _cpu_seconds(proc.pid)
+            wall = time.perf_counter()
+            results = _run(url, args.browsers, args.rounds, proc.pid)
+            wall, server_cpu = time.perf_counter() - wall, _cpu_seconds(proc.pid) - server_cpu
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
     summary = report(results, args.browsers)
+    summary["totals"] = {"wall_s": wall, "server_cpu_s": server_cpu,
+                         "renderer_cpu_s": sum(r["renderer_cpu"] for r in results)}
+    print(f"whole run: {wall:.1f} s wall; CPU: server (streamlit) {server_cpu:.1f} s, the pages' renderer main "
+          f"threads {summary['totals']['renderer_cpu_s']:.1f} s (2 cores = {2 * wall:.0f} CPU s available)")
     out = Path(args.out or ROOT / "bench" / "results" / f"pages_{args.browsers}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     if not (out.parent / ".gitignore").exists():

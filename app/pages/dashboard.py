@@ -81,7 +81,7 @@ def show_summary() -> None:
         st.info(f"判定不能（比較する値が未入力）の指標が {h['undecidable']} 件あり、達成区分に含めていません"
                 "（全国平均などとの比較目標で、その年度の比較する値が入力されていないもの）。")
     st.subheader(f"{PROVISIONAL}成果指標・数値目標の達成状況")
-    ui.table(summaries.band_table(view, scope["sections"]))
+    ui.table(summaries.band_table(view, scope["sections"]), column_config=ui.band_table_columns())
     scopes = [("全体", groups[0])] + [(f"{p['no']}.{p['name']}", g) for p, g in zip(view.pillars, groups[1:])]
     if basis == "approved":  # the spec is cached with the cycle's figures; Altair's validation runs once
         st.vega_lite_chart(spec=session.band_chart_spec(fy, judge, scopes), width="stretch", on_select="rerun",
@@ -141,7 +141,8 @@ def show_list() -> None:
     if pages > 1:
         st.number_input("ページ", min_value=1, max_value=pages, step=1, key="dd_page")
     st.caption("行を選ぶと、その指標のページ（推移・計算式・要因の全文）を開きます。")
-    picked = ui.clickable_table(shown, key="dd_table", column_config=ui.indicator_columns(RATE_HELP))
+    picked = ui.clickable_table(shown, key="dd_table", column_config=ui.indicator_columns(RATE_HELP),
+                                column_order=ui.LIST_COLUMNS)
     if picked is not None:
         st.switch_page("pages/indicator.py", query_params={"code": rows[picked]["code"], "cycle": str(fy)})
 
@@ -175,7 +176,8 @@ def show_reasons() -> None:
             picked = ui.clickable_table(
                 [{"指標": i["name"], "値": i["value"], "目標値": i["target"],
                   "達成率": rate_with_meaning(i.get("rate_percent"), i["rate"]), "要因": i["reason"]}
-                 for i in c["indicators"]], key=f"reasons_{c['code']}", column_config=ui.indicator_columns(RATE_HELP))
+                 for i in c["indicators"]], key=f"reasons_{c['code']}",
+                column_config=ui.indicator_columns(RATE_HELP, reason_width=360))
             if picked is not None:
                 st.switch_page("pages/indicator.py",
                                query_params={"code": c["indicators"][picked]["code"], "cycle": str(fy)})

@@ -61,10 +61,15 @@ if points:
     st.altair_chart(alt.layer(*layers), width="stretch")
     st.caption("赤の破線: 目標値　灰色の点線: 基準値　橙: 目安値"
                + ("（基準値から目標値への直線補間）" if h["milestones_interpolated"] else ""))
-ui.table([{"年度": c["label"] + ("（例示）" if c["illustrative"] else ""), "値": c["value"] or "—", "区分": c["kind"] or "",
-           "時点・期間": c["period"] or "", "達成率": rate_with_meaning(c["rate_percent"], c["rate"] or "—"),
-           "達成区分": c["band_label"] or "—",
+# 年度, value, rate and band first; sized to fit a 1440 px window (入力者・承認日時 are in the rows, shown on demand)
+HISTORY_WIDTHS = {"年度": 135, "値": 85, "達成率": 85, "達成区分": 115, "区分": 55, "時点・期間": 85, "目安値": 75,
+                  "目安値に対する達成率": 75, "目安値による区分": 115, "状態": 60, "承認者": 80}
+ui.table([{"年度": c["label"] + ("（例示）" if c["illustrative"] else ""), "値": c["value"] or "—",
+           "達成率": rate_with_meaning(c["rate_percent"], c["rate"] or "—"), "達成区分": c["band_label"] or "—",
+           "区分": c["kind"] or "", "時点・期間": c["period"] or "",
            "目安値": c["milestone_text"] or "—", "目安値に対する達成率": c["milestone_rate"] or "—",
            "目安値による区分": c["milestone_band_label"] or "—", "状態": c["state_label"], "入力者": c["entered_by_name"] or "",
            "承認者": c["approved_by_name"] or "",
-           "承認日時（日本時間）": format_jst(c.get("approved_at"), zone=False)} for c in h["cycles"]])
+           "承認日時（日本時間）": format_jst(c.get("approved_at"), zone=False)} for c in h["cycles"]],
+         column_order=list(HISTORY_WIDTHS),
+         column_config={k: st.column_config.TextColumn(k, width=w) for k, w in HISTORY_WIDTHS.items()})

@@ -33,6 +33,11 @@ def run(fn, ok) -> None:
     st.rerun()
 
 
+# fits a 1440 px window beside the sidebar
+INDICATOR_WIDTHS = {"コード": 75, "指標名": 250, "担当課": 110, "単位": 55, "目標の種類": 100, "基準値": 95, "目標値": 95,
+                    "進捗管理": 95, "定義の改定": 70}
+
+
 def num(value) -> str:
     return "" if value is None else format_number(value)
 
@@ -67,7 +72,8 @@ with tab_ind:
                "単位": i["unit"] or "", "目標の種類": TARGET_TYPES_JA.get(i["target_type"], i["target_type"]),
                "基準値": i["baseline_text"] or "", "目標値": i["target_text"] or "",
                "進捗管理": "停止（" + fy_text(i["stopped_fy"]) + "から）" if i["status"] == "stopped" else "",
-               "定義の改定": f"{i['revisions']}回" if i["revisions"] else ""} for i in inds.values()])
+               "定義の改定": f"{i['revisions']}回" if i["revisions"] else ""} for i in inds.values()],
+             column_config={k: st.column_config.Column(k, width=w) for k, w in INDICATOR_WIDTHS.items()})
     st.caption("目標値・基準値・単位・方向・目標の種類の変更は「適用開始年度」以降のサイクルにだけ適用され、"
                "それより前の年度は変更前の定義のまま評価されます。変更には理由が必要です。")
     chosen = st.selectbox("編集する指標", list(inds), key="md_indicator", index=None, placeholder="指標を選んでください",

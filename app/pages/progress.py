@@ -30,10 +30,11 @@ rows.append({"担当課": "全体", **{s["label"]: o["counts"][s["key"]] for s i
              "完了率": o["completeness_percent"], "状況": ""})
 st.subheader("担当課 × 状態", divider="gray")
 st.caption("数字は指標数です（進捗管理を停止した指標を除く）。行を選ぶと、その担当課の指標と督促ボタンを表示します。")
-config = {"担当課": st.column_config.TextColumn("担当課", width="large", pinned=True),
+config = {"担当課": st.column_config.TextColumn("担当課", width=230, pinned=True),  # all fits a 1440 px window
           **{label: st.column_config.NumberColumn(label, width="small") for label in labels},
           "計": st.column_config.NumberColumn("計", width="small"),
-          "完了率": st.column_config.ProgressColumn("完了率（提出・承認済）", min_value=0, max_value=100, format="%.1f%%"),
+          "完了率": st.column_config.ProgressColumn("完了率（提出・承認済）", min_value=0, max_value=100, format="%.1f%%",
+                                                 width=160),
           "状況": st.column_config.TextColumn("状況", width="small")}
 picked = ui.clickable_table(rows, key="progress_grid", column_config=config, height=36 * (len(rows) + 1) + 4)
 
@@ -56,7 +57,7 @@ if picked is not None and picked < len(p["departments"]):
                         st.info(f"{name}: {why}")
         elif not owes:
             st.caption("未提出・差戻しの指標はありません。")
-        ui.table([{"指標": r["name"], "状態": r["state_ja"], "値": r["value_text"] or "—", "達成率": r["rate_text"],
-                   "達成区分": r["band_ja"], "コード": r["code"]}
+        ui.table([{"指標": r["name"], "値": r["value_text"] or "—", "達成率": r["rate_text"], "達成区分": r["band_ja"],
+                   "状態": r["state_ja"], "コード": r["code"]}
                   for r in collection.department_indicators(actor, fy, dept["department"])],
                  column_config={"指標": st.column_config.TextColumn("指標", width="large")})

@@ -33,9 +33,13 @@ if not items:
     st.info("該当する値はありません。")
     st.stop()
 
-ui.table([{"コード": i.code, "指標": i.name, "担当課": i.department_name, "値": i.value, "区分": i.kind,
-           "目標値": i.target, "達成率": i.rate, "達成区分": i.band, "前年度": i.last_year,
-           "指摘": len(i.findings), "要因": i.reason} for i in items])
+# indicator, value, target, rate and band first, sized to fit a 1440 px window; each value in full below (1件ずつ確認)
+QUEUE_WIDTHS = {"指標": 200, "値": 80, "目標値": 80, "達成率": 90, "達成区分": 115, "区分": 50, "前年度": 80, "指摘": 40,
+                "担当課": 95, "要因": 60, "コード": 70}
+ui.table([{"指標": i.name, "値": i.value, "目標値": i.target, "達成率": i.rate, "達成区分": i.band, "区分": i.kind,
+           "前年度": i.last_year, "指摘": len(i.findings), "担当課": i.department_name, "要因": i.reason, "コード": i.code}
+          for i in items],
+         column_config={k: st.column_config.Column(k, width=w) for k, w in QUEUE_WIDTHS.items()})
 
 
 def act(fn, ok_text: str) -> None:
