@@ -21,7 +21,7 @@ from kpi.domain.workflow import Role
 from kpi.publish.workbook_report import HEADER_ROW
 from kpi.services import publishing, queries, summaries
 from kpi.services.actors import Actor
-from kpi.services.scale_demo import build_scale_demo
+from kpi.demo.scale import build_scale_demo
 
 KPI = Path(sys.executable).parent / "kpi"
 EXECUTIVE = Actor("executive", "幹部", frozenset({Role.EXECUTIVE}))
