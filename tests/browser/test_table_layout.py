@@ -10,11 +10,25 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_publication_views import ROLES, TIMEOUT, _idle, _login
+from tests.browser.test_publication_views import ROLES, TIMEOUT
 
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 1440, 900
+expect.set_options(timeout=TIMEOUT)
+
+
+def _login(page: Page, url: str, login: str) -> None:
+    page.goto(url)
+    page.get_by_label("ログインID").fill(login)
+    page.get_by_label("パスワード").fill(ROLES[login])
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
+
+
+def _idle(page: Page) -> None:
+    page.wait_for_timeout(400)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
 FIGURES = ("値", "目標値", "達成率", "達成区分")  # after the row's name: 指標 (or 年度 in one indicator's history)
 KEYS = ("指標", "年度")
 
