@@ -1,7 +1,7 @@
 """Commands of `kpi` that set up and keep the warehouse: init, demo, demo-scale, import-indicators, set-reference,
 indicator-template, departments, audit, backup, restore, slides-png.
 
-`kpi import-indicators` acts as the named local operator (`--as LOGIN` or $KPI_OPERATOR) with that account's
+`kpi import-indicators` and `kpi set-reference` act as the named local operator (`--as LOGIN` or $KPI_OPERATOR) with that account's
 permissions (master data: reviewers and administrators), recorded in the audit trail.
 """
 from __future__ import annotations
@@ -66,11 +66,11 @@ def cmd_import_indicators(args) -> int:
     return 0
 
 def cmd_set_reference(args) -> int:
-    from kpi.services.actors import SYSTEM
     from kpi.services.relative_references import set_reference_value
 
+    actor = operator_of(args)
     try:
-        done = set_reference_value(SYSTEM, strategy=args.strategy, code=args.code, fiscal_year=args.cycle,
+        done = set_reference_value(actor, strategy=args.strategy, code=args.code, fiscal_year=args.cycle,
                                    value=args.value, source=args.source, db=args.db)
     except ValueError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
@@ -174,7 +174,7 @@ def register(add) -> None:
     p.add_argument("--department", help="担当課が空欄の行の担当課（コードか名前）")
     p.set_defaults(func=cmd_import_indicators)
 
-    p = add("set-reference", "相対目標（全国平均を上回る など）の、その年度の比較する値と出典を入力します")
+    p = operator_option(add("set-reference", "相対目標（全国平均を上回る など）の、その年度の比較する値と出典を入力します"))
     p.add_argument("code", help="指標コード")
     p.add_argument("--strategy", required=True)
     p.add_argument("--cycle", type=int, required=True, help="年度（西暦）")

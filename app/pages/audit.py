@@ -5,7 +5,7 @@ import streamlit as st
 
 from app import ui
 from kpi.domain.audit_labels import ENTITIES_JA, action_ja, change_lines, entity_ja, role_ja
-from kpi.domain.formatting import format_jst, utc_start_of
+from kpi.domain.formatting import fiscal_year_ja, format_jst, utc_start_of
 from kpi.domain.workflow import STATE_LABELS_JA, State
 from kpi.io.export import csv_bytes
 from kpi.services import directory, review
@@ -43,10 +43,10 @@ shown = [{"日時（日本時間）": format_jst(r["occurred_at"], seconds=True,
           "役割": role_ja(r["role"]), "操作": action_ja(r["action"]), "対象": entity_ja(r["entity"]),
           "対象ID": r["entity_id"] or "",
           "変更内容": "／".join(change_lines(r["old_value"], r["new_value"])) if r["entity"] != "value" else "",
-          "年度": r["fiscal_year"] or "", "コード": r["code"] or "",
+          "年度": fiscal_year_ja(r["fiscal_year"]) if r["fiscal_year"] else "", "コード": r["code"] or "",
           "指標": r["indicator_name"] or "", "変更前の状態": _label(r["from_state"], STATE_LABELS_JA, State),
           "変更後の状態": _label(r["to_state"], STATE_LABELS_JA, State), "変更前の値": (r["old_value"] or "") if r["entity"] == "value" else "",
-          "変更後の値": (r["new_value"] or "") if r["entity"] == "value" else "", "コメント": r["comment"] or "", "受付番号": r["batch_id"] or ""}
+          "変更後の値": (r["new_value"] or "") if r["entity"] == "value" else "", "コメント": r["comment"] or "", "受付番号": str(r["batch_id"]) if r["batch_id"] else ""}
          for r in rows]
 st.caption(f"{len(shown)}件")
 ui.table(shown)

@@ -96,7 +96,7 @@ def test_a_relative_target_is_undecidable_in_kpi_summary_until_its_reference_val
     with warehouse.connect(demo_db) as con:
         code, ind = con.execute("SELECT code, indicator_id FROM indicators WHERE name = ?",
                                 ["授業がよく分かると答えた児童の割合"]).fetchall()[0]
-    entered = kpi("set-reference", code, "--strategy", STRATEGY, "--cycle", "2022", "--value", "64.0",
+    entered = kpi("set-reference", "--as", "reviewer", code, "--strategy", STRATEGY, "--cycle", "2022", "--value", "64.0",
                   "--source", "文部科学省 全国学力・学習状況調査", "--db", str(demo_db))
     assert entered.returncode == 0, entered.stderr
     second = summary()

@@ -144,7 +144,7 @@ def test_a_strict_target_met_exactly_and_an_undecidable_relative_target_agree_in
 
     # the year's 全国平均 entered: the relative target is judged (70.0 > 64.0: achieved) — in every view alike
     code = by_name[RELATIVE]["code"]
-    entered = kpi("set-reference", code, "--strategy", "chiba-ict", "--cycle", str(FY), "--value", "64.0",
+    entered = kpi("set-reference", "--as", "reviewer", code, "--strategy", "chiba-ict", "--cycle", str(FY), "--value", "64.0",
                   "--source", "文部科学省 全国学力・学習状況調査", "--db", str(demo_db))
     assert entered.returncode == 0, entered.stderr
     after = every_view(demo_db)
