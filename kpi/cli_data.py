@@ -15,7 +15,7 @@ from kpi.cli_common import operator_of
 
 
 def cmd_demo(args) -> int:
-    from kpi.services.demo import load_demo
+    from kpi.demo.seed import load_demo
 
     result = load_demo(args.db)
     if result["loaded"]:
