@@ -34,8 +34,8 @@ class LineForm:
 def widget(code: str, field: str) -> dict:
     """The key and state keeping of one field's widget (st.text_input(..., **widget(code, "value"))).
 
-    The browser mounts a page's widgets afresh, without values, on a page switch (a click on 入力, even on 入力) or in
-    the second run of a new session (a reload): what the field then shows is what the server sends with it. Streamlit
+    The browser mounts a page's widgets afresh, sending no values, on a page switch (a click on 入力, even on 入力, as
+    right after a reload): what the field then shows is what the server sends with it. Streamlit
     sends a keyed widget's value on such a mount only for widgets that keep their state (persist_state); without it
     the field showed its default, empty, while session state (the rates, the save) held the stored text. With
     "session" the value is sent on every mount, and what the person typed also survives a visit to another page."""
