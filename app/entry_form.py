@@ -31,6 +31,17 @@ class LineForm:
         return "、".join(FIELD_LABELS[f] for f in self.unsaved)
 
 
+def widget(code: str, field: str) -> dict:
+    """The key and state keeping of one field's widget (st.text_input(..., **widget(code, "value"))).
+
+    The browser mounts a page's widgets afresh, sending no values, on a page switch (a click on 入力, even on 入力, as
+    right after a reload): what the field then shows is what the server sends with it. Streamlit
+    sends a keyed widget's value on such a mount only for widgets that keep their state (persist_state); without it
+    the field showed its default, empty, while session state (the rates, the save) held the stored text. With
+    "session" the value is sent on every mount, and what the person typed also survives a visit to another page."""
+    return {"key": state.entry_key(code, field), "persist_state": "session"}
+
+
 def stored_texts(line) -> dict[str, str]:
     """The texts stored for a line, field by field."""
     return {f: getattr(line.saved, f) or "" for f in FIELDS}
@@ -39,7 +50,8 @@ def stored_texts(line) -> dict[str, str]:
 def sync(ss: MutableMapping, line, locked: bool = False) -> LineForm:
     """Refresh the untouched fields of a line to what is stored and return what the form holds.
 
-    Call before the line's widgets are created in the run. Locked lines always show what is stored."""
+    Call before the line's widgets are created in the run, each with widget(). Locked lines always show what is
+    stored."""
     stored = stored_texts(line)
     seen = ss.get(state.entry_seen(line.code)) or {"version": line.version, "saved": stored}
     typed = {}

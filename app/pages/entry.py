@@ -112,24 +112,24 @@ with tab_form:
             figures.caption(f"達成区分: {band}")
             locked = Action.SAVE not in line_actions[line.code]
             c1, c2, c3 = st.columns([2, 1, 2])
-            c1.text_input(f"値（{line.unit or '達成／未達成'}）", key=state.entry_key(line.code, "value"),
+            c1.text_input(f"値（{line.unit or '達成／未達成'}）", **entry_form.widget(line.code, "value"),
                           disabled=locked)
             kinds = ["", "実績値", "見込値"]
-            c2.selectbox("区分（提出時に必須）", kinds, key=state.entry_key(line.code, "kind"), disabled=locked,
+            c2.selectbox("区分（提出時に必須）", kinds, **entry_form.widget(line.code, "kind"), disabled=locked,
                          format_func=_blank_as_unchosen, placeholder="選んでください")
-            c3.text_input("時点・期間（例: 4月～8月、R3.12時点）", key=state.entry_key(line.code, "period"),
+            c3.text_input("時点・期間（例: 4月～8月、R3.12時点）", **entry_form.widget(line.code, "period"),
                           disabled=locked)
             if problem:
                 st.error(problem)
             if slip:
                 st.warning(ui.md(slip), icon=":material/error:")
             r1, r2 = st.columns([3, 2])
-            r1.text_area("要因（100%未満の場合は必須）", height=80, key=state.entry_key(line.code, "reason"),
+            r1.text_area("要因（100%未満の場合は必須）", height=80, **entry_form.widget(line.code, "reason"),
                          disabled=locked)
             cats = [""] + [c["name"] for c in sheet.categories]
-            r2.selectbox("要因の分類", cats, key=state.entry_key(line.code, "reason_category"), disabled=locked,
+            r2.selectbox("要因の分類", cats, **entry_form.widget(line.code, "reason_category"), disabled=locked,
                          format_func=_blank_as_unchosen, placeholder="選んでください")
-            r2.text_input("備考", key=state.entry_key(line.code, "remark"), disabled=locked)
+            r2.text_input("備考", **entry_form.widget(line.code, "remark"), disabled=locked)
             if form.stale:
                 mine = form.typed.value or "（空欄）"
                 st.warning(ui.md(f"あなたが入力を始めた後に、{line.changed}しました。保存されている値: "
