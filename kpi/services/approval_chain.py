@@ -40,10 +40,11 @@ def strategy_chain(fiscal_year: int, db: Path | str | None = None) -> ApprovalCh
     """The chain of the strategy of a fiscal year's cycle."""
     with warehouse.connect(db) as con:
         cycle = master.find_cycle(con, fiscal_year)
-        return ApprovalChain.from_rows(chains.levels(con, cycle["strategy_id"])) if cycle else ApprovalChain.from_rows([])
+        return ApprovalChain.from_rows(chains.levels(con, cycle["strategy_id"]) if cycle else [])
 
 
-def set_chain(actor: Actor, strategy_id: int, levels: list[tuple[str, str]], db: Path | str | None = None) -> ApprovalChain:
+def set_chain(actor: Actor, strategy_id: int, levels: list[tuple[str, str]],
+              db: Path | str | None = None) -> ApprovalChain:
     """Set a strategy's chain: (name, role code) per level in order, e.g. [("担当", "editor"), ("所属長",
     "dept_head"), ("行政改革推進課", "reviewer")]; an empty list returns it to the one-level chain."""
     check(actor, Permission.MANAGE_MASTER, what="承認経路の設定")
