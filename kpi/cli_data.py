@@ -15,7 +15,7 @@ from kpi.cli_common import operator_of
 
 
 def cmd_demo(args) -> int:
-    from kpi.services.demo import load_demo
+    from kpi.demo.seed import load_demo
 
     result = load_demo(args.db)
     if result["loaded"]:
@@ -113,7 +113,7 @@ def cmd_slides_png(args) -> int:
     return 0
 
 def cmd_demo_scale(args) -> int:
-    from kpi.services.scale_demo import build_scale_demo
+    from kpi.demo.scale import build_scale_demo
 
     if args.db is None:
         print("エラー: 全国規模のデモは --db で新しいファイルを指定してください（アプリのデータは上書きしません）",

@@ -257,3 +257,46 @@ def test_profiler_output_and_scratch_spreadsheets_at_the_root_are_ignored_and_no
     committed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split("\n")
     assert [f for f in committed if f.endswith((".prof", ".pstats", ".out"))
             or ("/" not in f and f.endswith((".xlsx", ".xls", ".csv", ".pptx", ".pdf")))] == []
+
+
+def _our_imports_inside_functions():
+    """(file, line, module, name) of every `from <ours> import name` written inside a function (a lazy import is
+    only resolved when its command runs, so a moved module breaks it silently until then)."""
+    ours = ("kpi", "app", "flows", "warehouse")
+    for path in _production_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                        and node.module.split(".")[0] in ours:
+                    for alias in node.names:
+                        yield _rel(path), node.lineno, node.module, alias.name
+
+
+def test_every_lazy_import_of_our_modules_resolves():
+    import importlib
+
+    broken = []
+    for rel, line, module, name in _our_imports_inside_functions():
+        try:
+            imported = importlib.import_module(module)
+        except ImportError as exc:
+            broken.append(f"{rel}:{line} {module} ({exc})")
+            continue
+        if name != "*" and not hasattr(imported, name):
+            try:
+                importlib.import_module(f"{module}.{name}")
+            except ImportError:
+                broken.append(f"{rel}:{line} {module}.{name}")
+    assert broken == [], f"imports inside functions that no longer resolve: {broken}"
+
+
+def test_the_lazy_import_check_sees_a_moved_module(tmp_path, monkeypatch):
+    for top in PRODUCTION:
+        (tmp_path / top).mkdir()
+    (tmp_path / "kpi" / "cmd.py").write_text("def run():\n    from kpi.services.gone import thing\n", encoding="utf-8")
+    monkeypatch.setitem(globals(), "ROOT", tmp_path)
+    found = list(_our_imports_inside_functions())
+    assert found == [("kpi/cmd.py", 2, "kpi.services.gone", "thing")]
