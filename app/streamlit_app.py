@@ -10,13 +10,14 @@ from kpi.platform import incidents
 from kpi.domain.workflow import Role
 
 PAGES = Path(__file__).parent / "pages"
-E, R, X, A = Role.EDITOR, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
+E, H, R, X, A = Role.EDITOR, Role.DEPT_HEAD, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
 
 # (file, title, icon, roles that see it; None = everyone logged in), in menu order; the first is the default page
 MENU = [
     ("dashboard.py", "ダッシュボード", ":material/dashboard:", None),
     ("indicator.py", "指標", ":material/show_chart:", None),
     ("entry.py", "入力", ":material/edit_note:", {E}),
+    ("head_review.py", "所属長承認", ":material/approval:", {H}),
     ("review.py", "審査・承認", ":material/fact_check:", {R}),
     ("progress.py", "回収状況", ":material/pending_actions:", {R}),
     ("initiatives.py", "主な取組", ":material/campaign:", {E, R}),

@@ -360,7 +360,7 @@ def register(add) -> None:
     p.add_argument("action", choices=("add", "list", "edit", "disable", "enable", "unlock", "reset-password"))
     p.add_argument("--login", help="ログインID")
     p.add_argument("--name", help="氏名・表示名")
-    p.add_argument("--role", action="append", choices=("editor", "reviewer", "executive", "admin"),
+    p.add_argument("--role", action="append", choices=("editor", "dept_head", "reviewer", "executive", "admin"),
                    help="役割（複数可: --role editor --role executive）")
     p.add_argument("--department", action="append", help="担当課コード（複数可）")
     p.add_argument("--email", help="組織アカウント（OpenID Connect）のメールアドレス")
@@ -375,7 +375,8 @@ def register(add) -> None:
     p.set_defaults(func=_cmd_accounts_import)
 
     for name, help_ja in (("submit", "担当課の下書き・差戻しの値を提出します（--code で指標を選べます）"),
-                          ("approve", "提出された値を承認します"), ("return", "提出された値を差し戻します（--comment 必須）"),
+                          ("approve", "提出された値を承認します（所属長承認者は所属の一次承認）"),
+                          ("return", "提出された値を差し戻します（--comment 必須）"),
                           ("reopen", "承認済の値の承認を取り消します（--reason 必須）")):
         p = operator(add(name, help_ja))
         p.add_argument("--cycle", type=int, required=True, help="年度（西暦）例: 2022")

@@ -102,7 +102,7 @@ def find_cycle(con: duckdb.DuckDBPyConnection, fiscal_year: int, strategy_code: 
     """The cycle of a fiscal year (of the given strategy, else of the newest strategy version), or None."""
     row = con.execute(
         "SELECT c.cycle_id, c.fiscal_year, c.label, c.state, c.as_of, c.as_of_text, c.deadline,"
-        " s.code, s.version, s.name, s.publisher"
+        " s.code, s.version, s.name, s.publisher, strategy_id"
         " FROM cycles c JOIN strategies s USING (strategy_id)"
         " WHERE c.fiscal_year = ? AND (? IS NULL OR s.code = ?)"
         " ORDER BY s.version DESC LIMIT 1",
@@ -111,7 +111,7 @@ def find_cycle(con: duckdb.DuckDBPyConnection, fiscal_year: int, strategy_code: 
     if row is None:
         return None
     keys = ("cycle_id", "fiscal_year", "label", "state", "as_of", "as_of_text", "deadline",
-            "strategy_code", "strategy_version", "strategy_name", "publisher")
+            "strategy_code", "strategy_version", "strategy_name", "publisher", "strategy_id")
     return dict(zip(keys, row))
 
 

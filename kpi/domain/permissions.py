@@ -20,6 +20,8 @@ class Permission(str, Enum):
     SAVE = "save"
     SUBMIT = "submit"
     RETURN = "return"
+    HEAD_APPROVE = "head_approve"
+    HEAD_RETURN = "head_return"
     APPROVE = "approve"
     REOPEN = "reopen"
     MANAGE_MASTER = "manage_master"
@@ -33,14 +35,16 @@ class Permission(str, Enum):
     REMIND = "remind"
 
 
-E, R, X, A = Role.EDITOR, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
+E, H, R, X, A = Role.EDITOR, Role.DEPT_HEAD, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
 
 TABLE: dict[Permission, frozenset[Role]] = {
-    Permission.VIEW_APPROVED: frozenset({E, R, X, A}),
-    Permission.VIEW_UNAPPROVED: frozenset({E, R}),  # editors: their own departments only
+    Permission.VIEW_APPROVED: frozenset({E, H, R, X, A}),
+    Permission.VIEW_UNAPPROVED: frozenset({E, H, R}),  # editors and heads: their own departments only
     Permission.VIEW_UNAPPROVED_ALL: frozenset({R}),  # every department's unapproved figures at once
     Permission.SAVE: frozenset({E}),
     Permission.SUBMIT: frozenset({E}),
+    Permission.HEAD_APPROVE: frozenset({H}),  # their own departments only (一次承認)
+    Permission.HEAD_RETURN: frozenset({H}),
     Permission.RETURN: frozenset({R}),
     Permission.APPROVE: frozenset({R}),
     Permission.REOPEN: frozenset({R}),
@@ -49,7 +53,7 @@ TABLE: dict[Permission, frozenset[Role]] = {
     Permission.PUBLISH: frozenset({R}),
     Permission.VIEW_AUDIT: frozenset({R, A}),
     Permission.WRITE_NARRATIVE: frozenset({R}),  # strategy outline and a cycle's conclusions
-    Permission.VIEW_CYCLES: frozenset({E, R, X, A}),
+    Permission.VIEW_CYCLES: frozenset({E, H, R, X, A}),
     Permission.VIEW_DEPARTMENTS: frozenset({R, A}),
     Permission.VIEW_ACCOUNTS: frozenset({A}),
     Permission.REMIND: frozenset({R, A}),  # reminder status, settings and sending
@@ -61,6 +65,8 @@ LABELS_JA = {
     Permission.VIEW_UNAPPROVED_ALL: "全所属の未承認の値の閲覧",
     Permission.SAVE: "値の保存",
     Permission.SUBMIT: "値の提出",
+    Permission.HEAD_APPROVE: "所属長承認",
+    Permission.HEAD_RETURN: "所属長差戻し",
     Permission.RETURN: "差戻し",
     Permission.APPROVE: "承認",
     Permission.REOPEN: "承認取消",
@@ -75,8 +81,11 @@ LABELS_JA = {
     Permission.REMIND: "督促",
 }
 
-# Permissions bounded by the actor's departments when the actor holds them only as an editor.
-DEPARTMENT_BOUND = frozenset({Permission.VIEW_UNAPPROVED, Permission.SAVE, Permission.SUBMIT})
+# Permissions bounded by the actor's departments when the actor holds them only through department-bound roles
+# (an editor, a department head).
+DEPARTMENT_BOUND = frozenset({Permission.VIEW_UNAPPROVED, Permission.SAVE, Permission.SUBMIT,
+                              Permission.HEAD_APPROVE, Permission.HEAD_RETURN})
+DEPARTMENT_ROLES = frozenset({E, H})
 
 # The cycle states (kpi.domain.cycles.CycleState values) a permission is limited to; absent: any state.
 # Figures are entered in an open cycle only; the division reviews them until the cycle is finalized.
@@ -85,6 +94,8 @@ OPEN_OR_CLOSED = frozenset({"open", "closed"})
 CYCLE_STATES: dict[Permission, frozenset[str]] = {
     Permission.SAVE: OPEN,
     Permission.SUBMIT: OPEN,
+    Permission.HEAD_APPROVE: OPEN_OR_CLOSED,
+    Permission.HEAD_RETURN: OPEN_OR_CLOSED,
     Permission.RETURN: OPEN_OR_CLOSED,
     Permission.APPROVE: OPEN_OR_CLOSED,
     Permission.REOPEN: OPEN_OR_CLOSED,
@@ -98,8 +109,10 @@ def granting_roles(roles: frozenset[Role], permission: Permission) -> frozenset[
 
 def within_department(roles: frozenset[Role], departments: frozenset[str], permission: Permission,
                       department: str | None) -> bool:
-    """False when the permission is held only as an editor and the department is not one of the person's."""
-    if permission in DEPARTMENT_BOUND and department is not None and granting_roles(roles, permission) == {E}:
+    """False when the permission is held only through department-bound roles (editor, department head) and the
+    department is not one of the person's."""
+    if (permission in DEPARTMENT_BOUND and department is not None
+            and granting_roles(roles, permission) <= DEPARTMENT_ROLES):
         return department in departments
     return True
 

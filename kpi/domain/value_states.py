@@ -12,6 +12,7 @@ class State(str, Enum):
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    HEAD_APPROVED = "head_approved"  # approved by the department's head, waiting for the division
     APPROVED = "approved"
     RETURNED = "returned"
 
@@ -21,6 +22,8 @@ class Action(str, Enum):
 
     SAVE = "save"
     SUBMIT = "submit"
+    HEAD_APPROVE = "head_approve"  # 所属長承認 (一次)
+    HEAD_RETURN = "head_return"  # 所属長差戻し
     APPROVE = "approve"
     RETURN = "return"
     REOPEN = "reopen"
@@ -29,12 +32,15 @@ class Action(str, Enum):
 STATE_LABELS_JA = {
     State.DRAFT: "下書き",
     State.SUBMITTED: "提出済",
+    State.HEAD_APPROVED: "所属長承認済",
     State.APPROVED: "承認済",
     State.RETURNED: "差戻し",
 }
 ACTION_LABELS_JA = {
     Action.SAVE: "保存",
     Action.SUBMIT: "提出",
+    Action.HEAD_APPROVE: "所属長承認",
+    Action.HEAD_RETURN: "所属長差戻し",
     Action.APPROVE: "承認",
     Action.RETURN: "差戻し",
     Action.REOPEN: "承認取消",

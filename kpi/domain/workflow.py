@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from kpi.domain.approval_chain import ONE_LEVEL, ApprovalChain
 from kpi.domain.audit_events import StateChanged
 from kpi.domain.permissions import CYCLE_STATES, TABLE, Permission
 from kpi.domain.roles import ROLE_LABELS_JA, Role
@@ -23,6 +24,7 @@ class Transition:
     target: State
     permission: Permission
     needs_comment: bool = False
+    head_level: bool | None = None  # True: only in a chain with the head level; False: only without; None: any
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -41,8 +43,16 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.DRAFT, Action.SAVE, State.DRAFT, _P.SAVE),
     Transition(State.RETURNED, Action.SAVE, State.DRAFT, _P.SAVE),
     Transition(State.DRAFT, Action.SUBMIT, State.SUBMITTED, _P.SUBMIT),
-    Transition(State.SUBMITTED, Action.APPROVE, State.APPROVED, _P.APPROVE),
-    Transition(State.SUBMITTED, Action.RETURN, State.RETURNED, _P.RETURN, needs_comment=True),
+    # the department's head (一次), in a chain with the head level
+    Transition(State.SUBMITTED, Action.HEAD_APPROVE, State.HEAD_APPROVED, _P.HEAD_APPROVE, head_level=True),
+    Transition(State.SUBMITTED, Action.HEAD_RETURN, State.RETURNED, _P.HEAD_RETURN, needs_comment=True,
+               head_level=True),
+    # the division: straight from 提出済 in a one-level chain, after the head in a two-level one
+    Transition(State.SUBMITTED, Action.APPROVE, State.APPROVED, _P.APPROVE, head_level=False),
+    Transition(State.SUBMITTED, Action.RETURN, State.RETURNED, _P.RETURN, needs_comment=True, head_level=False),
+    # a value the head approved stays the division's to decide even if the chain lost its head level since
+    Transition(State.HEAD_APPROVED, Action.APPROVE, State.APPROVED, _P.APPROVE),
+    Transition(State.HEAD_APPROVED, Action.RETURN, State.RETURNED, _P.RETURN, needs_comment=True),
     Transition(State.APPROVED, Action.REOPEN, State.DRAFT, _P.REOPEN, needs_comment=True),
 )
 _TABLE = {(t.source, t.action): t for t in TRANSITIONS}
@@ -68,6 +78,10 @@ class CommentRequired(WorkflowError):
 
 class SelfApproval(WorkflowError):
     """Nobody approves a value they entered or submitted."""
+
+
+class NotInChain(WorkflowError):
+    """The strategy's approval chain does not take this step (the head has not approved yet, or has no level)."""
 
 
 class CycleNotOpen(WorkflowError):
@@ -96,9 +110,22 @@ def _state_ja(state: State | None) -> str:
     return "未入力" if state is None else STATE_LABELS_JA[state]
 
 
-def allowed_actions(state: State | None, role: Role) -> list[Action]:
-    """Actions the role may take on a value in this state (decides which buttons a page shows)."""
-    return [t.action for t in TRANSITIONS if t.source == state and role in t.roles]
+def in_chain(t: Transition, chain: ApprovalChain) -> bool:
+    """True when the strategy's chain takes this transition."""
+    return t.head_level is None or t.head_level is chain.has_head
+
+
+def allowed_actions(state: State | None, role: Role, chain: ApprovalChain = ONE_LEVEL) -> list[Action]:
+    """Actions the role may take on a value in this state under the chain (decides which buttons a page shows)."""
+    return [t.action for t in TRANSITIONS if t.source == state and role in t.roles and in_chain(t, chain)]
+
+
+def _not_in_chain(t: Transition, chain: ApprovalChain) -> NotInChain:
+    if t.head_level:
+        return NotInChain(f"この戦略の承認経路（{chain.text}）には所属長の承認がないため、"
+                          f"「{ACTION_LABELS_JA[t.action]}」はできません")
+    return NotInChain(f"{chain.name_of(Role.DEPT_HEAD)}の承認が済んでいない値は「{ACTION_LABELS_JA[t.action]}」"
+                      f"できません（承認経路: {chain.text}）")
 
 
 def apply(
@@ -110,8 +137,13 @@ def apply(
     actor: str | None = None,
     entered_by: str | None = None,
     submitted_by: str | None = None,
+    head_approved_by: str | None = None,
+    chain: ApprovalChain = ONE_LEVEL,
 ) -> Moved:
-    """Return the new state and the change to record, or raise a WorkflowError saying why it is refused."""
+    """Return the new state and the change to record, or raise a WorkflowError saying why it is refused.
+
+    chain: the strategy's approval chain (the one-level chain when not given); head_approved_by: who approved the
+    value at the head level (nobody approves a value twice, at two levels)."""
     t = _TABLE.get((state, action))
     if t is None:
         raise IllegalTransition(
@@ -124,10 +156,15 @@ def apply(
         )
     if role not in t.roles:
         raise NotAllowed(f"{ROLE_LABELS_JA[role]}は「{ACTION_LABELS_JA[action]}」を行えません")
+    if not in_chain(t, chain):
+        raise _not_in_chain(t, chain)
     if t.needs_comment and not (comment and comment.strip()):
         raise CommentRequired(f"「{ACTION_LABELS_JA[action]}」にはコメント（理由）の入力が必要です")
-    if action is Action.APPROVE and actor is not None and actor == entered_by:
+    approving = action in (Action.APPROVE, Action.HEAD_APPROVE)
+    if approving and actor is not None and actor == entered_by:
         raise SelfApproval("自分で入力した値を承認することはできません")
-    if action is Action.APPROVE and actor is not None and actor == submitted_by:
+    if approving and actor is not None and actor == submitted_by:
         raise SelfApproval("自分で提出した値を承認することはできません")
+    if action is Action.APPROVE and actor is not None and actor == head_approved_by:
+        raise SelfApproval("所属長として承認した値を行政改革推進課として重ねて承認することはできません")
     return Moved(t.target, StateChanged(action=action, role=role, before=state, after=t.target, comment=comment))

@@ -17,7 +17,8 @@ _ALIASES = (  # field → headers as written (lower-cased, NFKC)
     ("initial", ("初期パスワード", "パスワード", "password")),
 )
 COLUMNS = {alias: field for field, aliases in _ALIASES for alias in aliases}
-ROLES = {"入力担当": "editor", "担当課入力担当": "editor", "editor": "editor", "審査担当": "reviewer",
+ROLES = {"入力担当": "editor", "担当課入力担当": "editor", "editor": "editor", "所属長承認者": "dept_head",
+         "所属長": "dept_head", "dept_head": "dept_head", "審査担当": "reviewer",
          "reviewer": "reviewer", "幹部": "executive", "executive": "executive", "システム管理者": "admin",
          "管理者": "admin", "admin": "admin"}
 _SPLIT = re.compile(r"[、・,;\s]+")

@@ -26,8 +26,8 @@ class Actor:
 
     @property
     def primary_role(self) -> Role:
-        """The role shown and recorded first: reviewer, admin, executive, then editor."""
-        for r in (Role.REVIEWER, Role.ADMIN, Role.EXECUTIVE, Role.EDITOR):
+        """The role shown and recorded first: reviewer, admin, executive, department head, then editor."""
+        for r in (Role.REVIEWER, Role.ADMIN, Role.EXECUTIVE, Role.DEPT_HEAD, Role.EDITOR):
             if r in self.roles:
                 return r
         raise Forbidden("役割が割り当てられていません")

@@ -83,6 +83,8 @@ def _roles_ok(roles: list[str], departments: list[str]) -> None:
     _duties_ok(roles)
     if Role.EDITOR.value in roles and not departments:
         raise AdminError("入力担当には担当課を1つ以上割り当ててください")
+    if Role.DEPT_HEAD.value in roles and not departments:
+        raise AdminError("所属長承認者には承認する所属を1つ以上割り当ててください")
 
 
 def _new_account(con, login: str, display_name: str, password: str, roles: list[str],

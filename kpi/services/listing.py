@@ -62,7 +62,8 @@ def indicator_rows(rows: list[Evaluated], with_department: bool = False) -> list
 def state_counts(rows: list[Evaluated]) -> dict[str, int]:
     """How many indicators are in each workflow state (未入力 included), in workflow order."""
     c = Counter(state_label(e.row) for e in rows if not e.row.get("stopped_in_cycle"))
-    order = [NOT_STARTED] + [STATE_LABELS_JA[s] for s in (State.DRAFT, State.SUBMITTED, State.RETURNED, State.APPROVED)]
+    order = [NOT_STARTED] + [STATE_LABELS_JA[s] for s in (State.DRAFT, State.SUBMITTED, State.HEAD_APPROVED,
+                                                                 State.RETURNED, State.APPROVED)]
     return {label: c.get(label, 0) for label in order}
 
 

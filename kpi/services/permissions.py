@@ -6,6 +6,7 @@ initiative; `check_current` refuses an account changed since it was read.
 """
 from __future__ import annotations
 
+from kpi.domain.approval_chain import ONE_LEVEL, ApprovalChain
 from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
 from kpi.domain.permissions import (CYCLE_STATES, DEPARTMENT_BOUND, LABELS_JA, TABLE, Permission,  # noqa: F401
                                     granting_roles, in_cycle_state, permits)
@@ -48,14 +49,15 @@ def check_transition(actor: Actor, action: Action, department: str, cycle_state:
 
 
 def actions_for(actor: Actor, state: State | str | None, department: str | None = None,
-                cycle_state: str | None = None) -> list[Action]:
+                cycle_state: str | None = None, chain: ApprovalChain = ONE_LEVEL) -> list[Action]:
     """The workflow actions the actor may take on a value or initiative in this state, of this department, in a
-    cycle of this state (None: not asked): the transition table's allowed_actions for each of the actor's roles,
-    within the permission table. Pages show exactly these buttons."""
+    cycle of this state (None: not asked), under the strategy's approval chain (one level when not given): the
+    transition table's allowed_actions for each of the actor's roles, within the permission table. Pages show
+    exactly these buttons."""
     state = State(state) if state else None
     out: list[Action] = []
     for role in sorted(actor.roles, key=lambda r: r.value):
-        for action in allowed_actions(state, role):
+        for action in allowed_actions(state, role, chain):
             if action not in out and allowed(actor, PERMISSION_OF[action], department, cycle_state):
                 out.append(action)
     return [a for a in Action if a in out]

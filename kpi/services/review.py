@@ -1,4 +1,6 @@
-"""The reviewer's queue: submitted values with figures, rate, band, last year's value, findings and changes."""
+"""The review queues: the division's (values waiting for it: those the department's head approved in a two-level
+chain, submitted ones in a one-level chain) and a department head's (their departments' submitted values), with
+figures, rate, band, last year's value, findings, changes and who approved at each level."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,12 +8,18 @@ from pathlib import Path
 
 import warehouse
 from kpi.domain.formatting import format_number, format_rate
+from kpi.domain.roles import Role
+from kpi.domain.value_states import State
 from kpi.services.actors import Actor
+from kpi.services.approval_chain import chain_of
 from kpi.services.evaluation import Evaluated
 from kpi.services.listing import KIND_LABELS_JA, printed_baseline, printed_target, printed_value, state_label
 from kpi.services.permissions import Permission, allowed, check
-from kpi.services.summaries import load_cycle
-from warehouse import audit, findings, master, values
+from kpi.services.summaries import department_view, load_cycle
+from warehouse import audit, chains, findings, master, values
+
+AWAITING = "awaiting"  # the queue's default: the values waiting for this actor's level of the chain
+ACTION_WORDS_JA = {"head_approve": "承認", "approve": "承認", "head_return": "差戻し", "return": "差戻し"}
 
 
 @dataclass(frozen=True)
@@ -42,17 +50,39 @@ class QueueItem:
     findings: list[str]
     changes_since_return: list[str]
     review_comment: str | None
+    approvals: list[str]  # who approved (or returned) at each level of the chain since the last submission, when
 
 
-def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", department: str | None = None,
+def awaiting_states(actor: Actor, has_head: bool) -> set[str]:
+    """The states of the values waiting for the actor's level: a head's, a submitted value (two-level chain);
+    the division's, what the head approved, and submitted values too in a one-level chain."""
+    out: set[str] = set()
+    if allowed(actor, Permission.HEAD_APPROVE) and has_head:
+        out.add(State.SUBMITTED.value)
+    if allowed(actor, Permission.APPROVE):
+        out.add(State.HEAD_APPROVED.value)
+        if not has_head:
+            out.add(State.SUBMITTED.value)
+    return out
+
+
+def queue(actor: Actor, fiscal_year: int, *, state: str | None = AWAITING, department: str | None = None,
           pillar: int | None = None, item: int | None = None, db: Path | str | None = None) -> list[QueueItem]:
-    """Values of a cycle awaiting review (or in any given state), with everything needed to decide."""
-    check(actor, Permission.APPROVE)
-    view = load_cycle(fiscal_year, basis="all", actor=actor, db=db)
+    """Values of a cycle awaiting the actor's level of the approval chain (or in any given state; None: all), with
+    everything needed to decide. A department head sees their own departments only."""
+    head_only = not allowed(actor, Permission.APPROVE)
+    if head_only:
+        check(actor, Permission.HEAD_APPROVE)
+        view = department_view(fiscal_year, actor=actor, db=db)
+    else:
+        view = load_cycle(fiscal_year, basis="all", actor=actor, db=db)
+    with warehouse.connect(db) as con:
+        chain = chain_of(con, view.cycle["strategy_id"])
+    states = awaiting_states(actor, chain.has_head) if state == AWAITING else None if state is None else {state}
     rows: list[Evaluated] = [
         e for e in view.rows
         if e.row.get("value_id") is not None
-        and (state is None or e.row["state"] == state)
+        and (states is None or e.row["state"] in states)
         and (department is None or e.row["department_code"] == department)
         and (pillar is None or e.row["pillar_no"] == pillar)
         and (item is None or e.row["item_no"] == item)
@@ -63,6 +93,7 @@ def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", de
         found = findings.findings_for(con, value_ids=ids) if ids else []
         trail = audit.list_audit(con, cycle_id=view.cycle["cycle_id"]) if ids else []
         categories = {c["code"]: c["name"] for c in master.list_reason_categories(con)}
+        levels = chains.approvals(con, ids)
     by_value: dict[int, list[str]] = {}
     for f in found:
         by_value.setdefault(f["value_id"], []).append(f"[{'エラー' if f['severity'] == 'error' else '警告'}] {f['message']}")
@@ -81,6 +112,8 @@ def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", de
             reason=r.get("reason") or "", category=categories.get(r.get("reason_category") or "", ""),
             entered_by=r.get("entered_by"), findings=by_value.get(r["value_id"], []),
             changes_since_return=_changes(trail, r["value_id"]), review_comment=r.get("review_comment"),
+            approvals=[f"{chain.name_of(Role(a['role']))}: {a['actor']}（{ACTION_WORDS_JA[a['action']]} "
+                       f"{a['at']:%Y/%m/%d %H:%M}）" for a in levels.get(r["value_id"], [])],
         ))
     return out
 
@@ -88,7 +121,7 @@ def queue(actor: Actor, fiscal_year: int, *, state: str | None = "submitted", de
 def _changes(audit: list[dict], value_id: int) -> list[str]:
     """Saves since the value was last returned: 'old → new' per save (empty if never returned)."""
     mine = [a for a in audit if a["entity_id"] == str(value_id)]
-    returns = [i for i, a in enumerate(mine) if a["action"] == "return"]
+    returns = [i for i, a in enumerate(mine) if a["action"] in ("return", "head_return")]
     if not returns:
         return []
     return [f"{a['old_value'] or '（未入力）'} → {a['new_value'] or '（未入力）'}（{a['actor']}）"

@@ -26,7 +26,7 @@ from kpi.services.entries import RawEntry
 from kpi.services.entry_sheet import saved_entry
 from kpi.services.workbooks import row_texts
 
-_REOPEN_BY = {State.SUBMITTED: Action.RETURN, State.APPROVED: Action.REOPEN}
+_REOPEN_BY = {State.SUBMITTED: Action.RETURN, State.HEAD_APPROVED: Action.RETURN, State.APPROVED: Action.REOPEN}
 
 
 @dataclass

@@ -36,7 +36,7 @@ def outcome_text(submitted: list[str], lines) -> str:
     done = set(submitted)
     left: dict[str, list[str]] = {}
     for ln in lines:
-        if ln.code in done or ln.stopped or ln.state_key in ("submitted", "approved"):
+        if ln.code in done or ln.stopped or ln.state_key in ("submitted", "head_approved", "approved"):
             continue
         left.setdefault(ln.state, []).append(ln.code)
     text = f"{len(submitted)}件を提出しました（{'、'.join(submitted)}）。"

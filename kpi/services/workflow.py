@@ -11,9 +11,10 @@ from kpi.domain.audit_events import AuditEvent, FigureChanged, StateChanged
 from kpi.domain.workflow import Action, CycleNotOpen, Role, State, WorkflowError, apply  # noqa: F401 (CycleNotOpen)
 from kpi.platform import faults
 from kpi.services.actors import Actor
+from kpi.services.approval_chain import chain_of, level_action
 from kpi.services.conflicts import Conflict, conflict
 from kpi.services.evaluation import indicator_rate
-from kpi.services.permissions import Permission, check, check_current, check_transition
+from kpi.services.permissions import Permission, allowed, check, check_current, check_transition
 from warehouse import Connection, audit, findings, values
 
 
@@ -140,23 +141,36 @@ def _rows_for(con, refs: list[ValueRef]) -> dict[int, dict]:
     return rows
 
 
-def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, comment: str | None = None) -> int:
+def _transition(con, actor: Actor, action: Action, ref: ValueRef, row: dict, *, comment: str | None = None,
+                chains: dict | None = None) -> int:
+    """One transition of one value; an approval or a return is taken at the level the actor acts at in the
+    strategy's chain (the head's 所属長承認／所属長差戻し, or the division's)."""
     check_current(con, actor)
+    chain = chain_of(con, row["strategy_id"], chains)
+    action = level_action(actor, action, row, chain)
     role = _guard(actor, action, row)
     before = State(row["state"])
     if row["version"] != ref.version:
         raise conflict(con, row)
-    submitted_by = audit.last_actor(con, ref.value_id, Action.SUBMIT.value) if action is Action.APPROVE else None
+    approving = action in (Action.APPROVE, Action.HEAD_APPROVE)
+    submitted_by = audit.last_actor(con, ref.value_id, Action.SUBMIT.value) if approving else None
+    head_by = (audit.last_actor(con, ref.value_id, Action.HEAD_APPROVE.value)
+               if action is Action.APPROVE and before is State.HEAD_APPROVED else None)
     after, change = apply(before, action, role, comment=comment, actor=actor.login, entered_by=row["entered_by"],
-                          submitted_by=submitted_by)
+                          submitted_by=submitted_by, head_approved_by=head_by, chain=chain)
     if action is Action.SUBMIT:
         _require_kind(row)
         _require_reason(con, row)
     version = values.update_state(con, ref.value_id, ref.version, after.value, actor=actor.login,
-                                  comment=comment if action is Action.RETURN else None)
+                                  comment=comment if action in (Action.RETURN, Action.HEAD_RETURN) else None)
     if version is None:
         raise _conflict(row["name"])
-    audit.append(con, [_event(actor, change, row)])
+    # in a chain with the head level, the row names the level it was taken at (its role and action say it too)
+    level = chain.name_of(role) if chain.has_head and action in (
+        Action.APPROVE, Action.RETURN, Action.HEAD_APPROVE, Action.HEAD_RETURN) else None
+    audit.append(con, [AuditEvent.of_transition(change, actor=actor.login, entity="value", entity_id=row["value_id"],
+                                                cycle_id=row["cycle_id"], indicator_id=row["indicator_id"],
+                                                new_value=f"承認段階: {level}" if level else None)])
     return version
 
 
@@ -205,12 +219,13 @@ def submit(actor: Actor, refs: list[ValueRef], db: Path | str | None = None,
 
 
 def approve(actor: Actor, ref: ValueRef, db: Path | str | None = None, comment: str | None = None) -> int:
-    """Approve one submitted value; returns its new version."""
+    """Approve one value at the actor's level of the chain (a head: a submitted value of their department; the
+    division: a value the head approved, or a submitted one in a one-level chain); returns its new version."""
     return _one(actor, Action.APPROVE, ref, db, comment)
 
 
 def return_value(actor: Actor, ref: ValueRef, comment: str, db: Path | str | None = None) -> int:
-    """Return one submitted value to its department with a comment (差戻し)."""
+    """Return one value to its department with a comment (差戻し, at the actor's level of the chain)."""
     return _one(actor, Action.RETURN, ref, db, comment)
 
 
@@ -221,10 +236,13 @@ def reopen(actor: Actor, ref: ValueRef, reason: str, db: Path | str | None = Non
 
 def approve_many(actor: Actor, refs: list[ValueRef], db: Path | str | None = None,
                  comment: str | None = None) -> BulkResult:
-    """Approve many values at once; those with blocking findings or refused transitions are skipped with why."""
-    check(actor, Permission.APPROVE)
+    """Approve many values at once, each at the actor's level of the chain (a department head: their departments'
+    submitted values); those with blocking findings or refused transitions are skipped with why."""
+    if not allowed(actor, Permission.HEAD_APPROVE):
+        check(actor, Permission.APPROVE)
     done: list[int] = []
     skipped: dict[int, str] = {}
+    chains: dict = {}
     with warehouse.transaction(db) as con:
         rows = _rows_for(con, refs)
         blocked = findings.blocking_findings(con, [r.value_id for r in refs])
@@ -233,7 +251,7 @@ def approve_many(actor: Actor, refs: list[ValueRef], db: Path | str | None = Non
                 skipped[ref.value_id] = f"「{rows[ref.value_id]['name']}」に未解決のエラーがあるため承認しませんでした"
                 continue
             try:
-                _transition(con, actor, Action.APPROVE, ref, rows[ref.value_id], comment=comment)
+                _transition(con, actor, Action.APPROVE, ref, rows[ref.value_id], comment=comment, chains=chains)
             except WorkflowError as exc:
                 skipped[ref.value_id] = str(exc)
             else:

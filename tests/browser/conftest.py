@@ -2,6 +2,7 @@
 and Debian's Chromium driven by Playwright (never a downloaded browser)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -57,10 +58,10 @@ def _stop(proc: subprocess.Popen) -> None:
             pass
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """Base URL of the running app (demo data loaded), with its Prefect server; both stopped afterwards."""
-    work = tmp_path_factory.mktemp("live")
+@contextlib.contextmanager
+def running_app(work: Path, prepare=None):
+    """A fresh demo warehouse under work (prepare(db) runs on it before the app starts), its Prefect server and
+    the app; yields {"url", "db", "work"} and stops both afterwards."""
     db = work / "kpi.duckdb"
     prefect_port, app_port = _free_port(), _free_port()
     env = {**os.environ, "KPI_DB": str(db), "PREFECT_HOME": str(work / "prefect"),
@@ -70,6 +71,8 @@ def live_app(tmp_path_factory):
            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     (work / "prefect").mkdir()
     subprocess.run([str(BIN / "kpi"), "demo", "--db", str(db)], env=env, check=True, capture_output=True)
+    if prepare is not None:
+        prepare(db)
     prefect = _start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(prefect_port)],
                      env, work / "prefect.log")
     app = None
@@ -83,6 +86,13 @@ def live_app(tmp_path_factory):
         if app is not None:
             _stop(app)
         _stop(prefect)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """Base URL of the running app (demo data loaded), with its Prefect server; both stopped afterwards."""
+    with running_app(tmp_path_factory.mktemp("live")) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

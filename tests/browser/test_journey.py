@@ -163,7 +163,7 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     # 5. Reviewer approves the three values one by one.
     _login(page, url, "reviewer", "reviewer-pass")
     _nav(page, "審査・承認")
-    approved = page.get_by_test_id("stMetric").filter(has_text="承認済").first
+    approved = page.get_by_test_id("stMetric").filter(has_text=re.compile("^承認済")).first  # not 所属長承認済
     approve = page.get_by_role("button", name="承認", exact=True)
     for done in range(3):
         expect(approved).to_contain_text(f"{done}件")

@@ -47,6 +47,7 @@ PERSONNEL = [["ログインID", "氏名", "役割", "担当課", "初期パス�
              ["tanaka", "田中 一郎", "入力担当", "KIKAKU", "tanaka-initial-pw"],
              ["sato", "佐藤 花子", "入力担当", "JOHO", ""],
              ["suzuki", "鈴木 次郎", "審査担当", "", "suzuki-initial-pw"],
+             ["kacho", "企画課長", "所属長承認者", "KIKAKU", "kacho-initial-pw"],
              ["yamada", "山田 三郎", "幹部", "", "yamada-initial-pw"]]
 INDICATORS = [["柱", "項目", "指標名", "単位", "担当課", "現状（基準値）", "目標", "目標の種類", "出典"],
               ["1 くらし", "1 行政手続", "オンライン申請できる手続の数", "件", "KIKAKU", "100件（2023年度）",
@@ -84,6 +85,7 @@ def test_a_year_is_set_up_entered_submitted_and_approved_through_the_cli_alone(f
     listed = {u["login"]: u for u in json.loads(ok(kpi("account", "list", "--format", "json", "--as", "boss", db=db)))}
     assert listed["tanaka"]["roles"] == ["editor"] and listed["tanaka"]["departments"] == ["KIKAKU"]
     assert listed["suzuki"]["roles"] == ["reviewer"]
+    assert listed["kacho"]["roles"] == ["dept_head"] and listed["kacho"]["departments"] == ["KIKAKU"]
 
     # the strategy is master data: the reviewer of the division keeps it
     ok(kpi("strategy", "add", "--code", "dx-plan", "--name", "テスト市DX推進計画", "--from-fy", "2024",
@@ -117,13 +119,23 @@ def test_a_year_is_set_up_entered_submitted_and_approved_through_the_cli_alone(f
            db=db))
     by_admin = kpi("approve", "--cycle", "2024", "--code", *figures, "--as", "boss", db=db)
     assert by_admin.returncode == 1 and "権限がありません" in by_admin.stderr
+    # the two-level chain: 担当 → 所属長 → 行政改革推進課; the division approves only what the head approved
+    assert ok(kpi("approval-chain", "--strategy", "dx-plan", "--as", "suzuki", db=db)).strip() == "担当 → 行政改革推進課"
+    ok(kpi("approval-chain", "--strategy", "dx-plan", "--levels", "--as", "suzuki", db=db))
+    early = kpi("approve", "--cycle", "2024", "--code", *figures, "--as", "suzuki", db=db)
+    assert early.returncode == 1 and "所属長の承認が済んでいない値" in early.stderr
+    ok(kpi("approve", "--cycle", "2024", "--code", *figures, "--as", "kacho", db=db))
     ok(kpi("approve", "--cycle", "2024", "--code", *figures, "--as", "suzuki", db=db))
+    with warehouse.connect(db) as con:
+        levels = con.execute("SELECT actor, role, action FROM audit_log WHERE action IN ('head_approve', 'approve')"
+                             " ORDER BY audit_id").fetchall()
+    assert levels == [("kacho", "dept_head", "head_approve")] * 2 + [("suzuki", "reviewer", "approve")] * 2
 
     doc = json.loads(ok(kpi("summary", "--cycle", "2024", "--format", "json", db=db)))
     total = doc["groups"][0]
     assert total["total"] == 2 and total["counts"]["achieved"] == 1 and sum(total["counts"].values()) == 2
     actors = {a[0] for a in audit(db)}
-    assert {"local", "boss", "suzuki", "tanaka"} <= actors
+    assert {"local", "boss", "suzuki", "tanaka", "kacho"} <= actors
     assert ("boss", "create_user", "user", "tanaka") in audit(db)
 
 

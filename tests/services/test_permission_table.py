@@ -17,6 +17,7 @@ from kpi.services.permissions import Permission, allowed, check
 OWN, OTHER = "GYOKAKU", "IRYO"
 ACTORS = {
     "editor": Actor("e", "入力担当", frozenset({Role.EDITOR}), frozenset({OWN})),
+    "dept_head": Actor("h", "所属長", frozenset({Role.DEPT_HEAD}), frozenset({OWN})),
     "reviewer": Actor("r", "審査担当", frozenset({Role.REVIEWER})),
     "executive": Actor("x", "幹部", frozenset({Role.EXECUTIVE})),
     "admin": Actor("a", "管理者", frozenset({Role.ADMIN})),
@@ -26,27 +27,29 @@ CYCLE_STATES = ("preparing", "open", "closed", "finalized")
 ANY, OPEN, UNTIL_CLOSED = set(CYCLE_STATES), {"open"}, {"open", "closed"}
 
 # "all": any department; "own": the actor's own departments only; "-": never.
-#                           editor  reviewer executive admin  reviewer+editor  cycle states
+#                           editor dept_head reviewer executive admin reviewer+editor  cycle states
 EXPECTED = {
-    "view":                 ("all", "all",  "all",  "all",  "all",  ANY),
-    "view_unapproved":      ("own", "all",  "-",    "-",    "all",  ANY),
-    "view_unapproved_all":  ("-",   "all",  "-",    "-",    "all",  ANY),
-    "save":                 ("own", "-",    "-",    "-",    "own",  OPEN),
-    "submit":               ("own", "-",    "-",    "-",    "own",  OPEN),
-    "return":               ("-",   "all",  "-",    "-",    "all",  UNTIL_CLOSED),
-    "approve":              ("-",   "all",  "-",    "-",    "all",  UNTIL_CLOSED),
-    "reopen":               ("-",   "all",  "-",    "-",    "all",  UNTIL_CLOSED),
-    "manage_master":        ("-",   "all",  "-",    "all",  "all",  ANY),
-    "manage_users":         ("-",   "-",    "-",    "all",  "-",    ANY),
-    "publish":              ("-",   "all",  "-",    "-",    "all",  ANY),
-    "view_audit":           ("-",   "all",  "-",    "all",  "all",  ANY),
-    "write_narrative":      ("-",   "all",  "-",    "-",    "all",  ANY),
-    "view_cycles":          ("all", "all",  "all",  "all",  "all",  ANY),
-    "view_departments":     ("-",   "all",  "-",    "all",  "all",  ANY),
-    "view_accounts":        ("-",   "-",    "-",    "all",  "-",    ANY),
-    "remind":               ("-",   "all",  "-",    "all",  "all",  ANY),
+    "view":                 ("all", "all", "all",  "all",  "all",  "all",  ANY),
+    "view_unapproved":      ("own", "own", "all",  "-",    "-",    "all",  ANY),
+    "view_unapproved_all":  ("-",   "-",   "all",  "-",    "-",    "all",  ANY),
+    "save":                 ("own", "-",   "-",    "-",    "-",    "own",  OPEN),
+    "submit":               ("own", "-",   "-",    "-",    "-",    "own",  OPEN),
+    "head_approve":         ("-",   "own", "-",    "-",    "-",    "-",    UNTIL_CLOSED),
+    "head_return":          ("-",   "own", "-",    "-",    "-",    "-",    UNTIL_CLOSED),
+    "return":               ("-",   "-",   "all",  "-",    "-",    "all",  UNTIL_CLOSED),
+    "approve":              ("-",   "-",   "all",  "-",    "-",    "all",  UNTIL_CLOSED),
+    "reopen":               ("-",   "-",   "all",  "-",    "-",    "all",  UNTIL_CLOSED),
+    "manage_master":        ("-",   "-",   "all",  "-",    "all",  "all",  ANY),
+    "manage_users":         ("-",   "-",   "-",    "-",    "all",  "-",    ANY),
+    "publish":              ("-",   "-",   "all",  "-",    "-",    "all",  ANY),
+    "view_audit":           ("-",   "-",   "all",  "-",    "all",  "all",  ANY),
+    "write_narrative":      ("-",   "-",   "all",  "-",    "-",    "all",  ANY),
+    "view_cycles":          ("all", "all", "all",  "all",  "all",  "all",  ANY),
+    "view_departments":     ("-",   "-",   "all",  "-",    "all",  "all",  ANY),
+    "view_accounts":        ("-",   "-",   "-",    "-",    "all",  "-",    ANY),
+    "remind":               ("-",   "-",   "all",  "-",    "all",  "all",  ANY),
 }
-COLUMNS = ("editor", "reviewer", "executive", "admin", "reviewer+editor")
+COLUMNS = ("editor", "dept_head", "reviewer", "executive", "admin", "reviewer+editor")
 DEPARTMENTS = {"own": OWN, "other": OTHER, "none": None}
 
 

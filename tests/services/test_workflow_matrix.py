@@ -16,7 +16,10 @@ from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are f
     last_audit_id, save, snapshot, stage, value, wf_db,
 )
 
-ACTORS = {"editor": EDITOR1, "reviewer": REVIEWER, "executive": EXECUTIVE, "admin": ADMIN}
+# a department head of the editor's department (所属長承認者); the staged strategy keeps the one-level chain, so the
+# head takes no workflow action here (the two-level chain: tests/services/test_workflow_chain.py)
+HEAD = Actor("head-gyokaku", "総務部行政改革推進課 所属長", frozenset({Role.DEPT_HEAD}), frozenset({OWN}))
+ACTORS = {"editor": EDITOR1, "dept_head": HEAD, "reviewer": REVIEWER, "executive": EXECUTIVE, "admin": ADMIN}
 DEPTS = {"own": OWN, "other": OTHER}  # "own" is the editor's department (GYOKAKU); "other" is IRYO
 
 # ---- the workflow actions, through kpi.services.workflow ----------------------------------------------------------
@@ -83,6 +86,9 @@ def test_a_workflow_action_succeeds_exactly_where_the_role_and_department_allow_
 
 PERMISSION_ALLOWED: dict[tuple[str, Permission], set[str]] = {
     ("editor", Permission.VIEW_UNAPPROVED): {"own"},
+    ("dept_head", Permission.VIEW_UNAPPROVED): {"own"},
+    ("dept_head", Permission.HEAD_APPROVE): {"own"},  # 一次承認: their own departments only
+    ("dept_head", Permission.HEAD_RETURN): {"own"},
     ("reviewer", Permission.VIEW_UNAPPROVED): {"own", "other"},
     ("reviewer", Permission.VIEW_UNAPPROVED_ALL): {"own", "other"},  # never the administrator (segregation)
     ("reviewer", Permission.MANAGE_MASTER): {"own", "other"},
