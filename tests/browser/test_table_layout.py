@@ -145,7 +145,7 @@ def _walk(page: Page, login: str) -> list[dict]:
             seen += _tables(page, f"{login} {title}" + (f" {tab}" if tab else ""))
         if title == "審査・承認":  # the demo has no value awaiting review: the queue of approved values
             page.get_by_role("combobox", name="状態").click()
-            page.get_by_role("option", name="承認済").click()
+            page.get_by_role("option", name="承認済", exact=True).click()  # not 所属長承認済
             _settled(page)
             seen += _tables(page, f"{login} {title} 承認済")
         if title == "回収状況":  # a department's indicators, opened by choosing its row
