@@ -64,8 +64,8 @@ def render(title: str) -> None:
         st.stop()
 
     # indicator, value, target, rate and band first, sized to fit a 1440 px window; each value in full below
-    widths = {"指標": 200, "値": 80, "目標値": 80, "達成率": 90, "達成区分": 115, "区分": 50, "前年度": 80, "指摘": 40,
-              "担当課": 95, "要因": 60, "承認": 150, "コード": 70}
+    widths = {"指標": 180, "値": 75, "目標値": 75, "達成率": 85, "達成区分": 115, "区分": 45, "前年度": 70, "指摘": 40,
+              "担当課": 80, "要因": 45, "承認": 100, "コード": 60}  # 970 px: the main area beside the sidebar is 978
     ui.table([{"指標": i.name, "値": i.value, "目標値": i.target, "達成率": i.rate, "達成区分": i.band, "区分": i.kind,
                "前年度": i.last_year, "指摘": len(i.findings), "担当課": i.department_name, "要因": i.reason,
                "承認": " / ".join(i.approvals), "コード": i.code} for i in items],
