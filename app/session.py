@@ -1,14 +1,13 @@
 """Login state of a Streamlit session: the Actor re-read on every run, the session cookie, and the cached reads."""
 from __future__ import annotations
 
-import gc
 import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
-from app import state
+from app import memory, state
 from kpi.services import queries, sessions, summaries
 from kpi.services.actors import Actor
 
@@ -113,14 +112,16 @@ def sync_cookie(actor: Actor | None) -> None:
         _cookie("", 0, only_if=ended)
 
 
-def _free_earlier_runs() -> None:
-    """Collect unreachable objects before building a large cached read (a cache miss only).
-
-    What earlier script runs held (e.g. a cycle frame dropped from the cache by clear_caches or its ttl) can stay
-    in reference cycles (a page's functions refer back to the namespace it runs in), freed only by the cyclic
-    collector, which few-but-large Polars frames rarely trigger: without this, each rebuild of the national frame
-    added about its size to the process (bench/README.md, dashboard memory: 概要 708 → 501 MB)."""
-    gc.collect()
+@contextmanager
+def _big_read() -> Iterator[None]:
+    """Around building a large cached read (a cache miss only): collect what earlier runs left in reference cycles
+    and give the freed pages back first, so the read starts from what the process really holds, and give back what
+    the read itself freed after (app/memory.py; bench/README.md, dashboard memory)."""
+    memory.release()
+    try:
+        yield
+    finally:
+        memory.trim()
 
 
 # The cached reads below are computed by query functions on the figures of a basis, and keyed on that basis: what
@@ -141,8 +142,8 @@ def cycle_frame(actor: Actor, fiscal_year: int, judge: str = "target", basis: st
 
 @st.cache_resource(ttl=300, max_entries=8, show_spinner="集計しています…")
 def _cached_frame(fiscal_year: int, judge: str, basis: str, db: str) -> summaries.CycleFrame:
-    _free_earlier_runs()
-    return summaries.cycle_figures(fiscal_year, basis=basis, judge=judge, db=db)
+    with _big_read():
+        return summaries.cycle_figures(fiscal_year, basis=basis, judge=judge, db=db)
 
 
 def trends(actor: Actor, judge: str, limit: int | None) -> dict:
@@ -152,8 +153,8 @@ def trends(actor: Actor, judge: str, limit: int | None) -> dict:
 
 @st.cache_data(ttl=300, show_spinner="推移を集計しています…")
 def _cached_trends(judge: str, limit: int | None, basis: str, db: str) -> dict:
-    _free_earlier_runs()
-    return queries.trends_document(judge=judge, limit=limit, db=db)
+    with _big_read():
+        return queries.trends_document(judge=judge, limit=limit, db=db)
 
 
 def reasons(actor: Actor, fiscal_year: int, judge: str, limit: int | None) -> dict:

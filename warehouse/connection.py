@@ -177,6 +177,10 @@ def _memory() -> duckdb.DuckDBPyConnection:
     global _instance
     if _instance is None:
         _instance = duckdb.connect(":memory:")
+        # DuckDB's allocator (its own jemalloc) keeps the pages a query freed until later allocations; its background
+        # threads give them back to the system within about a second. Without them an app process kept ≈ 60–90 MB
+        # after reading one national cycle (docs/scale-out.md, "Memory per app process").
+        _instance.execute("SET allocator_background_threads = true")
     return _instance
 
 

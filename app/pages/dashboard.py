@@ -4,6 +4,8 @@ Reads only what it shows: counts come from the cycle's evaluated frame (cached),
 a time, reasons and trends are cached documents with short lists. 目安値で判定 judges each year against its
 milestone instead of the final target; it is carried in the URL (?judge=milestone) like the other filters.
 """
+import functools
+
 import streamlit as st
 
 from app import session, state, ui
@@ -53,7 +55,6 @@ if judge == "milestone":
     params["judge"] = "milestone"
 else:
     params.pop("judge", None)
-view = session.cycle_frame(actor, fy, judge, basis)
 if basis == "all":
     st.warning("プレビュー: 未承認（下書き・提出済・差戻し）の値を含む集計です。公表・幹部報告には使わないでください。")
 else:
@@ -65,10 +66,18 @@ if judge == "milestone":
 # Only the open tab runs (and reads); the open tab is carried in the URL (?tab=指標一覧) like the filters.
 tab_summary, tab_list, tab_reasons, tab_trends, tab_initiatives = st.tabs(
     ["概要", "指標一覧", "要因", "推移", "主な取組"], key=state.DASHBOARD_TAB, bind="query-params")
-groups = summaries.band_groups(view)
+
+
+@functools.cache
+def figures() -> tuple[summaries.CycleFrame, list]:
+    """The cycle's evaluated frame and its band groups, read by the tabs that show them (概要, 指標一覧) and only
+    then: 推移 and 主な取組 never hold a cycle frame (at national scale reading one costs ≈ 200 MB for a moment)."""
+    view = session.cycle_frame(actor, fy, judge, basis)
+    return view, summaries.band_groups(view)
 
 
 def show_summary() -> None:
+    view, groups = figures()
     h = summaries.headline(view)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(f"{PROVISIONAL}目標達成（100%）の割合", f"{h['achieved_percent']}%")
@@ -93,6 +102,7 @@ def show_summary() -> None:
 
 
 def show_list() -> None:
+    view, groups = figures()
     band_labels = {b.value: f"{b.label_ja}（{groups[0].counts[b]}）" for b in BAND_ORDER}
     chosen_band = st.pills("達成区分で絞り込む", list(band_labels), format_func=band_labels.get,
                            default=params.get("band") if params.get("band") in band_labels else None, key="band_pill")
