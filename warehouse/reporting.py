@@ -17,15 +17,11 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
     Read as a relation (`sql`), which hands DuckDB's result to Arrow as it is produced; a DB-API result
     (`execute(...).to_arrow_table()`) first materializes every row and then copies it: a national cycle's
-    evaluation columns (178,800 rows) peaked 30 MB higher that way (docs/scale-out.md, "Memory per app process")."""
-    return pl.from_arrow(_relation(con, sql, params).to_arrow_table())
-
-
-def _relation(con: duckdb.DuckDBPyConnection, sql: str, params: list | None):
-    """A relation of a read on this connection. A relation cannot start while an earlier execute()'s result is
-    pending (e.g. after a fetchone), so that result is first run to its end, as the next execute() would."""
+    evaluation columns (178,800 rows) peaked 30 MB higher that way (docs/scale-out.md, "Memory per app process").
+    A relation cannot start while an earlier execute()'s result is pending (e.g. after a fetchone), so that result
+    is first run to its end (`complete`), as the next execute() would."""
     con.complete()
-    return con.sql(sql, params=params or None)
+    return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
 
 
 # The values of the cycles in one bound INTEGER[] parameter (migration 009), per basis.
@@ -160,9 +156,10 @@ def evaluation_batches(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], bas
         raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
     cols = ", ".join(_column(c) for c in EVAL_COLUMNS if c in columns) + _TARGET_SELECT  # TREND order here
     for cycle_id in cycle_ids:
-        reader = _relation(con, f"SELECT {cols}{_MILESTONE_COLUMNS if milestones else ''} FROM {view} v"
-                                f"{TARGET_JOINS}{_MILESTONE_JOINS if milestones else ''}",
-                           [[cycle_id]]).to_arrow_reader(batch_rows)
+        con.complete()  # as in frame(): a relation, so the batches come without a DB-API copy
+        reader = con.sql(f"SELECT {cols}{_MILESTONE_COLUMNS if milestones else ''} FROM {view} v"
+                         f"{TARGET_JOINS}{_MILESTONE_JOINS if milestones else ''}",
+                         params=[[cycle_id]]).to_arrow_reader(batch_rows)
         for batch in reader:
             yield pl.from_arrow(batch)
 
