@@ -178,7 +178,7 @@ def _memory() -> duckdb.DuckDBPyConnection:
     if _instance is None:
         _instance = duckdb.connect(":memory:")
         # DuckDB's allocator (its own jemalloc) keeps the pages a query freed until later allocations; its background
-        # threads give them back to the system within about a second. Without them an app process kept ≈ 60–90 MB
+        # threads give them back to the system within about a second. Without them an app process kept ≈ 80 MB
         # after reading one national cycle (docs/scale-out.md, "Memory per app process").
         _instance.execute("SET allocator_background_threads = true")
     return _instance

@@ -17,7 +17,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
     Read as a relation (`sql`), which hands DuckDB's result to Arrow as it is produced; a DB-API result
     (`execute(...).to_arrow_table()`) first materializes every row and then copies it: a national cycle's
-    evaluation columns (178,800 rows) peaked 30 MB higher that way (docs/scale-out.md, "Memory per app process").
+    evaluation columns (178,800 rows) peaked 30–37 MB higher that way (docs/scale-out.md, "Memory per app process").
     A relation cannot start while an earlier execute()'s result is pending (e.g. after a fetchone), so that result
     is first run to its end (`complete`), as the next execute() would."""
     con.complete()
