@@ -5,9 +5,8 @@ import streamlit as st
 
 from app import session, state, ui
 from kpi.domain.workflow import Action, WorkflowError
-from kpi.services import approval_chain, directory, review, summaries, workflow
+from kpi.services import review, workflow
 from kpi.services.actors import Forbidden
-from kpi.services.listing import state_counts
 from kpi.services.permissions import Permission, actions_for, allowed
 
 APPROVALS = (Action.APPROVE, Action.HEAD_APPROVE)
@@ -33,21 +32,18 @@ def render(title: str) -> None:
     cycle = ui.cycle_picker(actor, prefer="open")
     if cycle is None:
         st.stop()
-    chain = approval_chain.strategy_chain(cycle["fiscal_year"])
+    board = review.read_board(actor, cycle["fiscal_year"])  # one read for the counts and the queue
+    chain = board.chain
     st.caption(f"承認経路: {chain.text}")
     message = st.session_state.pop(state.REVIEW_MESSAGE, None)
     if message:
         (st.success if message[0] == "ok" else st.error)(message[1])
 
-    counts = state_counts(summaries.department_view(cycle["fiscal_year"], actor=actor).rows)
-    for col, (label, n) in zip(st.columns(len(counts)), counts.items()):
+    for col, (label, n) in zip(st.columns(len(board.counts)), board.counts.items()):
         col.metric(label, f"{n}件")
 
     division = allowed(actor, Permission.APPROVE)
-    if division:
-        depts = {d["code"]: d["name"] for d in directory.list_departments(actor)}
-    else:
-        depts = {c: c for c in sorted(actor.departments)}
+    depts = board.departments
     waiting = "所属長承認済（審査待ち）" if division and chain.has_head else "提出済（承認待ち）"
     f1, f2, f3 = st.columns(3)
     dept = f1.selectbox("担当課", [None, *depts], format_func=lambda c: "すべて" if c is None else depts[c],
@@ -58,7 +54,7 @@ def render(title: str) -> None:
         "状態", [review.AWAITING, "submitted", "head_approved", "returned", "approved", "draft"], key="review_state",
         format_func={review.AWAITING: waiting, "submitted": "提出済", "head_approved": "所属長承認済",
                      "returned": "差戻し", "approved": "承認済", "draft": "下書き"}.get)
-    items = review.queue(actor, cycle["fiscal_year"], state=shown_state, department=dept, pillar=pillar)
+    items = review.queue(actor, cycle["fiscal_year"], state=shown_state, department=dept, pillar=pillar, board=board)
     if not items:
         st.info("該当する値はありません。")
         st.stop()

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from app import memory, state
-from kpi.services import queries, sessions, summaries
+from kpi.services import directory, first_reads, queries, sessions, summaries
 from kpi.services.actors import Actor
 
 
@@ -34,16 +34,24 @@ def current_actor() -> Actor | None:
         if token is None or token == st.session_state.get(state.ENDED_TOKEN):
             return None
     try:
-        actor = sessions.resume(token)
+        resumed = first_reads.resume(token)  # the session check and the cycles in one unit of work
     except sessions.SessionEnded as exc:
         if from_cookie:
             st.session_state[state.ENDED_TOKEN] = token  # quietly: the login page clears the stale cookie
         else:
             logout(exc.notice, ended=True)
         return None
+    actor = resumed.actor
     st.session_state[state.SESSION_TOKEN] = token
     st.session_state[state.ACTOR] = actor
+    st.session_state[state.RUN_CYCLES] = resumed.cycles
     return actor
+
+
+def cycles(actor: Actor) -> list[dict]:
+    """Every reporting cycle, newest first: as read with this run's session check, else read now."""
+    read = st.session_state.get(state.RUN_CYCLES) if st.session_state.get(state.RESOLVED) else None
+    return read if read is not None else directory.list_cycles(actor)
 
 
 @contextmanager
@@ -51,12 +59,14 @@ def run_resolved() -> Iterator[Actor | None]:
     """The run's actor (current_actor), reused by the page of this run and forgotten when the run ends, however it
     ends (st.rerun, st.stop, an error): the next run reads the warehouse again."""
     st.session_state.pop(state.RESOLVED, None)  # never trust a flag left by an earlier run
+    st.session_state.pop(state.RUN_CYCLES, None)
     try:
         actor = current_actor()
         st.session_state[state.RESOLVED] = True
         yield actor
     finally:
         st.session_state.pop(state.RESOLVED, None)
+        st.session_state.pop(state.RUN_CYCLES, None)
 
 
 def login(actor: Actor) -> None:

@@ -3,6 +3,7 @@
 ACTOR = "actor"  # kpi.services.actors.Actor of the logged-in person
 SESSION_TOKEN = "session_token"  # the token of the login session (kpi.services.sessions), also the browser's cookie
 RESOLVED = "session.resolved"  # set while a run has resolved its actor (the page reuses it; cleared at the run's end)
+RUN_CYCLES = "session.cycles"  # the reporting cycles read with this run's session check (cleared at the run's end)
 ENDED_TOKEN = "session.ended_token"  # a token this tab saw end (logout, timeout): its cookie is cleared
 NOTICE = "notice"  # one-shot message shown on the next run (e.g. why the session ended)
 CYCLE = "cycle"  # fiscal year chosen on the dashboard
@@ -26,5 +27,7 @@ PUBLISH_PENDING = "publish.pending"  # the fiscal year whose publication waits f
 PUBLISH_JOB = "publish.job"  # (token, interim) of the publication running in the background (kpi.platform.runner)
 PUBLISH_AGREE = "publish_agree"  # the confirmation's tick (widget key), cleared when a new confirmation opens
 DASHBOARD_TAB = "tab"  # the dashboard's open tab (widget key, bound to ?tab=)
+MASTER_TAB = "md_tab"  # マスタ管理's open tab (widget key: only the open tab runs)
+INITIATIVES_TAB = "initiatives_tab"  # 主な取組's open tab (widget key: only the open tab runs)
 BAND_CHART = "band_chart"  # the dashboard's band chart (widget key): its selection
 BAND_CHART_APPLIED = "dashboard.band_chart_applied"  # the chart selection already turned into a filter

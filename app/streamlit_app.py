@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import session
+from app import navigation, session
 from kpi.platform import incidents
 from kpi.domain.workflow import Role
 
@@ -37,11 +37,11 @@ try:  # no traceback ever reaches a person: Japanese text and an incident number
             # Every page's address shows the login form, so a link to /entry (a reminder e-mail) or a reload of a page
             # reaches that page once the person has logged in (a page's identity is its address).
             login = PAGES / "login.py"
-            nav = st.navigation([st.Page(login, title="ログイン", icon=":material/login:", default=True)]
-                                + [st.Page(login, title="ログイン", url_path=Path(f).stem, visibility="hidden")
+            nav = st.navigation([navigation.page(login, title="ログイン", icon=":material/login:", default=True)]
+                                + [navigation.page(login, title="ログイン", url_path=Path(f).stem, visibility="hidden")
                                    for f, *_ in MENU[1:]])
-        else:
-            nav = st.navigation([st.Page(PAGES / f, title=title, icon=icon, default=i == 0)
+        else:  # the st.Page objects are built once per process (app/navigation.py), copied for this run
+            nav = st.navigation([navigation.page(PAGES / f, title=title, icon=icon, default=i == 0)
                                  for i, (f, title, icon, roles) in enumerate(MENU)
                                  if roles is None or actor.has(*roles)])
         with st.sidebar:

@@ -8,7 +8,6 @@ from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
 from kpi.domain.workflow import ROLE_LABELS_JA
 from kpi.domain.formatting import fiscal_year_label
 from kpi.io.export import csv_bytes
-from kpi.services import directory
 from kpi.services.actors import Actor
 
 
@@ -46,7 +45,7 @@ def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
     for summaries and publications: an open year's figures are not settled), else the newest with approved
     values; or on the newest open one (prefer="open", for entry and review).
     """
-    cycles = directory.list_cycles(actor)
+    cycles = session.cycles(actor)  # read with the run's session check
     if not cycles:
         st.info("集計サイクルがまだありません。管理者に初期データの読み込みを依頼してください。")
         return None

@@ -19,11 +19,21 @@ def private_umask() -> None:
         os.umask(old | 0o077)
 
 
+_made: set[str] = set()  # folders private_dir made or found in this process (every unit of work asks again)
+
+
 def private_dir(path: Path | str) -> Path:
-    """Create the folder (and missing parents) 0700; an existing folder is left as it is (it may be /tmp)."""
+    """Create the folder (and missing parents) 0700; an existing folder is left as it is (it may be /tmp).
+
+    warehouse.connect calls this for every unit of work: a folder made or found once in this process is only
+    checked to still be there (one stat instead of mkdir, its refusal and a stat); the umask is set every time (a
+    test or a library may have loosened it)."""
     path = Path(path)
     private_umask()
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    key = str(path)
+    if key not in _made or not os.path.isdir(key):
+        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        _made.add(key)
     return path
 
 

@@ -124,11 +124,11 @@ def strategies_of_year(con: duckdb.DuckDBPyConnection, fiscal_year: int) -> list
 
 def list_cycles(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """All cycles, newest fiscal year first."""
-    rows = con.execute(
-        "SELECT c.cycle_id, c.fiscal_year, c.label, c.state, s.code, c.deadline, c.as_of_text,"
-        " (SELECT count(*) FROM indicator_values v WHERE v.cycle_id = c.cycle_id AND v.state = 'approved'), c.as_of"
-        " FROM cycles c JOIN strategies s USING (strategy_id)"
-        " ORDER BY c.fiscal_year DESC, s.version DESC"
+    rows = con.execute(  # the approved counts joined as one grouped read (a correlated count costs more to plan)
+        "SELECT c.cycle_id, c.fiscal_year, c.label, c.state, s.code, c.deadline, c.as_of_text, coalesce(a.n, 0),"
+        " c.as_of FROM cycles c JOIN strategies s USING (strategy_id)"
+        " LEFT JOIN (SELECT cycle_id, count(*) AS n FROM indicator_values WHERE state = 'approved' GROUP BY cycle_id) a"
+        " USING (cycle_id) ORDER BY c.fiscal_year DESC, s.version DESC"
     ).fetchall()
     keys = ("cycle_id", "fiscal_year", "label", "state", "strategy_code", "deadline", "as_of_text", "approved", "as_of")
     return [dict(zip(keys, r)) for r in rows]

@@ -15,18 +15,21 @@ def insert_session(con: duckdb.DuckDBPyConnection, token_hash: str, login: str, 
 
 def session_of(con: duckdb.DuckDBPyConnection, token_hash: str) -> dict | None:
     """A session with its account's current state (active, version, name, roles, departments), or None."""
+    # Two plain queries: DuckDB plans the same read written with two correlated list() subqueries in about twice
+    # the CPU time (it runs on every click of every person).
     row = con.execute(
         "SELECT s.login, s.account_version, s.last_seen, s.expires_at, s.ended_at,"
-        " u.login IS NOT NULL, coalesce(u.active, false), u.version, u.display_name,"
-        " (SELECT coalesce(list(role ORDER BY role), []) FROM user_roles r WHERE r.login = s.login),"
-        " (SELECT coalesce(list(department_code ORDER BY department_code), []) FROM user_departments d"
-        "   WHERE d.login = s.login)"
+        " u.login IS NOT NULL, coalesce(u.active, false), u.version, u.display_name"
         " FROM login_sessions s LEFT JOIN users u USING (login) WHERE s.token_hash = ?", [token_hash]).fetchone()
     if row is None:
         return None
+    held = con.execute("SELECT 'role', role FROM user_roles WHERE login = ?"
+                       " UNION ALL SELECT 'department', department_code FROM user_departments WHERE login = ?",
+                       [row[0], row[0]]).fetchall()
     keys = ("login", "account_version", "last_seen", "expires_at", "ended_at", "exists", "active", "version",
-            "display_name", "roles", "departments")
-    return dict(zip(keys, row))
+            "display_name")
+    return {**dict(zip(keys, row)), "roles": sorted(v for k, v in held if k == "role"),
+            "departments": sorted(v for k, v in held if k == "department")}
 
 
 def touch(con: duckdb.DuckDBPyConnection, token_hash: str, now: datetime) -> None:

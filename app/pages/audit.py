@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app import ui
+from app import session, ui
 from kpi.domain.audit_labels import ENTITIES_JA, action_ja, change_lines, entity_ja, role_ja
 from kpi.domain.formatting import fiscal_year_ja, format_jst, utc_start_of
 from kpi.domain.workflow import STATE_LABELS_JA, State
@@ -12,7 +12,7 @@ from kpi.services import directory, review
 
 actor = ui.logged_in()
 st.title("監査ログ")
-cycles = directory.list_cycles(actor)
+cycles = session.cycles(actor)  # read with the run's session check
 depts = {d["code"]: d["name"] for d in directory.list_departments(actor)}
 c1, c2, c3 = st.columns(3)
 fy = c1.selectbox("年度", [None] + [c["fiscal_year"] for c in cycles], key="audit_cycle",

@@ -1,7 +1,7 @@
 """The entry page's data: a department's indicators for a cycle, what is saved, and live rates of typed input."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 from pathlib import Path
@@ -56,6 +56,17 @@ class Sheet:
     department_name: str
     categories: list[dict]
     lines: list[Line]
+    read: SheetRows | None = field(default=None, repr=False, compare=False)  # what live_rates rates against
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """The rows a sheet was built from, kept so that the live rates of the same page run read nothing again: the
+    department's indicator rows by code, composite parts by indicator id, last year's approved figures."""
+
+    rows: dict[str, dict]
+    parts: dict[int, list[dict]]
+    last: dict
 
 
 def saved_entry(row: dict, categories: dict[str, str]) -> RawEntry:
@@ -75,8 +86,10 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
     check(actor, Permission.VIEW_UNAPPROVED, department)
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year, strategy)
-        rows = list(values.cycle_rows_by_code(con, cycle["cycle_id"], department).values())
+        by_code = values.cycle_rows_by_code(con, cycle["cycle_id"], department)
+        rows = list(by_code.values())
         last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
+        parts = values.parts_of(con, [r["indicator_id"] for r in rows], cycle["cycle_id"])
         categories = master.list_reason_categories(con)
         changed = changes.last_changes(con, [r["value_id"] for r in rows if r.get("value_id") is not None])
         dept_name = next((d["name"] for d in master.list_departments(con) if d["code"] == department), department)
@@ -94,17 +107,22 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
             review_comment=r.get("review_comment") if state is State.RETURNED or r.get("review_comment") else None,
             saved=saved_entry(r, names), changed=change_text(changed.get(r.get("value_id"))) if r.get("value_id") else "",
         ))
-    return Sheet(cycle, department, dept_name, categories, lines)
+    return Sheet(cycle, department, dept_name, categories, lines, SheetRows(by_code, parts, last))
 
 
 def live_rates(s: Sheet, entries: list[RawEntry], db: Path | str | None = None) -> dict[str, tuple]:
     """Per code, (rate, band label, problem, slip) of what is typed now, by the domain rules; nothing is stored.
-    slip: a warning when the figure looks off by ×100 / ×1000 against last year's approved value or the unit."""
-    with warehouse.connect(db) as con:
-        rows = values.cycle_rows_by_code(con, s.cycle["cycle_id"], s.department)
-        ids = [rows[e.code]["indicator_id"] for e in entries if e.code in rows]
-        parts = values.parts_of(con, ids, s.cycle["cycle_id"])
-        last = values.last_approved_before(con, s.cycle["fiscal_year"], ids)
+    slip: a warning when the figure looks off by ×100 / ×1000 against last year's approved value or the unit.
+
+    Rated against the rows the sheet was read from (one read per page run); a sheet without them reads them."""
+    if s.read is not None:
+        rows, parts, last = s.read.rows, s.read.parts, s.read.last
+    else:
+        with warehouse.connect(db) as con:
+            rows = values.cycle_rows_by_code(con, s.cycle["cycle_id"], s.department)
+            ids = [rows[e.code]["indicator_id"] for e in entries if e.code in rows]
+            parts = values.parts_of(con, ids, s.cycle["cycle_id"])
+            last = values.last_approved_before(con, s.cycle["fiscal_year"], ids)
     shown, slips, pending = {}, {}, []
     for i, e in enumerate(entries):
         row = rows.get(e.code)

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import warehouse
+from kpi.domain.approval_chain import ApprovalChain
 from kpi.domain.formatting import format_number, format_rate
 from kpi.domain.roles import Role
 from kpi.domain.value_states import State
 from kpi.services.actors import Actor
 from kpi.services.approval_chain import chain_of
 from kpi.services.evaluation import Evaluated
-from kpi.services.listing import KIND_LABELS_JA, printed_baseline, printed_target, printed_value, state_label
+from kpi.services.listing import KIND_LABELS_JA, printed_baseline, printed_target, printed_value, state_counts, \
+    state_label
 from kpi.services.permissions import Permission, allowed, check
-from kpi.services.summaries import department_view, load_cycle
+from kpi.services.summaries import CycleView, check_basis, cycle_for, read_figures, view_of
 from warehouse import audit, chains, findings, master, values
 
 AWAITING = "awaiting"  # the queue's default: the values waiting for this actor's level of the chain
@@ -53,6 +55,43 @@ class QueueItem:
     approvals: list[str]  # who approved (or returned) at each level of the chain since the last submission, when
 
 
+@dataclass(frozen=True)
+class Board:
+    """What the review page reads once per run, in one unit of work: the cycle's values of every state that the
+    actor's level reviews (a head: their own departments), the strategy's chain, how many values are in each state,
+    and the departments to filter by (code → name)."""
+
+    view: CycleView
+    chain: ApprovalChain
+    counts: dict[str, int]
+    departments: dict[str, str]
+
+
+def read_board(actor: Actor, fiscal_year: int, *, departments: bool = True, db: Path | str | None = None) -> Board:
+    """The review page's one read of a cycle, for both the counts at the top and the queue (queue(…, board=…)).
+
+    The division reads every department (its filter lists them all); a department head reads their own."""
+    division = allowed(actor, Permission.APPROVE)
+    if division:
+        check_basis(actor, "all")
+        if departments:
+            check(actor, Permission.VIEW_DEPARTMENTS)
+    else:
+        check(actor, Permission.HEAD_APPROVE)
+        check(actor, Permission.VIEW_UNAPPROVED)
+    with warehouse.connect(db) as con:
+        cycle = cycle_for(con, fiscal_year)
+        view = view_of(read_figures(con, cycle, "all", full=True))
+        chain = chain_of(con, cycle["strategy_id"])
+        names = {d["code"]: d["name"] for d in master.list_departments(con)} if division and departments else {}
+    if not allowed(actor, Permission.VIEW_UNAPPROVED_ALL):
+        view = CycleView(view.cycle, view.pillars, view.basis,
+                         [e for e in view.rows if e.row["department_code"] in actor.departments])
+    if not division:
+        names = {c: c for c in sorted(actor.departments)}
+    return Board(view, chain, state_counts(view.rows), names)
+
+
 def awaiting_states(actor: Actor, has_head: bool) -> set[str]:
     """The states of the values waiting for the actor's level: a head's, a submitted value (two-level chain);
     the division's, what the head approved, and submitted values too in a one-level chain."""
@@ -67,17 +106,17 @@ def awaiting_states(actor: Actor, has_head: bool) -> set[str]:
 
 
 def queue(actor: Actor, fiscal_year: int, *, state: str | None = AWAITING, department: str | None = None,
-          pillar: int | None = None, item: int | None = None, db: Path | str | None = None) -> list[QueueItem]:
+          pillar: int | None = None, item: int | None = None, db: Path | str | None = None,
+          board: Board | None = None) -> list[QueueItem]:
     """Values of a cycle awaiting the actor's level of the approval chain (or in any given state; None: all), with
-    everything needed to decide. A department head sees their own departments only."""
-    head_only = not allowed(actor, Permission.APPROVE)
-    if head_only:
-        check(actor, Permission.HEAD_APPROVE)
-        view = department_view(fiscal_year, actor=actor, db=db)
-    else:
-        view = load_cycle(fiscal_year, basis="all", actor=actor, db=db)
-    with warehouse.connect(db) as con:
-        chain = chain_of(con, view.cycle["strategy_id"])
+    everything needed to decide. A department head sees their own departments only.
+
+    board: what read_board() read for this actor and fiscal year in this run (the page's counts), not read again."""
+    if board is None:
+        board = read_board(actor, fiscal_year, departments=False, db=db)
+    elif board.view.cycle["fiscal_year"] != fiscal_year:
+        raise ValueError("board は同じ年度のものを渡してください")
+    view, chain = board.view, board.chain
     states = awaiting_states(actor, chain.has_head) if state == AWAITING else None if state is None else {state}
     rows: list[Evaluated] = [
         e for e in view.rows
