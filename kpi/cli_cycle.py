@@ -197,8 +197,9 @@ def register(add) -> None:
     strategy_option(p)
     p.add_argument("--pillar", type=int, nargs="+", action="extend", help="柱の番号（複数可）")
     p.add_argument("--format", choices=("json", "table"), default="table")
-    p.add_argument("--basis", choices=("approved", "all"), default="approved",
-                   help="approved: 承認済の値のみ（既定） / all: 未承認を含むプレビュー")
+    p.add_argument("--basis", choices=("approved", "confirmed", "all"), default="approved",
+                   help="approved: 承認済の値のみ（既定） / confirmed: 承認済の確定値を見込値・速報値に替えて判定（見込 → 確定）"
+                        " / all: 未承認を含むプレビュー")
     p.set_defaults(func=cmd_summary)
 
     p = add("template", "担当課の入力シート（Excel）を書き出します")
