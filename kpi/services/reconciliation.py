@@ -8,7 +8,7 @@ import warehouse
 from kpi.domain.bands import Band
 from kpi.domain.confirmations import owes_confirmation
 from kpi.domain.formatting import format_jst, format_rate
-from kpi.domain.permissions import Permission
+from kpi.domain.permissions import Permission, in_cycle_state
 from kpi.domain.value_states import STATE_LABELS_JA, State
 from kpi.services.actors import Actor
 from kpi.services.permissions import allowed, check
@@ -43,7 +43,7 @@ def owed(actor: Actor, fiscal_year: int, *, department: str | None = None, strat
     check(actor, Permission.VIEW_UNAPPROVED)
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year, strategy)
-        if cycle["state"] not in ("closed", "finalized"):
+        if not in_cycle_state(Permission.CONFIRM, cycle["state"]):  # the year is not over
             return []
         rows = store.approved_values(con, cycle["cycle_id"], department)
     return [_line(r) for r in rows if owes_confirmation(r["value_kind"], r["value_label"])
@@ -55,7 +55,7 @@ def owed_counts(fiscal_year: int, *, strategy: str | None = None, db: Path | str
     counts: dict[str, int] = {}
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year, strategy)
-        if cycle["state"] not in ("closed", "finalized"):
+        if not in_cycle_state(Permission.CONFIRM, cycle["state"]):  # the year is not over
             return {}
         rows = store.approved_values(con, cycle["cycle_id"])
     for r in rows:
