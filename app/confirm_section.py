@@ -104,3 +104,13 @@ def render_queue(actor) -> None:
     if y.button("確定値を差戻し", key="confirm_return"):
         _act(lambda: confirmations.return_confirmation(actor, ref, comment),
              f"「{it['name']}」の確定値を差し戻しました。")
+
+
+def render_owed(actor) -> None:
+    """The 督促・通知 page's count of the 確定値 each department still owes for a finished year."""
+    owed = reconciliation.owed_by_year(actor)
+    if owed:
+        st.subheader("確定値の入力待ち（見込 → 確定）", divider="gray")
+        st.caption("締切済・確定済の年度で、見込値・速報値の確定値が未入力・下書き・差戻しの指標の数です。")
+        ui.table([{"年度": o["cycle_label"], "担当課": o["department_name"], "確定値の入力待ち": f"{o['owed']}件"}
+                  for o in owed])

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from app import ui
+from app import confirm_section, ui
 from kpi.domain.formatting import fiscal_year_label
 from kpi.services import reminders
 from kpi.services.actors import Forbidden
@@ -14,6 +14,7 @@ RESULT = "reminders.result"  # the last 今すぐ督促 result, kept across reru
 
 actor = ui.logged_in()
 st.title("督促・通知")
+confirm_section.render_owed(actor)  # 見込 → 確定: the 確定値 finished years still owe
 open_cycles = reminders.cycles(actor, state="open")
 if not open_cycles:
     st.info("受付中の集計サイクルはありません。督促は受付中のサイクルについて行います。")

@@ -14,6 +14,7 @@ from kpi.services.actors import Actor
 from kpi.services.permissions import allowed, check
 from kpi.services.summaries import cycle_for, read_figures, view_of
 from warehouse import confirmations as store
+from warehouse import master
 
 
 def _line(r: dict) -> dict:
@@ -52,12 +53,30 @@ def owed(actor: Actor, fiscal_year: int, *, department: str | None = None, strat
 
 def owed_counts(fiscal_year: int, *, strategy: str | None = None, db: Path | str | None = None) -> dict[str, int]:
     """Per department: how many 確定値 it still owes for the year (for the reminders, 督促)."""
-    counts: dict[str, int] = {}
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year, strategy)
         if not in_cycle_state(Permission.CONFIRM, cycle["state"]):  # the year is not over
             return {}
-        rows = store.approved_values(con, cycle["cycle_id"])
+        return _counts(store.approved_values(con, cycle["cycle_id"]))
+
+
+def owed_by_year(actor: Actor, db: Path | str | None = None) -> list[dict]:
+    """The reminders' (督促) view of 見込 → 確定: per finished year and department, how many 確定値 are still owed
+    (not entered, a draft, or returned), newest year first."""
+    check(actor, Permission.REMIND)
+    out = []
+    with warehouse.connect(db) as con:
+        for cycle in master.list_cycles(con):
+            if in_cycle_state(Permission.CONFIRM, cycle["state"]):
+                rows = store.approved_values(con, cycle["cycle_id"])
+                names = {r["department_code"]: r["department_name"] for r in rows}
+                out += [{"fiscal_year": cycle["fiscal_year"], "cycle_label": cycle["label"], "department": d,
+                         "department_name": names[d], "owed": n} for d, n in _counts(rows).items()]
+    return out
+
+
+def _counts(rows: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
     for r in rows:
         if (owes_confirmation(r["value_kind"], r["value_label"]) and not r["stopped_in_cycle"]
                 and r["target_type"] != "composite" and r["k_state"] not in ("submitted", "head_approved", "approved")):

@@ -49,3 +49,13 @@ def test_an_editor_sees_only_their_departments_owed_confirmations(app_as):
     keys = {t.key for t in at.text_input if str(t.key).startswith("confirm.")}
     # GYOKAKU's projections still owed (P3-2-01 the demo confirmed); none of another department's
     assert {k.split(".")[1] for k in keys} == {"P1-1-02", "P2-1-03", "P3-3-01"}
+
+
+def test_the_reminders_page_counts_the_owed_confirmations(app_as):
+    at = app_as("reviewer")
+    at.switch_page("pages/reminders.py").run()
+    assert not at.exception, at.exception
+    assert any("確定値の入力待ち" in s.value for s in at.subheader)
+    table = at.dataframe[0].value
+    row = table[(table["年度"] == "令和3年度") & (table["担当課"].str.contains("行政改革推進課"))]
+    assert list(row["確定値の入力待ち"]) == ["3件"]

@@ -146,3 +146,12 @@ def test_owed_confirmations_are_counted_per_department_until_submitted(demo_db):
     confirmations.submit(EDITOR1, ref, db=demo_db)
     assert reconciliation.owed_counts(2021, db=demo_db)["GYOKAKU"] == 2
     assert {ln["department"] for ln in reconciliation.owed(EDITOR1, 2021, db=demo_db)} == {"GYOKAKU"}
+
+
+def test_the_reminders_count_owed_confirmations_per_finished_year(demo_db):
+    with pytest.raises(Forbidden):
+        reconciliation.owed_by_year(EDITOR1, db=demo_db)
+    owed = {(o["fiscal_year"], o["department"]): o["owed"] for o in reconciliation.owed_by_year(REVIEWER, db=demo_db)}
+    assert owed[(2021, "GYOKAKU")] == 3 and (2021, "JOHO") not in owed
+    assert {fy for fy, _d in owed} <= {2019, 2020, 2021}  # finished years only: never the open FY2022
+    assert sum(n for (fy, _d), n in owed.items() if fy == 2021) == sum(reconciliation.owed_counts(2021, db=demo_db).values())
