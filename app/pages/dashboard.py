@@ -192,9 +192,9 @@ def show_trends() -> None:
                       if t.get("confirmed_total") else ""))
         in_order = t["cycles"]  # oldest first (queries.trends); the chart orders its axis by fiscal year too
         st.altair_chart(trend_chart(in_order), width="stretch", key="trend_chart")
-        ui.table([{"年度": c["label_long"] + ("（例示）" if c["illustrative"] else "")
-                   + (f"（{t['basis_label']} {c['confirmed']}指標）" if c.get("confirmed") else ""),
-                   **{Band(k).label_ja: f"{v}%" for k, v in c["percent"].items()}, "指標数": c["total"]}
+        ui.table([{"年度": c["label_long"] + ("（例示）" if c["illustrative"] else ""),
+                   **{Band(k).label_ja: f"{v}%" for k, v in c["percent"].items()}, "指標数": c["total"],
+                   t["basis_label"]: f"{c['confirmed']}指標" if c["confirmed"] else "—"}
                   for c in in_order])
         st.subheader("前年度から達成区分が変わった指標")
         if t["moved_total"] > len(t["moved"]):

@@ -253,7 +253,7 @@ def _reconciliation(pdf: _Pdf, data: ReportData) -> None:
     _text(pdf, f"公表時の見込値・速報値のうち{len(data.reconciliation)}指標の確定値を反映しました"
                f"（★ 達成区分が変わった指標 {changed}件）。", 10, gap=3)
     pdf.set_font(FONT, "", 8)
-    with pdf.table(col_widths=(62, 38, 26, 36, 58, 50), line_height=5, wrapmode=WrapMode.CHAR, width=pdf.epw,
+    with pdf.table(col_widths=(58, 38, 24, 34, 72, 44), line_height=5, wrapmode=WrapMode.CHAR, width=pdf.epw,
                    headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL)) as table:
         table.row(RECONCILIATION_HEAD)
         for r in data.reconciliation:

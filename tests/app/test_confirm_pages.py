@@ -59,3 +59,14 @@ def test_the_reminders_page_counts_the_owed_confirmations(app_as):
     table = at.dataframe[0].value
     row = table[(table["年度"] == "令和3年度") & (table["担当課"].str.contains("行政改革推進課"))]
     assert list(row["確定値の入力待ち"]) == ["3件"]
+
+
+def test_the_trends_tab_says_it_reads_confirmed_values(app_as):
+    at = app_as("executive")
+    at.session_state["tab"] = "推移"  # the dashboard's open tab (only the open tab runs)
+    at.run()
+    assert not at.exception, at.exception
+    shares = at.dataframe[0].value
+    assert list(shares["確定値反映"]) == ["—", "—", "5指標"]
+    assert list(shares["30%未満"])[-1] == "20.6%"  # 14 of 68: ちば情報マップ confirmed at 92地図 (the seed: 13, 19.1%)
+    assert any("【確定値反映】" in c.value and "5指標は確定値で判定" in c.value for c in at.caption)
