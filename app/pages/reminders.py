@@ -14,10 +14,10 @@ RESULT = "reminders.result"  # the last 今すぐ督促 result, kept across reru
 
 actor = ui.logged_in()
 st.title("督促・通知")
-confirm_section.render_owed(actor)  # 見込 → 確定: the 確定値 finished years still owe
 open_cycles = reminders.cycles(actor, state="open")
 if not open_cycles:
     st.info("受付中の集計サイクルはありません。督促は受付中のサイクルについて行います。")
+    confirm_section.render_owed(actor)  # 見込 → 確定: the 確定値 finished years still owe
     st.stop()
 by_year = {c["fiscal_year"]: c for c in open_cycles}
 fy = st.selectbox("年度（受付中）", list(by_year), format_func=fiscal_year_label, key="reminders.cycle")
@@ -87,3 +87,4 @@ else:
     chosen = st.selectbox("本文を表示", range(len(sent)), key="reminders.body",
                           format_func=lambda i: f"{reminders.date_ja(sent[i]['notice_date'])} {sent[i]['department_name']}")
     st.text(sent[chosen]["body"])
+confirm_section.render_owed(actor)  # 見込 → 確定: the 確定値 finished years still owe

@@ -56,7 +56,7 @@ def test_the_reminders_page_counts_the_owed_confirmations(app_as):
     at.switch_page("pages/reminders.py").run()
     assert not at.exception, at.exception
     assert any("確定値の入力待ち" in s.value for s in at.subheader)
-    table = at.dataframe[0].value
+    table = at.dataframe[-1].value  # the page's last table
     row = table[(table["年度"] == "令和3年度") & (table["担当課"].str.contains("行政改革推進課"))]
     assert list(row["確定値の入力待ち"]) == ["3件"]
 
