@@ -3,7 +3,7 @@
 are the ones permissions.actions_for gives for the strategy's chain."""
 import streamlit as st
 
-from app import session, state, ui
+from app import confirm_section, session, state, ui
 from kpi.domain.workflow import Action, WorkflowError
 from kpi.services import review, workflow
 from kpi.services.actors import Forbidden
@@ -38,6 +38,7 @@ def render(title: str) -> None:
     message = st.session_state.pop(state.REVIEW_MESSAGE, None)
     if message:
         (st.success if message[0] == "ok" else st.error)(message[1])
+    confirm_section.render_queue(actor)  # 見込 → 確定: confirmations of finished years waiting for this level
 
     for col, (label, n) in zip(st.columns(len(board.counts)), board.counts.items()):
         col.metric(label, f"{n}件")

@@ -13,7 +13,7 @@ from kpi.services.actors import Actor
 @task
 def publish_edition(fiscal_year: int, actor: Actor, note: str | None, db: str | None,
                     progress_token: str | None = None, interim: bool = False,
-                    strategy: str | None = None) -> publishing.Edition:
+                    strategy: str | None = None, confirmed: bool = False) -> publishing.Edition:
     """Freeze, generate and register one edition (one transaction for the registration)."""
     logger = get_run_logger()
 
@@ -22,7 +22,7 @@ def publish_edition(fiscal_year: int, actor: Actor, note: str | None, db: str | 
         progress.report(progress_token, fraction, text)  # to the page or command that started the run
 
     return publishing.publish(actor, fiscal_year, note=note, interim=interim, db=db, progress=report,
-                              strategy=strategy)
+                              strategy=strategy, confirmed=confirmed)
 
 
 @task
@@ -34,9 +34,10 @@ def write_files(edition: publishing.Edition, out: str) -> list[str]:
 @flow(name="publish_report", log_prints=True)
 def publish_report(fiscal_year: int, out: str | None = None, note: str | None = None, db: str | None = None,
                    actor: Actor = publishing.SYSTEM_PUBLISHER, progress_token: str | None = None,
-                   interim: bool = False, strategy: str | None = None) -> dict:
-    """Generate all outputs of a cycle from approved data and register the edition (a 速報（中間）版 when interim)."""
-    edition = publish_edition(fiscal_year, actor, note, db, progress_token, interim, strategy)
+                   interim: bool = False, strategy: str | None = None, confirmed: bool = False) -> dict:
+    """Generate all outputs of a cycle from approved data and register the edition (a 速報（中間）版 when interim,
+    a 確定値反映版 when confirmed)."""
+    edition = publish_edition(fiscal_year, actor, note, db, progress_token, interim, strategy, confirmed)
     written = write_files(edition, out) if out else []
     create_markdown_artifact(key=f"edition-{fiscal_year}-{edition.edition_no}",
                              markdown=f"## {edition.title} {edition.label}\n\n"

@@ -16,7 +16,7 @@ __all__ = ["build_parser", "format_summary_table", "main"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    from kpi import cli_admin, cli_chain, cli_cycle, cli_data
+    from kpi import cli_admin, cli_chain, cli_confirm, cli_cycle, cli_data
 
     parser = argparse.ArgumentParser(prog="kpi", description="戦略の成果指標 進捗管理")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_data.register(add)  # init, demo, import-indicators, backup, restore …
     cli_admin.register(add)  # strategies, departments, accounts and the value workflow
     cli_chain.register(add)  # a strategy's approval chain
+    cli_confirm.register(add)  # 見込 → 確定
     return parser
 
 

@@ -52,7 +52,8 @@ def pad(text: str, cols: int, right: bool = False) -> str:
 
 def format_summary_table(doc: dict) -> str:
     """The summary as a Japanese table laid out like the seed's (counts per pillar, shares for the scope)."""
-    basis = "承認済の値" if doc["basis"] == "approved" else "未承認を含む（プレビュー）"
+    basis = {"approved": "承認済の値", "confirmed": f"確定値反映：確定値 {doc.get('confirmed', 0)}件を見込値に替えて判定"}.get(
+        doc["basis"], "未承認を含む（プレビュー）")
     lines = [f"{doc['label']} 成果指標・数値目標の達成状況（{basis}）", ""]
     heads = ["項目・指標"] + [b.label_ja for b in BAND_ORDER]
     widths = [34] + [max(10, width(b.label_ja)) for b in BAND_ORDER]

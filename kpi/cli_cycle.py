@@ -117,7 +117,7 @@ def cmd_publish(args) -> int:
     done = "作成しました" if args.interim else "公表しました"
     try:
         result = runner.publish(actor, args.cycle, note=args.note, db=args.db, interim=args.interim, out=args.out,
-                                flow=not args.no_flow, strategy=args.strategy,
+                                flow=not args.no_flow, strategy=args.strategy, confirmed=args.confirmed,
                                 progress=lambda f, text: print(f"{int(f * 100):3d}% {text}", file=sys.stderr))
     except EditionRefused as exc:
         hint = "" if args.interim else "（受付中の年度の速報（中間）版は --interim を付けて作成します）"
@@ -197,8 +197,9 @@ def register(add) -> None:
     strategy_option(p)
     p.add_argument("--pillar", type=int, nargs="+", action="extend", help="柱の番号（複数可）")
     p.add_argument("--format", choices=("json", "table"), default="table")
-    p.add_argument("--basis", choices=("approved", "all"), default="approved",
-                   help="approved: 承認済の値のみ（既定） / all: 未承認を含むプレビュー")
+    p.add_argument("--basis", choices=("approved", "confirmed", "all"), default="approved",
+                   help="approved: 承認済の値のみ（既定） / confirmed: 承認済の確定値を見込値・速報値に替えて判定（見込 → 確定）"
+                        " / all: 未承認を含むプレビュー")
     p.set_defaults(func=cmd_summary)
 
     p = add("template", "担当課の入力シート（Excel）を書き出します")
@@ -251,6 +252,8 @@ def register(add) -> None:
     p.add_argument("--note", help="版の説明（例: 誤記訂正）")
     p.add_argument("--interim", action="store_true",
                    help="受付中の年度の速報（中間）版を作成します（全ページに速報版と承認済の指標数を表示）")
+    p.add_argument("--confirmed", action="store_true",
+                   help="締切済・確定済の年度の確定値反映版を作成します（承認済の確定値を見込値に替え、「見込 → 確定」の表を載せます）")
     p.add_argument("--no-flow", action="store_true", help="Prefect を介さずにこのプロセスで作成します")
     p.set_defaults(func=cmd_publish)
 

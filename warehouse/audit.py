@@ -193,10 +193,11 @@ def verify(con: duckdb.DuckDBPyConnection) -> Verdict:
 
 # --- reads of the trail -------------------------------------------------------------------------------------------
 
-def last_actor(con: duckdb.DuckDBPyConnection, value_id: int, action: str) -> str | None:
-    """Who last took an action (e.g. 'submit') on a value, from the audit trail; None if nobody did."""
-    row = con.execute("SELECT actor FROM audit_log WHERE entity = 'value' AND entity_id = ? AND action = ?"
-                      " ORDER BY audit_id DESC LIMIT 1", [str(value_id), action]).fetchone()
+def last_actor(con: duckdb.DuckDBPyConnection, value_id: int, action: str, entity: str = "value") -> str | None:
+    """Who last took an action (e.g. 'submit') on a value (or another entity: a confirmation), from the audit
+    trail; None if nobody did."""
+    row = con.execute("SELECT actor FROM audit_log WHERE entity = ? AND entity_id = ? AND action = ?"
+                      " ORDER BY audit_id DESC LIMIT 1", [entity, str(value_id), action]).fetchone()
     return None if row is None else row[0]
 
 

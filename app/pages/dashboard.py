@@ -197,11 +197,14 @@ def show_trends() -> None:
     t = session.trends(actor, judge, LIST_LIMIT)
     if t["cycles"]:
         st.subheader("達成区分の割合の推移")
-        st.caption("締切済・確定済の年度のみ（受付中の年度は締切後に加わります）。年度は古い順です。")
+        st.caption("締切済・確定済の年度のみ（受付中の年度は締切後に加わります）。年度は古い順です。"
+                   + (f"【{t['basis_label']}】見込値・速報値のうち確定値が承認された{t['confirmed_total']}指標は確定値で判定しています。"
+                      if t.get("confirmed_total") else ""))
         in_order = t["cycles"]  # oldest first (queries.trends); the chart orders its axis by fiscal year too
         st.altair_chart(trend_chart(in_order), width="stretch", key="trend_chart")
         ui.table([{"年度": c["label_long"] + ("（例示）" if c["illustrative"] else ""),
-                   **{Band(k).label_ja: f"{v}%" for k, v in c["percent"].items()}, "指標数": c["total"]}
+                   **{Band(k).label_ja: f"{v}%" for k, v in c["percent"].items()}, "指標数": c["total"],
+                   t["basis_label"]: f"{c['confirmed']}指標" if c["confirmed"] else "—"}
                   for c in in_order])
         st.subheader("前年度から達成区分が変わった指標")
         if t["moved_total"] > len(t["moved"]):

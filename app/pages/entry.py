@@ -1,7 +1,7 @@
 """入力: a department editor enters the cycle's figures, saves drafts, uploads a workbook, and submits."""
 import streamlit as st
 
-from app import entry_form, session, state, ui
+from app import confirm_section, entry_form, session, state, ui
 from kpi.domain.workflow import Action, WorkflowError
 from app.jobs import DOWN_NOTICE, collect
 from kpi.services import entry_sheet, intake, reminders, submission, workbooks, workflow
@@ -28,6 +28,8 @@ if deadline:
 reminder = reminders.banner(actor, cycle["fiscal_year"], dept)  # the latest 督促 while values are still owed
 if reminder:
     st.warning(ui.md(reminder), icon=":material/notifications:")
+if not editable:  # 見込 → 確定: a finished year's projections owed their 確定値
+    confirm_section.render_entry(actor, cycle, dept)
 
 
 def _blank_as_unchosen(option: str) -> str:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from app import ui
+from app import confirm_section, ui
 from kpi.domain.formatting import fiscal_year_label
 from kpi.services import reminders
 from kpi.services.actors import Forbidden
@@ -17,6 +17,7 @@ st.title("督促・通知")
 open_cycles = reminders.cycles(actor, state="open")
 if not open_cycles:
     st.info("受付中の集計サイクルはありません。督促は受付中のサイクルについて行います。")
+    confirm_section.render_owed(actor)  # 見込 → 確定: the 確定値 finished years still owe
     st.stop()
 by_year = {c["fiscal_year"]: c for c in open_cycles}
 fy = st.selectbox("年度（受付中）", list(by_year), format_func=fiscal_year_label, key="reminders.cycle")
@@ -86,3 +87,4 @@ else:
     chosen = st.selectbox("本文を表示", range(len(sent)), key="reminders.body",
                           format_func=lambda i: f"{reminders.date_ja(sent[i]['notice_date'])} {sent[i]['department_name']}")
     st.text(sent[chosen]["body"])
+confirm_section.render_owed(actor)  # 見込 → 確定: the 確定値 finished years still owe

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import warehouse
+from kpi.demo.confirmations import load_demo_confirmations
 from kpi.domain.audit_events import AuditEvent
 from kpi.domain.workflow import Action, Role, State, apply
 from kpi.services.accounts import hash_password
@@ -125,6 +126,7 @@ def load_demo(db: Path | str | None = None, data: dict[str, Any] | None = None) 
         from kpi.demo.narrative import load_demo_narrative  # the seed's 主な取組, outline and conclusions
 
         load_demo_narrative(con, sid, cycle_id, _editor_for)
+        load_demo_confirmations(con, cycle_id, ids, _editor_for)  # FY2021 見込 → 確定, confirmed in FY2022
     return {"loaded": 1, "indicators": len(data["indicators"]), "values": n_values}
 
 

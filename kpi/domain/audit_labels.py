@@ -26,7 +26,7 @@ ACTIONS_JA: dict[str, str] = {
 ENTITIES_JA: dict[str, str] = {
     "value": "指標の値", "user": "利用者", "department": "担当課", "strategy": "戦略", "pillar": "柱",
     "item": "項目", "indicator": "指標", "reason_category": "要因の分類", "cycle": "集計サイクル",
-    "edition": "公表資料の版", "initiative": "主な取組", "strategy_outline": "戦略の概要",
+    "edition": "公表資料の版", "confirmation": "確定値", "initiative": "主な取組", "strategy_outline": "戦略の概要",
     "conclusions": "まとめ", "session": "ログイン", "warehouse": "データベース",
 }
 FIELDS_JA: dict[str, str] = {

@@ -14,9 +14,11 @@ class EditionKind(str, Enum):
 
     FINAL = "final"
     INTERIM = "interim"
+    CONFIRMED = "confirmed"  # a new edition of a finished year with its 確定値 in place of projections (見込 → 確定)
 
 
-EDITION_KIND_LABELS_JA = {EditionKind.FINAL: "公表版", EditionKind.INTERIM: "速報（中間）版"}
+EDITION_KIND_LABELS_JA = {EditionKind.FINAL: "公表版", EditionKind.INTERIM: "速報（中間）版",
+                          EditionKind.CONFIRMED: "確定値反映版"}
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,19 @@ class EditionRefused(WorkflowError):
     """The cycle cannot be published as asked in its state; str() is Japanese and names state and coverage."""
 
 
-def edition_kind(state: CycleState | str, *, interim: bool, label: str, coverage: Coverage) -> EditionKind:
-    """The kind of edition asked for, or EditionRefused saying why (state and coverage named)."""
+def edition_kind(state: CycleState | str, *, interim: bool, label: str, coverage: Coverage,
+                 confirmed: int | None = None) -> EditionKind:
+    """The kind of edition asked for, or EditionRefused saying why (state and coverage named). confirmed: the
+    number of approved 確定値 when a 確定値反映版 is asked for (None: not asked)."""
     s = CycleState(state)
     state_ja = CYCLE_STATE_LABELS_JA[s]
     where = f"{label}は{state_ja}（{coverage.text}）"
+    if confirmed is not None:
+        if s not in (CycleState.CLOSED, CycleState.FINALIZED) or interim:
+            raise EditionRefused(f"{where}のため、確定値反映版は作成できません。締切済または確定済の年度で作成してください。")
+        if confirmed < 1:
+            raise EditionRefused(f"{label}には承認済の確定値がないため、確定値反映版は作成できません。")
+        return EditionKind.CONFIRMED
     if s is CycleState.PREPARING:
         raise EditionRefused(f"{where}のため、公表資料は作成できません。")
     if s is CycleState.OPEN and not interim:
@@ -81,7 +91,7 @@ def edition_kind(state: CycleState | str, *, interim: bool, label: str, coverage
 
 
 def edition_label(edition_no: int, kind: EditionKind | str) -> str:
-    """第2版, or 速報（中間）版 第1版."""
+    """第2版, or 速報（中間）版 第1版, or 確定値反映版 第2版."""
     k = EditionKind(kind)
     return f"第{edition_no}版" if k is EditionKind.FINAL else f"{EDITION_KIND_LABELS_JA[k]} 第{edition_no}版"
 

@@ -33,6 +33,9 @@ class Permission(str, Enum):
     VIEW_DEPARTMENTS = "view_departments"
     VIEW_ACCOUNTS = "view_accounts"
     REMIND = "remind"
+    CONFIRM = "confirm"  # enter and submit the 確定値 of a projection of a closed year (見込 → 確定)
+    CONFIRM_HEAD_APPROVE = "confirm_head_approve"
+    CONFIRM_APPROVE = "confirm_approve"
 
 
 E, H, R, X, A = Role.EDITOR, Role.DEPT_HEAD, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
@@ -57,6 +60,9 @@ TABLE: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_DEPARTMENTS: frozenset({R, A}),
     Permission.VIEW_ACCOUNTS: frozenset({A}),
     Permission.REMIND: frozenset({R, A}),  # reminder status, settings and sending
+    Permission.CONFIRM: frozenset({E}),  # their own departments only
+    Permission.CONFIRM_HEAD_APPROVE: frozenset({H}),  # the head's level of a confirmation (their departments)
+    Permission.CONFIRM_APPROVE: frozenset({R}),  # the division's level of a confirmation
 }
 
 LABELS_JA = {
@@ -79,18 +85,24 @@ LABELS_JA = {
     Permission.VIEW_DEPARTMENTS: "所属の一覧の閲覧",
     Permission.VIEW_ACCOUNTS: "利用者の一覧の閲覧",
     Permission.REMIND: "督促",
+    Permission.CONFIRM: "確定値の入力・提出",
+    Permission.CONFIRM_HEAD_APPROVE: "確定値の所属長承認・差戻し",
+    Permission.CONFIRM_APPROVE: "確定値の承認・差戻し",
 }
 
 # Permissions bounded by the actor's departments when the actor holds them only through department-bound roles
 # (an editor, a department head).
 DEPARTMENT_BOUND = frozenset({Permission.VIEW_UNAPPROVED, Permission.SAVE, Permission.SUBMIT,
-                              Permission.HEAD_APPROVE, Permission.HEAD_RETURN})
+                              Permission.HEAD_APPROVE, Permission.HEAD_RETURN, Permission.CONFIRM,
+                              Permission.CONFIRM_HEAD_APPROVE})
 DEPARTMENT_ROLES = frozenset({E, H})
 
 # The cycle states (kpi.domain.cycles.CycleState values) a permission is limited to; absent: any state.
 # Figures are entered in an open cycle only; the division reviews them until the cycle is finalized.
 OPEN = frozenset({"open"})
 OPEN_OR_CLOSED = frozenset({"open", "closed"})
+# A confirmed actual (確定値) is entered and approved once the year is over: closed or finalized.
+CLOSED_OR_FINALIZED = frozenset({"closed", "finalized"})
 CYCLE_STATES: dict[Permission, frozenset[str]] = {
     Permission.SAVE: OPEN,
     Permission.SUBMIT: OPEN,
@@ -99,6 +111,9 @@ CYCLE_STATES: dict[Permission, frozenset[str]] = {
     Permission.RETURN: OPEN_OR_CLOSED,
     Permission.APPROVE: OPEN_OR_CLOSED,
     Permission.REOPEN: OPEN_OR_CLOSED,
+    Permission.CONFIRM: CLOSED_OR_FINALIZED,
+    Permission.CONFIRM_HEAD_APPROVE: CLOSED_OR_FINALIZED,
+    Permission.CONFIRM_APPROVE: CLOSED_OR_FINALIZED,
 }
 
 

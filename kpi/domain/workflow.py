@@ -115,9 +115,11 @@ def in_chain(t: Transition, chain: ApprovalChain) -> bool:
     return t.head_level is None or t.head_level is chain.has_head
 
 
-def allowed_actions(state: State | None, role: Role, chain: ApprovalChain = ONE_LEVEL) -> list[Action]:
-    """Actions the role may take on a value in this state under the chain (decides which buttons a page shows)."""
-    return [t.action for t in TRANSITIONS if t.source == state and role in t.roles and in_chain(t, chain)]
+def allowed_actions(state: State | None, role: Role, chain: ApprovalChain = ONE_LEVEL,
+                    transitions: tuple[Transition, ...] = TRANSITIONS) -> list[Action]:
+    """Actions the role may take on a value in this state under the chain (decides which buttons a page shows);
+    transitions: another table of the same shape (a confirmation's, kpi.domain.confirmations)."""
+    return [t.action for t in transitions if t.source == state and role in t.roles and in_chain(t, chain)]
 
 
 def _not_in_chain(t: Transition, chain: ApprovalChain) -> NotInChain:
@@ -139,12 +141,14 @@ def apply(
     submitted_by: str | None = None,
     head_approved_by: str | None = None,
     chain: ApprovalChain = ONE_LEVEL,
+    transitions: tuple[Transition, ...] | None = None,
 ) -> Moved:
     """Return the new state and the change to record, or raise a WorkflowError saying why it is refused.
 
     chain: the strategy's approval chain (the one-level chain when not given); head_approved_by: who approved the
-    value at the head level (nobody approves a value twice, at two levels)."""
-    t = _TABLE.get((state, action))
+    value at the head level (nobody approves a value twice, at two levels); transitions: another table of the
+    same shape (a confirmation's), the value's table when not given."""
+    t = (_TABLE if transitions is None else {(x.source, x.action): x for x in transitions}).get((state, action))
     if t is None:
         raise IllegalTransition(
             f"{_state_ja(state)}の値は「{ACTION_LABELS_JA[action]}」できません"

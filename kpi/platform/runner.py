@@ -101,15 +101,16 @@ class Published:
 
 def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim: bool = False, db: Db = None,
             out: str | Path | None = None, flow: bool = True, progress: Progress | None = None,
-            strategy: str | None = None) -> Published:
-    """Publish a cycle as the publish_report flow when a server answers (and flow), else in this process."""
+            strategy: str | None = None, confirmed: bool = False) -> Published:
+    """Publish a cycle as the publish_report flow when a server answers (and flow), else in this process
+    (confirmed: a 確定値反映版 of a finished year, 見込 → 確定)."""
     if flow and prefect_available():
         from flows.publish import run_publish
 
         token = progress_registry.listen(progress) if progress else None
         try:
             result = run_publish(fiscal_year, out=str(out) if out else None, note=note, db=_db_arg(db), actor=actor,
-                                 progress_token=token, interim=interim, strategy=strategy)
+                                 progress_token=token, interim=interim, strategy=strategy, confirmed=confirmed)
         finally:
             progress_registry.forget(token)
         return Published(result["edition_id"], result["edition_no"], result["edition_label"], result["written"],
@@ -117,7 +118,7 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim:
     from kpi.services import publishing
 
     edition = publishing.publish(actor, fiscal_year, note=note, interim=interim, db=db, strategy=strategy,
-                                 progress=progress or (lambda _f, _t: None))
+                                 progress=progress or (lambda _f, _t: None), confirmed=confirmed)
     written = publishing.write_files(edition.files, out) if out else []
     return Published(edition.edition_id, edition.edition_no, edition.label, written, False)
 

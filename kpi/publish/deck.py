@@ -2,12 +2,11 @@
 
 Slides: cover; when the report has its narrative, （参考）主な取組 by area (figures with the computed 前年比 or
 share, ※継続取組, photos beside) and the strategy outline; 進捗状況（概要） with the 計N指標 band table and its
-chart; then per section (a pillar, or pillars reported together): the band table, the chart, 達成（見込）となる指標,
-未達成（見込）となる指標 by reason category with each reason, 進捗管理を停止している指標 with the stop reason;
-last, the conclusions (戦略の見直しへ). Long lists are paginated by estimated text height (see layout.py), never
-shrunk or left to overflow. Every slide's footer names the cycle, the edition and the generation time. Fonts:
-every run names Noto Sans CJK JP in a:latin/a:ea/a:cs; PowerPoint substitutes Meiryo on machines without it
-(see pptx_text.py).
+chart; a 確定値反映版's 「見込 → 確定」 table (reconciliation_slides.py); then per section (a pillar, or pillars
+reported together): the band table, the chart, 達成（見込）となる指標, 未達成（見込）となる指標 by reason category with
+each reason, 進捗管理を停止している指標 with the stop reason; last, the conclusions (戦略の見直しへ). Long lists are paginated by estimated text height (see layout.py), never
+shrunk or left to overflow. Every slide's footer names the cycle, the edition and the generation time. Fonts: every
+run names Noto Sans CJK JP in a:latin/a:ea/a:cs; PowerPoint substitutes Meiryo without it (see pptx_text.py).
 """
 from __future__ import annotations
 
@@ -27,6 +26,7 @@ from pptx.util import Emu, Inches, Pt
 
 from kpi.domain.bands import BAND_ORDER
 from kpi.io import photos as photos_io
+from kpi.publish import reconciliation_slides
 from kpi.publish.charts import band_chart, chart_png
 from kpi.publish.layout import Block, Para, Run, paginate
 from kpi.publish.pptx_text import ACCENT, MUTED, add_table, add_text, one
@@ -357,8 +357,8 @@ def write_deck(data: ReportData) -> bytes:
         draws += _initiative_slides(data)
     if narrative and narrative.outline:
         draws += _outline_slides(data)
-    draws += [_overview(data),
-              _chart(data, f"{data.strategy_name}の進捗状況（概要）", "達成区分別の指標数（全体・柱別）", overall_pairs)]
+    draws += [_overview(data), _chart(data, f"{data.strategy_name}の進捗状況（概要）", "達成区分別の指標数（全体・柱別）",
+                                      overall_pairs)] + reconciliation_slides.slides(data)
     for s in data.sections:
         draws += _section_slides(data, s)
     if narrative and narrative.conclusions:

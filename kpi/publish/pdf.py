@@ -18,7 +18,8 @@ from kpi.domain.bands import BAND_ORDER
 from kpi.io import photos as photos_io
 from kpi.publish.charts import band_chart, chart_png
 from kpi.publish.fonts import cjk_bold, cjk_regular
-from kpi.publish.report_data import Line, ReportData, Section
+from kpi.publish.report_data import (RECONCILIATION_HEAD, RECONCILIATION_TITLE, Line, ReportData, Section,
+                                     reconciliation_row)
 
 FONT = "NotoSansJP"
 INK = (31, 41, 55)
@@ -244,6 +245,22 @@ def _conclusions(pdf: _Pdf, data: ReportData) -> None:
         _text(pdf, f"⇒ {c.direction}", 13, bold=True, colour=ACCENT)
 
 
+def _reconciliation(pdf: _Pdf, data: ReportData) -> None:
+    """The 「見込 → 確定」 table of a 確定値反映版: each confirmed indicator, old → new value and band (★: changed)."""
+    pdf.add_page()
+    _title(pdf, f"{data.strategy_name}の進捗状況（{RECONCILIATION_TITLE}）")
+    changed = sum(r.band_changed for r in data.reconciliation)
+    _text(pdf, f"公表時の見込値・速報値のうち{len(data.reconciliation)}指標の確定値を反映しました"
+               f"（★ 達成区分が変わった指標 {changed}件）。", 10, gap=3)
+    pdf.set_font(FONT, "", 8)
+    with pdf.table(col_widths=(58, 38, 24, 34, 72, 44), line_height=5, wrapmode=WrapMode.CHAR, width=pdf.epw,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL)) as table:
+        table.row(RECONCILIATION_HEAD)
+        for r in data.reconciliation:
+            table.row(reconciliation_row(r), style=FontFace(emphasis="BOLD") if r.band_changed else None)
+    pdf.ln(4)
+
+
 def write_pdf(data: ReportData) -> bytes:
     """The report as PDF bytes; PdfFontMissing when no Japanese font is installed."""
     pdf = _Pdf(data)
@@ -270,6 +287,8 @@ def write_pdf(data: ReportData) -> bytes:
         _outline(pdf, data)
     pdf.add_page()
     _overview(pdf, data)
+    if data.reconciliation:
+        _reconciliation(pdf, data)
     for s in data.sections:
         _section(pdf, data, s)
     if narrative and narrative.conclusions:

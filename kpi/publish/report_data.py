@@ -132,6 +132,40 @@ class Section:
 
 
 @dataclass(frozen=True)
+class ReconciliationLine:
+    """One row of the 「見込 → 確定」 table of a 確定値反映版: the value as first published and as confirmed."""
+
+    code: str
+    name: str
+    projection_label: str
+    old_value: str
+    new_value: str
+    old_rate: str
+    new_rate: str
+    old_band: str
+    new_band: str
+    band_changed: bool
+    confirmed_on: str
+    source: str
+
+    @property
+    def band_text(self) -> str:
+        """100%（達成） → 60%以上100%未満（変更）, or the one band when it did not change."""
+        return f"{self.old_band} → {self.new_band}（変更）" if self.band_changed else f"{self.new_band}（変更なし）"
+
+
+RECONCILIATION_TITLE = "見込 → 確定"
+RECONCILIATION_HEAD = ("指標", "見込値（公表時）", "確定値", "達成率（見込 → 確定）", "達成区分", "確定日・出典")
+
+
+def reconciliation_row(r: ReconciliationLine) -> list[str]:
+    """The table row every writer prints (columns of RECONCILIATION_HEAD)."""
+    return [f"{r.code} {r.name}", f"{r.old_value}（{r.projection_label}）", r.new_value,
+            f"{r.old_rate} → {r.new_rate}", ("★ " if r.band_changed else "") + r.band_text,
+            f"{r.confirmed_on} {r.source}".strip()]
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a published output shows, in report order."""
 
@@ -152,6 +186,7 @@ class ReportData:
     narrative: Narrative | None = None  # initiatives, outline, conclusions (None: a figures-only report)
     kind: str = EditionKind.FINAL.value  # "final" (公表版) or "interim" (速報（中間）版, from an open cycle)
     coverage: Coverage | None = None  # 承認済 n / 全 m 指標 when the edition was made
+    reconciliation: tuple[ReconciliationLine, ...] = ()  # 見込 → 確定 (a 確定値反映版 only)
 
     @property
     def interim(self) -> bool:
@@ -288,12 +323,13 @@ def _section(number: int, infos: tuple[PillarInfo, ...], summary: BandSummary, l
 def build(view: CycleView, *, title: str | None = None, publisher: str | None = None, edition: int = 1,
           generated_at: datetime | None = None, sections: Sequence[Sequence[int]] | None = None,
           narrative: dict | Narrative | None = None, kind: str = EditionKind.FINAL.value,
-          coverage: Coverage | None = None) -> ReportData:
+          coverage: Coverage | None = None, reconciliation: Sequence[dict] = ()) -> ReportData:
     """The report of an approved cycle view; `sections=[[1], [2, 3]]` reports pillars 2 and 3 together as the seed does.
 
     `narrative` (a snapshot of `kpi.services.narrative.snapshot`, or a Narrative) adds the approved initiatives,
-    the strategy outline and the conclusions."""
-    if view.basis != "approved":
+    the strategy outline and the conclusions; `reconciliation` (kpi.services.reconciliation.reconciliation_of) the
+    「見込 → 確定」 table of a 確定値反映版, whose view is on the confirmed basis."""
+    if view.basis not in ("approved", "confirmed"):
         raise ReportBasisError(f"公表資料は承認済みの値だけで作成します（指定された集計基準: {view.basis}）")
     if edition < 1:
         raise ValueError(f"版番号は1以上で指定してください: {edition}")
@@ -314,9 +350,9 @@ def build(view: CycleView, *, title: str | None = None, publisher: str | None = 
                               [ln for ln in lines if ln.pillar_no in nos]))
     fy = cycle["fiscal_year"]
     strategy = cycle.get("strategy_name") or ""
-    interim = kind == EditionKind.INTERIM.value
+    suffix = {EditionKind.INTERIM.value: "（速報・中間）", EditionKind.CONFIRMED.value: "（確定値反映）"}.get(kind, "")
     return ReportData(
-        title=title or f"{fiscal_year_ja(fy)} {strategy} 進捗状況について" + ("（速報・中間）" if interim else ""),
+        title=title or f"{fiscal_year_ja(fy)} {strategy} 進捗状況について{suffix}",
         publisher=publisher or cycle.get("publisher") or "",
         edition=edition, generated_at=generated_at or datetime.now(JST),
         fiscal_year=fy, cycle_label=cycle.get("label") or fiscal_year_ja(fy),
@@ -326,4 +362,6 @@ def build(view: CycleView, *, title: str | None = None, publisher: str | None = 
         narrative=narrative if isinstance(narrative, Narrative) or narrative is None
         else narrative_from_snapshot(narrative),
         kind=EditionKind(kind).value, coverage=coverage,
+        reconciliation=tuple(ReconciliationLine(**{k: r[k] for k in ReconciliationLine.__dataclass_fields__})
+                             for r in reconciliation),
     )

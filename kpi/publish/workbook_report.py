@@ -15,7 +15,7 @@ import xlsxwriter
 
 from kpi.domain.bands import BAND_ORDER
 from kpi.domain.summary import BandSummary
-from kpi.publish.report_data import Line, ReportData
+from kpi.publish.report_data import RECONCILIATION_HEAD, RECONCILIATION_TITLE, Line, ReportData, reconciliation_row
 
 HEADER_ROW = 3
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -107,8 +107,9 @@ class _Writer:
 
     def heading(self, ws, data: ReportData, subtitle: str) -> None:
         ws.write_string(0, 0, data.title, self.title)
+        basis = "承認済みの値、確定値反映" if data.reconciliation else "承認済みの値"
         ws.write_string(1, 0, f"{subtitle}　{data.publisher}　{data.cycle_caption}　{data.edition_label}　"
-                              f"{data.generated_label}（日本時間、承認済みの値）", self.text)
+                              f"{data.generated_label}（日本時間、{basis}）", self.text)
         if data.interim:
             ws.write_string(2, 0, data.interim_mark, self.title)
 
@@ -159,6 +160,14 @@ def _initiative_sheet(w: _Writer, ws, data: ReportData) -> None:
     ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(rows), 1), len(INITIATIVE_COLUMNS) - 1)
 
 
+def _reconciliation_sheet(w: _Writer, ws, data: ReportData) -> None:
+    w.heading(ws, data, f"{RECONCILIATION_TITLE}（★: 達成区分が変わった指標）")
+    w.header(ws, RECONCILIATION_HEAD, [40, 24, 16, 24, 40, 36])
+    for i, r in enumerate(data.reconciliation, start=HEADER_ROW + 1):
+        for j, text in enumerate(reconciliation_row(r)):
+            w.put(ws, i, j, text)
+
+
 def write_report_workbook(data: ReportData) -> bytes:
     """The workbook as .xlsx bytes."""
     buf = io.BytesIO()
@@ -168,6 +177,8 @@ def write_report_workbook(data: ReportData) -> bytes:
     w = _Writer(wb)
     taken: set[str] = set()
     _summary_sheet(w, wb.add_worksheet(_sheet_name("概要", taken)), data)
+    if data.reconciliation:
+        _reconciliation_sheet(w, wb.add_worksheet(_sheet_name(RECONCILIATION_TITLE, taken)), data)
     if data.narrative is not None:
         _initiative_sheet(w, wb.add_worksheet(_sheet_name("主な取組", taken)), data)
     _indicator_sheet(w, wb.add_worksheet(_sheet_name("全指標", taken)), data, data.lines, "全指標")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import warehouse
 from kpi.domain.audit_events import AuditEvent
+from kpi.domain.confirmations import overlay
 from kpi.domain.cycles import CYCLE_STATE_LABELS_JA, CycleState
 from kpi.domain.editions import Coverage, EditionKind, edition_kind, edition_label
 from kpi.domain.formatting import JST, format_jst, format_rate
@@ -18,8 +19,9 @@ from kpi.services.actors import Actor
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for, CycleView, NotFound, figures, view_of
 from kpi.services import narrative as narrative_service
+from kpi.services.reconciliation import reconciliation_of
 from kpi.services.report_scope import coverage_of, sections_for
-from warehouse import audit, editions, initiatives, master, reporting
+from warehouse import audit, confirmations, editions, initiatives, master, reporting
 
 MIME = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -53,15 +55,18 @@ def _silent(_fraction: float, _text: str) -> None:
 
 def outputs(view: CycleView, *, edition_no: int, progress: Progress = _silent, narrative: dict | None = None,
             sections: list[list[int]] | None = None, kind: str = EditionKind.FINAL.value,
-            coverage: Coverage | None = None, generated_at: datetime | None = None) -> tuple[str, dict[str, bytes]]:
+            coverage: Coverage | None = None, generated_at: datetime | None = None,
+            reconciliation: list[dict] | None = None) -> tuple[str, dict[str, bytes]]:
     """(title, files) of the report of a frozen approved view: deck, workbook, PDF and open data; `narrative`
     (kpi.services.narrative.snapshot) adds the approved initiatives, the outline and the conclusions; `sections`
-    groups pillars (the strategy's configuration); an interim `kind` marks every page with the coverage."""
+    groups pillars (the strategy's configuration); an interim `kind` marks every page with the coverage; a
+    confirmed one (確定値反映版) prints `reconciliation`, the 「見込 → 確定」 table."""
     from kpi.publish import deck, opendata, pdf, report_data, workbook_report
 
     data = report_data.build(view, edition=edition_no, narrative=narrative, sections=sections, kind=kind,
-                             coverage=coverage, generated_at=generated_at)
-    stem = f"{view.cycle['fiscal_year']}_{'interim' if kind == EditionKind.INTERIM.value else 'report'}_v{edition_no}"
+                             coverage=coverage, generated_at=generated_at, reconciliation=reconciliation or ())
+    name = {EditionKind.INTERIM.value: "interim", EditionKind.CONFIRMED.value: "confirmed"}.get(kind, "report")
+    stem = f"{view.cycle['fiscal_year']}_{name}_v{edition_no}"
     progress(0.2, "スライド（PowerPoint）を作成しています…")
     files = {f"{stem}.pptx": deck.write_deck(data)}
     faults.point("publish.file")  # between the files of a publication
@@ -106,28 +111,37 @@ def write_files(files: dict[str, bytes], out: str | Path) -> list[str]:
 
 
 def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim: bool = False,
-            db: Path | str | None = None, progress: Progress = _silent, strategy: str | None = None) -> Edition:
+            db: Path | str | None = None, progress: Progress = _silent, strategy: str | None = None,
+            confirmed: bool = False) -> Edition:
     """Freeze the approved values of a cycle as a new edition, generate and store every output; audited.
 
     A 公表版 only from a closed or finalized cycle; from an open one only a 速報（中間）版 (interim=True), marked on
-    every page; EditionRefused (Japanese, naming state and coverage) otherwise, before anything is written."""
+    every page; with confirmed=True a 確定値反映版 of a closed or finalized cycle with approved 確定値: the approved
+    values with each approved 確定値 in place of its projection, and the 「見込 → 確定」 table (earlier editions
+    stay as they were published); EditionRefused (Japanese, naming state and coverage) otherwise, before anything
+    is written."""
     check(actor, Permission.PUBLISH)
     progress(0.05, "承認済みの値を確定しています…")
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year, strategy)
         coverage = coverage_of(con, cycle["cycle_id"])
-        kind = edition_kind(cycle["state"], interim=interim, label=cycle["label"], coverage=coverage)
+        confirmed_figures = confirmations.approved_figures(con, [cycle["cycle_id"]]) if confirmed else None
+        kind = edition_kind(cycle["state"], interim=interim, label=cycle["label"], coverage=coverage,
+                            confirmed=None if confirmed_figures is None else confirmed_figures.height)
         rows = reporting.cycle_rows(con, cycle["cycle_id"], "approved")
+        if confirmed_figures is not None:
+            rows = overlay(rows, confirmed_figures)
         parts = reporting.cycle_parts(con, cycle["cycle_id"], "approved")
         pillars = master.list_pillars(con, cycle["cycle_id"])
         sections = sections_for(con, cycle["cycle_id"], [p["no"] for p in pillars])
         edition_no = editions.next_edition_no(con, cycle["cycle_id"])
         story = narrative_service.snapshot(con, cycle["cycle_id"])  # approved initiatives, outline, conclusions
-    view = view_of(figures(cycle, pillars, "approved", rows, parts))
+        recon = reconciliation_of(con, cycle) if confirmed else None
+    view = view_of(figures(cycle, pillars, "confirmed" if confirmed else "approved", rows, parts))
     faults.point("publish.read")  # approved values read, no file made yet
     published_at = datetime.now(JST)  # the one time the page, the files and the warehouse show
     title, files = outputs(view, edition_no=edition_no, progress=progress, narrative=story, sections=sections,
-                           kind=kind.value, coverage=coverage, generated_at=published_at)
+                           kind=kind.value, coverage=coverage, generated_at=published_at, reconciliation=recon)
     progress(0.95, "版を登録しています…")
     with warehouse.transaction(db) as con:
         if editions.next_edition_no(con, cycle["cycle_id"]) != edition_no:

@@ -16,9 +16,12 @@ from kpi.services.actors import SYSTEM, Actor
 from kpi.services.errors import NotFound
 from kpi.services.permissions import Permission, allowed, check
 from kpi.services.evaluation import Evaluated, evaluate_rows_frame, evaluated_of
-from warehouse import master, reporting
+from kpi.domain.confirmations import overlay
+from warehouse import confirmations, master, reporting
 
-BASES = reporting.BASES
+# approved: the approved figures; all: unapproved included (a reviewer's preview); confirmed: the approved figures
+# with each approved 確定値 in place of the projection or 速報 it confirms (見込 → 確定, kpi.domain.confirmations).
+BASES = reporting.BASES + ("confirmed",)
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ def check_basis(actor: Actor, basis: str) -> None:
     """Raise Forbidden unless the actor may read a cycle's figures on this basis: approved figures for every role
     that may read them, 'all' (unapproved included, every department) only as the permission table allows."""
     if basis not in BASES:
-        raise ValueError(f"basis は 'approved' か 'all' です: {basis!r}")
-    check(actor, Permission.VIEW_APPROVED if basis == "approved" else Permission.VIEW_UNAPPROVED_ALL)
+        raise ValueError(f"basis は 'approved'、'confirmed' か 'all' です: {basis!r}")
+    check(actor, Permission.VIEW_UNAPPROVED_ALL if basis == "all" else Permission.VIEW_APPROVED)
 
 
 def visible_basis(actor: Actor, basis: str = "approved") -> str:
@@ -76,18 +79,21 @@ def read_figures(con, cycle: dict, basis: str, *, judge: str = "target", full: b
     full: every column of the reporting view (for lists and published files); otherwise the columns the
     evaluation and the counts need (reporting.EVAL_COLUMNS, the executive views' fast path)."""
     if basis not in BASES:
-        raise ValueError(f"basis は 'approved' か 'all' です: {basis!r}")
+        raise ValueError(f"basis は 'approved'、'confirmed' か 'all' です: {basis!r}")
     cid = cycle["cycle_id"]
     pillars = master.list_pillars(con, cid)
+    read = "approved" if basis == "confirmed" else basis  # composite parts are never confirmed: approved ones
     if full:
         if judge != "target":
             raise ValueError("full=True は目標値による判定だけです")
-        rows = reporting.cycle_rows(con, cid, basis)
-        parts = reporting.cycle_parts(con, cid, basis)
+        rows = reporting.cycle_rows(con, cid, read)
+        parts = reporting.cycle_parts(con, cid, read)
     else:
-        rows = reporting.evaluation_frame(con, [cid], basis, milestones=judge == "milestone").sort(
+        rows = reporting.evaluation_frame(con, [cid], read, milestones=judge == "milestone").sort(
             "pillar_no", "item_no", "sort_order", "code")
-        parts = reporting.parts_of_cycles(con, [cid], basis) if (rows["target_type"] == "composite").any() else None
+        parts = reporting.parts_of_cycles(con, [cid], read) if (rows["target_type"] == "composite").any() else None
+    if basis == "confirmed":
+        rows = overlay(rows, confirmations.approved_figures(con, [cid]))
     return figures(cycle, pillars, basis, rows, parts, judge=judge)
 
 
@@ -173,7 +179,7 @@ def cycle_summary(fiscal_year: int, *, pillars: list[int] | None = None, basis: 
                   strategy: str | None = None) -> dict:
     """The JSON document of `kpi summary`: counts and shares per band, overall and per pillar."""
     view = load_frame(fiscal_year, basis=basis, judge=judge, actor=actor, db=db, strategy=strategy)
-    return {
+    doc = {
         "cycle": fiscal_year,
         "label": view.cycle["label"],
         "strategy": view.cycle["strategy_code"],
@@ -181,6 +187,9 @@ def cycle_summary(fiscal_year: int, *, pillars: list[int] | None = None, basis: 
         "judge": judge,
         "groups": [_labelled(g.as_dict(), view) for g in band_groups(view, pillars)],
     }
+    if basis == "confirmed":  # how many approved 確定値 replaced a projection or a 速報
+        doc["confirmed"] = int(view.frame["confirmed"].sum())
+    return doc
 
 
 def _labelled(group: dict, view: CycleView | CycleFrame) -> dict:

@@ -247,8 +247,11 @@ def test_trends_give_band_shares_for_fy2019_to_fy2021(demo_db):
     years = {c["fiscal_year"]: c for c in t["cycles"]}
     assert list(years) == [2019, 2020, 2021] and (t["latest"], t["previous"]) == (2021, 2020)
     assert years[2021]["percent"]["achieved"] == 73.5 and years[2021]["total"] == 68
-    assert years[2021]["counts"] == {"achieved": 50, "band_60_100": 3, "band_30_60": 1, "band_under_30": 13,
+    # 確定値反映: the demo's five FY2021 confirmations; ちば情報マップ (見込 99 → 確定 92地図) moved from 60%以上100%未満
+    # to 30%未満 (the seed's table, on the approved basis, has 3 and 13)
+    assert years[2021]["counts"] == {"achieved": 50, "band_60_100": 2, "band_30_60": 1, "band_under_30": 14,
                                      "stopped": 1}
+    assert (t["basis"], years[2021]["confirmed"], years[2020]["confirmed"]) == ("confirmed", 5, 0)
     assert [years[fy]["illustrative"] for fy in (2019, 2020, 2021)] == [True, True, False]
     achieved = [years[fy]["percent"]["achieved"] for fy in (2019, 2020, 2021)]
     assert achieved == sorted(achieved) and achieved[0] < achieved[-1]
@@ -304,12 +307,13 @@ def test_an_open_cycle_joins_the_trends_only_once_it_is_closed(demo_db):
 def test_set_wise_trends_equal_the_exact_rules_cycle_by_cycle(demo_db):
     t = queries.trends(EXECUTIVE, db=demo_db)
     for c in t["cycles"]:
-        exact = Counter(e.band.value if e.band else None for e in load_cycle(c["fiscal_year"], db=demo_db).rows)
+        exact = Counter(e.band.value if e.band else None
+                        for e in load_cycle(c["fiscal_year"], basis="confirmed", db=demo_db).rows)
         assert c["counts"] == {k: exact[k] for k in c["counts"]} and c["unrated"] == exact[None]
     # moves recounted from the exact per-cycle evaluation
-    before = {e.row["code"]: e.band for e in load_cycle(2020, db=demo_db).rows}
+    before = {e.row["code"]: e.band for e in load_cycle(2020, basis="confirmed", db=demo_db).rows}
     rank = {"band_under_30": 0, "band_30_60": 1, "band_60_100": 2, "achieved": 3}
-    exact_moves = {e.row["code"] for e in load_cycle(2021, db=demo_db).rows
+    exact_moves = {e.row["code"] for e in load_cycle(2021, basis="confirmed", db=demo_db).rows
                    if e.band and before.get(e.row["code"]) and e.band.value in rank
                    and before[e.row["code"]].value in rank and e.band != before[e.row["code"]]}
     assert {m["code"] for m in t["moved"]} == exact_moves and t["moved_total"] == len(exact_moves)

@@ -25,6 +25,7 @@ ACTORS = {
 }
 CYCLE_STATES = ("preparing", "open", "closed", "finalized")
 ANY, OPEN, UNTIL_CLOSED = set(CYCLE_STATES), {"open"}, {"open", "closed"}
+OVER = {"closed", "finalized"}  # 見込 → 確定: a 確定値 is entered and approved once the year is over
 
 # "all": any department; "own": the actor's own departments only; "-": never.
 #                           editor dept_head reviewer executive admin reviewer+editor  cycle states
@@ -48,6 +49,9 @@ EXPECTED = {
     "view_departments":     ("-",   "-",   "all",  "-",    "all",  "all",  ANY),
     "view_accounts":        ("-",   "-",   "-",    "-",    "all",  "-",    ANY),
     "remind":               ("-",   "-",   "all",  "-",    "all",  "all",  ANY),
+    "confirm":              ("own", "-",   "-",    "-",    "-",    "own",  OVER),
+    "confirm_head_approve": ("-",   "own", "-",    "-",    "-",    "-",    OVER),
+    "confirm_approve":      ("-",   "-",   "all",  "-",    "-",    "all",  OVER),
 }
 COLUMNS = ("editor", "dept_head", "reviewer", "executive", "admin", "reviewer+editor")
 DEPARTMENTS = {"own": OWN, "other": OTHER, "none": None}

@@ -1,5 +1,6 @@
 """The trends read model: band shares of every closed cycle, the indicators whose band moved since the previous
-one, and those near a band boundary in the latest one (approved figures only)."""
+one, and those near a band boundary in the latest one (approved figures, with each approved 確定値 in place of the
+projection or 速報 it confirms: 確定値反映, kpi.domain.confirmations)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +9,7 @@ import polars as pl
 
 import warehouse
 from kpi.domain.bands import BAND_ORDER, Band
+from kpi.domain.confirmations import BASIS_LABEL, overlay
 from kpi.domain.formatting import fiscal_year_label
 from kpi.domain.rates_frame import OUTPUT_COLUMNS, counted_band, near_boundary_expr
 from kpi.domain.summary import UNDECIDABLE, BandSummary
@@ -15,6 +17,7 @@ from kpi.services.actors import Actor
 from kpi.services.evaluation import evaluate_rows_frame, evaluated_of
 from kpi.services.queries.records import Db, merge, records
 from kpi.services.summaries import check_basis
+from warehouse import confirmations
 from warehouse import insights as sql
 from warehouse import reporting
 
@@ -48,7 +51,7 @@ def _cycle_entry(y: dict[str, Any], counts: dict[str | None, int]) -> dict[str, 
     return {"fiscal_year": y["fiscal_year"], "label": y["label"], "label_long": fiscal_year_label(y["fiscal_year"]),
             "cycle_state": y["state"], "illustrative": bool(y["illustrative"]), "total": g["total"],
             "counts": g["counts"], "percent": g["percent"], "unrated": g["unrated"],
-            "undecidable": g["undecidable"], "moved_up": 0, "moved_down": 0}
+            "undecidable": g["undecidable"], "moved_up": 0, "moved_down": 0, "confirmed": 0}
 
 
 
@@ -70,13 +73,14 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
         ids = [y["cycle_id"] for y in years]
         parts = reporting.parts_of_cycles(con, ids, "approved") if ids else None
         parts = parts if parts is not None and parts.height else None
+        confirmed = confirmations.approved_figures(con, ids) if ids else None  # 確定値反映
         prev: pl.DataFrame | None = None  # the previous cycle's rated rows: code, indicator_id, rank
         for cid in ids:
             counts: dict[str | None, int] = {}
             ranked, kept = [], []
             for batch in reporting.evaluation_batches(con, [cid], "approved", milestones=judge == "milestone",
                                                     batch_rows=_TREND_BATCH_ROWS):
-                ev = evaluate_rows_frame(batch, parts, judge=judge)
+                ev = evaluate_rows_frame(overlay(batch, confirmed), parts, judge=judge)
                 del batch
                 for band, n in ev.select(counted_band()).group_by("band").len().iter_rows():
                     counts[band] = counts.get(band, 0) + n
@@ -93,16 +97,19 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
             up_down[cid] = (n_up, moves.height - n_up)
             if cid == ids[-1]:
                 last_moves = moves
-                latest = pl.concat(kept) if kept else evaluate_rows_frame(
+                latest = pl.concat(kept) if kept else evaluate_rows_frame(overlay(
                     reporting.evaluation_frame(con, [cid], "approved", milestones=judge == "milestone",
-                                               columns=reporting.TREND_COLUMNS), parts, judge=judge
+                                               columns=reporting.TREND_COLUMNS), confirmed), parts, judge=judge
                 ).select(_LATEST_COLUMNS)
             prev = cur
         del prev
     cycles = [_cycle_entry(y, per_cycle.get(y["cycle_id"], {})) for y in years]
+    n_confirmed = {} if confirmed is None else dict(confirmed.group_by("cycle_id").len().iter_rows())
     for entry, cid in zip(cycles, ids):
         entry["moved_up"], entry["moved_down"] = up_down.get(cid, (0, 0))
-    doc = {"cycles": cycles, "latest": cycles[-1]["fiscal_year"] if cycles else None,
+        entry["confirmed"] = n_confirmed.get(cid, 0)
+    doc = {"basis": "confirmed", "basis_label": BASIS_LABEL, "confirmed_total": sum(n_confirmed.values()),
+           "cycles": cycles, "latest": cycles[-1]["fiscal_year"] if cycles else None,
            "previous": cycles[-2]["fiscal_year"] if len(cycles) > 1 else None, "moved": [], "moved_total": 0,
            "near_boundary": [], "near_total": 0, "near_points": NEAR_POINTS, "judge": judge}
     if not years:
@@ -114,8 +121,10 @@ def trends_document(*, judge: str = "target", limit: int | None = None, db: Db =
     if limit is not None:
         last_moves, near = last_moves.head(limit), near.head(limit)
     with warehouse.connect(db) as con:
-        cur = _full(con, latest, ids[-1], last_moves["indicator_id"].to_list() + near["indicator_id"].to_list())
-        prev = _full_of(con, ids[-2], last_moves["prev_indicator_id"].to_list(), parts, judge) if len(ids) > 1 else {}
+        cur = _full(con, latest, ids[-1], last_moves["indicator_id"].to_list() + near["indicator_id"].to_list(),
+                    confirmed)
+        prev = (_full_of(con, ids[-2], last_moves["prev_indicator_id"].to_list(), parts, judge, confirmed)
+                if len(ids) > 1 else {})
     doc["moved"] = [_move_record(cur[m["indicator_id"]], prev[m["prev_indicator_id"]], m, years[-2]["fiscal_year"],
                                  years[-1]["fiscal_year"]) for m in last_moves.iter_rows(named=True)]
     doc["near_boundary"] = [{**cur[n["indicator_id"]], "boundary": n["boundary"], "distance": n["distance"],
@@ -130,11 +139,12 @@ _LATEST_COLUMNS = ("cycle_id", "indicator_id", "code", "pillar_no", "item_no", "
                    *OUTPUT_COLUMNS)
 
 
-def _full_of(con, cycle_id: int, indicator_ids: list[int], parts, judge: str) -> dict[int, dict[str, Any]]:
+def _full_of(con, cycle_id: int, indicator_ids: list[int], parts, judge: str,
+             confirmed: pl.DataFrame | None) -> dict[int, dict[str, Any]]:
     """Display records of a few indicators of an earlier cycle, rated afresh (only those rows are read)."""
     if not indicator_ids:
         return {}
-    full = reporting.rows_of(con, cycle_id, indicator_ids, "approved")
+    full = _confirmed(reporting.rows_of(con, cycle_id, indicator_ids, "approved"), confirmed)
     if judge == "milestone":
         extra = reporting.evaluation_frame(con, [cycle_id], "approved", milestones=True).filter(
             pl.col("indicator_id").is_in(indicator_ids)).select("indicator_id", "first_fy", "milestone_value",
@@ -172,12 +182,18 @@ def _near(latest: pl.DataFrame) -> pl.DataFrame:
             .sort(pl.col("distance").abs(), "pillar_no", "item_no", "code"))
 
 
-def _full(con, ev: pl.DataFrame, cycle_id: int, indicator_ids: list[int]) -> dict[int, dict[str, Any]]:
+def _confirmed(rows: pl.DataFrame, confirmed: pl.DataFrame | None) -> pl.DataFrame:
+    """The rows with the approved 確定値 in place (確定値反映), without the overlay's flag column."""
+    return rows if confirmed is None else overlay(rows, confirmed).drop("confirmed")
+
+
+def _full(con, ev: pl.DataFrame, cycle_id: int, indicator_ids: list[int],
+          confirmed: pl.DataFrame | None) -> dict[int, dict[str, Any]]:
     """Display records (by indicator id) of a few evaluated rows of one cycle."""
     if not indicator_ids:
         return {}
     picked = ev.filter((pl.col("cycle_id") == cycle_id) & pl.col("indicator_id").is_in(indicator_ids))
-    full = reporting.rows_of(con, cycle_id, picked["indicator_id"].to_list(), "approved")
+    full = _confirmed(reporting.rows_of(con, cycle_id, picked["indicator_id"].to_list(), "approved"), confirmed)
     merged = merge(picked, full)
     return {r["indicator_id"]: rec for r, rec in zip(merged.iter_rows(named=True), records(evaluated_of(merged)))}
 

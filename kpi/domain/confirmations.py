@@ -1,0 +1,68 @@
+"""見込 → 確定: the confirmed actual (確定値) of a value published as a projection (見込値) or a 速報.
+
+After a fiscal year ends, the department enters the confirmed figure of each such value with its date and source;
+it passes the strategy's approval chain like a value (this module's transition table, same states and actions,
+its own permissions: entered only in a closed or finalized cycle). The value itself is never changed: the
+published projection stays, and the 'confirmed' basis reads the approved confirmed figure in its place
+(`overlay`). Pure: Polars and the standard library only.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from kpi.domain.permissions import Permission
+from kpi.domain.value_states import Action, State
+from kpi.domain.workflow import Transition
+
+_P = Permission
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(None, Action.SAVE, State.DRAFT, _P.CONFIRM),
+    Transition(State.DRAFT, Action.SAVE, State.DRAFT, _P.CONFIRM),
+    Transition(State.RETURNED, Action.SAVE, State.DRAFT, _P.CONFIRM),
+    Transition(State.DRAFT, Action.SUBMIT, State.SUBMITTED, _P.CONFIRM),
+    Transition(State.SUBMITTED, Action.HEAD_APPROVE, State.HEAD_APPROVED, _P.CONFIRM_HEAD_APPROVE, head_level=True),
+    Transition(State.SUBMITTED, Action.HEAD_RETURN, State.RETURNED, _P.CONFIRM_HEAD_APPROVE, needs_comment=True,
+               head_level=True),
+    Transition(State.SUBMITTED, Action.APPROVE, State.APPROVED, _P.CONFIRM_APPROVE, head_level=False),
+    Transition(State.SUBMITTED, Action.RETURN, State.RETURNED, _P.CONFIRM_APPROVE, needs_comment=True,
+               head_level=False),
+    Transition(State.HEAD_APPROVED, Action.APPROVE, State.APPROVED, _P.CONFIRM_APPROVE),
+    Transition(State.HEAD_APPROVED, Action.RETURN, State.RETURNED, _P.CONFIRM_APPROVE, needs_comment=True),
+)
+# Each action takes one permission, whatever the state it starts from.
+PERMISSION_OF: dict[Action, Permission] = {t.action: t.permission for t in TRANSITIONS}
+
+CONFIRMED_LABEL = "確定値"
+BASIS_LABEL = "確定値反映"  # how a read on the confirmed basis says so
+SPEED_MARK = "速報"
+
+
+def owes_confirmation(value_kind: str | None, value_label: str | None) -> bool:
+    """True when an approved value was a projection (見込値) or a 速報 and so owes its 確定値."""
+    return value_kind == "projection" or SPEED_MARK in (value_label or "")
+
+
+# The figure columns a confirmation replaces on the confirmed basis.
+FIGURE_COLUMNS = ("value_number", "value_text", "qualitative_achieved")
+
+
+def overlay(rows: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataFrame:
+    """The rows with each approved confirmed figure in place of the approved one (matched on indicator_id and,
+    when both have it, cycle_id); a replaced row reads as an actual labelled 確定値. Columns absent from the rows
+    are left absent; rows without a confirmation are unchanged. Adds the boolean column `confirmed`."""
+    keys = ["indicator_id"] + (["cycle_id"] if "cycle_id" in rows.columns and "cycle_id" in confirmed.columns else [])
+    if not confirmed.height:
+        return rows.with_columns(pl.lit(False).alias("confirmed"))
+    present = [c for c in FIGURE_COLUMNS if c in rows.columns]
+    right = confirmed.select(
+        *[pl.col(k).cast(rows.schema[k]) for k in keys],
+        *[pl.col(c).cast(rows.schema[c]).alias(f"__k_{c}") for c in present],
+        pl.lit(True).alias("confirmed"))
+    joined = rows.join(right, on=keys, how="left", maintain_order="left")
+    hit = pl.col("confirmed").fill_null(False)
+    swaps = [pl.when(hit).then(pl.col(f"__k_{c}")).otherwise(pl.col(c)).alias(c) for c in present]
+    if "value_kind" in rows.columns:
+        swaps.append(pl.when(hit).then(pl.lit("actual")).otherwise(pl.col("value_kind")).alias("value_kind"))
+    if "value_label" in rows.columns:
+        swaps.append(pl.when(hit).then(pl.lit(CONFIRMED_LABEL)).otherwise(pl.col("value_label")).alias("value_label"))
+    return joined.with_columns(*swaps, hit.alias("confirmed")).drop([f"__k_{c}" for c in present])
