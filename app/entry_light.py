@@ -49,6 +49,7 @@ def confirm_same(actor: Actor, fiscal_year: int, s: entry_sheet.Sheet, line, sen
     shown = "、".join(t for t in (e.kind, e.period and f"時点・期間 {e.period}", e.reason_category) if t)
     st.warning(ui.md(f"前年度の承認値 **{e.value}**（{shown}）を今年度の値として保存し、提出します。"
                      "よろしいですか？" + (f"　要因: {e.reason}" if e.reason else "")), icon=":material/help:")
+    ack = st.checkbox("保存時の警告（過ぎた年度の見込値など）を確認しました", key=f"same_ack.{line.code}")
     yes, no = st.columns(2)
     no.button("やめる", key=f"same_cancel.{line.code}", on_click=_cancel)
     if not yes.button("保存して提出する", type="primary", key=f"same_ok.{line.code}"):
@@ -61,7 +62,7 @@ def confirm_same(actor: Actor, fiscal_year: int, s: entry_sheet.Sheet, line, sen
     entry_form.take_stored(st.session_state, line)
     fresh = {ln.code: ln for ln in entry_sheet.sheet(actor, fiscal_year, s.department).lines}[line.code]
     try:
-        workflow.submit(actor, [workflow.ValueRef(fresh.value_id, fresh.version)])
+        workflow.submit(actor, [workflow.ValueRef(fresh.value_id, fresh.version)], acknowledge_warnings=ack)
     except (WorkflowError, Forbidden) as exc:
         st.error("前年度と同じ値を下書きとして保存しましたが、提出していません。" + str(exc))
         return
