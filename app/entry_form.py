@@ -43,8 +43,15 @@ def widget(code: str, field: str) -> dict:
 
 
 def stored_texts(line) -> dict[str, str]:
-    """The texts stored for a line, field by field."""
-    return {f: getattr(line.saved, f) or "" for f in FIELDS}
+    """The texts a line's untouched fields show, field by field: what is stored; for an indicator with no value yet
+    in the cycle, the empty fields show the suggestion from last year's approved value (the period moved on a year,
+    the reason category) instead. A suggestion counts as untouched, so it is saved only with something the person
+    typed, and it never replaces what the person typed or a saved draft."""
+    stored = {f: getattr(line.saved, f) or "" for f in FIELDS}
+    suggested = getattr(line, "suggested", None)
+    if line.version is None and suggested is not None:  # no value stored in the cycle yet
+        stored.update({f: t for f, t in suggested.fields().items() if not stored[f]})
+    return stored
 
 
 def sync(ss: MutableMapping, line, locked: bool = False) -> LineForm:

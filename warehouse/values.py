@@ -137,6 +137,17 @@ def last_approved_before(con: duckdb.DuckDBPyConnection, fiscal_year: int, indic
     return {r[0]: r[1] for r in rows}
 
 
+def last_approved_rows(con: duckdb.DuckDBPyConnection, fiscal_year: int, indicator_ids: list[int]) -> dict[int, dict]:
+    """Each indicator's most recent approved value in an earlier fiscal year, whole (figure, texts, kind, reason)."""
+    if not indicator_ids:
+        return {}
+    cur = con.execute("SELECT * FROM v_indicator_values WHERE state = 'approved' AND fiscal_year < ?"
+                      " AND indicator_id IN (SELECT unnest(?)) QUALIFY row_number() OVER"
+                      " (PARTITION BY indicator_id ORDER BY fiscal_year DESC) = 1", [fiscal_year, list(indicator_ids)])
+    cols = [d[0] for d in cur.description]
+    return {r[cols.index("indicator_id")]: dict(zip(cols, r)) for r in cur.fetchall()}
+
+
 def cycle_rows_by_code(con: duckdb.DuckDBPyConnection, cycle_id: int, department: str | None = None) -> dict[str, dict]:
     """The indicators of the cycle's strategy (of one department, when given) with their values, keyed by code."""
     cur = con.execute("SELECT * FROM v_indicator_values WHERE cycle_id = ? AND (? IS NULL OR department_code = ?)"

@@ -1,7 +1,7 @@
 """入力: a department editor enters the cycle's figures, saves drafts, uploads a workbook, and submits."""
 import streamlit as st
 
-from app import confirm_section, entry_form, session, state, ui
+from app import confirm_section, entry_form, entry_light, session, state, ui
 from kpi.domain.workflow import Action, WorkflowError
 from app.jobs import DOWN_NOTICE, collect
 from kpi.services import entry_sheet, intake, reminders, submission, workbooks, workflow
@@ -28,6 +28,7 @@ if deadline:
 reminder = reminders.banner(actor, cycle["fiscal_year"], dept)  # the latest 督促 while values are still owed
 if reminder:
     st.warning(ui.md(reminder), icon=":material/notifications:")
+entry_light.owed_summary(sheet)  # what the department still owes across the approval chain
 if not editable:  # 見込 → 確定: a finished year's projections owed their 確定値
     confirm_section.render_entry(actor, cycle, dept)
 
@@ -144,6 +145,9 @@ with tab_form:
                           on_click=entry_form.take_stored, args=(st.session_state, line))
             if form.unsaved:
                 st.caption(f":orange[未保存: {form.unsaved_labels}]")
+            if editable and not locked:  # last year's approved value, saved and submitted in one confirmed action
+                entry_light.same_value_button(line, figures, form)
+                entry_light.confirm_same(actor, cycle["fiscal_year"], sheet, line, send)
 
     changed = [f.typed for f in forms.values() if f.unsaved and not f.typed.is_blank()]
     if st.button("下書き保存", type="primary", disabled=not editable or not changed, key="save_drafts"):

@@ -1,4 +1,8 @@
-"""The demo: the seed's strategy and FY2021 values, approved through the workflow with audit rows.
+"""The demo: the seed's strategy and FY2021 values, approved through the full approval chain with audit rows.
+
+The strategy has the default two-level chain 担当 → 所属長 → 行政改革推進課 and every department a head
+(所属長承認者): each demo value is saved and submitted by its department's editor, approved by its head
+(所属長承認) and then by the division (承認), one audit row per step.
 
 Besides the seed's FY2021 cycle the demo holds two earlier cycles (FY2019 令和元年度, FY2020 令和2年度) with
 illustrative values (cycles.illustrative = true, reasons flagged reason_illustrative), so that trends and
@@ -13,10 +17,11 @@ from typing import Any
 
 import warehouse
 from kpi.demo.confirmations import load_demo_confirmations
+from kpi.domain.approval_chain import TWO_LEVEL
 from kpi.domain.audit_events import AuditEvent
 from kpi.domain.workflow import Action, Role, State, apply
 from kpi.services.accounts import hash_password
-from warehouse import audit, batches, master, report_sections, users, values
+from warehouse import audit, batches, chains, master, report_sections, users, values
 
 DEMO_FILE = "chiba_ict_fy2021.json"
 
@@ -27,6 +32,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...
     ("executive", "幹部（副知事）", "executive-pass", ("executive",), ()),
     ("editor1", "総務部 入力担当", "editor1-pass", ("editor",), ("GYOKAKU",)),
     ("editor2", "健康福祉部 入力担当", "editor2-pass", ("editor",), ("IRYO",)),
+    ("head1", "総務部行政改革推進課長（所属長）", "head1-pass", ("dept_head",), ("GYOKAKU",)),
+    ("head2", "健康福祉部医療整備課長（所属長）", "head2-pass", ("dept_head",), ("IRYO",)),
 )
 
 
@@ -53,17 +60,29 @@ def _indicator_row(strategy_id: int, ind: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _editor_for(department: str) -> str:
+def _account_for(role: str, prefix: str, department: str) -> str:
     for login, _name, _pw, roles, depts in DEMO_ACCOUNTS:
-        if "editor" in roles and department in depts:
+        if role in roles and department in depts:
             return login
-    return f"editor-{department.lower()}"
+    return f"{prefix}-{department.lower()}"
+
+
+def _editor_for(department: str) -> str:
+    """The demo editor who entered a department's values (editor1, editor2, editor-<code>)."""
+    return _account_for("editor", "editor", department)
+
+
+def head_for(department: str) -> str:
+    """The demo head (所属長承認者) who approved a department's values (head1, head2, head-<code>)."""
+    return _account_for("dept_head", "head", department)
 
 
 def _land_value(con, cycle_id: int, batch_id: int, indicator_id: int, ind: dict[str, Any]) -> None:
-    """Save, submit and approve one demo value through the workflow table, with an audit row per step."""
+    """Save, submit, approve at the head level and approve one demo value through the workflow table under the
+    two-level chain, with an audit row per step (the approvals name their level, as the services write them)."""
     v = ind["value"]
     editor = _editor_for(ind["department"])
+    head = head_for(ind["department"])
     state, saved = apply(None, Action.SAVE, Role.EDITOR)
     value_id = values.insert_value(con, {
         "indicator_id": indicator_id, "cycle_id": cycle_id, "value_number": v.get("number"),
@@ -78,12 +97,15 @@ def _land_value(con, cycle_id: int, batch_id: int, indicator_id: int, ind: dict[
     where = {"entity": "value", "entity_id": value_id, "cycle_id": cycle_id, "indicator_id": indicator_id,
              "batch_id": batch_id}
     audit.record(con, AuditEvent.of_transition(saved, actor=editor, new_value=v.get("text"), **where))
-    steps = ((Action.SUBMIT, Role.EDITOR, editor), (Action.APPROVE, Role.REVIEWER, "reviewer"))
+    steps = ((Action.SUBMIT, Role.EDITOR, editor), (Action.HEAD_APPROVE, Role.DEPT_HEAD, head),
+             (Action.APPROVE, Role.REVIEWER, "reviewer"))
     version = 1
     for action, role, who in steps:
-        state, change = apply(state, action, role, actor=who, entered_by=editor)
+        state, change = apply(state, action, role, actor=who, entered_by=editor, submitted_by=editor,
+                              head_approved_by=head if action is Action.APPROVE else None, chain=TWO_LEVEL)
         version = values.update_state(con, value_id, version, state.value, actor=who)
-        audit.record(con, AuditEvent.of_transition(change, actor=who, **where))
+        level = None if action is Action.SUBMIT else f"承認段階: {TWO_LEVEL.name_of(role)}"
+        audit.record(con, AuditEvent.of_transition(change, actor=who, new_value=level, **where))
     assert state is State.APPROVED
 
 
@@ -100,6 +122,7 @@ def load_demo(db: Path | str | None = None, data: dict[str, Any] | None = None) 
             for it in p["items"]:
                 master.insert_item(con, sid, p["no"], it["no"], it["name"])
         report_sections.replace_sections(con, sid, data.get("report_sections") or [])  # the seed's (1), (2)
+        chains.replace_levels(con, sid, TWO_LEVEL.rows())  # 担当 → 所属長 → 行政改革推進課
         for d in data["departments"]:
             master.upsert_department(con, d["code"], d["name"], bool(d.get("illustrative")))
         for rc in data["reason_categories"]:
@@ -146,10 +169,12 @@ def _land_history(con, history: list[tuple[int, dict[str, Any]]], indicators: li
 
 
 def _all_accounts(data: dict[str, Any]):
-    """The documented demo accounts, plus one editor per other department (who entered its demo values)."""
+    """The documented demo accounts, plus one editor and one head per other department (who entered and approved
+    its demo values)."""
     yield from DEMO_ACCOUNTS
-    covered = {d for *_rest, depts in DEMO_ACCOUNTS for d in depts}
-    for d in data["departments"]:
-        if d["code"] not in covered:
-            login = f"editor-{d['code'].lower()}"
-            yield (login, f"{d['name']} 入力担当", f"{login}-pass", ("editor",), (d["code"],))
+    for role, prefix, title in (("editor", "editor", "入力担当"), ("dept_head", "head", "所属長")):
+        covered = {d for _l, _n, _p, roles, depts in DEMO_ACCOUNTS if role in roles for d in depts}
+        for d in data["departments"]:
+            if d["code"] not in covered:
+                login = f"{prefix}-{d['code'].lower()}"
+                yield (login, f"{d['name']} {title}", f"{login}-pass", (role,), (d["code"],))

@@ -1,15 +1,18 @@
 """The entry page's data: a department's indicators for a cycle, what is saved, and live rates of typed input."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import warehouse
+from kpi.domain.approval_chain import ONE_LEVEL, ApprovalChain
 from kpi.domain.bands import band_of
+from kpi.domain.entry_prefill import Suggestion, suggestion
 from kpi.domain.entry_hints import days_left_text, scale_slip
 from kpi.domain.formatting import format_number, format_rate
+from kpi.domain.roles import Role
 from kpi.domain.workflow import STATE_LABELS_JA, State
 from kpi.services.actors import Actor
 from kpi.services.entries import RawEntry, normalize
@@ -18,7 +21,7 @@ from kpi.services.evaluation import indicator_rates
 from kpi.services.listing import KIND_LABELS_JA, printed_baseline, printed_target
 from kpi.services.permissions import Permission, check
 from kpi.services.summaries import cycle_for
-from warehouse import changes, master, values
+from warehouse import chains, changes, master, values
 
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -45,6 +48,8 @@ class Line:
     review_comment: str | None
     saved: RawEntry  # what is saved now, as text to prefill the form
     changed: str = ""  # who last changed the value and when (「editor-x が 2026-12-06 10:03 に保存」)
+    suggested: Suggestion = Suggestion()  # last year's period moved on a year and reason category (never stored)
+    same_entry: RawEntry | None = None  # what 「前年度と同じ値で確定」 saves: last year's approved value, as texts
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class Sheet:
     categories: list[dict]
     lines: list[Line]
     read: SheetRows | None = field(default=None, repr=False, compare=False)  # what live_rates rates against
+    chain: ApprovalChain = field(default=ONE_LEVEL)  # the strategy's approval chain
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
         rows = list(by_code.values())
         last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
         parts = values.parts_of(con, [r["indicator_id"] for r in rows], cycle["cycle_id"])
+        last_rows = values.last_approved_rows(con, fiscal_year, [r["indicator_id"] for r in rows])
+        chain = ApprovalChain.from_rows(chains.levels(con, cycle["strategy_id"]))
         categories = master.list_reason_categories(con)
         changed = changes.last_changes(con, [r["value_id"] for r in rows if r.get("value_id") is not None])
         dept_name = next((d["name"] for d in master.list_departments(con) if d["code"] == department), department)
@@ -97,6 +105,8 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
     lines = []
     for r in rows:
         state = State(r["state"]) if r.get("state") else None
+        before = last_rows.get(r["indicator_id"])
+        suggested, same = last_year_entries(before, names, r)
         lines.append(Line(
             code=r["code"], name=r["name"], pillar=f"{r['pillar_no']}.{r['pillar_name']}",
             item=f"{'①②③④⑤⑥⑦⑧⑨'[r['item_no'] - 1]} {r['item_name']}", unit=r.get("unit"),
@@ -106,8 +116,21 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
             value_id=r.get("value_id"), version=r.get("version"), stopped=bool(r.get("stopped_in_cycle")),
             review_comment=r.get("review_comment") if state is State.RETURNED or r.get("review_comment") else None,
             saved=saved_entry(r, names), changed=change_text(changed.get(r.get("value_id"))) if r.get("value_id") else "",
+            suggested=suggested, same_entry=same,
         ))
-    return Sheet(cycle, department, dept_name, categories, lines, SheetRows(by_code, parts, last))
+    return Sheet(cycle, department, dept_name, categories, lines, SheetRows(by_code, parts, last), chain)
+
+
+def last_year_entries(before: dict | None, names: dict[str, str], row: dict) -> tuple[Suggestion, RawEntry | None]:
+    """From last year's approved value (None: there is none): the suggestion for the empty fields, and the entry that
+    「前年度と同じ値で確定」 saves (last year's figure, kind, reason and category, the period moved on a year),
+    sent against the version stored now."""
+    if before is None:
+        return Suggestion(), None
+    last = saved_entry(before, names)
+    hint = suggestion(before.get("period_text"), last.reason_category)
+    same = replace(last, period=hint.period, remark="", expected_version=row.get("version")) if last.value else None
+    return hint, same
 
 
 def live_rates(s: Sheet, entries: list[RawEntry], db: Path | str | None = None) -> dict[str, tuple]:
@@ -166,7 +189,7 @@ def shown_rate(rate) -> tuple[str, str, str | None]:
 
 
 _GROUPS = (("returned", "差戻し（コメントを確認して直し、提出してください）"), (None, "未入力"), ("draft", "下書き（未提出）"),
-           ("submitted", "提出済（審査中）"), ("approved", "承認済"))
+           ("submitted", "提出済（審査中）"), ("head_approved", "所属長承認済（課の審査待ち）"), ("approved", "承認済"))
 
 
 def work_order(lines: list[Line]) -> list[tuple[str, list[Line]]]:
@@ -175,6 +198,22 @@ def work_order(lines: list[Line]) -> list[tuple[str, list[Line]]]:
     groups = [(label, [ln for ln in lines if not ln.stopped and ln.state_key == key]) for key, label in _GROUPS]
     groups.append(("進捗管理を停止している指標", [ln for ln in lines if ln.stopped]))
     return [(label, members) for label, members in groups if members]
+
+
+def chain_counts(s: Sheet) -> list[tuple[str, int]]:
+    """What the department still owes across the approval chain, as (label, count) in the chain's order: 未入力,
+    下書き, 差戻し, 所属長承認待ち (a chain with the head level), 課の審査待ち, 承認済; stopped indicators left out."""
+    states = [ln.state_key for ln in s.lines if not ln.stopped]
+    n = states.count
+    head = s.chain.name_of(Role.DEPT_HEAD) if s.chain.has_head else None
+    division = "課の審査待ち"
+    counts = [("未入力", n(None)), ("下書き", n("draft")), ("差戻し", n("returned"))]
+    if head:
+        counts.append((f"{head}承認待ち", n("submitted")))
+        counts.append((division, n("head_approved")))
+    else:
+        counts.append((division, n("submitted") + n("head_approved")))
+    return counts + [("承認済", n("approved"))]
 
 
 def deadline_text(cycle: dict, today: date | None = None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app import entry_form, state
+from kpi.domain.entry_prefill import Suggestion
 from kpi.services.entries import RawEntry
 
 
@@ -59,3 +60,41 @@ def test_a_locked_line_always_shows_what_is_stored():
     ss: dict = {key("value"): "typed before it was approved"}
     form = entry_form.sync(ss, line(3, "700人"), locked=True)
     assert ss[key("value")] == "700人" and not form.unsaved
+
+
+@dataclass(frozen=True)
+class SuggestedLine:
+    code: str
+    version: int | None
+    saved: RawEntry
+    suggested: Suggestion
+
+
+def suggested(version=None, value="", period="") -> SuggestedLine:
+    return SuggestedLine("P1-1-01", version, RawEntry(code="P1-1-01", value=value, period=period),
+                         Suggestion("R4.10時点", "その他の理由"))
+
+
+def test_a_suggestion_shows_in_an_empty_field_and_is_not_unsaved():
+    ss: dict = {}
+    form = entry_form.sync(ss, suggested())
+    assert (ss[key("period")], ss[key("reason_category")]) == ("R4.10時点", "その他の理由")
+    assert not form.unsaved  # nothing to save: the suggestion alone is never stored
+    ss[key("value")] = "300"  # the person types a figure: the suggestion goes with it
+    form = entry_form.sync(ss, suggested())
+    assert form.unsaved == ("value",)
+    assert (form.typed.value, form.typed.period, form.typed.reason_category) == ("300", "R4.10時点", "その他の理由")
+
+
+def test_a_suggestion_never_replaces_what_was_typed_or_a_stored_draft():
+    ss: dict = {key("period"): "R4.11時点"}  # typed before the line was first synced
+    form = entry_form.sync(ss, suggested())
+    assert ss[key("period")] == "R4.11時点" and form.unsaved == ("period",)
+    ss = {}
+    entry_form.sync(ss, suggested())
+    ss[key("period")] = ""  # the person clears the suggestion: it stays cleared
+    entry_form.sync(ss, suggested())
+    assert ss[key("period")] == ""
+    ss = {}
+    form = entry_form.sync(ss, suggested(1, "280人", ""))  # a draft is stored: it shows as stored, no suggestion
+    assert (ss[key("period")], ss[key("reason_category")]) == ("", "") and not form.unsaved

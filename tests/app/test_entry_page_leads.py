@@ -10,7 +10,7 @@ from kpi.services.entry_sheet import sheet
 
 def test_the_page_shows_the_deadline_and_groups_returned_then_unentered_then_drafts(app_as, demo_db):
     editor = authenticate("editor1", "editor1-pass", db=demo_db)
-    reviewer = authenticate("reviewer", "reviewer-pass", db=demo_db)
+    head = authenticate("head1", "head1-pass", db=demo_db)  # the demo's chain: the head returns it first
     batch = intake.receive(editor, 2022, "GYOKAKU", [RawEntry(code=c, value="1", kind="実績値", reason="要因",
                                                               reason_category="その他の理由")
                                                      for c in ("P1-1-01", "P1-1-02")], db=demo_db)
@@ -19,7 +19,7 @@ def test_the_page_shows_the_deadline_and_groups_returned_then_unentered_then_dra
     workflow.submit(editor, [workflow.ValueRef(lines["P1-1-02"].value_id, lines["P1-1-02"].version)], db=demo_db,
                     acknowledge_warnings=True)
     lines = {ln.code: ln for ln in sheet(editor, 2022, "GYOKAKU", db=demo_db).lines}
-    workflow.return_value(reviewer, workflow.ValueRef(lines["P1-1-02"].value_id, lines["P1-1-02"].version),
+    workflow.return_value(head, workflow.ValueRef(lines["P1-1-02"].value_id, lines["P1-1-02"].version),
                           "出典を確認してください", db=demo_db)
 
     at = app_as("editor")

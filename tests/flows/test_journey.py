@@ -1,7 +1,8 @@
 """The approval journey in AppTest, with saves going through the real collect flow.
 
-Editor types full-width figures and sees the band, saves, submits; reviewer returns with a comment; editor sees
-the comment beside the field, corrects and resubmits; reviewer approves; the audit page lists every step in
+Editor types full-width figures and sees the band, saves, submits; the department's head approves (所属長承認, the
+demo's chain 担当 → 所属長 → 行政改革推進課); reviewer returns with a comment; editor sees the comment beside the
+field, corrects and resubmits; the head approves again; reviewer approves; the audit page lists every step in
 order; the executive's summary changes only after the approval.
 """
 from __future__ import annotations
@@ -28,6 +29,13 @@ def _summary(demo_db):
     return {m.label.removeprefix("【暫定】"): m.value for m in at.metric}  # an open year's headlines are 暫定
 
 
+def _head_approves(demo_db):
+    hd = _open(demo_db, "head1", "head1-pass", "pages/head_review.py")
+    assert hd.selectbox(key="review_one").value == CODE
+    hd.button(key="approve_one").click().run()
+    assert any("承認しました" in s.value for s in hd.success), [e.value for e in hd.error]
+
+
 def test_submit_return_correct_resubmit_approve_journey(demo_db):
     # Editor: types a full-width value with its unit and sees the band at once.
     ed = _open(demo_db, "editor1", "editor1-pass", "pages/entry.py")
@@ -45,7 +53,8 @@ def test_submit_return_correct_resubmit_approve_journey(demo_db):
 
     assert _summary(demo_db)["指標数"] == "1指標"  # only the stopped one: nothing approved yet
 
-    # Reviewer: returns it with a comment.
+    # Head: approves for the department; then the reviewer returns it with a comment.
+    _head_approves(demo_db)
     rv = _open(demo_db, "reviewer", "reviewer-pass", "pages/review.py")
     assert rv.selectbox(key="review_one").value == CODE
     rv.text_area(key="review_comment").input("期間（時点）を記入してください").run()
@@ -60,7 +69,8 @@ def test_submit_return_correct_resubmit_approve_journey(demo_db):
     assert any("1件を下書きとして保存しました" in s.value for s in ed.success), [e.value for e in ed.error]
     ed.button(key="submit").click().run()
 
-    # Reviewer: sees what changed since the return, approves.
+    # Head approves again; reviewer sees what changed since the return, approves.
+    _head_approves(demo_db)
     rv = _open(demo_db, "reviewer", "reviewer-pass", "pages/review.py")
     assert any("前回の差戻し後の変更" in i.value for i in rv.info)
     rv.button(key="approve_one").click().run()
@@ -70,9 +80,9 @@ def test_submit_return_correct_resubmit_approve_journey(demo_db):
     after = _summary(demo_db)
     assert after["指標数"] == "2指標"
 
-    # Audit page: save, submit, return, save, submit, approve — in order.
+    # Audit page: save, submit, head approval, return, save, submit, head approval, approve — in order.
     au = _open(demo_db, "reviewer", "reviewer-pass", "pages/audit.py")
     au.selectbox(key="audit_cycle").select(2022).run()
     au.text_input(key="audit_code").input(CODE).run()
     steps = list(au.dataframe[0].value["操作"])
-    assert steps == ["保存", "提出", "差戻し", "保存", "提出", "承認"]
+    assert steps == ["保存", "提出", "所属長承認", "差戻し", "保存", "提出", "所属長承認", "承認"]

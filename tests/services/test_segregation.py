@@ -10,7 +10,7 @@ from kpi.domain.workflow import Role, SelfApproval
 from kpi.services import admin, review, summaries, workflow
 from kpi.services.actors import Actor, Forbidden
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
-    EDITOR1, OWN, REVIEWER_EDITOR, stage, wf_db,
+    EDITOR1, OWN, REVIEWER_EDITOR, head_approve, stage, wf_db,
 )
 
 ADMIN = Actor("admin", "管理者", frozenset({Role.ADMIN}))
@@ -77,6 +77,8 @@ def test_nobody_approves_a_value_they_submitted_even_if_someone_else_entered_it(
     """The reviewer's account also holding the editor role submits editor1's draft: it may not then approve it."""
     ref = stage.ref(OWN, "draft")  # entered by editor1
     [version] = workflow.submit(REVIEWER_EDITOR, [ref], db=wf_db, acknowledge_warnings=True)
+    [ref] = head_approve(wf_db, OWN, workflow.ValueRef(ref.value_id, version))  # 所属長承認 first
+    version = ref.version
     with pytest.raises(SelfApproval, match="自分で提出した値"):
         workflow.approve(REVIEWER_EDITOR, workflow.ValueRef(ref.value_id, version), db=wf_db)
     other = Actor("reviewer2", "審査担当2", frozenset({Role.REVIEWER}))

@@ -7,17 +7,19 @@ from kpi.services import workflow
 from kpi.services.actors import Forbidden
 from kpi.services.workflow import ValueRef
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
-    ADMIN, EDITOR1, EXECUTIVE, JAPANESE, OTHER, OWN, REVIEWER, STALE, add_finding, audit_since, last_audit_id,
-    snapshot, stage, values_of, wf_db,
+    ADMIN, BULK, EDITOR1, EXECUTIVE, JAPANESE, OTHER, OWN, REVIEWER, STALE, add_finding, audit_since, head_approve,
+    last_audit_id, snapshot, stage, values_of, wf_db,
 )
 
 
-def test_approve_many_approves_the_submitted_values_and_skips_the_others_each_with_a_japanese_reason(wf_db, stage):
-    ok1, ok2, stale, with_error, with_warning = stage.bulk[:5]
+def test_approve_many_approves_the_values_the_head_approved_and_skips_the_others_each_with_a_japanese_reason(
+        wf_db, stage):
+    ok1, ok2, stale, with_error, with_warning = head_approve(wf_db, BULK, *stage.bulk[:5])
     add_finding(wf_db, with_error.value_id, "error")
     add_finding(wf_db, with_warning.value_id, "warning")
     draft = stage.ref(OWN, "draft")
-    self_entered = stage.ref(OWN, "self_submitted")  # entered by the reviewer's own account
+    # entered by the reviewer's own account, approved by the head
+    [self_entered] = head_approve(wf_db, OWN, stage.ref(OWN, "self_submitted"))
     already = stage.ref(OTHER, "approved")
     returned = stage.ref(OTHER, "returned")
     stale_ref = ValueRef(stale.value_id, stale.version - 1)
@@ -45,8 +47,8 @@ def test_approve_many_approves_the_submitted_values_and_skips_the_others_each_wi
     assert all(rows[i]["approved_by"] == "reviewer" for i in result.done)
     # the skipped values are exactly as they were
     assert [(rows[r.value_id]["state"], rows[r.value_id]["version"]) for r in (draft, self_entered, with_error)] == [
-        ("draft", draft.version), ("submitted", self_entered.version), ("submitted", with_error.version)]
-    assert (rows[stale.value_id]["state"], rows[stale.value_id]["version"]) == ("submitted", stale.version)
+        ("draft", draft.version), ("head_approved", self_entered.version), ("head_approved", with_error.version)]
+    assert (rows[stale.value_id]["state"], rows[stale.value_id]["version"]) == ("head_approved", stale.version)
     # one audit row per approval, in the order asked, none for the skipped
     audit = audit_since(wf_db, start)
     assert [(r["entity_id"], r["action"], r["comment"]) for r in audit] == [
@@ -54,7 +56,7 @@ def test_approve_many_approves_the_submitted_values_and_skips_the_others_each_wi
 
 
 def test_approve_many_of_approvable_values_approves_them_all_in_one_go(wf_db, stage):
-    refs = stage.bulk
+    refs = head_approve(wf_db, BULK, *stage.bulk)
     result = workflow.approve_many(REVIEWER, refs, wf_db)
     assert result.done == [r.value_id for r in refs] and result.skipped == {}
     rows = values_of(wf_db, [r.value_id for r in refs])
@@ -62,7 +64,7 @@ def test_approve_many_of_approvable_values_approves_them_all_in_one_go(wf_db, st
 
 
 def test_an_error_finding_blocks_only_its_own_value_and_a_warning_blocks_nothing(wf_db, stage):
-    blocked, warned = stage.bulk[:2]
+    blocked, warned = head_approve(wf_db, BULK, *stage.bulk[:2])
     add_finding(wf_db, blocked.value_id, "error")
     add_finding(wf_db, warned.value_id, "warning")
     result = workflow.approve_many(REVIEWER, [blocked, warned], wf_db)
@@ -71,7 +73,7 @@ def test_an_error_finding_blocks_only_its_own_value_and_a_warning_blocks_nothing
 
 
 def test_the_same_value_twice_in_one_request_is_approved_once(wf_db, stage):
-    ref = stage.bulk[0]
+    [ref] = head_approve(wf_db, BULK, stage.bulk[0])
     start = last_audit_id(wf_db)
     result = workflow.approve_many(REVIEWER, [ref, ref], wf_db)
     assert result.done == [ref.value_id]

@@ -12,7 +12,7 @@ from kpi.services.actors import Forbidden
 from kpi.services.workflow import Conflict, DraftInput, ReasonRequired, ValueRef
 from warehouse import audit, batches
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
-    EDITOR1, EDITOR2, EXECUTIVE, FRESH, OTHER, OWN, REVIEWER, audit_since, fields, last_audit_id, save,
+    EDITOR1, EDITOR2, EXECUTIVE, FRESH, OTHER, OWN, REVIEWER, audit_since, fields, head_approve, last_audit_id, save,
     save_many, snapshot, stage, value, wf_db,
 )
 
@@ -21,7 +21,13 @@ def _brief(row):
     return (row["actor"], row["role"], row["action"], row["from_state"], row["to_state"])
 
 
-def test_the_journey_save_submit_return_save_submit_approve_leaves_six_audit_rows_in_order(wf_db, stage):
+def _at_division(db, ref: ValueRef) -> int:
+    """The head of GYOKAKU approves a submitted value (所属長承認): its version as the division finds it."""
+    return head_approve(db, OWN, ref)[0].version
+
+
+def test_the_journey_through_both_levels_with_a_return_leaves_eight_audit_rows_in_order(
+        wf_db, stage):
     ind = stage.ind("P1-1-01")
     start = last_audit_id(wf_db)
 
@@ -29,37 +35,44 @@ def test_the_journey_save_submit_return_save_submit_approve_leaves_six_audit_row
     ref = save(wf_db, EDITOR1, stage.fy2022, ind, fields(300))
     versions.append(ref.version)
     versions += workflow.submit(EDITOR1, [ref], wf_db)
+    versions.append(_at_division(wf_db, ValueRef(ref.value_id, versions[-1])))
     versions.append(workflow.return_value(REVIEWER, ValueRef(ref.value_id, versions[-1]),
                                           "人数の根拠を備考に書いてください", wf_db))
     ref = save(wf_db, EDITOR1, stage.fy2022, ind, fields(310, remark="庁内調査による"), expected_version=versions[-1])
     versions.append(ref.version)
     versions += workflow.submit(EDITOR1, [ref], wf_db)
+    versions.append(_at_division(wf_db, ValueRef(ref.value_id, versions[-1])))
     versions.append(workflow.approve(REVIEWER, ValueRef(ref.value_id, versions[-1]), wf_db))
 
     rows = audit_since(wf_db, start)
     assert [_brief(r) for r in rows] == [
         ("editor1", "editor", "save", None, "draft"),
         ("editor1", "editor", "submit", "draft", "submitted"),
-        ("reviewer", "reviewer", "return", "submitted", "returned"),
+        ("head1", "dept_head", "head_approve", "submitted", "head_approved"),
+        ("reviewer", "reviewer", "return", "head_approved", "returned"),
         ("editor1", "editor", "save", "returned", "draft"),
         ("editor1", "editor", "submit", "draft", "submitted"),
-        ("reviewer", "reviewer", "approve", "submitted", "approved"),
+        ("head1", "dept_head", "head_approve", "submitted", "head_approved"),
+        ("reviewer", "reviewer", "approve", "head_approved", "approved"),
     ]
     assert [r["occurred_at"] for r in rows] == sorted(r["occurred_at"] for r in rows)
     assert {(r["entity"], r["entity_id"], r["indicator_id"], r["cycle_id"]) for r in rows} == {
         ("value", str(ref.value_id), ind, stage.fy2022)}
 
-    first_save, _s1, ret, second_save, _s2, _approve = rows
+    first_save, _s1, _h1, ret, second_save, _s2, _h2, _approve = rows
     assert first_save["old_value"] is None and Decimal(first_save["new_value"]) == 300
     assert Decimal(second_save["old_value"]) == 300 and Decimal(second_save["new_value"]) == 310
     assert ret["comment"] == "人数の根拠を備考に書いてください"
     assert all(r["comment"] is None for r in rows if r["action"] != "return")
-    assert all(r["old_value"] is None and r["new_value"] is None for r in rows if r["action"] != "save")
+    assert all(r["old_value"] is None for r in rows if r["action"] != "save")
+    # the approvals and returns name the level of the chain they were taken at
+    assert [r["new_value"] for r in rows if r["action"] != "save"] == [
+        None, "承認段階: 所属長", "承認段階: 行政改革推進課", None, "承認段階: 所属長", "承認段階: 行政改革推進課"]
 
     # versions only grow, one step per write, and the value row carries the last one
-    assert versions == list(range(1, 7))
+    assert versions == list(range(1, 9))
     row = value(wf_db, ref.value_id)
-    assert (row["state"], row["version"], row["value_number"], row["remark"]) == ("approved", 6, 310, "庁内調査による")
+    assert (row["state"], row["version"], row["value_number"], row["remark"]) == ("approved", 8, 310, "庁内調査による")
 
 
 def test_reopening_records_who_and_the_reason(wf_db, stage):
@@ -72,8 +85,9 @@ def test_reopening_records_who_and_the_reason(wf_db, stage):
 
 
 def test_an_approval_comment_is_kept_in_the_audit_row(wf_db, stage):
+    [ref] = head_approve(wf_db, OTHER, stage.ref(OTHER, "submitted"))
     start = last_audit_id(wf_db)
-    workflow.approve(REVIEWER, stage.ref(OTHER, "submitted"), wf_db, comment="確認済み")
+    workflow.approve(REVIEWER, ref, wf_db, comment="確認済み")
     [row] = audit_since(wf_db, start)
     assert (row["actor"], row["action"], row["comment"]) == ("reviewer", "approve", "確認済み")
 
@@ -129,38 +143,45 @@ def _refuse_audit(con, event):
     raise OSError("audit storage unavailable")
 
 
+def _head_approved(db, s) -> dict[str, ValueRef]:
+    """GYOKAKU's submitted values approved by its head, by staged state: what the division acts on."""
+    keys = ("submitted", "self_submitted")
+    return dict(zip(keys, head_approve(db, OWN, *(s.ref(OWN, k) for k in keys))))
+
+
 TRANSITIONS = {
-    "save": lambda db, s: save(db, EDITOR1, s.fy2022, s.ind("P1-1-04"), fields(1),
-                               expected_version=s.ref(OWN, "draft").version),
-    "submit": lambda db, s: workflow.submit(EDITOR1, [s.ref(OWN, "draft")], db),
-    "approve": lambda db, s: workflow.approve(REVIEWER, s.ref(OWN, "submitted"), db),
-    "return": lambda db, s: workflow.return_value(REVIEWER, s.ref(OWN, "submitted"), "確認", db),
-    "reopen": lambda db, s: workflow.reopen(REVIEWER, s.ref(OWN, "approved"), "訂正", db),
+    "save": lambda db, s, h: save(db, EDITOR1, s.fy2022, s.ind("P1-1-04"), fields(1),
+                                  expected_version=s.ref(OWN, "draft").version),
+    "submit": lambda db, s, h: workflow.submit(EDITOR1, [s.ref(OWN, "draft")], db),
+    "approve": lambda db, s, h: workflow.approve(REVIEWER, h["submitted"], db),
+    "return": lambda db, s, h: workflow.return_value(REVIEWER, h["submitted"], "確認", db),
+    "reopen": lambda db, s, h: workflow.reopen(REVIEWER, s.ref(OWN, "approved"), "訂正", db),
 }
 
 
 @pytest.mark.parametrize("action", list(TRANSITIONS))
 def test_a_change_whose_audit_row_cannot_be_written_does_not_happen(wf_db, stage, monkeypatch, action):
+    head_approved = _head_approved(wf_db, stage)
     before = snapshot(wf_db)
     monkeypatch.setattr(audit, "append", _refuse_audit)  # the one writer: single rows and a save's many rows
     with pytest.raises(OSError):
-        TRANSITIONS[action](wf_db, stage)
+        TRANSITIONS[action](wf_db, stage, head_approved)
     assert snapshot(wf_db) == before
 
 
 REFUSALS = {
-    "approve_a_draft": (lambda db, s: workflow.approve(REVIEWER, s.ref(OWN, "draft"), db), IllegalTransition),
-    "return_without_comment": (lambda db, s: workflow.return_value(REVIEWER, s.ref(OWN, "submitted"), " ", db),
+    "approve_a_draft": (lambda db, s, h: workflow.approve(REVIEWER, s.ref(OWN, "draft"), db), IllegalTransition),
+    "return_without_comment": (lambda db, s, h: workflow.return_value(REVIEWER, h["submitted"], " ", db),
                                CommentRequired),
-    "stale_approve": (lambda db, s: workflow.approve(REVIEWER, ValueRef(s.ref(OWN, "submitted").value_id, 1), db),
+    "stale_approve": (lambda db, s, h: workflow.approve(REVIEWER, ValueRef(s.ref(OWN, "submitted").value_id, 1), db),
                       Conflict),
-    "self_approval": (lambda db, s: workflow.approve(REVIEWER, s.ref(OWN, "self_submitted"), db), SelfApproval),
-    "executive_approves": (lambda db, s: workflow.approve(EXECUTIVE, s.ref(OWN, "submitted"), db), Forbidden),
-    "other_department_submits": (lambda db, s: workflow.submit(EDITOR2, [s.ref(OWN, "draft")], db), Forbidden),
-    "save_over_approved": (lambda db, s: save(db, EDITOR1, s.fy2022, s.ind("P2-1-03"), fields(1),
+    "self_approval": (lambda db, s, h: workflow.approve(REVIEWER, h["self_submitted"], db), SelfApproval),
+    "executive_approves": (lambda db, s, h: workflow.approve(EXECUTIVE, s.ref(OWN, "submitted"), db), Forbidden),
+    "other_department_submits": (lambda db, s, h: workflow.submit(EDITOR2, [s.ref(OWN, "draft")], db), Forbidden),
+    "save_over_approved": (lambda db, s, h: save(db, EDITOR1, s.fy2022, s.ind("P2-1-03"), fields(1),
                                               expected_version=s.ref(OWN, "approved").version), IllegalTransition),
     "submit_below_target_without_reason": (
-        lambda db, s: workflow.submit(EDITOR1, [save(db, EDITOR1, s.fy2022, s.ind(FRESH[0]), fields(1))], db),
+        lambda db, s, h: workflow.submit(EDITOR1, [save(db, EDITOR1, s.fy2022, s.ind(FRESH[0]), fields(1))], db),
         ReasonRequired),
 }
 
@@ -168,9 +189,10 @@ REFUSALS = {
 @pytest.mark.parametrize("case", list(REFUSALS))
 def test_a_refused_action_writes_no_audit_row(wf_db, stage, case):
     act, error = REFUSALS[case]
+    head_approved = _head_approved(wf_db, stage)
     start = last_audit_id(wf_db)
     with pytest.raises(error):
-        act(wf_db, stage)
+        act(wf_db, stage, head_approved)
     rows = audit_since(wf_db, start)
     if case == "submit_below_target_without_reason":  # only the save that came before it
         assert [r["action"] for r in rows] == ["save"]

@@ -1,6 +1,7 @@
 """The two-level approval chain (issue #22) through the services: 担当 → 所属長 → 行政改革推進課.
 
-The staged warehouse (the demo plus FY2022 values in every state) is switched to the two-level chain; the head of
+The staged warehouse (the demo plus FY2022 values in every state) has the demo's two-level chain (set again
+explicitly by the tests that rely on it); the head of
 GYOKAKU approves and returns its submitted values only, the division acts only on what the head approved, every
 step writes its audit row with the level, and bulk approval keeps the version, permission and audit guarantees.
 """
@@ -31,11 +32,15 @@ def _two_level(db) -> None:
                              [("担当", "editor"), ("所属長", "dept_head"), ("行政改革推進課", "reviewer")], db)
 
 
-def test_the_default_chain_is_one_level_and_a_head_cannot_act_in_it(wf_db, stage):
+def test_the_demo_has_the_two_level_chain_and_in_a_one_level_chain_a_head_cannot_act(wf_db, stage):
+    assert approval_chain.strategy_chain(2022, wf_db) == TWO_LEVEL
+    [strategy] = query(wf_db, "SELECT DISTINCT strategy_id FROM cycles WHERE fiscal_year = 2022")
+    approval_chain.set_chain(SYSTEM, strategy["strategy_id"], [], wf_db)  # back to 担当 → 行政改革推進課
     assert approval_chain.strategy_chain(2022, wf_db) == ONE_LEVEL
+    before = snapshot(wf_db)
     with pytest.raises(Forbidden, match="^承認の権限がありません$"):
         workflow.approve(HEAD, stage.ref(OWN, "submitted"), wf_db)
-    assert snapshot(wf_db) == stage.snapshot
+    assert snapshot(wf_db) == before
 
 
 def test_head_approves_then_the_division_approves_and_each_level_is_in_the_audit(wf_db, stage):

@@ -16,7 +16,8 @@ from kpi.domain.workflow import WorkflowError
 from kpi.services import workflow
 from kpi.services.workflow import Conflict
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
-    EDITOR1, EDITOR2_ALSO_GYOKAKU, FRESH, JAPANESE, OWN, REVIEWER, STALE, audit_since, fields, last_audit_id, save,
+    EDITOR1, EDITOR2_ALSO_GYOKAKU, FRESH, JAPANESE, OWN, REVIEWER, STALE, audit_since, fields, head_approve,
+    last_audit_id, save,
     snapshot, stage, value, wf_db,
 )
 
@@ -24,6 +25,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---- a stale version ------------------------------------------------------------------------------------------
+
+class _AtDivision:
+    """The stage with GYOKAKU's submitted value approved by its head (所属長承認): what the division acts on."""
+
+    def __init__(self, db, stage):
+        self.stage = stage
+        [self.submitted] = head_approve(db, OWN, stage.ref(OWN, "submitted"))
+
+    def ref(self, department, state):
+        return self.submitted if (department, state) == (OWN, "submitted") else self.stage.ref(department, state)
+
+    def __getattr__(self, name):
+        return getattr(self.stage, name)
+
 
 def _first_then_stale(action):
     """(what another person does first, what the stale person then tries) for each action."""
@@ -55,6 +70,7 @@ CODE_OF = {"save": "P1-1-04", "submit": "P1-1-04", "approve": "P3-2-01", "return
 @pytest.mark.parametrize("action", ["save", "submit", "approve", "return", "reopen"])
 def test_acting_on_a_version_someone_else_already_changed_raises_conflict_and_changes_nothing(wf_db, stage, action):
     first, stale = _first_then_stale(action)
+    stage = _AtDivision(wf_db, stage) if action in ("approve", "return") else stage
     first(wf_db, stage)
     before = snapshot(wf_db)
     with pytest.raises(Conflict) as caught:
@@ -126,7 +142,7 @@ def _one_winner(outcomes, loser_error=Conflict):
 
 
 def test_two_reviewers_approving_the_same_value_at_once_one_succeeds_the_other_gets_conflict(wf_db, stage):
-    ref = stage.ref(OWN, "submitted")
+    [ref] = head_approve(wf_db, OWN, stage.ref(OWN, "submitted"))
     start = last_audit_id(wf_db)
     version, [loss] = _one_winner(_race(lambda: workflow.approve(REVIEWER, ref, wf_db),
                                         lambda: workflow.approve(REVIEWER, ref, wf_db)))
@@ -137,7 +153,7 @@ def test_two_reviewers_approving_the_same_value_at_once_one_succeeds_the_other_g
 
 
 def test_approve_and_return_of_the_same_value_at_once_one_wins_and_the_other_gets_conflict(wf_db, stage):
-    ref = stage.ref(OWN, "submitted")
+    [ref] = head_approve(wf_db, OWN, stage.ref(OWN, "submitted"))
     start = last_audit_id(wf_db)
     outcomes = _race(lambda: workflow.approve(REVIEWER, ref, wf_db),
                      lambda: workflow.return_value(REVIEWER, ref, "差し戻します", wf_db))
@@ -166,6 +182,8 @@ def test_two_editors_saving_the_same_draft_at_once_one_wins_and_the_other_is_not
 def test_an_editor_saving_while_a_reviewer_approves_never_overwrites_silently(wf_db, stage, state):
     """Both read the same version; whoever goes first, one wins and the other is told why."""
     ref = stage.ref(OWN, state)
+    if state == "submitted":  # the head approved it: it waits for the division
+        [ref] = head_approve(wf_db, OWN, ref)
     row = value(wf_db, ref.value_id)
     start = last_audit_id(wf_db)
     outcomes = _race(lambda: save(wf_db, EDITOR1, stage.fy2022, row["indicator_id"], fields(4321),
@@ -174,7 +192,7 @@ def test_an_editor_saving_while_a_reviewer_approves_never_overwrites_silently(wf
     _one_winner(outcomes, loser_error=WorkflowError)
     after = value(wf_db, ref.value_id)
     assert after["version"] == ref.version + 1
-    if state == "submitted":  # a submitted value is not the editor's to change: the approval stands
+    if state == "submitted":  # a value on its way up the chain is not the editor's to change: the approval stands
         assert outcomes[1][0] == "ok"
         assert (after["state"], after["value_number"]) == ("approved", row["value_number"])
     else:  # a draft is not the reviewer's to approve: the editor's figure stands
@@ -222,7 +240,7 @@ except workflow.Conflict as exc:
 
 
 def test_two_processes_approving_the_same_value_at_once_exactly_one_succeeds(wf_db, stage, tmp_path):
-    ref = stage.ref(OWN, "submitted")
+    [ref] = head_approve(wf_db, OWN, stage.ref(OWN, "submitted"))
     signals = tmp_path / "signals"
     signals.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}

@@ -12,13 +12,14 @@ from kpi.services.actors import Actor, Forbidden
 from kpi.services.permissions import Permission, allowed, check
 from kpi.services.workflow import DraftInput
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
-    ADMIN, EDITOR1, EXECUTIVE, JAPANESE, OTHER, OWN, REVIEWER, REVIEWER_EDITOR, STAGED, audit_since, fields,
-    last_audit_id, save, snapshot, stage, value, wf_db,
+    ADMIN, EDITOR1, EXECUTIVE, HEAD1, JAPANESE, OTHER, OWN, REVIEWER, REVIEWER_EDITOR, STAGED, audit_since, fields,
+    head_approve, last_audit_id, save, snapshot, stage, value, wf_db,
 )
 
-# a department head of the editor's department (所属長承認者); the staged strategy keeps the one-level chain, so the
-# head takes no workflow action here (the two-level chain: tests/services/test_workflow_chain.py)
-HEAD = Actor("head-gyokaku", "総務部行政改革推進課 所属長", frozenset({Role.DEPT_HEAD}), frozenset({OWN}))
+# the head of the editor's department (所属長承認者, head1); the demo strategy has the two-level chain 担当 → 所属長 →
+# 行政改革推進課, so the head approves and returns the department's submitted values (所属長承認／所属長差戻し) and the
+# division acts on what the head approved (more: tests/services/test_workflow_chain.py)
+HEAD = HEAD1
 ACTORS = {"editor": EDITOR1, "dept_head": HEAD, "reviewer": REVIEWER, "executive": EXECUTIVE, "admin": ADMIN}
 DEPTS = {"own": OWN, "other": OTHER}  # "own" is the editor's department (GYOKAKU); "other" is IRYO
 
@@ -28,6 +29,8 @@ DEPTS = {"own": OWN, "other": OTHER}  # "own" is the editor's department (GYOKAK
 WORKFLOW_ALLOWED: dict[tuple[str, str], set[str]] = {
     ("editor", "save"): {"own"},
     ("editor", "submit"): {"own"},
+    ("dept_head", "return"): {"own"},
+    ("dept_head", "approve"): {"own"},
     ("reviewer", "return"): {"own", "other"},
     ("reviewer", "approve"): {"own", "other"},
     ("reviewer", "reopen"): {"own", "other"},
@@ -40,11 +43,20 @@ ACTIONS = {  # action → (the staged state it acts on, the state it leads to, i
     "reopen": ("approved", "draft", "承認取消"),
 }
 WORKFLOW_CASES = list(itertools.product(ACTORS, ACTIONS, DEPTS))
+HEAD_ACTIONS = {"approve": ("head_approve", "head_approved"), "return": ("head_return", "returned")}
 
 
-def _do(db, stage, actor: Actor, action: str, dept: str):
+def _ref(db, stage, role: str, action: str, dept: str):
+    """The value the action is taken on: the division approves and returns what the head approved."""
     department = DEPTS[dept]
     ref = stage.ref(department, ACTIONS[action][0])
+    if role == "reviewer" and action in HEAD_ACTIONS:
+        [ref] = head_approve(db, department, ref)
+    return ref
+
+
+def _do(db, stage, actor: Actor, action: str, dept: str, ref):
+    department = DEPTS[dept]
     if action == "save":
         ind = stage.ind(STAGED[(department, "draft")])
         return save(db, actor, stage.fy2022, ind, fields(123456), expected_version=ref.version)
@@ -62,21 +74,24 @@ def test_a_workflow_action_succeeds_exactly_where_the_role_and_department_allow_
     actor = ACTORS[role]
     department = DEPTS[dept]
     source, target, label = ACTIONS[action]
-    ref = stage.ref(department, source)
+    ref = _ref(wf_db, stage, role, action, dept)
     if dept in WORKFLOW_ALLOWED.get((role, action), set()):
         start = last_audit_id(wf_db)
-        _do(wf_db, stage, actor, action, dept)
+        _do(wf_db, stage, actor, action, dept, ref)
+        done, target = HEAD_ACTIONS[action] if role == "dept_head" else (action, target)
         row = value(wf_db, ref.value_id)
         assert (row["state"], row["version"]) == (target, ref.version + 1)
         [audit] = audit_since(wf_db, start)
         assert (audit["actor"], audit["role"], audit["action"], audit["to_state"]) == (
-            actor.login, role, action, target)
+            actor.login, role, done, target)
     else:
         with pytest.raises(Forbidden) as caught:
-            _do(wf_db, stage, actor, action, dept)
+            _do(wf_db, stage, actor, action, dept, ref)
         message = str(caught.value)
         if role == "editor" and action in ("save", "submit"):  # the editor's own kind of action, wrong department
             assert message == f"担当外の所属（{department}）の{label}はできません"
+        elif role == "dept_head" and action in HEAD_ACTIONS:  # the head's own kind of action, another department
+            assert message == f"担当外の所属（{department}）の所属長{label}はできません"
         else:
             assert message == f"{label}の権限がありません"
         assert snapshot(wf_db) == stage.snapshot

@@ -11,14 +11,14 @@ from kpi.services import workflow
 from kpi.services.actors import Forbidden
 from kpi.services.workflow import CycleNotOpen, DraftInput, ReasonRequired, ValueRef
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
-    EDITOR1, EDITOR2, FRESH, JAPANESE, OTHER, OWN, RETURN_COMMENT, REVIEWER, REVIEWER_EDITOR, fields, save,
-    save_many, snapshot, stage, value, values_of, wf_db,
+    EDITOR1, EDITOR2, FRESH, JAPANESE, OTHER, OWN, RETURN_COMMENT, REVIEWER, REVIEWER_EDITOR, fields, head_approve,
+    save, save_many, snapshot, stage, value, values_of, wf_db,
 )
 
 
 # ---- the legal paths ---------------------------------------------------------------------------------------
 
-def test_an_editor_saves_a_draft_submits_it_and_a_reviewer_approves_it(wf_db, stage):
+def test_an_editor_saves_a_draft_submits_it_the_head_and_then_a_reviewer_approve_it(wf_db, stage):
     ref = save(wf_db, EDITOR1, stage.fy2022, stage.ind("P1-1-01"), fields(300))
     row = value(wf_db, ref.value_id)
     assert (row["state"], row["version"], row["entered_by"], row["value_number"], row["cycle_id"]) == (
@@ -26,8 +26,10 @@ def test_an_editor_saves_a_draft_submits_it_and_a_reviewer_approves_it(wf_db, st
 
     [v2] = workflow.submit(EDITOR1, [ref], wf_db)
     assert value(wf_db, ref.value_id)["state"] == "submitted"
+    [at_division] = head_approve(wf_db, OWN, ValueRef(ref.value_id, v2))
+    assert value(wf_db, ref.value_id)["state"] == "head_approved"
 
-    v3 = workflow.approve(REVIEWER, ValueRef(ref.value_id, v2), wf_db)
+    v3 = workflow.approve(REVIEWER, at_division, wf_db)
     row = value(wf_db, ref.value_id)
     assert (row["state"], row["version"], row["approved_by"]) == ("approved", v3, "reviewer")
     assert row["approved_at"] is not None
@@ -46,22 +48,23 @@ def test_a_returned_value_carries_the_comment_and_is_saved_again_as_a_draft_then
     assert (row["state"], row["period_text"], row["version"]) == ("draft", "4月～9月", again.version)
 
     [v] = workflow.submit(EDITOR1, [again], wf_db)
-    workflow.approve(REVIEWER, ValueRef(ref.value_id, v), wf_db)
+    workflow.approve(REVIEWER, *head_approve(wf_db, OWN, ValueRef(ref.value_id, v)), wf_db)
     assert value(wf_db, ref.value_id)["state"] == "approved"
 
 
-def test_a_reviewer_returns_a_submitted_value_with_a_comment(wf_db, stage):
-    ref = stage.ref(OTHER, "submitted")
+def test_a_reviewer_returns_a_value_the_head_approved_with_a_comment(wf_db, stage):
+    [ref] = head_approve(wf_db, OTHER, stage.ref(OTHER, "submitted"))
     v = workflow.return_value(REVIEWER, ref, "要因の記載をお願いします", wf_db)
     row = value(wf_db, ref.value_id)
     assert (row["state"], row["version"], row["review_comment"]) == ("returned", v, "要因の記載をお願いします")
 
 
 @pytest.mark.parametrize("comment", ["", " \u3000 ", None], ids=["empty", "blanks", "none"])
-def test_returning_without_a_comment_is_refused_and_the_value_stays_submitted(wf_db, stage, comment):
+def test_returning_without_a_comment_is_refused_and_the_value_stays_where_it_was(wf_db, stage, comment):
+    [ref] = head_approve(wf_db, OWN, stage.ref(OWN, "submitted"))
     before = snapshot(wf_db)
     with pytest.raises(CommentRequired) as caught:
-        workflow.return_value(REVIEWER, stage.ref(OWN, "submitted"), comment, wf_db)
+        workflow.return_value(REVIEWER, ref, comment, wf_db)
     assert str(caught.value) == "「差戻し」にはコメント（理由）の入力が必要です"
     assert snapshot(wf_db) == before
 
@@ -133,6 +136,7 @@ def test_an_action_that_does_not_apply_to_the_state_is_refused_in_japanese_and_c
 def test_a_reviewer_who_is_also_an_editor_cannot_approve_a_value_they_entered(wf_db, stage):
     ref = stage.ref(OWN, "self_submitted")  # entered and submitted by REVIEWER_EDITOR
     assert value(wf_db, ref.value_id)["entered_by"] == "reviewer"
+    [ref] = head_approve(wf_db, OWN, ref)
     before = snapshot(wf_db)
     with pytest.raises(SelfApproval) as caught:
         workflow.approve(REVIEWER_EDITOR, ref, wf_db)
@@ -143,7 +147,7 @@ def test_a_reviewer_who_is_also_an_editor_cannot_approve_a_value_they_entered(wf
 
 
 def test_a_reviewer_who_is_also_an_editor_approves_values_others_entered(wf_db, stage):
-    ref = stage.ref(OWN, "submitted")  # entered by editor1
+    [ref] = head_approve(wf_db, OWN, stage.ref(OWN, "submitted"))  # entered by editor1
     workflow.approve(REVIEWER_EDITOR, ref, wf_db)
     assert value(wf_db, ref.value_id)["approved_by"] == "reviewer"
 
@@ -155,7 +159,7 @@ def test_a_reviewer_editor_who_resaves_a_returned_value_may_no_longer_approve_it
                  expected_version=ref.version)
     [v] = workflow.submit(REVIEWER_EDITOR, [again], wf_db)
     with pytest.raises(SelfApproval):
-        workflow.approve(REVIEWER_EDITOR, ValueRef(ref.value_id, v), wf_db)
+        workflow.approve(REVIEWER_EDITOR, *head_approve(wf_db, OWN, ValueRef(ref.value_id, v)), wf_db)
 
 
 # ---- the reason for a shortfall ----------------------------------------------------------------------------
@@ -293,11 +297,13 @@ def test_once_the_cycle_is_closed_editors_can_no_longer_save_or_submit(wf_db, st
 
 
 def test_once_the_cycle_is_closed_reviewers_still_approve_return_and_reopen(wf_db, stage):
+    [own] = head_approve(wf_db, OWN, stage.ref(OWN, "submitted"))  # the heads approved before the deadline
+    [other] = head_approve(wf_db, OTHER, stage.ref(OTHER, "submitted"))
     _close_fy2022(wf_db)
-    workflow.approve(REVIEWER, stage.ref(OWN, "submitted"), wf_db)
-    workflow.return_value(REVIEWER, stage.ref(OTHER, "submitted"), "締切後の確認で差戻し", wf_db)
+    workflow.approve(REVIEWER, own, wf_db)
+    workflow.return_value(REVIEWER, other, "締切後の確認で差戻し", wf_db)
     workflow.reopen(REVIEWER, stage.ref(OTHER, "approved"), "訂正のため", wf_db)
-    refs = [stage.ref(OWN, "submitted"), stage.ref(OTHER, "submitted"), stage.ref(OTHER, "approved")]
+    refs = [own, other, stage.ref(OTHER, "approved")]
     assert [r["state"] for r in values_of(wf_db, [r.value_id for r in refs])] == ["approved", "returned", "draft"]
 
 

@@ -54,10 +54,16 @@ EDITOR_GAKUSHU = Actor("editor-gakushu", "教育庁教育振興部学習指導�
                        frozenset({BULK}))
 
 EDITOR_OF = {OWN: EDITOR1, OTHER: EDITOR2, BULK: EDITOR_GAKUSHU}
+# The demo's heads (所属長承認者): the demo strategy has the two-level chain 担当 → 所属長 → 行政改革推進課.
+HEAD1 = demo_actor("head1")  # GYOKAKU
+HEAD2 = demo_actor("head2")  # IRYO
+HEAD_GAKUSHU = Actor("head-gakushu", "教育庁教育振興部学習指導課 所属長", frozenset({Role.DEPT_HEAD}),
+                     frozenset({BULK}))
+HEAD_OF = {OWN: HEAD1, OTHER: HEAD2, BULK: HEAD_GAKUSHU}
 
 # What the staged FY2022 holds: (department, state) → indicator code. "self_submitted" was entered and
-# submitted by REVIEWER_EDITOR (entered_by = "reviewer"); everything else by the department's editor, and
-# approvals and returns by the reviewer.
+# submitted by REVIEWER_EDITOR (entered_by = "reviewer"); everything else by the department's editor; the approved
+# and returned ones were approved by the department's head (所属長承認) and then approved or returned by the reviewer.
 STAGED = {
     (OWN, "draft"): "P1-1-04",
     (OWN, "submitted"): "P3-2-01",
@@ -150,6 +156,13 @@ def save(db: Path, actor: Actor, cycle: int, indicator_id: int, figures: dict[st
     return ref
 
 
+def head_approve(db: Path, department: str, *refs: ValueRef) -> list[ValueRef]:
+    """The department's head approves submitted values (所属長承認): the refs as the division now finds them."""
+    result = workflow.approve_many(HEAD_OF[department], list(refs), db)
+    assert not result.skipped, result.skipped
+    return [ValueRef(r.value_id, r.version + 1) for r in refs]
+
+
 # ---- the staged warehouse ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -205,6 +218,9 @@ def _build(template: Path, folder: Path) -> tuple[Path, Stage]:
     versions = workflow.submit(EDITOR_GAKUSHU, bulk, path)
     bulk = [ValueRef(r.value_id, v) for r, v in zip(bulk, versions)]
 
+    for dept in (OWN, OTHER):  # the head's level first (所属長承認), then the division's
+        keys = [k for k in refs if k[0] == dept and k[1] in ("approved", "returned")]
+        refs.update(zip(keys, head_approve(path, dept, *(refs[k] for k in keys))))
     to_approve = [k for k in refs if k[1] == "approved"]
     result = workflow.approve_many(REVIEWER, [refs[k] for k in to_approve], path)
     assert not result.skipped, result.skipped

@@ -51,9 +51,9 @@ def test_demo_has_68_indicators_split_12_48_8_across_the_pillars(wh_demo_templat
     assert per_pillar == [(1, 12), (2, 48), (3, 8)]
 
 
-def test_demo_has_203_values_all_approved_at_version_3(wh_demo_template):
+def test_demo_has_203_values_all_approved_at_version_4(wh_demo_template):
     assert _rows(wh_demo_template, "SELECT state, version, count(*) FROM indicator_values GROUP BY ALL") == [
-        ("approved", 3, 203)]
+        ("approved", 4, 203)]
     assert _rows(wh_demo_template,
                  "SELECT count(*) FROM indicator_values WHERE approved_by IS NULL OR approved_at IS NULL") == [(0,)]
 
@@ -67,24 +67,40 @@ def test_demo_has_exactly_one_stopped_indicator_and_it_says_why(wh_demo_template
     assert fy is not None
 
 
-def test_every_demo_value_was_saved_submitted_and_approved_in_that_order(wh_demo_template):
+def test_the_demo_strategy_has_the_two_level_chain_and_a_head_per_department(wh_demo_template):
+    assert _rows(wh_demo_template, "SELECT level_no, name, role FROM approval_levels ORDER BY level_no") == [
+        (1, "担当", "editor"), (2, "所属長", "dept_head"), (3, "行政改革推進課", "reviewer")]
+    assert _rows(wh_demo_template, """
+        SELECT d.department_code FROM departments d WHERE NOT EXISTS (SELECT 1 FROM user_departments u
+        JOIN user_roles r ON r.login = u.login AND r.role = 'dept_head' WHERE u.department_code = d.department_code)""") == []
+    assert _rows(wh_demo_template, """
+        SELECT u.login, list(u.department_code) FROM user_departments u JOIN user_roles r USING (login)
+        WHERE r.role = 'dept_head' AND u.login IN ('head1', 'head2') GROUP BY u.login ORDER BY 1""") == [
+        ("head1", ["GYOKAKU"]), ("head2", ["IRYO"])]
+
+
+def test_every_demo_value_was_saved_submitted_and_approved_through_the_chain_in_that_order(wh_demo_template):
     trails = _rows(wh_demo_template, """
         SELECT v.value_id,
                list(a.action ORDER BY a.audit_id), list(a.from_state ORDER BY a.audit_id),
                list(a.to_state ORDER BY a.audit_id), list(a.actor ORDER BY a.audit_id),
+               list(a.role ORDER BY a.audit_id), list(a.new_value ORDER BY a.audit_id)[2:],
                list(a.indicator_id = v.indicator_id AND a.cycle_id = v.cycle_id ORDER BY a.audit_id),
                v.entered_by, v.approved_by
         FROM indicator_values v
         LEFT JOIN audit_log a ON a.entity = 'value' AND a.entity_id = CAST(v.value_id AS VARCHAR)
         GROUP BY v.value_id, v.entered_by, v.approved_by ORDER BY v.value_id""")
     assert len(trails) == 203
-    for value_id, actions, froms, tos, actors, same_target, entered_by, approved_by in trails:
-        assert actions == ["save", "submit", "approve"], value_id
-        assert froms == [None, "draft", "submitted"], value_id
-        assert tos == ["draft", "submitted", "approved"], value_id
-        assert actors == [entered_by, entered_by, approved_by], value_id
-        assert same_target == [True, True, True], value_id
-    assert _rows(wh_demo_template, "SELECT count(*) FROM audit_log WHERE entity = 'value'") == [(3 * 203,)]
+    for value_id, actions, froms, tos, actors, roles, levels, same_target, entered_by, approved_by in trails:
+        assert actions == ["save", "submit", "head_approve", "approve"], value_id
+        assert froms == [None, "draft", "submitted", "head_approved"], value_id
+        assert tos == ["draft", "submitted", "head_approved", "approved"], value_id
+        assert roles == ["editor", "editor", "dept_head", "reviewer"], value_id
+        assert actors[:2] == [entered_by, entered_by] and actors[3] == approved_by, value_id
+        assert actors[2] not in (entered_by, approved_by) and actors[2].startswith("head"), value_id
+        assert levels == [None, "承認段階: 所属長", "承認段階: 行政改革推進課"], value_id
+        assert same_target == [True, True, True, True], value_id
+    assert _rows(wh_demo_template, "SELECT count(*) FROM audit_log WHERE entity = 'value'") == [(4 * 203,)]
 
 
 def test_no_demo_value_was_approved_by_the_person_who_entered_it(wh_demo_template):

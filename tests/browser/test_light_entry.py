@@ -1,0 +1,92 @@
+"""Light entry on the 入力 page, in Chromium: last year's period moved on a year is suggested in the empty field and
+saved only with what the person saves, a typed period is never replaced by the suggestion, 「前年度と同じ値で確定」
+saves last year's figure and submits it after a confirmation, and the summary at the top says what the department
+still owes across the approval chain. Works on KENDO's FY2022 values, which no other browser test touches; asserts
+what the person sees and what the warehouse holds (`kpi values --format json`).
+"""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+import warehouse
+from tests.browser.test_keeping_entries import card, close, idle, open_page, stored, type_value
+
+pytestmark = pytest.mark.browser
+
+SAME, TYPED, UNTOUCHED = "P2-1-22", "P2-3-13", "P2-3-12"  # FY2021: 342箇所 (R3.10時点), 78.6% (R3.10時点), 73件
+PERIOD = "時点・期間（例: 4月～8月、R3.12時点）"
+
+
+def periods(live_app) -> dict[str, str | None]:
+    """The period text stored with each of KENDO's FY2022 values (kpi values does not print it)."""
+    with warehouse.connect(live_app["db"]) as con:
+        rows = con.execute("SELECT i.code, v.period_text FROM indicator_values v JOIN indicators i USING (indicator_id)"
+                           " JOIN cycles c USING (cycle_id) WHERE c.fiscal_year = 2022 AND i.department_code = 'KENDO'"
+                           ).fetchall()
+    return dict(rows)
+
+
+def summary(page) -> dict[str, str]:
+    """The summary's metrics at the top of 入力: label → value."""
+    box = page.locator(".st-key-owed_summary")
+    labels = box.get_by_test_id("stMetricLabel").all_inner_texts()
+    values = box.get_by_test_id("stMetricValue").all_inner_texts()
+    return dict(zip((t.strip() for t in labels), (v.strip() for v in values)))
+
+
+def test_suggestions_same_value_and_the_summary(live_app, browser, shots):
+    page = open_page(browser, live_app["url"], "editor-kendo")
+    try:
+        expect(page.locator(".st-key-owed_summary")).to_contain_text("承認経路: 担当 → 所属長 → 行政改革推進課")
+        assert summary(page) == {"未入力": "3件", "下書き": "0件", "差戻し": "0件", "所属長承認待ち": "0件",
+                                 "課の審査待ち": "0件", "承認済": "0件"}
+        # the suggestion: last year's R3.10時点 a year on, shown in the field, not unsaved, nothing to save
+        expect(card(page, SAME).get_by_label(PERIOD)).to_have_value("R4.10時点")
+        expect(card(page, TYPED).get_by_label(PERIOD)).to_have_value("R4.10時点")
+        expect(card(page, UNTOUCHED).get_by_label(PERIOD)).to_have_value("")
+        expect(card(page, SAME)).not_to_contain_text("未保存")
+        expect(page.get_by_role("button", name="下書き保存")).to_be_disabled()
+        assert stored(live_app, "KENDO") == {}
+
+        # what the person types replaces the suggestion and stays through the next runs
+        type_value(page, TYPED, PERIOD, "R4.11時点")
+        type_value(page, TYPED, "値（%）", "80%")
+        expect(card(page, TYPED).get_by_label(PERIOD)).to_have_value("R4.11時点")
+        expect(card(page, TYPED)).to_contain_text("未保存")
+        # a line with unsaved typing offers no 「前年度と同じ値で確定」 (it would replace what was typed)
+        expect(card(page, TYPED).get_by_role("button", name="前年度と同じ値で確定")).to_have_count(0)
+        page.get_by_role("button", name="下書き保存").click()
+        expect(page.get_by_text("1件を下書きとして保存しました")).to_be_visible()
+        idle(page)
+        expect(card(page, TYPED).get_by_label(PERIOD)).to_have_value("R4.11時点")
+        held = stored(live_app, "KENDO")
+        assert set(held) == {TYPED}
+        assert held[TYPED]["state"] == "draft" and periods(live_app) == {TYPED: "R4.11時点"}
+
+        # 「前年度と同じ値で確定」: asks first; やめる changes nothing
+        card(page, SAME).get_by_role("button", name="前年度と同じ値で確定").click()
+        idle(page)
+        expect(page.get_by_text("前年度の承認値 342箇所")).to_be_visible()
+        page.get_by_role("button", name="やめる").click()
+        idle(page)
+        expect(page.get_by_text("前年度の承認値 342箇所")).to_have_count(0)
+        assert set(stored(live_app, "KENDO")) == {TYPED}
+
+        card(page, SAME).get_by_role("button", name="前年度と同じ値で確定").click()
+        idle(page)
+        expect(page.get_by_text("前年度の承認値 342箇所")).to_be_visible()
+        page.get_by_role("button", name="保存して提出する").click()
+        expect(page.get_by_text("前年度と同じ値で確定しました。1件を提出しました（P2-1-22）")).to_be_visible()
+        idle(page)
+        held = stored(live_app, "KENDO")
+        assert (held[SAME]["state"], held[SAME]["value_text"]) == ("submitted", "342箇所")
+        assert periods(live_app) == {SAME: "R4.10時点", TYPED: "R4.11時点"}  # the suggestion saved with the figure
+        assert held[TYPED]["state"] == "draft" and UNTOUCHED not in held  # the others as they were
+        assert summary(page) == {"未入力": "1件", "下書き": "1件", "差戻し": "0件", "所属長承認待ち": "1件",
+                                 "課の審査待ち": "0件", "承認済": "0件"}
+    except Exception:
+        shots(page, "light-entry")
+        raise
+    finally:
+        close(page)
