@@ -67,6 +67,7 @@ class PgConnection:
         self._key = key  # the database (for the column cache)
         self._cur: psycopg.ClientCursor | None = None
         self._registered: set[str] = set()
+        self._in_transaction = False
 
     # ---- statements ---------------------------------------------------------------------------------------
     def execute(self, query: str, parameters=None) -> PgConnection:
@@ -114,10 +115,22 @@ class PgConnection:
         if self._cur is not None:
             self._cur.close()
         self._cur = psycopg.ClientCursor(self._pg)
+        # An INSERT inside a transaction runs under a savepoint: a duplicate key (two people entering the first
+        # figure at once) leaves the transaction usable, so the caller can read who won and answer Conflict, as
+        # it does on DuckDB. PostgreSQL would otherwise refuse every further statement of the transaction.
+        guarded = self._in_transaction and sql.startswith("INSERT")
         try:
+            if guarded:
+                self._pg.execute("SAVEPOINT kpi_statement")
             self._cur.execute(sql, params)
+            if guarded:
+                self._pg.execute("RELEASE SAVEPOINT kpi_statement")
         except psycopg.IntegrityError as exc:
+            if guarded:
+                self._pg.execute("ROLLBACK TO SAVEPOINT kpi_statement")
             raise duckdb.ConstraintException(str(exc)) from exc
+        if sql in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self._in_transaction = sql == "BEGIN"
 
     # ---- results ------------------------------------------------------------------------------------------
     @property
