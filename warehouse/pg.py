@@ -112,6 +112,8 @@ class PgConnection:
         return self
 
     def _run(self, sql: str, params) -> None:
+        if self._pg.closed:  # as DuckDB says of a closed connection (the unit of work has ended)
+            raise duckdb.ConnectionException("この接続は閉じられています（作業単位は終了しました）")
         if self._cur is not None:
             self._cur.close()
         self._cur = psycopg.ClientCursor(self._pg)
@@ -129,6 +131,8 @@ class PgConnection:
             if guarded:
                 self._pg.execute("ROLLBACK TO SAVEPOINT kpi_statement")
             raise duckdb.ConstraintException(str(exc)) from exc
+        except psycopg.Error as exc:  # the callers know DuckDB's error classes: the same families here
+            raise _duckdb_error(exc) from exc
         if sql in ("BEGIN", "COMMIT", "ROLLBACK"):
             self._in_transaction = sql == "BEGIN"
 
@@ -211,6 +215,20 @@ class PgConnection:
             with _columns_guard:
                 _columns_cache[key] = cols
         return cols
+
+
+def _duckdb_error(exc: psycopg.Error) -> duckdb.Error:
+    """DuckDB's error class of the same family for a PostgreSQL error (the message stays PostgreSQL's)."""
+    if isinstance(exc, (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn,
+                        psycopg.errors.UndefinedFunction, psycopg.errors.DuplicateTable)):
+        return duckdb.CatalogException(str(exc))
+    if isinstance(exc, psycopg.errors.SyntaxError):
+        return duckdb.ParserException(str(exc))
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return duckdb.PermissionException(str(exc))
+    if isinstance(exc, psycopg.OperationalError):
+        return duckdb.ConnectionException(str(exc))
+    return duckdb.Error(str(exc))
 
 
 def forget_columns() -> None:

@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 
+import duckdb
 import sqlglot
 from sqlglot import exp
 
@@ -26,6 +27,7 @@ OVERRIDES = {
 
 _PARAM = "kpi_param_7f3a"  # stands for `?` while sqlglot writes the text (then `%s`)
 _CAST = re.compile(r"\?::([A-Za-z_][A-Za-z_0-9]*(?:\s*\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?)")
+_DESCRIBE = re.compile(r"DESCRIBE\s+([A-Za-z_][A-Za-z_0-9]*)", re.I)
 _cache: dict[str, str] = {}
 _cache_guard = threading.Lock()
 
@@ -33,8 +35,8 @@ _cache_guard = threading.Lock()
 ColumnsOf = Callable[[str], list[str]]
 
 
-class Untranslatable(ValueError):
-    """A DuckDB statement that has no PostgreSQL translation (add it to OVERRIDES)."""
+class Untranslatable(duckdb.ParserException):
+    """A DuckDB statement that has no PostgreSQL translation (add it to OVERRIDES), or none at all."""
 
 
 def translate(sql: str, columns_of: ColumnsOf, *, with_params: bool = True) -> list[str]:
@@ -53,6 +55,10 @@ def _translate(sql: str, columns_of: ColumnsOf, with_params: bool) -> list[str]:
     override = OVERRIDES.get(sql.strip())
     if override is not None:
         return [override.replace("?", "%s") if with_params else override]
+    describe = _DESCRIBE.fullmatch(sql.strip())
+    if describe:  # DESCRIBE t: the columns of a table or view, in order, with their types (as DuckDB's first two)
+        return [f"SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema()"
+                f" AND table_name = '{describe.group(1).lower()}' ORDER BY ordinal_position"]
     text = _CAST.sub(lambda m: f"CAST(? AS {m.group(1)})", sql)
     try:
         trees = [t for t in sqlglot.parse(text, read="duckdb") if t is not None]
