@@ -146,9 +146,13 @@ class PgConnection:
         return self._cur.rowcount if self._cur is not None else -1
 
     def fetchone(self):
+        if self._cur.description is None:  # a command: DuckDB answers one row with the count of changed rows
+            return (self._cur.rowcount,)
         return self._cur.fetchone()
 
     def fetchall(self):
+        if self._cur.description is None:
+            return [(self._cur.rowcount,)]
         return self._cur.fetchall()
 
     def fetchmany(self, size: int = 1):

@@ -171,3 +171,81 @@ def test_concurrent_units_of_work_one_wins_the_row_the_other_finds_it_changed(pg
     for t in threads:
         t.join(60)
     assert results == {"first": version + 1, "second": None}
+
+
+# ---- a new DuckDB migration runs on PostgreSQL without a second copy ----------------------------------------------
+
+def test_a_new_duckdb_migration_is_translated_and_applied_on_postgresql(pg_fresh_url, tmp_path):
+    """The next numbered file, written for DuckDB only (sequence default, VARCHAR, BLOB, a CHECK, a view with
+    GROUP BY ALL), applies on PostgreSQL after the shipped ones, translated; a second run applies nothing."""
+    import shutil
+
+    from warehouse.migrations import MIGRATIONS_DIR, applied, discover, migrate
+
+    folder = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, folder)
+    n = len(discover()) + 1
+    (folder / f"{n:03d}_confirmations_example.sql").write_text(
+        "CREATE SEQUENCE seq_confirmation START 1;\n"
+        "CREATE TABLE confirmations (\n"
+        "    confirmation_id INTEGER PRIMARY KEY DEFAULT nextval('seq_confirmation'),\n"
+        "    value_id INTEGER NOT NULL, note VARCHAR, scan BLOB,\n"
+        "    kind VARCHAR NOT NULL CHECK (kind IN ('phone', 'mail')),\n"
+        "    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp);\n"
+        "CREATE VIEW v_confirmation_counts AS SELECT value_id, kind, count(*) AS n FROM confirmations GROUP BY ALL;\n",
+        encoding="utf-8")
+    with warehouse.connect(pg_fresh_url) as con:
+        assert migrate(con, folder) == list(range(1, n + 1))
+        con.execute("INSERT INTO confirmations (value_id, note, scan, kind) VALUES (?, ?, ?, ?)",
+                    [7, "電話で確認 100%", b"\x00\x01", "phone"])
+        assert con.execute("SELECT value_id, kind, n FROM v_confirmation_counts").fetchall() == [(7, "phone", 1)]
+        with pytest.raises(Exception, match="(?i)check"):
+            con.execute("INSERT INTO confirmations (value_id, kind) VALUES (?, ?)", [8, "fax"])
+        assert migrate(con, folder) == [] and applied(con)[-1] == n
+
+
+# ---- kpi export-warehouse ------------------------------------------------------------------------------------------
+
+def _all_rows(db) -> dict[str, list]:
+    from collections import Counter
+
+    with warehouse.connect(db) as con:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            " AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY table_name").fetchall()]
+        return {t: Counter(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables}  # catalog names
+
+
+def test_export_warehouse_copies_duckdb_into_postgresql_and_back_row_for_row(demo_db, pg_fresh_url, tmp_path,
+                                                                           capsys):
+    from kpi.services import audit_trail
+
+    original = _all_rows(demo_db)
+    assert main(["export-warehouse", "--db", str(demo_db), "--to", pg_fresh_url]) == 0
+    said = capsys.readouterr().out
+    assert "1行ずつ照合済み" in said and "postgresql://kpi@" in said and pg_fresh_url.split("@")[0] not in said
+    assert _all_rows(pg_fresh_url) == original
+    assert audit_trail.verify(db=pg_fresh_url).ok
+
+    back = tmp_path / "back.duckdb"
+    assert main(["export-warehouse", "--db", pg_fresh_url, "--to", str(back)]) == 0
+    assert _all_rows(back) == original
+    assert audit_trail.verify(db=back).ok
+
+    for db in (pg_fresh_url, back):  # the sequences continue after the copied ids
+        with warehouse.transaction(db) as con:
+            top = con.execute("SELECT max(audit_id) FROM audit_log").fetchone()[0]
+            from kpi.domain.audit_events import AuditEvent
+            from warehouse import audit
+
+            audit.record(con, AuditEvent(actor="reviewer", role="reviewer", action="save", entity="value",
+                                         entity_id="1", new_value="1件"))
+            assert con.execute("SELECT max(audit_id) FROM audit_log").fetchone()[0] == top + 1
+        assert audit_trail.verify(db=db).ok
+
+
+def test_export_warehouse_refuses_a_destination_that_holds_data_and_changes_nothing(demo_db, pg_demo_url, capsys):
+    before = _all_rows(pg_demo_url)
+    assert main(["export-warehouse", "--db", str(demo_db), "--to", pg_demo_url]) == 2
+    assert "すでにデータがあります" in capsys.readouterr().err
+    assert _all_rows(pg_demo_url) == before
