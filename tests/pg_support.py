@@ -76,6 +76,9 @@ def create_database(url: str, template: str | None = None) -> str:
     import psycopg
     from psycopg import sql
 
+    from warehouse.pg import close_idle
+
+    close_idle()  # a template must have no session open, and the warehouse keeps idle ones for reuse
     name = f"kpi_t{os.getpid()}_{next(_created)}"
     with psycopg.connect(url, autocommit=True) as admin:
         if template is None:

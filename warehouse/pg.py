@@ -68,6 +68,8 @@ class PgConnection:
         self._cur: psycopg.ClientCursor | None = None
         self._registered: set[str] = set()
         self._in_transaction = False
+        self._used_temp = False
+        self._closed = False
 
     # ---- statements ---------------------------------------------------------------------------------------
     def execute(self, query: str, parameters=None) -> PgConnection:
@@ -112,7 +114,7 @@ class PgConnection:
         return self
 
     def _run(self, sql: str, params) -> None:
-        if self._pg.closed:  # as DuckDB says of a closed connection (the unit of work has ended)
+        if self._closed or self._pg.closed:  # as DuckDB says of a closed connection (the unit of work has ended)
             raise duckdb.ConnectionException("この接続は閉じられています（作業単位は終了しました）")
         if self._cur is not None:
             self._cur.close()
@@ -192,6 +194,7 @@ class PgConnection:
                 for row in frame.iter_rows():
                     copy.write_row(row)
         self._registered.add(name)
+        self._used_temp = True
         return self
 
     def unregister(self, name: str) -> PgConnection:
@@ -203,10 +206,16 @@ class PgConnection:
     def cursor(self) -> PgConnection:
         raise NotImplementedError("PostgreSQL の接続はスレッド間で共有できません: 別の接続を開いてください")
 
+    @property
+    def used_temp_tables(self) -> bool:
+        """Whether this unit of work registered frames (temporary tables to discard before reuse)."""
+        return self._used_temp
+
     def close(self) -> None:
         if self._cur is not None:
             self._cur.close()
             self._cur = None
+        self._closed = True
 
     # ---- the column names of a relation (REPLACE expansion), read once per database ----------------------------
     def _columns_of(self, relation: str) -> list[str]:
@@ -289,13 +298,59 @@ def _pg_type(t: pl.DataType) -> str:
     return "TEXT"
 
 
+# Idle connections kept per database for the next unit of work of this process (opening one costs a TCP
+# connection, a SCRAM login and a backend start: several ms; a unit of work takes well under one).
+_POOL_SIZE = 4
+_idle: dict[tuple[int, str], list[psycopg.Connection]] = {}
+_idle_guard = threading.Lock()
+
+
+def _take(url: str) -> psycopg.Connection:
+    with _idle_guard:
+        idle = _idle.get((os.getpid(), url))
+        while idle:
+            pg = idle.pop()
+            if not pg.closed:
+                return pg
+    return psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC")
+
+
+def _give_back(url: str, pg: psycopg.Connection, registered: bool) -> None:
+    """Keep a clean connection for the next unit of work; close one that is not (an open or failed transaction)."""
+    try:
+        if pg.closed or pg.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            pg.close()  # an open transaction of this unit of work is rolled back by the server
+            return
+        if registered:
+            pg.execute("DISCARD TEMP")
+    except psycopg.Error:
+        pg.close()
+        return
+    with _idle_guard:
+        idle = _idle.setdefault((os.getpid(), url), [])
+        if len(idle) < _POOL_SIZE:
+            idle.append(pg)
+            return
+    pg.close()
+
+
 @contextmanager
 def connect(url: str) -> Iterator[PgConnection]:
-    """A connection for one unit of work, closed afterwards (an open transaction is rolled back)."""
-    pg = psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC")
+    """A connection for one unit of work (an open transaction is rolled back at the end), from this process's
+    idle connections to the database when one is there."""
+    pg = _take(url)
     con = PgConnection(pg, redacted(url))
     try:
         yield con
     finally:
         con.close()
+        _give_back(url, pg, con.used_temp_tables)
+
+
+def close_idle() -> None:
+    """Close this process's idle connections (before a database is dropped or copied as a template)."""
+    with _idle_guard:
+        idle = [pg for conns in _idle.values() for pg in conns]
+        _idle.clear()
+    for pg in idle:
         pg.close()
