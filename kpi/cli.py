@@ -1,4 +1,4 @@
-"""The `kpi` command line: every command accepts --db PATH (default: the app's data file).
+"""The `kpi` command line: every command accepts --db PATH or a postgresql:// URL (default: the app's data).
 
 The commands live by group — kpi/cli_cycle.py (what addresses a cycle), kpi/cli_data.py (setting up and keeping
 the warehouse), kpi/cli_admin.py (administration and the value workflow); this module builds the parser and maps
@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, help_ja: str):
         p = sub.add_parser(name, help=help_ja.replace("%", "%%"), description=help_ja)  # help is %-formatted
-        p.add_argument("--db", default=None, help="DuckDB ファイル（既定: data/kpi.duckdb または $KPI_DB）")
+        p.add_argument("--db", default=None, help="DuckDB ファイルまたは postgresql://… の URL"
+                                                  "（既定: $KPI_DATABASE_URL、なければ data/kpi.duckdb または $KPI_DB）")
         return p
 
     cli_cycle.register(add)  # summary, template, collect, values, validate, cycle, publish, remind …

@@ -125,6 +125,20 @@ def cmd_demo_scale(args) -> int:
     print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
     return 0
 
+def cmd_export_warehouse(args) -> int:
+    import re
+
+    from warehouse.transfer import TransferRefused, transfer
+
+    shown = re.sub(r"//([^:/@]*):[^@]*@", r"//\1@", args.to)  # never print a password
+    try:
+        done = transfer(args.db, args.to)
+    except TransferRefused as exc:
+        print(f"エラー: {exc}（コピー先は変更していません）", file=sys.stderr)
+        return 2
+    print(f"{shown} にコピーしました（{len(done.rows)}表、{done.total:,}行。全表を1行ずつ照合済み）")
+    return 0
+
 def cmd_backup(args) -> int:
     from kpi.services import backup
 
@@ -210,6 +224,11 @@ def register(add) -> None:
     p = add("init", "スキーマを作成・更新します（--demo で空のときデモデータも読み込み）")
     p.add_argument("--demo", action="store_true")
     p.set_defaults(func=cmd_init)
+
+    p = add("export-warehouse", "データベース全体を別の保存先へコピーし、1行ずつ照合します"
+                                "（DuckDB ファイル ⇄ PostgreSQL。コピー先は空であること）")
+    p.add_argument("--to", required=True, help="コピー先: postgresql://… の URL、または新しい DuckDB ファイル")
+    p.set_defaults(func=cmd_export_warehouse)
 
     p = add("backup", "データベースの整合したバックアップを作成します（アプリの稼働中でも可）")
     p.add_argument("--out", required=True, help="バックアップの出力先ファイル")

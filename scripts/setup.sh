@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv when missing and install the project into it (with the dev extra when given "dev").
+# Create .venv when missing and install the project into it (with the dev extra when given "dev", the postgres
+# extra when KPI_DATABASE_URL is set).
 # Re-installs only when pyproject.toml changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,8 +34,12 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install -q --upgrade pip
 fi
 
+# A PostgreSQL warehouse (KPI_DATABASE_URL=postgresql://…) needs psycopg and sqlglot: the postgres extra
+# (the dev extra has them too).
+[ -z "$extra" ] && [ -n "${KPI_DATABASE_URL:-}" ] && extra=postgres
 spec="."
 [ "$extra" = dev ] && spec=".[dev]"
+[ "$extra" = postgres ] && spec=".[postgres]"
 stamp=".venv/.installed${extra:+-$extra}"
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x .venv/bin/kpi ]; then

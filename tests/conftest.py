@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg_support import postgres_url  # noqa: F401  (fixture: a PostgreSQL cluster on request)
+from tests.pg_support import pg_demo_template, pg_demo_url, pg_fresh_url, postgres_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FIGURES = Path(__file__).resolve().parent / "seed_figures.json"
@@ -40,3 +40,33 @@ def demo_db(demo_db_template, tmp_path, monkeypatch) -> Path:
     shutil.copy(demo_db_template, path)
     monkeypatch.setenv("KPI_DB", str(path))
     return path
+
+
+# ---- both warehouses: the same test on DuckDB and on PostgreSQL --------------------------------------------------
+
+BACKENDS = ("duckdb", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """The warehouse a test runs on: the embedded DuckDB file or a PostgreSQL database."""
+    return request.param
+
+
+@pytest.fixture
+def demo_warehouse(backend, request, monkeypatch):
+    """A private demo warehouse on the test's backend: a DuckDB file (Path, also $KPI_DB) or a PostgreSQL URL
+    (str, also $KPI_DATABASE_URL). Services take either as `db`."""
+    if backend == "duckdb":
+        monkeypatch.delenv("KPI_DATABASE_URL", raising=False)
+        return request.getfixturevalue("demo_db")
+    return request.getfixturevalue("pg_demo_url")
+
+
+@pytest.fixture
+def empty_warehouse(backend, request, tmp_path, monkeypatch):
+    """A warehouse location with nothing in it yet: a DuckDB file path that does not exist, or an empty database."""
+    if backend == "duckdb":
+        monkeypatch.delenv("KPI_DATABASE_URL", raising=False)
+        return tmp_path / "fresh.duckdb"
+    return request.getfixturevalue("pg_fresh_url")

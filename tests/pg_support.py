@@ -7,11 +7,13 @@ skipped check counted as a pass would hide exactly what the check is for.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -58,3 +60,57 @@ def postgres_url():
     finally:
         stop_cluster(folder)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def database_url(url: str, name: str) -> str:
+    """The URL of another database of the same cluster."""
+    return urlsplit(url)._replace(path="/" + name).geturl()
+
+
+_created = itertools.count(1)
+
+
+def create_database(url: str, template: str | None = None) -> str:
+    """A new database in the cluster of `url` (a copy of `template` when given, which must have no session open);
+    returns its URL."""
+    import psycopg
+    from psycopg import sql
+
+    from warehouse.pg import close_idle
+
+    close_idle()  # a template must have no session open, and the warehouse keeps idle ones for reuse
+    name = f"kpi_t{os.getpid()}_{next(_created)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        if template is None:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        else:
+            admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
+                                                                          sql.Identifier(template)))
+    return database_url(url, name)
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(postgres_url) -> str:
+    """The name of a database with the demo loaded by `kpi demo`, built once per session; copy it, never use it."""
+    from kpi.cli import main
+
+    url = create_database(postgres_url)
+    assert main(["demo", "--db", url]) == 0
+    return urlsplit(url).path.lstrip("/")
+
+
+@pytest.fixture
+def pg_demo_url(postgres_url, pg_demo_template, tmp_path, monkeypatch) -> str:
+    """A private copy of the PostgreSQL demo warehouse, also set as $KPI_DATABASE_URL (files beside the
+    warehouse — the session key — go to tmp_path through $KPI_DB)."""
+    url = create_database(postgres_url, template=pg_demo_template)
+    monkeypatch.setenv("KPI_DATABASE_URL", url)
+    monkeypatch.setenv("KPI_DB", str(tmp_path / "kpi.duckdb"))
+    return url
+
+
+@pytest.fixture
+def pg_fresh_url(postgres_url, tmp_path, monkeypatch) -> str:
+    """An empty PostgreSQL database of its own (no migrations applied)."""
+    monkeypatch.setenv("KPI_DB", str(tmp_path / "kpi.duckdb"))
+    return create_database(postgres_url)

@@ -137,6 +137,16 @@ def append(con: duckdb.DuckDBPyConnection, events: list[Any]) -> None:
         con.unregister("_new_audit_rows")
 
 
+def copy_in(con: duckdb.DuckDBPyConnection, frame) -> None:
+    """Rows copied from another warehouse exactly as they are — ids, times and hashes kept, so the chain still
+    verifies (`kpi export-warehouse`, warehouse/transfer.py); the destination's trail must be empty."""
+    con.register("_new_audit_rows", frame.select(_STORED))
+    try:
+        con.execute(INSERT_MANY)
+    finally:
+        con.unregister("_new_audit_rows")
+
+
 def _last(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None] | None:
     rows = con.execute(_LAST).fetchall()  # fetched to the end: DuckDB wants a result finished before other work
     return rows[0] if rows else None

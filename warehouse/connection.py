@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,76 +20,13 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
+from warehouse.audit_guard import AuditIsAppendOnly, refuse_audit_rewrite
 from warehouse.files import FILE_MODE, private_dir, tighten_warehouse
 
 DEFAULT_LOCK_TIMEOUT_S = 30.0
 _ENV_DB = "KPI_DB"
-
-
-class AuditIsAppendOnly(PermissionError):
-    """A statement tried to change or remove audit rows."""
-
-
-# DuckDB has no triggers or grants. The audit trail is protected by its hash chain (warehouse/audit.py); as
-# defence in depth, the one module that opens the file refuses every statement that names audit_log together
-# with a writing keyword, except the append function's own statements and the shipped migrations. The text is
-# read as DuckDB reads it: comments and string literals are dropped, quoted identifiers unquoted, case folded.
-_WRITING = frozenset({"insert", "update", "delete", "truncate", "drop", "alter", "create", "copy", "merge", "import",
-                      "upsert"})
-_WORD = re.compile(r"[^\W\d]\w*")
-_allowed: frozenset[str] | None = None
-
-
-def _allowed_writes() -> frozenset[str]:
-    global _allowed
-    if _allowed is None:
-        from warehouse.audit import WRITES
-        from warehouse.migrations import discover
-
-        _allowed = WRITES | frozenset(m.sql() for m in discover())
-    return _allowed
-
-
-def _words(sql: str) -> set[str]:
-    """The bare words of a statement: comments and string literals dropped, quoted identifiers unquoted."""
-    out, i, n = [], 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if sql.startswith("--", i):
-            i = sql.find("\n", i)
-            i = n if i < 0 else i
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            out.append(" ")
-        elif ch == "'":  # a string literal ('' inside is a quote; in E'…' a backslash escapes too)
-            escapes = i > 0 and sql[i - 1] in "eE" and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
-            i += 1
-            while i < n and not (sql[i] == "'" and not sql.startswith("''", i)):
-                i += 2 if sql.startswith("''", i) or (escapes and sql[i] == "\\") else 1
-            i += 1
-            out.append(" ")
-        elif ch == "$" and (m := re.match(r"\$(\w*)\$", sql[i:])):  # a dollar-quoted string
-            end = sql.find(m.group(0), i + len(m.group(0)))
-            i = n if end < 0 else end + len(m.group(0))
-            out.append(" ")
-        elif ch == '"':  # a quoted identifier: its text is the name
-            end = sql.find('"', i + 1)
-            end = n if end < 0 else end
-            out.append(" " + sql[i + 1:end] + " ")
-            i = end + 1
-        else:
-            out.append(ch)
-            i += 1
-    return set(_WORD.findall("".join(out).casefold()))
-
-
-def _refuse_audit_rewrite(sql: object) -> None:
-    if not isinstance(sql, str) or "audit_log" not in sql.casefold():
-        return
-    words = _words(sql)
-    if "audit_log" in words and words & _WRITING and sql not in _allowed_writes():
-        raise AuditIsAppendOnly("監査ログは追記のみです。既存の記録を変更・削除することはできません。")
+_ENV_URL = "KPI_DATABASE_URL"  # a postgresql:// URL: PostgreSQL is the warehouse (used when no path is given)
+URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 class GuardedConnection:
@@ -102,17 +38,17 @@ class GuardedConnection:
 
     def execute(self, query, parameters=None):
         """Run one statement (or script) unless it rewrites audit rows."""
-        _refuse_audit_rewrite(query)
+        refuse_audit_rewrite(query)
         return self._con.execute(query) if parameters is None else self._con.execute(query, parameters)
 
     def executemany(self, query, parameters=None):
         """Run a statement for many parameter rows unless it rewrites audit rows."""
-        _refuse_audit_rewrite(query)
+        refuse_audit_rewrite(query)
         return self._con.executemany(query, parameters or [])
 
     def sql(self, query, **kwargs):
         """A relation for a query unless it rewrites audit rows."""
-        _refuse_audit_rewrite(query)
+        refuse_audit_rewrite(query)
         return self._con.sql(query, **kwargs)
 
     query = sql
@@ -256,6 +192,10 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
     The file, its WAL and its lock are created owner-only (0600) in a folder created 0700. `read_only` is for
     private copies (a backup being checked) that must stay byte for byte as they are.
     """
+    if isinstance(db_path, str) and db_path.startswith(URL_SCHEMES) or db_path is None and os.environ.get(_ENV_URL):
+        with _postgres(db_path) as con:  # the PostgreSQL warehouse (warehouse/pg.py)
+            yield con
+        return
     path = Path(db_path) if db_path is not None else default_db_path()
     private_dir(path.parent)  # also sets this process's umask to 077: DuckDB creates the file and WAL with it
     thread_lock, file_lock = locks_for(path)
@@ -284,6 +224,17 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
             file_lock.release()
     finally:
         thread_lock.release()
+
+
+@contextmanager
+def _postgres(url: str | None) -> Iterator:
+    from warehouse import pg
+
+    target = url if url is not None else pg.env_url()
+    if target is None:
+        raise ValueError(f"{_ENV_URL} は postgresql:// で始まる URL を指定してください")
+    with pg.connect(target) as con:
+        yield con
 
 
 @contextmanager

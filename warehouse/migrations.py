@@ -1,4 +1,10 @@
-"""A tiny migration runner: each numbered .sql file applied once, in one transaction with its tracking row."""
+"""A tiny migration runner: each numbered .sql file applied once, in one transaction with its tracking row.
+
+The files are written for DuckDB. On PostgreSQL each is applied statement by statement, translated
+(warehouse/pg_sql.py), unless migrations/postgres/ holds a hand-written text of the same name (the few that use
+table macros, QUALIFY over a star, or rebuild a table to change a CHECK); a new DuckDB migration needs no second
+copy as long as sqlglot translates it. After them, migrations/postgres/audit_append_only.sql (PostgreSQL only).
+"""
 from __future__ import annotations
 
 import re
@@ -8,6 +14,8 @@ from pathlib import Path
 import duckdb
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL texts of the few migrations sqlglot cannot translate, and the postgres-only audit trigger.
+POSTGRES_DIR = MIGRATIONS_DIR / "postgres"
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 
@@ -55,22 +63,58 @@ def applied(con: duckdb.DuckDBPyConnection) -> list[int]:
 def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -> list[int]:
     """Apply pending migrations; return the numbers applied now. A failing one is rolled back and stays pending."""
     done = set(applied(con))
+    postgres = hasattr(con, "execute_native")
+    if postgres:
+        con.forget_columns()
     now = []
     for mig in discover(directory):
         if mig.number in done:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(mig.sql())
+            _apply(con, mig)
             con.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", [mig.number, mig.name])
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
         now.append(mig.number)
+    if now and postgres:
+        _apply_postgres_only(con)
     if now:
         _seal_audit(con)
     return now
+
+
+def postgres_override(mig: Migration) -> Path | None:
+    """The hand-written PostgreSQL text of a migration whose DuckDB text has no translation (else None)."""
+    path = POSTGRES_DIR / mig.path.name
+    return path if path.exists() else None
+
+
+def _apply(con, mig: Migration) -> None:
+    """Run one migration: as written on DuckDB; on PostgreSQL its override, else its statements translated."""
+    if not hasattr(con, "execute_native"):
+        con.execute(mig.sql())
+        return
+    override = postgres_override(mig)
+    if override is not None:
+        con.execute_native(override.read_text(encoding="utf-8"))
+    else:
+        con.execute_script(mig.sql())
+
+
+def _apply_postgres_only(con) -> None:
+    """What only PostgreSQL needs (idempotent): the trigger that refuses UPDATE and DELETE of audit rows."""
+    if con.execute("SELECT to_regclass('audit_log') IS NOT NULL").fetchone()[0] is not True:
+        return  # a migrations folder without the audit trail (the runner's own tests)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute_native((POSTGRES_DIR / "audit_append_only.sql").read_text(encoding="utf-8"))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _seal_audit(con: duckdb.DuckDBPyConnection) -> None:

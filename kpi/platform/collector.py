@@ -68,6 +68,7 @@ class CollectorServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
 
     def __init__(self, db: Path | str | None = None):
         self.db = warehouse_path(db)
+        self.target = db  # what the batches are collected into: as given (None: $KPI_DATABASE_URL, else $KPI_DB)
         path = socket_path(self.db)
         if path is None:
             raise OSError(f"socket path too long for {self.db}")
@@ -87,7 +88,7 @@ class CollectorServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
         """The flow run for one batch (the same function the entry page calls)."""
         from kpi.platform.runner import collect
 
-        report = collect(batch_id, db=self.db)
+        report = collect(batch_id, db=self.target)
         self.handled.append(batch_id)
         return report
 
@@ -122,7 +123,7 @@ def start(db: Path | str | None = None) -> CollectorServer | None:
         # Batches kept while the Prefect server was down are taken in now; this first flow run of the process
         # also sets up Prefect's client and workers (≈1.3 s), which the first `kpi collect` would otherwise wait on.
         try:
-            run_pending(str(warehouse_path(db)))  # a flow run even with nothing pending: it warms the client
+            run_pending(None if db is None else str(db))  # a flow run even with nothing pending: it warms the client
         except Exception as exc:  # the warehouse busy or not yet created: the batches wait for the next run
             print(f"collector: collect_pending at start failed: {exc!r}", file=sys.stderr, flush=True)
     try:  # the socket appears only now: a batch handed over from here on is not also taken by collect_pending

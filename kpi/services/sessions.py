@@ -58,7 +58,12 @@ def _utcnow() -> datetime:
 
 
 def key_path(db: Path | str | None = None) -> Path:
-    """The HMAC key of a warehouse's sessions: beside the warehouse file, readable by its owner only (0600)."""
+    """The HMAC key of a warehouse's sessions: beside the warehouse file, readable by its owner only (0600). For a
+    PostgreSQL warehouse, `postgresql.session-key` in the data folder ($KPI_DB's folder): every app process of the
+    machine shares it (copy it to the other machines that serve the same database)."""
+    if db is None and os.environ.get("KPI_DATABASE_URL") or isinstance(db, str) and db.startswith(
+            ("postgresql://", "postgres://")):
+        return warehouse.default_db_path().with_name("postgresql.session-key")
     path = Path(db) if db is not None else warehouse.default_db_path()
     return path.with_name(path.name + ".session-key")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,6 +22,7 @@ from kpi.services import workflow
 from kpi.services.actors import Actor
 from kpi.demo.seed import DEMO_ACCOUNTS
 from kpi.services.workflow import DraftInput, ValueRef
+from tests.pg_support import create_database
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 STALE = "他の人が先に更新しました"
@@ -190,6 +192,11 @@ _built: dict[str, tuple[Path, Stage]] = {}
 def _build(template: Path, folder: Path) -> tuple[Path, Stage]:
     path = folder / "staged.duckdb"
     shutil.copy(template, path)
+    return path, _stage_at(path)
+
+
+def _stage_at(path: Path | str) -> Stage:
+    """Stage FY2022 in the demo warehouse at `path` (a DuckDB file or a PostgreSQL URL) through the services."""
     inds = {r["code"]: r for r in query(path, "SELECT * FROM indicators")}
     cycles = {r["fiscal_year"]: r["cycle_id"] for r in query(path, "SELECT fiscal_year, cycle_id FROM cycles")}
     fy = cycles[2022]
@@ -235,7 +242,7 @@ def _build(template: Path, folder: Path) -> tuple[Path, Stage]:
     states = {r["value_id"]: r["state"] for r in query(path, "SELECT value_id, state FROM indicator_values")}
     for (dept, state), ref in refs.items():
         assert states[ref.value_id] == ("submitted" if state == "self_submitted" else state), (dept, state)
-    return path, stage
+    return stage
 
 
 def staged(template: Path, tmp_path_factory) -> tuple[Path, Stage]:
@@ -245,17 +252,35 @@ def staged(template: Path, tmp_path_factory) -> tuple[Path, Stage]:
     return _built[key]
 
 
+def _staged_on(backend: str, request, tmp_path_factory) -> tuple[Path | str, Stage]:
+    """The staged warehouse of a backend, built once per session: a DuckDB file, or a PostgreSQL database's URL."""
+    if backend == "duckdb":
+        return staged(request.getfixturevalue("demo_db_template"), tmp_path_factory)
+    if "postgresql" not in _built:
+        url = create_database(request.getfixturevalue("postgres_url"),
+                              template=request.getfixturevalue("pg_demo_template"))
+        _built["postgresql"] = (url, _stage_at(url))  # type: ignore[assignment]
+    return _built["postgresql"]
+
+
 @pytest.fixture
-def stage(demo_db_template, tmp_path_factory) -> Stage:
+def stage(backend, request, tmp_path_factory) -> Stage:
     """The ids of the staged warehouse."""
-    return staged(demo_db_template, tmp_path_factory)[1]
+    return _staged_on(backend, request, tmp_path_factory)[1]
 
 
 @pytest.fixture
-def wf_db(demo_db_template, tmp_path_factory, tmp_path, monkeypatch) -> Path:
-    """A private copy of the staged warehouse (the demo plus FY2022 values in every state), also set as $KPI_DB."""
-    template, _stage = staged(demo_db_template, tmp_path_factory)
-    path = tmp_path / "kpi.duckdb"
-    shutil.copy(template, path)
-    monkeypatch.setenv("KPI_DB", str(path))
-    return path
+def wf_db(backend, request, tmp_path_factory, tmp_path, monkeypatch) -> Path | str:
+    """A private copy of the staged warehouse (the demo plus FY2022 values in every state) on the test's backend:
+    a DuckDB file (also $KPI_DB) or a PostgreSQL database (its URL, also $KPI_DATABASE_URL)."""
+    template, _stage = _staged_on(backend, request, tmp_path_factory)
+    if backend == "duckdb":
+        monkeypatch.delenv("KPI_DATABASE_URL", raising=False)
+        path = tmp_path / "kpi.duckdb"
+        shutil.copy(template, path)
+        monkeypatch.setenv("KPI_DB", str(path))
+        return path
+    url = create_database(request.getfixturevalue("postgres_url"), template=urlsplit(str(template)).path.lstrip("/"))
+    monkeypatch.setenv("KPI_DATABASE_URL", url)
+    monkeypatch.setenv("KPI_DB", str(tmp_path / "kpi.duckdb"))
+    return url

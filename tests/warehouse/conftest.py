@@ -1,5 +1,8 @@
-"""Fixtures of the warehouse tests: fresh DuckDB files under tmp_path, and one demo file built per session.
+"""Fixtures of the warehouse tests: fresh warehouses and one demo built per session, on both backends.
 
+`wh_fresh_db`, `wh_demo_template` and `wh_demo_copy` follow the project-wide `backend` fixture (tests/conftest.py):
+a DuckDB file (a Path) or a PostgreSQL database (its URL), so each test using them runs on both. A test that is
+about DuckDB's file itself pins `@pytest.mark.parametrize("backend", ["duckdb"])`.
 Names start with ``wh_`` so that they never shadow the project-wide fixtures of tests/conftest.py.
 """
 from __future__ import annotations
@@ -8,6 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.pg_support import database_url
 
 
 def _copy_db(src: Path, dst: Path) -> Path:
@@ -20,9 +25,11 @@ def _copy_db(src: Path, dst: Path) -> Path:
 
 
 @pytest.fixture
-def wh_fresh_db(tmp_path) -> Path:
-    """The path of a warehouse file that does not exist yet."""
-    return tmp_path / "fresh.duckdb"
+def wh_fresh_db(backend, request, tmp_path, monkeypatch):
+    """A warehouse that does not exist yet: a DuckDB file path, or an empty PostgreSQL database."""
+    if backend == "duckdb":
+        return tmp_path / "fresh.duckdb"
+    return request.getfixturevalue("pg_fresh_url")
 
 
 @pytest.fixture(scope="session")
@@ -35,13 +42,17 @@ def wh_demo_load(tmp_path_factory) -> tuple[Path, dict]:
     return path, result
 
 
-@pytest.fixture(scope="session")
-def wh_demo_template(wh_demo_load) -> Path:
-    """The session's demo file (read it only)."""
-    return wh_demo_load[0]
+@pytest.fixture
+def wh_demo_template(backend, request):
+    """The session's demo warehouse on the test's backend (read it only)."""
+    if backend == "duckdb":
+        return request.getfixturevalue("wh_demo_load")[0]
+    return database_url(request.getfixturevalue("postgres_url"), request.getfixturevalue("pg_demo_template"))
 
 
 @pytest.fixture
-def wh_demo_copy(wh_demo_template, tmp_path) -> Path:
-    """A private copy of the demo file, for a test that changes it."""
-    return _copy_db(wh_demo_template, tmp_path / "demo.duckdb")
+def wh_demo_copy(backend, request, tmp_path):
+    """A private copy of the demo warehouse, for a test that changes it."""
+    if backend == "duckdb":
+        return _copy_db(request.getfixturevalue("wh_demo_load")[0], tmp_path / "demo.duckdb")
+    return request.getfixturevalue("pg_demo_url")

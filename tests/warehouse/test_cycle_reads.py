@@ -92,6 +92,9 @@ def test_macros_keep_every_column_of_migration_002_in_order(wh_demo_copy):
             assert [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()] == COLUMNS_002
 
 
+# DuckDB only: the reference is the 006/008 views' DuckDB text run as temporary views; on PostgreSQL the three
+# reads are functions over those very views (warehouse/migrations/postgres/009_cycle_reads.sql).
+@pytest.mark.parametrize("backend", ["duckdb"])
 @pytest.mark.parametrize("basis", sorted(BASES))
 def test_each_cycle_read_first_equals_the_original_view_row_for_row(scenario, basis):
     path, _ = scenario
@@ -146,6 +149,9 @@ def _with_targets(ref: str) -> str:
             " LEFT JOIN relative_reference_values rv ON rv.indicator_id = r.indicator_id AND rv.cycle_id = r.cycle_id)")
 
 
+# DuckDB only: the reference is the 006/008 views' DuckDB text run as temporary views; on PostgreSQL the three
+# reads are functions over those very views (warehouse/migrations/postgres/009_cycle_reads.sql).
+@pytest.mark.parametrize("backend", ["duckdb"])
 def test_reporting_reads_equal_the_original_view(scenario):
     """What the dashboard, lists and trends read (warehouse.reporting) is the original view's rows."""
     path, _ = scenario

@@ -26,7 +26,7 @@ def db(wh_fresh_db):
 def _snapshot(path):
     with warehouse.connect(path) as con:
         tables = sorted(r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall())
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()").fetchall())
         return tables, con.execute("SELECT id, label FROM things ORDER BY id").fetchall()
 
 
