@@ -27,6 +27,8 @@ import pytest
 import warehouse
 from kpi.platform import pool, runner
 from kpi.services import intake
+from kpi.services.accounts import authenticate
+from kpi.services.errors import NotFound
 from kpi.io.workbook import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -198,7 +200,7 @@ def _runs_of_collect() -> list:
         return [(r, [s.name for s in client.read_flow_run_states(r.id)]) for r in runs]
 
 
-def test_a_batch_submitted_through_the_pool_lands_on_a_worker(submitting, workers):
+def test_a_batch_and_a_publication_submitted_through_the_pool_run_on_a_worker(submitting, workers, tmp_path):
     db = submitting
     workers.start("steady")
     workers.wait_for("steady", r"Worker 'steady' started")
@@ -210,6 +212,17 @@ def test_a_batch_submitted_through_the_pool_lands_on_a_worker(submitting, worker
     assert run.parameters["batch_id"] == batch_id and run.work_pool_name == POOL
     assert states[-1] == "Completed" and "AwaitingRetry" not in states
     assert "Worker 'steady' submitting flow run" in workers.log("steady")  # the worker ran it, not this process
+
+    reviewer = authenticate("reviewer", "reviewer-pass", db=db)
+    seen = []
+    done = runner.publish(reviewer, 2021, db=db, out=tmp_path / "out", progress=lambda f, text: seen.append((f, text)))
+    assert done.via_prefect and (done.edition_no, done.edition_label) == (1, "第1版")
+    assert seen and seen[-1] == (1.0, "第1版を公表しました")  # the run's progress lines reached the caller
+    assert (tmp_path / "out" / "2021_report_v1.pptx").exists()  # written here from the warehouse's edition
+    with warehouse.connect(db) as con:
+        assert con.execute("SELECT edition_id, published_by FROM editions").fetchall() == [(done.edition_id, "reviewer")]
+    with pytest.raises(NotFound, match="1999年度の集計サイクルがありません"):  # the service's error, as in process
+        runner.publish(reviewer, 1999, db=db)
 
 
 def test_a_worker_killed_mid_run_loses_nothing_the_batch_is_retried_and_lands_once(submitting, workers):
