@@ -26,6 +26,7 @@ START_WAIT_ENV = "KPI_POOL_START_WAIT_S"
 DEFAULT_START_WAIT_S = 120.0  # no worker took the run by then: the caller hears so (a batch stays pending)
 DEFAULT_RUN_WAIT_S = 1800.0  # a run that neither ends nor loses its worker this long is reported, not waited on
 POLL_S = 0.3
+LOG_GRACE_S = 6.0  # how long the last progress lines of a completed run are waited for
 
 # (flow name, deployment name): what `flows.deploy` registers and the runner submits
 COLLECT = ("collect_submissions", "collect")
@@ -84,30 +85,51 @@ def run(which: tuple[str, str], parameters: dict, *, progress: Callable[[float, 
     to `progress`. A run no worker has taken within `start_wait` seconds is left scheduled (a worker that starts
     later runs it) and reported as such; one that has not ended within `run_wait` is reported as it stands."""
     from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(deployment_name(which))
+        flow_run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+    return follow(flow_run.id, progress=progress, start_wait=start_wait, run_wait=run_wait)
+
+
+def follow(flow_run_id: UUID, *, progress: Callable[[float, str], None] | None = None,
+           start_wait: float | None = None, run_wait: float = DEFAULT_RUN_WAIT_S) -> Outcome:
+    """Wait for a submitted run as run() does."""
+    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.client.schemas.sorting import LogSort
 
     start_wait = _start_wait() if start_wait is None else start_wait
     with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name(deployment_name(which))
-        flow_run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+        flow_run = client.read_flow_run(flow_run_id)
         submitted = time.monotonic()
-        seen_logs = 0
-        state = flow_run.state
+        seen_logs, done = 0, False
+
+        def relay() -> None:  # the run's "NN% text" lines, in order, each once
+            nonlocal seen_logs, done
+            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id])),
+                                    offset=seen_logs, sort=LogSort.TIMESTAMP_ASC)
+            seen_logs += len(logs)
+            for log in logs:
+                found = _PROGRESS.match(log.message or "")
+                if found:
+                    fraction = min(int(found.group(1)), 100) / 100
+                    done = done or fraction >= 1.0
+                    progress(fraction, found.group(2))
+
         while True:
             time.sleep(POLL_S)
             flow_run = client.read_flow_run(flow_run.id)
             state = flow_run.state
             kind = state.type.value if state else "SCHEDULED"
             if progress is not None and kind in ("RUNNING", "COMPLETED"):
-                logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id])),
-                                        offset=seen_logs, sort=LogSort.TIMESTAMP_ASC)
-                seen_logs += len(logs)
-                for log in logs:
-                    found = _PROGRESS.match(log.message or "")
-                    if found:
-                        progress(min(int(found.group(1)), 100) / 100, found.group(2))
+                relay()
             if kind in FINAL:
+                # a run ships its logs in batches (every 2 s): the last lines may arrive after its final state
+                until = time.monotonic() + LOG_GRACE_S
+                while progress is not None and kind == "COMPLETED" and not done and time.monotonic() < until:
+                    time.sleep(POLL_S)
+                    relay()
                 return Outcome(flow_run.id, kind, (state.message or "") if state else "")
             waited = time.monotonic() - submitted
             if (kind in ("SCHEDULED", "PENDING") and flow_run.start_time is None and waited > start_wait) \

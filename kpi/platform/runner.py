@@ -58,7 +58,7 @@ def _db_arg(db: Db) -> str | None:
 def collect(batch_id: int, db: Db = None, *, flow: bool = True, via_collector: bool = False) -> batches.BatchReport:
     """Process a stored batch: in this process when flow is False; else handed to the warm collector (when
     via_collector and one listens) or run as the collect_submissions flow; 'received' when no server answers."""
-    if via_collector and flow and not pool.configured():  # before anything heavy is imported: the collector has it all loaded
+    if via_collector and flow and not pool.configured():  # before anything heavy: the collector has it all loaded
         report = hand_over(batch_id, db=db)
         if report is not None:
             return report
@@ -159,8 +159,10 @@ def _publish_on_pool(actor: Actor, fiscal_year: int, *, note: str | None, interi
     parameters = {"fiscal_year": fiscal_year, "note": note, "db": _db_arg(db), "actor": actor, "interim": interim,
                   "strategy": strategy}
     outcome = pool.run(pool.PUBLISH, parameters, progress=progress)
-    if not outcome.started and pool.cancel_if_not_started(outcome.flow_run_id):
-        raise pool.failure(outcome, "公表")
+    if not outcome.started:  # no worker took it in time: withdrawn, unless one takes it right now
+        if pool.cancel_if_not_started(outcome.flow_run_id):
+            raise pool.failure(outcome, "公表")
+        outcome = pool.follow(outcome.flow_run_id, progress=progress, start_wait=pool.DEFAULT_RUN_WAIT_S)
     if not outcome.completed:
         raise pool.failure(outcome, "公表")
     edition_id = pool.edition_of(outcome.flow_run_id)
