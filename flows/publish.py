@@ -41,7 +41,8 @@ def publish_report(fiscal_year: int, out: str | None = None, note: str | None = 
     written = write_files(edition, out) if out else []
     create_markdown_artifact(key=f"edition-{fiscal_year}-{edition.edition_no}",
                              markdown=f"## {edition.title} {edition.label}\n\n"
-                                      + "\n".join(f"- {n}" for n in edition.files))
+                                      + "\n".join(f"- {n}" for n in edition.files),
+                             description=f"edition_id={edition.edition_id}")  # read back by kpi.platform.pool
     return {"edition_id": edition.edition_id, "edition_no": edition.edition_no, "edition_label": edition.label,
             "kind": edition.kind, "files": sorted(edition.files), "written": written}
 

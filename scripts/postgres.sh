@@ -6,6 +6,8 @@
 #                                        # socket in DIR; prints the URL  postgresql://kpi:…@127.0.0.1:PORT/kpi
 #   bash scripts/postgres.sh url DIR     # prints the URL of the running cluster in DIR
 #   bash scripts/postgres.sh stop DIR    # stops it (the files stay; `start` again resumes them)
+#   start|url DIR NAME                   # the same for the database NAME (created at start when missing, owned
+#                                        # by kpi): scripts/run.sh --workers gives the Prefect server `prefect`
 #
 # Idempotent: `start` on a folder whose cluster already runs only prints its URL; on a stopped one it starts it
 # again (on a fresh free port when the old one is taken). PostgreSQL refuses to run as root, so as root the
@@ -14,10 +16,12 @@
 # Only the owner reaches the socket (DIR is 0700); TCP logins need the password kept in DIR/kpi-password (0600).
 set -euo pipefail
 
-usage() { echo "使い方: bash scripts/postgres.sh start|url|stop DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "使い方: bash scripts/postgres.sh start|url|stop DIR [DATABASE]" >&2; exit 2; }
+[ $# -eq 2 ] || [ $# -eq 3 ] || usage
 cmd=$1
 dir=$2
+dbname=${3:-kpi}
+[[ "$dbname" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "データベース名は英小文字・数字・_ で指定してください: $dbname" >&2; exit 2; }
 case "$cmd" in start|url|stop) ;; *) usage ;; esac
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -57,7 +61,7 @@ url() {
   local port password
   port=$(cat "$dir/port")
   password=$(cat "$dir/kpi-password")
-  echo "postgresql://kpi:${password}@127.0.0.1:${port}/kpi"
+  echo "postgresql://kpi:${password}@127.0.0.1:${port}/${dbname}"
 }
 
 running() {
@@ -81,7 +85,16 @@ if [ -z "$bin" ]; then
   bin=$(bindir) || { echo "PostgreSQL のインストールに失敗しました" >&2; exit 1; }
 fi
 
+createdb_when_missing() {
+  local port
+  port=$(cat "$dir/port")
+  if ! as_owner "$bin/psql" -h "$dir" -p "$port" -U kpi -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$dbname'" | grep -q 1; then
+    as_owner "$bin/createdb" -h "$dir" -p "$port" -U kpi -O kpi "$dbname"
+  fi
+}
+
 if running; then
+  createdb_when_missing
   url
   exit 0
 fi
@@ -115,7 +128,5 @@ opts="-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$di
 opts="$opts -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
 as_owner "$bin/pg_ctl" -D "$data" -l "$dir/postgresql.log" -o "$opts" -w -t 60 start >/dev/null \
   || { tail -n 20 "$dir/postgresql.log" >&2; exit 1; }
-if ! as_owner "$bin/psql" -h "$dir" -p "$port" -U kpi -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'kpi'" | grep -q 1; then
-  as_owner "$bin/createdb" -h "$dir" -p "$port" -U kpi -O kpi kpi
-fi
+createdb_when_missing
 url

@@ -2,6 +2,10 @@
 
 - **As a Prefect flow run** (flows/*, visible in the Prefect UI) when $PREFECT_API_URL points at a server that
   answers (a temporary server is never started: that would take seconds).
+- **On Prefect workers** when $KPI_WORK_POOL names a work pool (`python -m flows.deploy` created it and its
+  deployments; `prefect worker start --pool kpi` runs them on any machine): every job is submitted as a run of its
+  deployment and followed until it ends (kpi/platform/pool.py); the outcome is read and reported as below. The warm
+  collector is not used in this mode.
 - **Through the warm collector** (kpi/platform/collector.py) for a batch `kpi collect` stored: the process that
   serves the scheduled flows runs the same flow run without paying Prefect's import first.
 - **In this process**, without Prefect, when the caller asks for it (`--no-flow`), and for a publication or the
@@ -24,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kpi.platform import pool
 from kpi.platform import progress as progress_registry
 from kpi.platform.handover import hand_over
 from kpi.platform.prefect_server import healthy
@@ -53,7 +58,7 @@ def _db_arg(db: Db) -> str | None:
 def collect(batch_id: int, db: Db = None, *, flow: bool = True, via_collector: bool = False) -> batches.BatchReport:
     """Process a stored batch: in this process when flow is False; else handed to the warm collector (when
     via_collector and one listens) or run as the collect_submissions flow; 'received' when no server answers."""
-    if via_collector and flow:  # before anything heavy is imported: the collector has it all loaded
+    if via_collector and flow and not pool.configured():  # before anything heavy: the collector has it all loaded
         report = hand_over(batch_id, db=db)
         if report is not None:
             return report
@@ -63,11 +68,26 @@ def collect(batch_id: int, db: Db = None, *, flow: bool = True, via_collector: b
         return intake.process(batch_id, db=db)
     if not prefect_available():
         return batches.BatchReport(batch_id, "received")
+    if pool.configured():
+        return _collect_on_pool(batch_id, db)
     from flows.collect import run_batch, run_pending
 
     run_batch(batch_id, _db_arg(db))
     if intake.pending(db):  # batches kept while the server was down: land them now that it is back
         run_pending(_db_arg(db))
+    return intake.batch_status(batch_id, db=db)
+
+
+def _collect_on_pool(batch_id: int, db: Db) -> batches.BatchReport:
+    """collect_submissions as a run on a worker; the batch's status as the warehouse has it afterwards (still
+    'received' when no worker took the run in time: it lands when one does, or with the next collect_pending)."""
+    from kpi.services import intake
+
+    outcome = pool.run(pool.COLLECT, {"batch_id": batch_id, "db": _db_arg(db)})
+    if outcome.state == "FAILED":
+        raise pool.failure(outcome, f"受付番号 {batch_id} の取込")
+    if outcome.completed and intake.pending(db):  # batches kept while the server was down
+        pool.run(pool.COLLECT_PENDING, {"db": _db_arg(db)})
     return intake.batch_status(batch_id, db=db)
 
 
@@ -79,9 +99,14 @@ def collect_pending(db: Db = None, *, flow: bool = True) -> list[batches.BatchRe
     if not ids:
         return []
     if flow and prefect_available():
-        from flows.collect import run_pending
+        if pool.configured():
+            outcome = pool.run(pool.COLLECT_PENDING, {"db": _db_arg(db)})
+            if outcome.state == "FAILED":
+                raise pool.failure(outcome, "未処理の受付の取込")
+        else:
+            from flows.collect import run_pending
 
-        run_pending(_db_arg(db))
+            run_pending(_db_arg(db))
         return [intake.batch_status(i, db=db) for i in ids]
     return [intake.process(i, db=db) for i in ids]
 
@@ -104,6 +129,9 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim:
             strategy: str | None = None, confirmed: bool = False) -> Published:
     """Publish a cycle as the publish_report flow when a server answers (and flow), else in this process
     (confirmed: a 確定値反映版 of a finished year, 見込 → 確定)."""
+    if flow and prefect_available() and pool.configured():
+        return _publish_on_pool(actor, fiscal_year, note=note, interim=interim, db=db, out=out, progress=progress,
+                                strategy=strategy, confirmed=confirmed)
     if flow and prefect_available():
         from flows.publish import run_publish
 
@@ -121,6 +149,31 @@ def publish(actor: Actor, fiscal_year: int, *, note: str | None = None, interim:
                                  progress=progress or (lambda _f, _t: None), confirmed=confirmed)
     written = publishing.write_files(edition.files, out) if out else []
     return Published(edition.edition_id, edition.edition_no, edition.label, written, False)
+
+
+def _publish_on_pool(actor: Actor, fiscal_year: int, *, note: str | None, interim: bool, db: Db,
+                     out: str | Path | None, progress: Progress | None, strategy: str | None,
+                     confirmed: bool = False) -> Published:
+    """publish_report as a run on a worker; its progress lines relayed; the edition read back from the warehouse
+    and its files written here (the worker may be another machine)."""
+    from kpi.services import publishing
+
+    parameters = {"fiscal_year": fiscal_year, "note": note, "db": _db_arg(db), "actor": actor, "interim": interim,
+                  "strategy": strategy, "confirmed": confirmed}
+    outcome = pool.run(pool.PUBLISH, parameters, progress=progress)
+    if not outcome.started:  # no worker took it in time: withdrawn, unless one takes it right now
+        if pool.cancel_if_not_started(outcome.flow_run_id):
+            raise pool.failure(outcome, "公表")
+        outcome = pool.follow(outcome.flow_run_id, progress=progress, start_wait=pool.DEFAULT_RUN_WAIT_S)
+    if not outcome.completed:
+        raise pool.failure(outcome, "公表")
+    edition_id = pool.edition_of(outcome.flow_run_id)
+    found = [e for e in publishing.list_editions(actor, db=db) if e["edition_id"] == edition_id]
+    if not found:
+        raise pool.PoolRunFailed("公表は終わりましたが、作成された版を確認できませんでした（Prefect の画面で確認してください）")
+    files = {f["name"]: f["content"] for f in publishing.edition_files(actor, edition_id, db=db)} if out else {}
+    written = publishing.write_files(files, out) if out else []
+    return Published(edition_id, found[0]["edition_no"], found[0]["edition_label"], written, True)
 
 
 @dataclass
