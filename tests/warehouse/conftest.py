@@ -1,4 +1,4 @@
-"""Fixtures of the warehouse tests: fresh DuckDB files under tmp_path, and one demo file built per session.
+"""Fixtures of the warehouse tests: fresh DuckDB files under tmp_path, and a copy of the run's demo file.
 
 Names start with ``wh_`` so that they never shadow the project-wide fixtures of tests/conftest.py.
 """
@@ -26,13 +26,11 @@ def wh_fresh_db(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def wh_demo_load(tmp_path_factory) -> tuple[Path, dict]:
-    """load_demo run once on a fresh file: (path, what load_demo returned). Never modify the file; copy it."""
-    from kpi.demo.seed import load_demo
-
-    path = tmp_path_factory.mktemp("wh_demo") / "demo.duckdb"
-    result = load_demo(path)
-    return path, result
+def wh_demo_load(demo_build, tmp_path_factory) -> tuple[Path, dict]:
+    """load_demo run once on a fresh file (tests/conftest.py's demo_build, shared by the run), copied for these
+    tests: (path, what load_demo returned). Never modify the file; copy it."""
+    built, result = demo_build
+    return _copy_db(built, tmp_path_factory.mktemp("wh_demo") / "demo.duckdb"), result
 
 
 @pytest.fixture(scope="session")
