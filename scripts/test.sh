@@ -3,7 +3,7 @@
 # Two pytest-xdist workers (one on a one-core machine; KPI_TEST_WORKERS overrides); `bash scripts/test.sh -n 0`
 # runs it in one process. Each test file stays on one worker (its module fixtures are built once), the load tests
 # run one after the other, and the files go out in collection order, the long browser files first
-# (tests/scheduling.py).
+# (tests/scheduling.py; the flow tests, too, stay on one worker, which starts their Prefect server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
