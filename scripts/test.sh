@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Set up .venv with the dev extra and run the whole test suite (extra arguments go to pytest).
+# Two pytest-xdist workers (one on a one-core machine; KPI_TEST_WORKERS overrides); `bash scripts/test.sh -n 0`
+# runs it in one process. Each test file stays on one worker (its module fixtures are built once), the load tests
+# run one after the other, and the files go out in collection order, the long browser files first
+# (tests/scheduling.py; the flow tests, too, stay on one worker, which starts their Prefect server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
 bash scripts/browser_deps.sh
 export DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
-exec .venv/bin/python -m pytest --durations=12 "$@"
+cores=$(nproc 2>/dev/null || echo 1)
+workers=${KPI_TEST_WORKERS:-$(( cores < 2 ? cores : 2 ))}
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder --durations=12 "$@"

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SH = ROOT / "scripts" / "postgres.sh"
@@ -42,13 +43,18 @@ def stop_cluster(folder: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
-    """URL of a PostgreSQL database (`kpi`, owned by the login `kpi`) in a cluster of this test session."""
+def postgres_url(tmp_path_factory):
+    """URL of a PostgreSQL database (`kpi`, owned by the login `kpi`) in a cluster of this test session (each xdist
+    worker has a cluster of its own; they start one after the other, so that only one installs PostgreSQL and no
+    two pick the same free port)."""
     # Under /tmp itself, not pytest's tmp folder: as root the cluster runs as `postgres`, which must be able to
     # reach the folder, and pytest's folders are the owner's only.
     folder = Path(tempfile.mkdtemp(prefix="kpi-pg-"))
+    run = tmp_path_factory.getbasetemp()
+    run = run.parent if os.environ.get("PYTEST_XDIST_WORKER") else run  # the folder the workers share
     try:
-        url = start_cluster(folder)
+        with FileLock(str(run / "postgres-start.lock")):
+            url = start_cluster(folder)
     except ClusterUnavailable as exc:
         shutil.rmtree(folder, ignore_errors=True)
         reason = f"PostgreSQL を用意できませんでした (scripts/postgres.sh): {exc}"

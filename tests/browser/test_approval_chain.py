@@ -56,8 +56,8 @@ def _prepare(db) -> None:
 
 
 @pytest.fixture(scope="module")
-def chain_app(tmp_path_factory):
-    with running_app(tmp_path_factory.mktemp("chain"), _prepare) as app:
+def chain_app(tmp_path_factory, demo_db_template):
+    with running_app(tmp_path_factory.mktemp("chain"), _prepare, template=demo_db_template) as app:
         yield app
 
 

@@ -1,5 +1,6 @@
 """Figures the reliability tests measure: written to artifacts/reliability/<name>.json and printed at the end
-of the pytest run (a terminal-summary plugin registered by the first test that records one)."""
+of the pytest run (a terminal-summary plugin registered by the first test that records one; under xdist the
+workers hand their figures to the controlling process, tests/conftest.py)."""
 from __future__ import annotations
 
 import json
@@ -22,6 +23,20 @@ def record(config, name: str, figures: dict[str, Any]) -> Path:
     if not config.pluginmanager.has_plugin(_PLUGIN):
         config.pluginmanager.register(sys.modules[__name__], _PLUGIN)
     return path
+
+
+def recorded() -> dict[str, dict[str, Any]]:
+    """What this process recorded (an xdist worker hands it to the controlling process)."""
+    return dict(_recorded)
+
+
+def absorb(config, figures: dict[str, dict[str, Any]]) -> None:
+    """Take figures an xdist worker recorded, to print them at the end of the run (the JSON files are written)."""
+    import sys
+
+    _recorded.update(figures)
+    if figures and not config.pluginmanager.has_plugin(_PLUGIN):
+        config.pluginmanager.register(sys.modules[__name__], _PLUGIN)
 
 
 def _lines(name: str, figures: dict[str, Any]) -> list[str]:

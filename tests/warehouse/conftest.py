@@ -1,4 +1,4 @@
-"""Fixtures of the warehouse tests: fresh warehouses and one demo built per session, on both backends.
+"""Fixtures of the warehouse tests: fresh warehouses and one demo built per run (copied), on both backends.
 
 `wh_fresh_db`, `wh_demo_template` and `wh_demo_copy` follow the project-wide `backend` fixture (tests/conftest.py):
 a DuckDB file (a Path) or a PostgreSQL database (its URL), so each test using them runs on both. A test that is
@@ -33,13 +33,11 @@ def wh_fresh_db(backend, request, tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def wh_demo_load(tmp_path_factory) -> tuple[Path, dict]:
-    """load_demo run once on a fresh file: (path, what load_demo returned). Never modify the file; copy it."""
-    from kpi.demo.seed import load_demo
-
-    path = tmp_path_factory.mktemp("wh_demo") / "demo.duckdb"
-    result = load_demo(path)
-    return path, result
+def wh_demo_load(demo_build, tmp_path_factory) -> tuple[Path, dict]:
+    """load_demo run once on a fresh file (tests/conftest.py's demo_build, shared by the run), copied for these
+    tests: (path, what load_demo returned). Never modify the file; copy it."""
+    built, result = demo_build
+    return _copy_db(built, tmp_path_factory.mktemp("wh_demo") / "demo.duckdb"), result
 
 
 @pytest.fixture
