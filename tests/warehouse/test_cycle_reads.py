@@ -198,3 +198,21 @@ def test_reporting_reads_equal_the_original_view(scenario):
             composite = reporting.frame(con, "SELECT * FROM ref_indicator_values WHERE cycle_id = ?"
                                              " AND target_type = 'composite' ORDER BY indicator_id", [cid])
             assert_frame_equal(reporting.composite_rows(con, cid).sort("indicator_id"), composite)
+
+
+def test_reads_run_after_a_result_left_pending_and_see_their_own_transaction(wh_demo_copy):
+    """reporting.frame and evaluation_batches read as relations, which cannot start while an execute()'s result is
+    pending (a fetchone leaves one): they finish it first, on the same connection, so a read inside a transaction
+    sees that transaction's own writes."""
+    with warehouse.connect(wh_demo_copy) as con:
+        con.execute("SELECT cycle_id FROM cycles ORDER BY cycle_id").fetchone()  # left pending
+        ids = reporting.frame(con, "SELECT cycle_id FROM cycles ORDER BY cycle_id")["cycle_id"].to_list()
+        con.execute("SELECT cycle_id FROM cycles").fetchone()
+        rows = sum(b.height for b in reporting.evaluation_batches(con, ids[:1], "all"))
+        expected = con.execute("SELECT count(*) FROM cycle_indicator_values(?::INTEGER[])", [ids[:1]]).fetchall()
+    assert len(ids) >= 2 and rows == expected[0][0] > 0
+    with warehouse.transaction(wh_demo_copy) as con:
+        changed = con.execute("UPDATE cycles SET label = label || '（改）' WHERE cycle_id = ? RETURNING cycle_id",
+                              [ids[0]]).fetchone()
+        seen = reporting.frame(con, "SELECT label FROM cycles WHERE cycle_id = ?", [ids[0]])["label"].to_list()
+    assert changed == (ids[0],) and seen[0].endswith("（改）")
