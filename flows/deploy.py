@@ -16,7 +16,8 @@ created here (server side, so it acts even when nobody waits for the run) notice
 for $KPI_POOL_LOST_AFTER_S seconds (default 90): its worker died. A run of a retryable deployment (tag kpi-retry:
 collecting, validating, reminders, closing — running them again is harmless) is put back to Scheduled
 (AwaitingRetry) and the next free worker runs it again; a publication (tag kpi-once) is marked Crashed instead,
-since running it again could make a second edition.
+since running it again could make a second edition (after twice the window: a run slowed down by a loaded machine
+must not be declared lost while it still finishes).
 """
 from __future__ import annotations
 
@@ -67,8 +68,10 @@ def build_deployments(env: Mapping[str, str] | None = None) -> list:
 
 
 def lost_worker_automations(lost_after_s: int) -> list:
-    """Server-side automations: a run of the pool whose heartbeats stopped is rescheduled (kpi-retry) or marked
-    Crashed (kpi-once)."""
+    """Server-side automations: a run of the pool whose heartbeats stopped for `lost_after_s` is rescheduled
+    (kpi-retry; running it again is harmless, so a false alarm under load costs a second run); a publication's
+    (kpi-once) is marked Crashed after twice as long, since a false alarm there would tell the person to publish
+    again while the run still finishes."""
     from prefect.client.schemas.objects import StateType
     from prefect.events.actions import ChangeFlowRunState
     from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
@@ -76,22 +79,22 @@ def lost_worker_automations(lost_after_s: int) -> list:
     ends = {f"prefect.flow-run.{s}" for s in ("Completed", "Failed", "Cancelled", "Crashed", "Scheduled",
                                               "AwaitingRetry", "Cancelling")}
 
-    def trigger(tag: str) -> EventTrigger:
+    def trigger(tag: str, within_s: int) -> EventTrigger:
         return EventTrigger(
             match={"prefect.resource.id": "prefect.flow-run.*"},
             match_related={"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.{tag}"},
             after={"prefect.flow-run.heartbeat"},
             expect={"prefect.flow-run.heartbeat", *ends},
             for_each={"prefect.resource.id"},
-            posture=Posture.Proactive, threshold=1, within=timedelta(seconds=lost_after_s))
+            posture=Posture.Proactive, threshold=1, within=timedelta(seconds=within_s))
 
     return [
         AutomationCore(name=RETRY_AUTOMATION, description="ワーカーが応答しなくなった実行を、別のワーカーで再実行します",
-                       trigger=trigger(pool.RETRY_TAG),
+                       trigger=trigger(pool.RETRY_TAG, lost_after_s),
                        actions=[ChangeFlowRunState(state=StateType.SCHEDULED, name="AwaitingRetry", force=True,
                                                    message="ワーカーが応答しなくなったため再実行します")]),
         AutomationCore(name=ONCE_AUTOMATION, description="ワーカーが応答しなくなった公表を中断にします（再実行はしません）",
-                       trigger=trigger(pool.ONCE_TAG),
+                       trigger=trigger(pool.ONCE_TAG, 2 * lost_after_s),  # a false alarm costs more here
                        actions=[ChangeFlowRunState(state=StateType.CRASHED, force=True,
                                                    message="ワーカーが応答しなくなったため中断しました")]),
     ]

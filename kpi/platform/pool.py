@@ -179,7 +179,8 @@ def failure(outcome: Outcome, what: str) -> Exception:
         return PoolRunFailed(f"{what}を実行するワーカーが応答しません（作業プール {configured()}）。"
                              "prefect worker start --pool で起動しているか確認してください")
     if outcome.state == "CRASHED":
-        return PoolRunFailed(f"{what}を実行していたワーカーが停止したため中断されました。もう一度実行してください")
+        return PoolRunFailed(f"{what}を実行していたワーカーが停止したため中断されました。もう一度実行してください"
+                             + (f"（{outcome.message}）" if outcome.message else ""))
     if outcome.state == "CANCELLED":
         return PoolRunFailed(f"{what}は取り消されました")
     if outcome.state in ("RUNNING", "PENDING"):

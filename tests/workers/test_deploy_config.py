@@ -35,9 +35,9 @@ def test_the_pool_has_every_job_as_a_deployment_from_the_installed_modules():
 def test_a_run_whose_heartbeats_stop_is_rescheduled_or_for_a_publication_crashed():
     retry, once = lost_worker_automations(45)
     assert (retry.name, once.name) == (RETRY_AUTOMATION, ONCE_AUTOMATION)
-    for automation, tag in ((retry, pool.RETRY_TAG), (once, pool.ONCE_TAG)):
+    for automation, tag, within in ((retry, pool.RETRY_TAG, 45), (once, pool.ONCE_TAG, 90)):
         t = automation.trigger
-        assert t.posture == "Proactive" and t.within == timedelta(seconds=45)
+        assert t.posture == "Proactive" and t.within == timedelta(seconds=within)
         assert t.after == {"prefect.flow-run.heartbeat"} and "prefect.flow-run.heartbeat" in t.expect
         assert "prefect.flow-run.Completed" in t.expect and t.for_each == {"prefect.resource.id"}
         assert t.match_related.root == {"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.{tag}"}

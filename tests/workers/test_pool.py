@@ -5,7 +5,8 @@ A batch submitted through the pool (KPI_WORK_POOL) lands and is reported as in p
 SIGKILL, together with the run it was executing (half-way through the batch's transaction), loses nothing: the
 server notices the run's heartbeats stopped, puts it back to Scheduled, a second worker runs it again, and the
 batch lands exactly once. One server for the module (≈1 min to start and deploy); the kill test waits for the
-missing heartbeats (Prefect's minimum heartbeat is 30 s).
+missing heartbeats (Prefect's minimum heartbeat is 30 s; the window here is 60 s, so a heartbeat late on a loaded
+machine is no false alarm).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from kpi.io.workbook import COLUMNS
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
 POOL = "kpi-test"
-LOST_AFTER_S = 40  # the automation's window: the kill test waits about this long after the last heartbeat
+LOST_AFTER_S = 60  # the automation's window (a publication's: 120 s): the kill test waits about this long
 ROW_OK = {"コード": "P1-1-01", "値": "３６，８２１人", "区分（実績値／見込値）": "実績値", "時点・期間": "4月～8月"}
 ROW_RPA = {"コード": "P1-1-04", "値": 5445, "区分（実績値／見込値）": "実績値",
            "要因（100%未満の場合は必須）": "RPA導入の適性が当初の想定よりも低かった", "要因の分類": "その他の理由"}
@@ -242,7 +243,7 @@ def test_a_worker_killed_mid_run_loses_nothing_the_batch_is_retried_and_lands_on
     os.kill(doomed.pid, signal.SIGKILL)  # the machine dies: the worker and the run it executes
     os.kill(stalled, signal.SIGKILL)
     doomed.wait(10)
-    # killed mid-transaction (drafts written, not committed): nothing landed; the retry comes ≥ 40 s later
+    # killed mid-transaction (drafts written, not committed): nothing landed; the retry comes ≥ 60 s later
     assert (intake.batch_status(batch_id, db=db).status, _saves(db, batch_id)) == ("received", 0)
 
     waiting.join(timeout=LOST_AFTER_S + 240)
