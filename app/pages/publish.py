@@ -22,8 +22,9 @@ def confirm(plan: dict) -> None:
     """The confirmation naming year, edition and coverage; publishing starts only from its button."""
     cov = plan["coverage"]
     interim = plan["kind"] == "interim"
+    confirmed = bool(plan["confirmed"] and st.session_state.get("publish_confirmed"))  # 見込 → 確定
     with st.container(border=True, key="publish_confirm"):
-        st.markdown(f"**{plan['label']}の{plan['edition_label']}を作成します。**")
+        st.markdown(f"**{plan['label']}の{plan['confirmed_label' if confirmed else 'edition_label']}を作成します。**")
         st.markdown(f"- 年度: {plan['label']}（{plan['state_label']}）\n- 版: {plan['edition_label']}\n"
                     f"- 対象: {cov.text}（" + "、".join(f"{p.no}.{p.name} {p.text}" for p in cov.pillars) + "）")
         if interim:
@@ -35,8 +36,8 @@ def confirm(plan: dict) -> None:
         if c1.button("作成する", type="primary", disabled=not agreed, key="publish_go"):
             st.session_state.pop(state.PUBLISH_PENDING, None)
             note = st.session_state.get("publish_note") or None
-            st.session_state[state.PUBLISH_JOB] = (runner.start_publish(actor, fy, note=note, interim=interim),
-                                                   interim)
+            st.session_state[state.PUBLISH_JOB] = (runner.start_publish(actor, fy, note=note, interim=interim,
+                                                                        confirmed=confirmed), interim)
             st.rerun()
         if c2.button("やめる", key="publish_cancel"):
             st.session_state.pop(state.PUBLISH_PENDING, None)
@@ -79,6 +80,9 @@ elif actor.has(Role.REVIEWER):
                 st.warning(f"{plan['label']}は受付中のため、公表版は作成できません。締切後に公表してください。"
                            "途中経過は速報（中間）版として作成できます。")
             st.text_input("版の説明（任意、例: 誤記訂正）", key="publish_note")
+            if plan["confirmed"]:  # 見込 → 確定: the approved 確定値 in place of the projections, and their table
+                st.checkbox(f"確定値反映版として作成する（承認済の確定値 {plan['confirmed']}件を見込値・速報値に替え、"
+                            "「見込 → 確定」の表を載せます。既に公表した版はそのまま残ります）", key="publish_confirmed")
             if st.session_state.get(state.PUBLISH_PENDING) != fy:
                 asked = "速報（中間）版を作成する" if plan["kind"] == "interim" else "公表版を作成する"
                 if st.button(asked, type="primary", key="publish"):

@@ -198,9 +198,10 @@ _jobs: dict[str, Job] = {}
 _jobs_lock = threading.Lock()
 
 
-def _run_job(job: Job, actor: Actor, fiscal_year: int, note: str | None, db: Db, interim: bool) -> None:
+def _run_job(job: Job, actor: Actor, fiscal_year: int, note: str | None, db: Db, interim: bool,
+             confirmed: bool = False) -> None:
     try:
-        done = publish(actor, fiscal_year, note=note, db=db, interim=interim, progress=job.report)
+        done = publish(actor, fiscal_year, note=note, db=db, interim=interim, progress=job.report, confirmed=confirmed)
         job.edition_label = done.edition_label
     except Exception as exc:  # shown to the person; the details are in the Prefect run or the log
         job.error = str(exc) or exc.__class__.__name__
@@ -210,15 +211,16 @@ def _run_job(job: Job, actor: Actor, fiscal_year: int, note: str | None, db: Db,
 
 
 def start_publish(actor: Actor, fiscal_year: int, *, note: str | None = None, db: Db = None,
-                  interim: bool = False) -> str:
-    """Publish in a background thread (a 速報（中間）版 when interim); a token to poll with job()."""
+                  interim: bool = False, confirmed: bool = False) -> str:
+    """Publish in a background thread (a 速報（中間）版 when interim, a 確定値反映版 when confirmed); a token to poll
+    with job()."""
     token = uuid.uuid4().hex
     now = time.monotonic()
     with _jobs_lock:
         for old in [t for t, j in _jobs.items() if j.done and now - (j.finished_at or now) > FORGET_AFTER_S]:
             del _jobs[old]
         _jobs[token] = job_ = Job()
-    threading.Thread(target=_run_job, args=(job_, actor, fiscal_year, note, db, interim),
+    threading.Thread(target=_run_job, args=(job_, actor, fiscal_year, note, db, interim, confirmed),
                      name=f"publish-{fiscal_year}", daemon=True).start()
     return token
 

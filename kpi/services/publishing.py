@@ -84,19 +84,22 @@ def outputs(view: CycleView, *, edition_no: int, progress: Progress = _silent, n
 
 def plan(actor: Actor, fiscal_year: int, db: Path | str | None = None) -> dict:
     """What publishing a year would make, for the confirmation: cycle state, the edition kind allowed
-    ("final", "interim" or None), the next edition's number and label, and the coverage."""
+    ("final", "interim" or None), the next edition's number and label, the coverage, and how many approved 確定値
+    a 確定値反映版 would show (0: none can be made) with that edition's label."""
     check(actor, Permission.PUBLISH)
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year)
         coverage = coverage_of(con, cycle["cycle_id"])
         edition_no = editions.next_edition_no(con, cycle["cycle_id"])
+        confirmed = confirmations.approved_figures(con, [cycle["cycle_id"]]).height
     state = CycleState(cycle["state"])
     kind = {CycleState.OPEN: EditionKind.INTERIM, CycleState.CLOSED: EditionKind.FINAL,
             CycleState.FINALIZED: EditionKind.FINAL}.get(state)
     return {"fiscal_year": fiscal_year, "label": cycle["label"], "state": state.value,
             "state_label": CYCLE_STATE_LABELS_JA[state], "kind": kind.value if kind else None,
             "edition_no": edition_no, "edition_label": edition_label(edition_no, kind) if kind else None,
-            "coverage": coverage}
+            "coverage": coverage, "confirmed": confirmed if kind is EditionKind.FINAL else 0,
+            "confirmed_label": edition_label(edition_no, EditionKind.CONFIRMED)}
 
 
 def write_files(files: dict[str, bytes], out: str | Path) -> list[str]:

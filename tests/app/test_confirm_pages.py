@@ -70,3 +70,27 @@ def test_the_trends_tab_says_it_reads_confirmed_values(app_as):
     assert list(shares["確定値反映"]) == ["—", "—", "5指標"]
     assert list(shares["30%未満"])[-1] == "20.6%"  # 14 of 68: ちば情報マップ confirmed at 92地図 (the seed: 13, 19.1%)
     assert any("【確定値反映】" in c.value and "5指標は確定値で判定" in c.value for c in at.caption)
+
+
+def test_the_reviewer_publishes_a_confirmed_edition_from_the_page(app_as, demo_db):
+    import time
+
+    from kpi.platform import runner
+
+    at = app_as("reviewer")
+    at.switch_page("pages/publish.py").run()
+    assert at.selectbox(key="cycle_select.approved").value == 2021
+    at.checkbox(key="publish_confirmed").check().run()
+    at.button(key="publish").click().run()
+    assert "令和3年度の確定値反映版 第1版を作成します" in " ".join(m.value for m in at.markdown)
+    at.checkbox(key="publish_agree").check().run()
+    at.button(key="publish_go").click().run(timeout=180)
+    assert not at.exception, at.exception
+    deadline = time.monotonic() + 180
+    while not at.success and not at.error and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run(timeout=180)
+    assert any("確定値反映版 第1版を公表しました" in s.value for s in at.success), [e.value for e in at.error]
+    assert runner.jobs_kept() == 0
+    labels = [b.label for b in at.get("download_button")]
+    assert "2021_confirmed_v1.xlsx をダウンロード" in labels

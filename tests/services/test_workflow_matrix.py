@@ -125,6 +125,10 @@ PERMISSION_ALLOWED: dict[tuple[str, Permission], set[str]] = {
     ("admin", Permission.VIEW_ACCOUNTS): {"own", "other"},
     ("reviewer", Permission.REMIND): {"own", "other"},
     ("admin", Permission.REMIND): {"own", "other"},
+    # 見込 → 確定: the 確定値 of a finished year, entered by the department, approved through the chain
+    ("editor", Permission.CONFIRM): {"own"},
+    ("dept_head", Permission.CONFIRM_HEAD_APPROVE): {"own"},
+    ("reviewer", Permission.CONFIRM_APPROVE): {"own", "other"},
     # everyone sees approved figures and the list of cycles
     **{(r, Permission.VIEW_APPROVED): {"own", "other"} for r in ACTORS},
     **{(r, Permission.VIEW_CYCLES): {"own", "other"} for r in ACTORS},
