@@ -27,7 +27,5 @@ PUBLISH_PENDING = "publish.pending"  # the fiscal year whose publication waits f
 PUBLISH_JOB = "publish.job"  # (token, interim) of the publication running in the background (kpi.platform.runner)
 PUBLISH_AGREE = "publish_agree"  # the confirmation's tick (widget key), cleared when a new confirmation opens
 DASHBOARD_TAB = "tab"  # the dashboard's open tab (widget key, bound to ?tab=)
-MASTER_TAB = "md_tab"  # マスタ管理's open tab (widget key: only the open tab runs)
-INITIATIVES_TAB = "initiatives_tab"  # 主な取組's open tab (widget key: only the open tab runs)
 BAND_CHART = "band_chart"  # the dashboard's band chart (widget key): its selection
 BAND_CHART_APPLIED = "dashboard.band_chart_applied"  # the chart selection already turned into a filter

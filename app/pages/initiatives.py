@@ -2,7 +2,7 @@
 the strategy outline and the cycle's conclusions. Every rule and check lives in the services."""
 import streamlit as st
 
-from app import session, state, ui
+from app import session, ui
 from kpi.domain.formatting import format_number
 from kpi.domain.initiatives import BASE_KIND_LABELS_JA, MAX_PHOTOS, BaseKind, InitiativeInput, PhotoRefused
 from kpi.domain.workflow import STATE_LABELS_JA, Action, Role, State, WorkflowError
@@ -51,29 +51,28 @@ def lines(text: str | None) -> tuple[str, ...]:
     return tuple(t for t in (text or "").splitlines() if t.strip())
 
 
+rows = initiatives.list_for(actor, fy)
+# The versions the person saw: an action (提出, 承認 …) is checked against the version shown on the run before the
+# click, not the one read on the rerun that handles it (which would let a change made in between pass unseen).
+seen_versions = st.session_state.get(SEEN, {})
+st.session_state[SEEN] = {r["initiative_id"]: r["version"] for r in rows}
+
+
+def seen(initiative_id: int) -> int:
+    return seen_versions.get(initiative_id, by_id[initiative_id]["version"])
+
+
 def can(row: dict) -> list[Action]:
     """The actions the workflow table lets this person take on the initiative (the buttons shown)."""
     return actions_for(actor, row["state"], row["department_code"])
 
 
+areas = {a["code"]: a["label"] for a in initiatives.area_codes()}
 is_editor, is_reviewer = actor.has(Role.EDITOR), actor.has(Role.REVIEWER)
 tab_names = ["取組"] + (["戦略の概要", "まとめ"] if is_reviewer else [])
-# Only the open tab runs (and reads): the reviewer's outline and conclusions are forms of many text fields.
-tabs = st.tabs(tab_names, key=state.INITIATIVES_TAB, on_change="rerun")
+tabs = st.tabs(tab_names)
 
-
-def show_initiatives() -> None:
-    """取組: the cycle's initiatives; an editor's form and submission, a reviewer's approval."""
-    rows = initiatives.list_for(actor, fy)
-    # The versions the person saw: an action (提出, 承認 …) is checked against the version shown on the run before
-    # the click, not the one read on the rerun that handles it (which would let a change made in between pass
-    # unseen). A run of another tab shows no initiative and leaves them as they were.
-    seen_versions = st.session_state.get(SEEN, {})
-    st.session_state[SEEN] = {r["initiative_id"]: r["version"] for r in rows}
-
-    def seen(initiative_id: int) -> int:
-        return seen_versions.get(initiative_id, by_id[initiative_id]["version"])
-
+with tabs[0]:
     if rows:
         ui.table([{"ID": r["initiative_id"], "分野": r["area_label"], "取組名": r["title"], "時期": r["period_text"] or "",
                    "数値": r["figure_sentence"] or "", "継続": "※継続取組" if r["continued"] else "",
@@ -82,7 +81,6 @@ def show_initiatives() -> None:
     else:
         st.info("この年度の取組はまだ登録されていません。")
     by_id = {r["initiative_id"]: r for r in rows}
-    areas = {a["code"]: a["label"] for a in initiatives.area_codes()}
 
     if is_editor:
         st.subheader("取組の入力", divider="gray")
@@ -171,51 +169,42 @@ def show_initiatives() -> None:
                 act(lambda: initiatives.reopen(actor, pick, seen(pick), comment),
                     f"取組「{r['title']}」の承認を取り消しました。")
 
+if is_reviewer:
+    with tabs[1]:
+        o = narrative.get_outline(actor, fy)
+        st.caption(f"{o.get('strategy_name') or ''}の概要（戦略の版ごとに1つ。公表資料の「戦略の概要」スライドになります）")
+        with st.form("outline.form"):
+            purpose = st.text_area("戦略策定趣旨", value=o.get("purpose") or "", key="outline.purpose")
+            period = st.text_input("戦略期間", value=o.get("period_text") or "", key="outline.period")
+            vision = st.text_area("目指す姿", value=o.get("vision") or "", key="outline.vision")
+            players = st.text_area("戦略の対象となるプレイヤー（1行に1つ）", value="\n".join(o.get("players") or ()),
+                                   key="outline.players")
+            approach = st.text_input("実現に向けた県の取組", value=o.get("approach") or "", key="outline.approach")
+            notes = {p["no"]: st.text_input(f"{p['no']}.{p['name']} の説明", key=f"outline.pillar.{p['no']}",
+                                            value=(o.get("pillar_notes") or {}).get(p["no"], ""))
+                     for p in o["pillars"]}
+            bodies = st.text_area("推進体制（1行に1つ）", value="\n".join(o.get("bodies") or ()), key="outline.bodies")
+            if st.form_submit_button("戦略の概要を保存", type="primary"):
+                raw = OutlineInput(purpose, period, vision, approach, lines(players), notes, lines(bodies))
+                act(lambda: narrative.save_outline(actor, fy, raw, expected_version=o.get("version")),
+                    "戦略の概要を保存しました。")
 
-def show_outline() -> None:
-    """戦略の概要 (reviewers): the strategy version's outline, a slide of the publication."""
-    o = narrative.get_outline(actor, fy)
-    st.caption(f"{o.get('strategy_name') or ''}の概要（戦略の版ごとに1つ。公表資料の「戦略の概要」スライドになります）")
-    with st.form("outline.form"):
-        purpose = st.text_area("戦略策定趣旨", value=o.get("purpose") or "", key="outline.purpose")
-        period = st.text_input("戦略期間", value=o.get("period_text") or "", key="outline.period")
-        vision = st.text_area("目指す姿", value=o.get("vision") or "", key="outline.vision")
-        players = st.text_area("戦略の対象となるプレイヤー（1行に1つ）", value="\n".join(o.get("players") or ()),
-                               key="outline.players")
-        approach = st.text_input("実現に向けた県の取組", value=o.get("approach") or "", key="outline.approach")
-        notes = {p["no"]: st.text_input(f"{p['no']}.{p['name']} の説明", key=f"outline.pillar.{p['no']}",
-                                        value=(o.get("pillar_notes") or {}).get(p["no"], ""))
-                 for p in o["pillars"]}
-        bodies = st.text_area("推進体制（1行に1つ）", value="\n".join(o.get("bodies") or ()), key="outline.bodies")
-        if st.form_submit_button("戦略の概要を保存", type="primary"):
-            raw = OutlineInput(purpose, period, vision, approach, lines(players), notes, lines(bodies))
-            act(lambda: narrative.save_outline(actor, fy, raw, expected_version=o.get("version")),
-                "戦略の概要を保存しました。")
-
-
-def show_conclusions() -> None:
-    """まとめ (reviewers): the cycle's conclusions, the publication's last slide."""
-    c = narrative.get_conclusions(actor, fy) or {}
-    st.caption("この年度のまとめ（公表資料の最後のスライドになります）")
-    with st.form("conclusions.form"):
-        ctitle = st.text_input("表題（例: 戦略の見直しへ）", value=c.get("title") or "", key="conclusions.title")
-        lead = st.text_input("前文", value=c.get("lead") or "", key="conclusions.lead")
-        found = list(c.get("findings") or ())
-        findings = []
-        for n in range(max(MAX_FINDINGS, len(found))):
-            f = found[n] if n < len(found) else {}
-            h = st.text_input(f"見出し{n + 1}", value=f.get("heading") or "", key=f"conclusions.h{n}")
-            pts = st.text_area(f"見出し{n + 1}の項目（1行に1つ）", value="\n".join(f.get("points") or ()),
-                               key=f"conclusions.p{n}")
-            findings.append(Finding(h, lines(pts)))
-        direction = st.text_area("今後の方向性", value=c.get("direction") or "", key="conclusions.direction")
-        if st.form_submit_button("まとめを保存", type="primary"):
-            raw = ConclusionsInput(ctitle, lead, tuple(findings), direction)
-            act(lambda: narrative.save_conclusions(actor, fy, raw, expected_version=c.get("version")),
-                "まとめを保存しました。")
-
-
-for tab, show in zip(tabs, (show_initiatives, show_outline, show_conclusions)):
-    with tab:
-        if tab.open is not False:  # None when tabs keep no state (every tab runs), False when hidden
-            show()
+    with tabs[2]:
+        c = narrative.get_conclusions(actor, fy) or {}
+        st.caption("この年度のまとめ（公表資料の最後のスライドになります）")
+        with st.form("conclusions.form"):
+            ctitle = st.text_input("表題（例: 戦略の見直しへ）", value=c.get("title") or "", key="conclusions.title")
+            lead = st.text_input("前文", value=c.get("lead") or "", key="conclusions.lead")
+            found = list(c.get("findings") or ())
+            findings = []
+            for n in range(max(MAX_FINDINGS, len(found))):
+                f = found[n] if n < len(found) else {}
+                h = st.text_input(f"見出し{n + 1}", value=f.get("heading") or "", key=f"conclusions.h{n}")
+                pts = st.text_area(f"見出し{n + 1}の項目（1行に1つ）", value="\n".join(f.get("points") or ()),
+                                   key=f"conclusions.p{n}")
+                findings.append(Finding(h, lines(pts)))
+            direction = st.text_area("今後の方向性", value=c.get("direction") or "", key="conclusions.direction")
+            if st.form_submit_button("まとめを保存", type="primary"):
+                raw = ConclusionsInput(ctitle, lead, tuple(findings), direction)
+                act(lambda: narrative.save_conclusions(actor, fy, raw, expected_version=c.get("version")),
+                    "まとめを保存しました。")

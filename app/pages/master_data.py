@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app import session, state, ui
+from app import session, ui
 from kpi.domain.cycles import CYCLE_ACTION_LABELS_JA, CYCLE_STATE_LABELS_JA, CycleAction, allowed_cycle_actions
 from kpi.domain.formatting import fiscal_year_ja, format_jst, format_number
 from kpi.domain.workflow import WorkflowError
@@ -60,15 +60,12 @@ strategy_id = st.selectbox("戦略（版）", list(strategies), key="md_strategy
                            format_func=lambda i: f"{strategies[i]['name']}（{strategies[i]['code']} 第{strategies[i]['version']}版）")
 structure = master_data.strategy_structure(actor, strategy_id) if strategy_id is not None else None
 
-# Only the open tab runs (its widgets are most of what the browser draws); switching tabs reruns the page.
-tab_ind, tab_str, tab_dept, tab_reason, tab_cycle = st.tabs(["指標", "戦略・柱・項目", "担当課", "要因の分類", "サイクル"],
-                                                            key=state.MASTER_TAB, on_change="rerun")
-if structure is None:
-    st.stop()
-
+tab_ind, tab_str, tab_dept, tab_reason, tab_cycle = st.tabs(["指標", "戦略・柱・項目", "担当課", "要因の分類", "サイクル"])
 
 # ---- 指標 ------------------------------------------------------------------------------------------------
-def show_indicators() -> None:
+with tab_ind:
+    if structure is None:
+        st.stop()
     inds = {i["indicator_id"]: i for i in structure["indicators"]}
     items = {(i["pillar_no"], i["item_no"]): i["name"] for i in structure["items"]}
     ui.table([{"コード": i["code"], "指標名": i["name"], "担当課": i["department_name"] or i["department_code"],
@@ -171,9 +168,8 @@ def show_indicators() -> None:
                 run(lambda: master_data.create_indicator(actor, strategy_id, form),
                     f"指標「{n['code']} {n['name']}」を追加しました")
 
-
 # ---- 戦略・柱・項目 -------------------------------------------------------------------------------------
-def show_strategy() -> None:
+with tab_str:
     ui.table([{"コード": s["code"], "版": s["version"], "名称": s["name"], "発行者": s["publisher"] or "",
                "適用": fy_text(s["valid_from_fy"]) + "〜" + fy_text(s["valid_to_fy"]), "柱": s["pillars"],
                "指標": s["indicators"], "サイクル": s["cycles"]} for s in strategies.values()])
@@ -216,9 +212,8 @@ def show_strategy() -> None:
                 run(lambda: master_data.save_item(actor, strategy_id, i_p, i_no, i_name),
                     f"柱{i_p}の項目{i_no}「{i_name}」を保存しました")
 
-
 # ---- 担当課 ------------------------------------------------------------------------------------------------
-def show_departments() -> None:
+with tab_dept:
     ui.table([{"コード": d["code"], "名称": d["name"], "指標数": d["indicators"], "使用": "○" if d["active"] else "停止"}
               for d in data["departments"]])
     with st.form("md_department"):
@@ -229,9 +224,8 @@ def show_departments() -> None:
             run(lambda: master_data.save_department(actor, d_code, d_name, active=d_active),
                 f"担当課「{d_name}」を保存しました")
 
-
 # ---- 要因の分類 --------------------------------------------------------------------------------------------
-def show_reasons() -> None:
+with tab_reason:
     ui.table([{"コード": r["code"], "名称": r["name"]} for r in data["reason_categories"]])
     with st.form("md_reason"):
         r_code = st.text_input("分類コード（例: seido）", key="md_r_code")
@@ -241,9 +235,8 @@ def show_reasons() -> None:
             run(lambda: master_data.save_reason_category(actor, r_code, r_name, r_order or None),
                 f"要因の分類「{r_name}」を保存しました")
 
-
 # ---- サイクル ----------------------------------------------------------------------------------------------
-def show_cycles() -> None:
+with tab_cycle:
     cyc = data["cycles"]
     ui.table([{"年度": fy_text(c["fiscal_year"]), "戦略": c["strategy_code"],
                "状態": CYCLE_STATE_LABELS_JA.get(c["state"], c["state"]), "基準日": c["as_of_text"] or "",
@@ -291,10 +284,3 @@ def show_cycles() -> None:
                 if st.form_submit_button("基準日・提出期限を保存", key=f"md_c_dates_submit_{pick}"):
                     run(lambda: cycles.set_cycle_dates(pick, actor=actor, as_of=new_as_of, deadline=new_deadline),
                         f"{fy_text(pick)}の基準日・提出期限を保存しました")
-
-
-for tab, show in ((tab_ind, show_indicators), (tab_str, show_strategy), (tab_dept, show_departments),
-                  (tab_reason, show_reasons), (tab_cycle, show_cycles)):
-    with tab:
-        if tab.open is not False:  # None when tabs keep no state (every tab runs), False when hidden
-            show()

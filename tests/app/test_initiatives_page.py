@@ -90,12 +90,6 @@ def test_reviewer_returns_with_a_comment_and_the_editor_sees_it(app_as, demo_db)
 
 def test_reviewer_writes_the_conclusions_of_the_cycle(app_as, demo_db):
     rv = _open(app_as, "reviewer")
-    assert [t.label for t in rv.tabs] == ["取組", "戦略の概要", "まとめ"]
-    assert [s.value for s in rv.subheader] == ["審査"]
-    assert not [t for t in rv.text_input if t.key == "conclusions.title"]  # only the open tab runs
-    rv.session_state["initiatives_tab"] = "まとめ"
-    rv.run()
-    assert not rv.subheader and not rv.dataframe
     rv.text_input(key="conclusions.title").set_value("戦略の見直しへ")
     rv.text_input(key="conclusions.h0").set_value("国の動き")
     rv.text_area(key="conclusions.p0").set_value("デジタル庁の設置\n自治体DXの推進")

@@ -80,21 +80,8 @@ def test_an_unreadable_target_names_the_field(app_as, demo_db):
     assert at.text_input(key=f"md_target_{ind}").value == "五百八十"
 
 
-def test_only_the_open_tab_runs(app_as):
-    at = _open(app_as, "reviewer")
-    assert [t.label for t in at.tabs] == ["指標", "戦略・柱・項目", "担当課", "要因の分類", "サイクル"]
-    assert at.selectbox(key="md_indicator") and not [t for t in at.text_input if t.key == "md_c_fy"]
-    at.session_state["md_tab"] = "サイクル"
-    at.run()
-    assert not at.exception, at.exception
-    assert at.text_input(key="md_c_fy").value == "令和5年度"
-    assert not [s for s in at.selectbox if s.key == "md_indicator"]
-
-
 def test_a_reviewer_creates_and_opens_the_next_cycle_from_the_page(app_as, demo_db):
     at = _open(app_as, "reviewer")
-    at.session_state["md_tab"] = "サイクル"  # only the open tab runs
-    at.run()
     assert at.text_input(key="md_c_fy").value == "令和5年度"
     at.selectbox(key="md_c_from").set_value(2022)
     at.button(key="md_c_submit").click().run()
