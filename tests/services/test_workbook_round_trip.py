@@ -57,8 +57,7 @@ def test_changing_only_the_returned_row_lands_exactly_that_row_and_counts_the_re
     report = upload(wf_db, EDITOR1, set_cells(downloaded, {(RETURNED, "値"): "12団体"}))
     assert report.status == "landed", report.findings
     assert report.saved == 1 and not report.errors
-    # P1-1-01 has no value yet: its row holds only last year's period as a suggestion, unchanged, so it is left alone
-    assert report.skipped == {"承認済": 1, "提出済": 2, "下書き": 1, "未入力": 1}, report.skipped
+    assert report.skipped == {"承認済": 1, "提出済": 2, "下書き": 1}, report.skipped
     assert "承認済 1件" in report.skipped_text
     after = values_of(wf_db)
     assert after[RETURNED][:2] == ("12団体", "draft") and after[RETURNED][2] == before[RETURNED][2] + 1
@@ -105,7 +104,7 @@ def test_uploading_the_download_unchanged_saves_nothing_and_says_so(wf_db, downl
     before = values_of(wf_db)
     report = upload(wf_db, EDITOR1, downloaded)
     assert report.status == "landed" and report.saved == 0 and not report.errors
-    assert sum(report.skipped.values()) == 6  # with P1-1-01's row, which holds only a suggestion
+    assert sum(report.skipped.values()) == 5
     assert values_of(wf_db) == before
 
 
