@@ -7,7 +7,8 @@ Sessions log in with the demo accounts (argon2, as the login page does) and then
 - editors (two sessions per department, so two people sometimes edit the same value): read their department's
   entry view, save a figure as a form batch (intake.receive + intake.process: stored as sent, then landed all or
   nothing), and submit what they saved;
-- reviewers: read the queue, approve a few values at once (approve_many) or return one with a comment;
+- department heads (所属長, the demo's chain 担当 → 所属長 → 行政改革推進課) and reviewers: read the queue of the
+  values awaiting their level, approve a few at once (approve_many) or return one with a comment;
 - executives: read the dashboard (load_cycle of the approved FY2021 figures and the reasons by category).
 
 A `Conflict` (someone else changed the value first — optimistic locking) is an expected outcome and counted
@@ -113,6 +114,10 @@ def _editor_login(dept: str) -> str:
     return {"GYOKAKU": "editor1", "IRYO": "editor2"}.get(dept, f"editor-{dept.lower()}")
 
 
+def _head_login(dept: str) -> str:
+    return {"GYOKAKU": "head1", "IRYO": "head2"}.get(dept, f"head-{dept.lower()}")
+
+
 # A person's pause between two clicks (seconds): typing a figure, reading the queue or the dashboard. Busy people:
 # 50 sessions at these pauses ask the warehouse for about 10 units of work a second.
 THINK = {"editor": (5.0, 15.0), "reviewer": (4.0, 12.0), "executive": (8.0, 20.0)}
@@ -196,10 +201,11 @@ def editor_session(db: Path, dept: str, indicators: list[dict], tally: Tally, cl
         _pause(rnd, "editor")
 
 
-def reviewer_session(db: Path, tally: Tally, clock: Clock, seed: int) -> None:
+def reviewer_session(db: Path, tally: Tally, clock: Clock, seed: int, login: str = "reviewer") -> None:
+    """A reviewer (or, with a head's login, a department head: the queue holds what awaits the person's level)."""
     rnd = random.Random(seed)
     clock.arrive(rnd)
-    actor = tally.timed("login", _login, "reviewer", "reviewer-pass", db)
+    actor = tally.timed("login", _login, login, f"{login}-pass", db)
     clock.work()
     if actor is None:
         return
@@ -299,7 +305,8 @@ def run(db: Path, *, seconds: float, sessions: int = 50, seed: int = 2026, pause
     depts = sorted(by_dept)
     n_exec = max(1, sessions // 10)
     n_rev = max(1, sessions // 7)
-    n_edit = sessions - n_exec - n_rev
+    n_head = max(1, sessions // 7)
+    n_edit = sessions - n_exec - n_rev - n_head
     before, last_audit = _start(db)
     load_before = os.getloadavg()[0]
     tally = Tally()
@@ -311,6 +318,9 @@ def run(db: Path, *, seconds: float, sessions: int = 50, seed: int = 2026, pause
                                         args=(db, dept, by_dept[dept], tally, clock, seed + i)))
     threads += [threading.Thread(target=reviewer_session, name=f"reviewer-{i}", args=(db, tally, clock, seed + 1000 + i))
                 for i in range(n_rev)]
+    threads += [threading.Thread(target=reviewer_session, name=f"head-{i}",
+                                 args=(db, tally, clock, seed + 3000 + i, _head_login(depts[i % len(depts)])))
+                for i in range(n_head)]
     threads += [threading.Thread(target=executive_session, name=f"executive-{i}",
                                  args=(db, tally, clock, seed + 2000 + i)) for i in range(n_exec)]
     started = time.perf_counter()

@@ -74,6 +74,9 @@ def sort_rows(entries: list[RawEntry], stored: dict[str, dict], stamp: Stamp | N
         mine = fingerprint(row_texts(e))
         downloaded = stamp.rows.get(row["code"]) if stamp is not None else None
         state = State(row["state"]) if row.get("state") else None
+        if state is None and downloaded and mine == downloaded[1]:  # only the download's suggestions: a blank row
+            out.to_save.append(RawEntry(code=e.code, row_no=e.row_no))
+            continue
         if mine == fingerprint(row_texts(saved_entry(row, category_names))) or (downloaded and mine == downloaded[1]):
             out.skipped["停止中" if row.get("stopped_in_cycle") else STATE_LABELS_JA[state] if state else "未入力"] += 1
             continue

@@ -1,4 +1,4 @@
-"""The whole journey in a real browser: editor → reviewer → editor → reviewer → executive.
+"""The whole journey in a real browser: editor → head (所属長) → reviewer → editor → head → reviewer → executive.
 
 Each step asserts what is on the screen; a screenshot of every page is saved under artifacts/browser/.
 """
@@ -67,6 +67,20 @@ def _idle(page: Page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
 
 
+def _head_approves(page: Page, url: str, n: int) -> None:
+    """head1 (所属長, GYOKAKU) approves n submitted values one by one: the demo's chain 担当 → 所属長 → 行政改革推進課."""
+    _login(page, url, "head1", "head1-pass")
+    _nav(page, "所属長承認")
+    approve = page.get_by_role("button", name="承認", exact=True)
+    for _ in range(n):
+        expect(approve).to_have_count(1)  # the page has finished its rerun
+        approve.click()
+        expect(page.get_by_text("を承認しました")).to_be_visible()
+        _idle(page)
+    expect(page.get_by_text("該当する値はありません")).to_be_visible()
+    _logout(page)
+
+
 def test_editor_reviewer_executive_journey(live_app, browser, shots, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
     page.set_default_timeout(TIMEOUT)
@@ -133,7 +147,8 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     shots(page, "editor-submitted")
     _logout(page)
 
-    # 3. Reviewer returns テレワーク実施者数 with a comment.
+    # 3. The head approves the three (所属長承認); the reviewer returns テレワーク実施者数 with a comment.
+    _head_approves(page, url, 3)
     _login(page, url, "reviewer", "reviewer-pass")
     _nav(page, "審査・承認")
     expect(page.get_by_test_id("stMarkdown").filter(has_text="テレワーク実施者数").first).to_be_visible()
@@ -160,7 +175,8 @@ def _journey(page: Page, url: str, shots, tmp_path) -> None:
     expect(page.get_by_text("1件を提出しました")).to_be_visible()
     _logout(page)
 
-    # 5. Reviewer approves the three values one by one.
+    # 5. The head approves the corrected value again; the reviewer approves the three values one by one.
+    _head_approves(page, url, 1)
     _login(page, url, "reviewer", "reviewer-pass")
     _nav(page, "審査・承認")
     approved = page.get_by_test_id("stMetric").filter(has_text=re.compile("^承認済")).first  # not 所属長承認済

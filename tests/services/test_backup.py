@@ -17,7 +17,7 @@ from kpi.services.workflow import Conflict, ValueRef
 from tests.reliability import figures
 from tests.reliability.invariants import audit_matches_values, read
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
-    EDITOR1, FRESH, JAPANESE, REVIEWER, fields, save, stage, wf_db,
+    BULK, EDITOR1, FRESH, JAPANESE, REVIEWER, fields, head_approve, save, stage, wf_db,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +40,7 @@ def audit_trail(db: Path) -> list[tuple]:
 
 def test_restore_gives_back_the_same_summaries_and_audit_trail_and_keeps_the_replaced_file(wf_db, stage, tmp_path,
                                                                                          request):
+    bulk = head_approve(wf_db, BULK, *stage.bulk)  # GAKUSHU's head approved its batch (所属長承認)
     saved_summaries, saved_trail = summaries(wf_db), audit_trail(wf_db)
     out = tmp_path / "backups" / "kpi-backup.duckdb"
     done = kpi("backup", "--out", str(out), "--db", str(wf_db))
@@ -47,7 +48,7 @@ def test_restore_gives_back_the_same_summaries_and_audit_trail_and_keeps_the_rep
     assert "バックアップしました" in done.stdout and out.is_file()
 
     # people go on working: the whole GAKUSHU batch is approved (the FY2022 summary changes)
-    result = workflow.approve_many(REVIEWER, stage.bulk, wf_db)
+    result = workflow.approve_many(REVIEWER, bulk, wf_db)
     assert len(result.done) == len(stage.bulk)
     changed_summaries, changed_trail = summaries(wf_db), audit_trail(wf_db)
     assert changed_summaries != saved_summaries and len(changed_trail) == len(saved_trail) + len(stage.bulk)

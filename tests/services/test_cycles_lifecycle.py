@@ -12,7 +12,7 @@ from kpi.services import cycles, master_data, workflow
 from kpi.services.summaries import cycle_summary, load_cycle
 from kpi.services.workflow import CycleNotOpen, ValueRef
 from tests.services.test_seed_reproduction import SCOPES, _group, _published
-from tests.services.workflow_helpers import EDITOR1, REVIEWER, fields, query, save
+from tests.services.workflow_helpers import EDITOR1, OWN, REVIEWER, fields, head_approve, query, save
 
 TELEWORK = "P1-1-01"  # テレワーク実施者数, GYOKAKU (editor1), numeric, no baseline, target 280人
 
@@ -42,7 +42,7 @@ def _run_value_to_approval(db, fy: int, indicator_id: int, number: int) -> Value
     cycle_id = query(db, "SELECT cycle_id FROM cycles WHERE fiscal_year = ?", [fy])[0]["cycle_id"]
     ref = save(db, EDITOR1, cycle_id, indicator_id, fields(number, value_fy=fy))
     [v] = workflow.submit(EDITOR1, [ref], db)
-    v = workflow.approve(REVIEWER, ValueRef(ref.value_id, v), db)
+    v = workflow.approve(REVIEWER, *head_approve(db, OWN, ValueRef(ref.value_id, v)), db)  # 所属長, then the division
     return ValueRef(ref.value_id, v)
 
 

@@ -11,7 +11,7 @@ from kpi.domain.workflow import WorkflowError
 from kpi.services import cycles, workflow
 from kpi.services.actors import Forbidden
 from kpi.services.workflow import CycleNotOpen, ValueRef
-from tests.services.workflow_helpers import ADMIN, EDITOR1, EXECUTIVE, REVIEWER, fields, query, save
+from tests.services.workflow_helpers import ADMIN, EDITOR1, EXECUTIVE, OWN, REVIEWER, fields, head_approve, query, save
 
 STATES = ("preparing", "open", "closed", "finalized")
 ACTIONS = ("open", "close", "finalize", "reopen")
@@ -117,7 +117,7 @@ def test_what_departments_and_reviewers_may_do_in_each_state(demo_db, state):
     other = query(demo_db, "SELECT indicator_id FROM indicators WHERE code = 'P1-1-02'")[0]["indicator_id"]
     ref = save(demo_db, EDITOR1, cycle_id, telework, fields(300, value_fy=2023))
     [v] = workflow.submit(EDITOR1, [ref], demo_db)
-    submitted = ValueRef(ref.value_id, v)
+    [submitted] = head_approve(demo_db, OWN, ValueRef(ref.value_id, v))  # the head approved it in time
     if state in ("closed", "finalized"):
         cycles.close_cycle(2023, actor=REVIEWER, db=demo_db)
     if state == "finalized":

@@ -46,8 +46,8 @@ def test_the_workbook_is_prefilled_and_an_untouched_prefilled_row_is_not_stored(
     rows = {r.code: r for r in read_department_workbook(data)}
     assert rows["P3-2-02"].period == "R4.10時点" and rows["P3-2-02"].value == ""
     assert rows["P1-1-04"].reason_category == "その他の理由"
-    report = _upload(demo_db, data)  # sent back as downloaded: the suggestions alone are not a save
-    assert report.status == "landed" and report.saved == 0, report.findings
+    report = _upload(demo_db, data)  # sent back as downloaded: the suggestions alone are no entry
+    assert report.status == "refused" and [f.message for f in report.errors] == ["入力された値がありません"]
     assert _fy2022(demo_db) == {}
     report = _upload(demo_db, set_cells(data, {("P3-2-02", "値"): "46団体", ("P3-2-02", "区分（実績値／見込値）"): "実績値"}))
     assert report.status == "landed" and report.saved == 1, report.findings

@@ -109,6 +109,8 @@ def enter_and_approve(db: Path, values: dict[str, tuple[str, Decimal]]) -> None:
             value_id, version = con.execute("SELECT value_id, version FROM indicator_values"
                                             " WHERE indicator_id = ? AND cycle_id = ?", [ids[name], cycle]).fetchall()[0]
         [version] = workflow.submit(EDITORS[dept], [ValueRef(value_id, version)], db, acknowledge_warnings=True)
+        head = Actor(f"head-{dept.lower()}", "所属長", frozenset({Role.DEPT_HEAD}), frozenset({dept}))  # the demo's
+        version = workflow.approve(head, ValueRef(value_id, version), db)  # 所属長承認, then the division's
         workflow.approve(REVIEWER, ValueRef(value_id, version), db)
 
 

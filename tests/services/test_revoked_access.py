@@ -7,7 +7,7 @@ from kpi.services import admin, workflow
 from kpi.services.accounts import authenticate
 from kpi.services.actors import Forbidden
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
-    ADMIN, FRESH, OWN, REVIEWER, fields, save, stage, value, wf_db,
+    ADMIN, FRESH, OWN, REVIEWER, fields, head_approve, save, stage, value, wf_db,
 )
 
 REVOKED = "アカウントの権限が変更されたため"
@@ -39,5 +39,6 @@ def test_an_editor_moved_to_another_department_cannot_save_with_the_old_actor(wf
 def test_an_unchanged_account_still_acts_and_so_do_the_command_line_and_jobs(wf_db, stage):
     reviewer = authenticate("reviewer", "reviewer-pass", db=wf_db)
     assert reviewer.version is not None and REVIEWER.version is None
-    workflow.approve(reviewer, stage.ref(OWN, "submitted"), wf_db)
+    [ref] = head_approve(wf_db, OWN, stage.ref(OWN, "submitted"))  # the head first (the demo's chain)
+    workflow.approve(reviewer, ref, wf_db)
     assert value(wf_db, stage.ref(OWN, "submitted").value_id)["state"] == "approved"
