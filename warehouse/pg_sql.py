@@ -1,11 +1,11 @@
 """DuckDB SQL → PostgreSQL SQL: the warehouse's statements are written once, in DuckDB's dialect.
 
 Each statement text is translated once per process (cached by its text) with sqlglot, plus the rewrites sqlglot
-does not do for PostgreSQL: `?::TYPE` (parsed as CAST), `GROUP BY ALL` (the select list's non-aggregates, by
-position), `arg_max(a, b)` (the first `a` of the rows ordered by `b` descending, NULLs ignored as in DuckDB),
-`SEMI JOIN` (an EXISTS) and `t.* REPLACE (e AS c)` (the relation's columns, read once from PostgreSQL, with `c`
-replaced). `?` placeholders become psycopg's `%s` and a literal `%` is doubled. Statements sqlglot cannot
-translate at all are listed in OVERRIDES (DuckDB text → PostgreSQL text).
+does not do for PostgreSQL: `?::TYPE` (parsed as CAST), `[]` (an untyped '{}'), `GROUP BY ALL` (the select
+list's non-aggregates, by position), `arg_max(a, b)` (the first `a` of the rows ordered by `b` descending, NULLs
+ignored as in DuckDB), `SEMI JOIN` (an EXISTS), `DESCRIBE t` and `t.* REPLACE (e AS c)` (the relation's columns,
+read once from PostgreSQL, with `c` replaced). `?` placeholders become psycopg's `%s` and a literal `%` is
+doubled. Statements sqlglot cannot translate at all are listed in OVERRIDES (DuckDB text → PostgreSQL text).
 """
 from __future__ import annotations
 
@@ -95,6 +95,8 @@ def _to_postgres(tree: exp.Expression, columns_of: ColumnsOf, with_params: bool)
 def _placeholder(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Placeholder):
         return exp.column(_PARAM)
+    if isinstance(node, exp.Array) and not node.expressions:  # `[]`: ARRAY[] has no type in PostgreSQL; '{}' takes
+        return exp.Literal.string("{}")                        # the type of what it is compared or coalesced with
     return node
 
 

@@ -19,6 +19,13 @@ TITLES = {"pages/dashboard.py": "ダッシュボード", "pages/entry.py": "入�
           "pages/indicator.py": "指標", "pages/progress.py": "回収状況"}
 
 
+@pytest.fixture
+def app_warehouse(demo_warehouse):
+    """These pages run on both backends: the DuckDB demo file and the PostgreSQL demo database
+    ($KPI_DATABASE_URL, which the app's services use when given no path)."""
+    return demo_warehouse
+
+
 @pytest.mark.parametrize(("role", "page"), [(r, p) for r, ps in PAGES_BY_ROLE.items() for p in ps])
 def test_every_page_opens_for_every_role_without_an_exception(app_as, role, page):
     at = app_as(role)
