@@ -90,7 +90,7 @@ def test_admin_sees_accounts_without_password_hashes(app_as):
     assert not any("argon2" in str(v) for v in accounts.to_numpy().ravel())
 
 
-def test_admin_adds_an_account_through_the_page(app_as, demo_db):
+def test_admin_adds_an_account_through_the_page(app_as, app_warehouse):
     at = app_as("admin")
     at.switch_page("pages/admin.py").run()
     at.text_input(key="new_login").input("sato")  # form fields are sent together with the submit
@@ -102,7 +102,7 @@ def test_admin_adds_an_account_through_the_page(app_as, demo_db):
     assert any("利用者「sato」を追加しました" in s.value for s in at.success), [e.value for e in at.error]
     from kpi.services.accounts import authenticate
 
-    assert authenticate("sato", "sato-password-1", db=demo_db).display_name == "佐藤 一郎"
+    assert authenticate("sato", "sato-password-1", db=app_warehouse).display_name == "佐藤 一郎"
 
 
 def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_as):
