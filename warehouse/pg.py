@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 import psycopg
+import psycopg.types.string
 
 from warehouse.audit_guard import refuse_audit_rewrite
 from warehouse import pg_sql
@@ -62,9 +63,10 @@ _columns_guard = threading.Lock()
 class PgConnection:
     """One psycopg connection in autocommit mode; BEGIN/COMMIT/ROLLBACK arrive as statements, as on DuckDB."""
 
-    def __init__(self, pg: psycopg.Connection, key: str):
+    def __init__(self, pg: psycopg.Connection, key: str, url: str | None = None):
         self._pg = pg
         self._key = key  # the database (for the column cache)
+        self._url = url  # set on a cursor(): a connection of its own, given back when it closes
         self._cur: psycopg.ClientCursor | None = None
         self._registered: set[str] = set()
         self._in_transaction = False
@@ -204,7 +206,10 @@ class PgConnection:
         return self
 
     def cursor(self) -> PgConnection:
-        raise NotImplementedError("PostgreSQL の接続はスレッド間で共有できません: 別の接続を開いてください")
+        """Another connection to the same database, for a second thread (close it before this one ends); like a
+        DuckDB cursor it is outside this connection's transaction."""
+        url = self._url or _urls[self._key]
+        return PgConnection(_take(url), self._key, url)
 
     @property
     def used_temp_tables(self) -> bool:
@@ -215,6 +220,8 @@ class PgConnection:
         if self._cur is not None:
             self._cur.close()
             self._cur = None
+        if self._url is not None and not self._closed:
+            _give_back(self._url, self._pg, self._used_temp)
         self._closed = True
 
     # ---- the column names of a relation (REPLACE expansion), read once per database ----------------------------
@@ -251,12 +258,22 @@ def forget_columns() -> None:
 
 
 def _params(parameters):
+    if isinstance(parameters, dict):  # `$name` parameters
+        return {k: _param(v) for k, v in parameters.items()}
     return [_param(p) for p in parameters]
+
+
+class _Text(str):
+    """A string bound as `text` (a list of them as `text[]`): a client-side list of plain strings would be an
+    untyped literal, which PostgreSQL cannot resolve in `unnest(?)`."""
+
+
+psycopg.adapters.register_dumper(_Text, psycopg.types.string.StrDumper)
 
 
 def _param(p):
     if isinstance(p, (list, tuple)):
-        return list(p)
+        return [_Text(v) if type(v) is str else v for v in p]
     return p
 
 
@@ -303,6 +320,7 @@ def _pg_type(t: pl.DataType) -> str:
 _POOL_SIZE = 4
 _idle: dict[tuple[int, str], list[psycopg.Connection]] = {}
 _idle_guard = threading.Lock()
+_urls: dict[str, str] = {}  # redacted key → URL, for cursor()
 
 
 def _take(url: str) -> psycopg.Connection:
@@ -339,7 +357,9 @@ def connect(url: str) -> Iterator[PgConnection]:
     """A connection for one unit of work (an open transaction is rolled back at the end), from this process's
     idle connections to the database when one is there."""
     pg = _take(url)
-    con = PgConnection(pg, redacted(url))
+    key = redacted(url)
+    _urls[key] = url
+    con = PgConnection(pg, key)
     try:
         yield con
     finally:

@@ -1,11 +1,11 @@
 """DuckDB SQL → PostgreSQL SQL: the warehouse's statements are written once, in DuckDB's dialect.
 
 Each statement text is translated once per process (cached by its text) with sqlglot, plus the rewrites sqlglot
-does not do for PostgreSQL: `?::TYPE` (parsed as CAST), `GROUP BY ALL` (the select list's non-aggregates, by
-position), `arg_max(a, b)` (the first `a` of the rows ordered by `b` descending, NULLs ignored as in DuckDB),
-`SEMI JOIN` (an EXISTS) and `t.* REPLACE (e AS c)` (the relation's columns, read once from PostgreSQL, with `c`
-replaced). `?` placeholders become psycopg's `%s` and a literal `%` is doubled. Statements sqlglot cannot
-translate at all are listed in OVERRIDES (DuckDB text → PostgreSQL text).
+does not do for PostgreSQL: `?::TYPE` (parsed as CAST), `[]` (an untyped '{}'), `GROUP BY ALL` (the select
+list's non-aggregates, by position), `arg_max(a, b)` (the first `a` of the rows ordered by `b` descending, NULLs
+ignored as in DuckDB), `SEMI JOIN` (an EXISTS), `DESCRIBE t` and `t.* REPLACE (e AS c)` (the relation's columns,
+read once from PostgreSQL, with `c` replaced). `?` placeholders become psycopg's `%s` (`$name`: `%(name)s`) and a
+literal `%` is doubled. Statements sqlglot cannot translate at all are listed in OVERRIDES (DuckDB text → PostgreSQL text).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ OVERRIDES = {
 
 _PARAM = "kpi_param_7f3a"  # stands for `?` while sqlglot writes the text (then `%s`)
 _CAST = re.compile(r"\?::([A-Za-z_][A-Za-z_0-9]*(?:\s*\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?)")
+_NAMED = re.compile(_PARAM + r"__([A-Za-z_][A-Za-z_0-9]*)")
 _DESCRIBE = re.compile(r"DESCRIBE\s+([A-Za-z_][A-Za-z_0-9]*)", re.I)
 _cache: dict[str, str] = {}
 _cache_guard = threading.Lock()
@@ -88,13 +89,16 @@ def _to_postgres(tree: exp.Expression, columns_of: ColumnsOf, with_params: bool)
         _replace_star(select, columns_of)
     pg = tree.sql(dialect="postgres")
     if with_params:
-        return pg.replace("%", "%%").replace(_PARAM, "%s")
-    return pg.replace(_PARAM, "NULL")
+        return _NAMED.sub(r"%(\1)s", pg.replace("%", "%%")).replace(_PARAM, "%s")
+    return _NAMED.sub("NULL", pg).replace(_PARAM, "NULL")
 
 
 def _placeholder(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Placeholder):
-        return exp.column(_PARAM)
+    if isinstance(node, exp.Placeholder):  # `?`, or `$name` (bound from a dict)
+        name = node.args.get("this")
+        return exp.column(_PARAM + (f"__{name}" if isinstance(name, str) and name.isidentifier() else ""))
+    if isinstance(node, exp.Array) and not node.expressions:  # `[]`: ARRAY[] has no type in PostgreSQL; '{}' takes
+        return exp.Literal.string("{}")                        # the type of what it is compared or coalesced with
     return node
 
 

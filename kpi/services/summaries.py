@@ -1,6 +1,8 @@
 """Band summaries of a cycle, computed through the domain rules from the warehouse's values."""
 from __future__ import annotations
 
+import os
+
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,8 +128,11 @@ def load_cycle(fiscal_year: int, *, basis: str = "approved", actor: Actor = SYST
 
 
 def warehouse_key(db: Path | str | None = None) -> str:
-    """The resolved warehouse file, as a cache key for callers that cache evaluated cycles."""
-    return str(Path(db) if db is not None else warehouse.default_db_path())
+    """The resolved warehouse (file, or PostgreSQL URL), as a cache key for callers that cache evaluated cycles
+    and pass it back as `db`."""
+    if db is None:
+        return os.environ.get("KPI_DATABASE_URL") or str(warehouse.default_db_path())
+    return db if isinstance(db, str) and db.startswith(("postgresql://", "postgres://")) else str(Path(db))
 
 
 def department_view(fiscal_year: int, *, actor: Actor, db: Path | str | None = None) -> CycleView:

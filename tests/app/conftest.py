@@ -27,14 +27,21 @@ def sign_in(at: AppTest, login: str, password: str, db) -> None:
 
 
 @pytest.fixture
-def app_as(demo_db):
+def app_warehouse(demo_db):
+    """The warehouse the app runs on: the demo DuckDB file ($KPI_DB). A module overrides this fixture with
+    `demo_warehouse` to run its pages on both backends (tests/app/test_pages.py)."""
+    return demo_db
+
+
+@pytest.fixture
+def app_as(app_warehouse):
     """Return a function that opens the app logged in as one of the demo roles."""
 
     def open_as(role: str | None) -> AppTest:
         at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
         if role is not None:
             login, password = DEMO_LOGINS[role]
-            sign_in(at, login, password, demo_db)
+            sign_in(at, login, password, app_warehouse)
         at.run()
         return at
 

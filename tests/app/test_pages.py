@@ -19,6 +19,13 @@ TITLES = {"pages/dashboard.py": "ダッシュボード", "pages/entry.py": "入�
           "pages/indicator.py": "指標", "pages/progress.py": "回収状況"}
 
 
+@pytest.fixture
+def app_warehouse(demo_warehouse):
+    """These pages run on both backends: the DuckDB demo file and the PostgreSQL demo database
+    ($KPI_DATABASE_URL, which the app's services use when given no path)."""
+    return demo_warehouse
+
+
 @pytest.mark.parametrize(("role", "page"), [(r, p) for r, ps in PAGES_BY_ROLE.items() for p in ps])
 def test_every_page_opens_for_every_role_without_an_exception(app_as, role, page):
     at = app_as(role)
@@ -83,7 +90,7 @@ def test_admin_sees_accounts_without_password_hashes(app_as):
     assert not any("argon2" in str(v) for v in accounts.to_numpy().ravel())
 
 
-def test_admin_adds_an_account_through_the_page(app_as, demo_db):
+def test_admin_adds_an_account_through_the_page(app_as, app_warehouse):
     at = app_as("admin")
     at.switch_page("pages/admin.py").run()
     at.text_input(key="new_login").input("sato")  # form fields are sent together with the submit
@@ -95,7 +102,7 @@ def test_admin_adds_an_account_through_the_page(app_as, demo_db):
     assert any("利用者「sato」を追加しました" in s.value for s in at.success), [e.value for e in at.error]
     from kpi.services.accounts import authenticate
 
-    assert authenticate("sato", "sato-password-1", db=demo_db).display_name == "佐藤 一郎"
+    assert authenticate("sato", "sato-password-1", db=app_warehouse).display_name == "佐藤 一郎"
 
 
 def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_as):

@@ -47,8 +47,8 @@ READS = [
 
 
 @pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "a.duckdb"
+def db(empty_warehouse):
+    path = empty_warehouse  # a DuckDB file or a PostgreSQL database (the backend fixture)
     warehouse.init_db(path)
     with warehouse.transaction(path) as con:
         audit.record(con, AuditEvent(actor="editor1", role="editor", action="save", entity="value", entity_id="1",
@@ -76,6 +76,7 @@ def test_reads_and_other_tables_naming_audit_log_in_text_still_pass(db, sql):
         con.execute(sql)
 
 
+@pytest.mark.parametrize("backend", ["duckdb"])  # a DuckDB relation; the PostgreSQL connection offers none
 def test_a_relation_over_the_audit_table_is_refused(db):
     with warehouse.connect(db) as con:
         with pytest.raises(warehouse.AuditIsAppendOnly):

@@ -249,3 +249,13 @@ def test_export_warehouse_refuses_a_destination_that_holds_data_and_changes_noth
     assert main(["export-warehouse", "--db", str(demo_db), "--to", pg_demo_url]) == 2
     assert "すでにデータがあります" in capsys.readouterr().err
     assert _all_rows(pg_demo_url) == before
+
+
+def test_kpi_validate_reports_the_same_findings_on_both(demo_db, pg_demo_url, capsys):
+    """The cycle sweep: `$name` parameters, a second connection for a second thread, lists of codes bound."""
+    said = []
+    for db in (demo_db, pg_demo_url):
+        capsys.readouterr()
+        main(["validate", "--cycle", "2022", "--db", str(db)])
+        said.append(capsys.readouterr().out)
+    assert said[0] == said[1] and "未入力" in said[1]
