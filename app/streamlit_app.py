@@ -9,7 +9,7 @@ from app import navigation, session
 from kpi.platform import incidents
 from kpi.domain.workflow import Role
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "views"
 E, H, R, X, A = Role.EDITOR, Role.DEPT_HEAD, Role.REVIEWER, Role.EXECUTIVE, Role.ADMIN
 
 # (file, title, icon, roles that see it; None = everyone logged in), in menu order; the first is the default page

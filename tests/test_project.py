@@ -82,12 +82,12 @@ def test_every_page_file_named_by_the_entrypoint_exists():
     names = re.findall(r'PAGES / "([a-z_]+\.py)"', source)
     assert names, "the entrypoint names no pages"
     for name in names:
-        assert (ROOT / "app" / "pages" / name).exists(), name
+        assert (ROOT / "app" / "views" / name).exists(), name
 
 
 def test_session_state_keys_are_named_in_one_place():
     """Pages use the constants of app/state.py rather than string keys of their own."""
-    for page in (ROOT / "app" / "pages").glob("*.py"):
+    for page in (ROOT / "app" / "views").glob("*.py"):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"session_state\[\s*['\"]", text), f"{page.name} names a session key inline"
 

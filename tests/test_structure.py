@@ -84,7 +84,7 @@ def _private_imports() -> set[tuple[str, str, str]]:
 def _page_imports() -> set[tuple[str, str]]:
     """(page, module) for every import of a page that reaches kpi.platform, the warehouse or DuckDB."""
     found = set()
-    for page in sorted((ROOT / "app" / "pages").glob("*.py")):
+    for page in sorted((ROOT / "app" / "views").glob("*.py")):
         for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules = [a.name for a in node.names]
@@ -211,7 +211,7 @@ def test_the_private_import_check_sees_relative_and_aliased_imports(tmp_path, mo
 
 
 def test_the_page_check_sees_every_way_of_reaching_the_runner_or_the_warehouse(tmp_path, monkeypatch):
-    pages = tmp_path / "app" / "pages"
+    pages = tmp_path / "app" / "views"
     pages.mkdir(parents=True)
     (pages / "one.py").write_text("from kpi import platform\n")
     (pages / "two.py").write_text("import warehouse.values as v\n")
@@ -219,8 +219,8 @@ def test_the_page_check_sees_every_way_of_reaching_the_runner_or_the_warehouse(t
     (pages / "four.py").write_text("import duckdb\n")
     (pages / "fine.py").write_text("from kpi.services import entries\nimport kpi.platformer\n")
     monkeypatch.setitem(globals(), "ROOT", tmp_path)
-    assert _page_imports() == {("app/pages/one.py", "kpi.platform"), ("app/pages/two.py", "warehouse.values"),
-                               ("app/pages/three.py", "kpi.platform.collection"), ("app/pages/four.py", "duckdb")}
+    assert _page_imports() == {("app/views/one.py", "kpi.platform"), ("app/views/two.py", "warehouse.values"),
+                               ("app/views/three.py", "kpi.platform.collection"), ("app/views/four.py", "duckdb")}
 
 
 def test_the_cycle_check_sees_a_lazy_import_back(tmp_path, monkeypatch):

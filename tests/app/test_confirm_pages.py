@@ -15,7 +15,7 @@ REVIEWER = Actor("reviewer", "行政改革推進課 審査担当", frozenset({Ro
 def test_an_editor_enters_a_confirmed_value_and_the_reviewer_approves_it(app_as, demo_db):
     before = cycle_summary(2021, basis="confirmed", db=demo_db)["groups"][0]["counts"]
     at = app_as("editor")
-    at.switch_page("pages/entry.py").run()
+    at.switch_page("views/entry.py").run()
     assert not [s for s in at.subheader if "見込 → 確定" in s.value]  # the open FY2022: nothing owed
     at.selectbox(key="cycle_select.open").select(2021).run()
     assert not at.exception, at.exception
@@ -30,7 +30,7 @@ def test_an_editor_enters_a_confirmed_value_and_the_reviewer_approves_it(app_as,
     assert (line["confirmed_text"], line["state"], line["entered_by"]) == ("4件", "submitted", "editor1")
 
     rv = app_as("reviewer")
-    rv.switch_page("pages/review.py").run()
+    rv.switch_page("views/review.py").run()
     assert not rv.exception, rv.exception
     assert rv.selectbox(key="confirm_review_one").value == line["confirmation_id"]
     rv.button(key="confirm_approve").click().run()
@@ -44,7 +44,7 @@ def test_an_editor_enters_a_confirmed_value_and_the_reviewer_approves_it(app_as,
 
 def test_an_editor_sees_only_their_departments_owed_confirmations(app_as):
     at = app_as("editor")
-    at.switch_page("pages/entry.py").run()
+    at.switch_page("views/entry.py").run()
     at.selectbox(key="cycle_select.open").select(2021).run()
     keys = {t.key for t in at.text_input if str(t.key).startswith("confirm.")}
     # GYOKAKU's projections still owed (P3-2-01 the demo confirmed); none of another department's
@@ -53,7 +53,7 @@ def test_an_editor_sees_only_their_departments_owed_confirmations(app_as):
 
 def test_the_reminders_page_counts_the_owed_confirmations(app_as):
     at = app_as("reviewer")
-    at.switch_page("pages/reminders.py").run()
+    at.switch_page("views/reminders.py").run()
     assert not at.exception, at.exception
     assert any("確定値の入力待ち" in s.value for s in at.subheader)
     table = at.dataframe[-1].value  # the page's last table
@@ -78,7 +78,7 @@ def test_the_reviewer_publishes_a_confirmed_edition_from_the_page(app_as, demo_d
     from kpi.platform import runner
 
     at = app_as("reviewer")
-    at.switch_page("pages/publish.py").run()
+    at.switch_page("views/publish.py").run()
     assert at.selectbox(key="cycle_select.approved").value == 2021
     at.checkbox(key="publish_confirmed").check().run()
     at.button(key="publish").click().run()

@@ -23,7 +23,7 @@ def test_the_page_shows_the_deadline_and_groups_returned_then_unentered_then_dra
                           "出典を確認してください", db=demo_db)
 
     at = app_as("editor")
-    at.switch_page("pages/entry.py").run()
+    at.switch_page("views/entry.py").run()
     assert not at.exception
     assert any(i.value.startswith("提出期限: ") for i in at.info)
     headings = [h.value for h in at.subheader]
@@ -34,7 +34,7 @@ def test_the_page_shows_the_deadline_and_groups_returned_then_unentered_then_dra
 
 def test_a_figure_a_thousand_times_smaller_than_last_year_is_flagged_while_typing(app_as):
     at = app_as("editor")
-    at.switch_page("pages/entry.py").run()
+    at.switch_page("views/entry.py").run()
     at.text_input(key="entry.P1-1-04.value").input("5").run()  # last year 5,445時間
     assert any("約1000分の1" in w.value for w in at.warning), [w.value for w in at.warning]
     at.text_input(key="entry.P1-1-04.value").input("5,400").run()

@@ -9,8 +9,8 @@ from kpi.services.actors import SYSTEM, Actor
 from tests.app.conftest import ENTRYPOINT, sign_in
 
 ADMIN = Actor("admin", "システム管理者", frozenset({Role.ADMIN}))
-PAGES = {"pages/dashboard.py": "ダッシュボード", "pages/indicator.py": "指標", "pages/head_review.py": "所属長承認",
-         "pages/publish.py": "公表資料"}
+PAGES = {"views/dashboard.py": "ダッシュボード", "views/indicator.py": "指標", "views/head_review.py": "所属長承認",
+         "views/publish.py": "公表資料"}
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_every_page_of_the_heads_menu_opens(head_app, page):
 
 def test_the_heads_page_names_the_chain(head_app, demo_db):
     at = head_app()
-    at.switch_page("pages/head_review.py").run()
+    at.switch_page("views/head_review.py").run()
     assert any("承認経路: 担当 → 所属長 → 行政改革推進課" in c.value for c in at.caption)  # the demo's chain
     assert any("該当する値はありません" in i.value for i in at.info)  # nothing submitted in the open year yet
     approval_chain.set_chain(SYSTEM, 1, [("担当", "editor"), ("課長", "dept_head"), ("企画課", "reviewer")], demo_db)

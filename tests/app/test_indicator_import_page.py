@@ -8,7 +8,7 @@ import xlsxwriter
 
 import warehouse
 
-PAGE = "pages/indicator_import.py"
+PAGE = "views/indicator_import.py"
 HEADER = ["柱", "項目", "指標名", "担当課", "現状（基準値）", "目標"]
 ROWS = [
     ["2", "3", "県内のDX推進企業数", "KEIZAI", "710社 (2022年度)", "720社 (2027年度)"],

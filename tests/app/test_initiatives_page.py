@@ -9,7 +9,7 @@ from PIL import Image
 
 import warehouse
 
-PAGE = "pages/initiatives.py"
+PAGE = "views/initiatives.py"
 
 
 def _open(app_as, role):

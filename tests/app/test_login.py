@@ -30,7 +30,7 @@ def test_anonymous_visitor_sees_only_the_login_page(demo_db):
 def test_right_password_logs_in_as_the_account(demo_db):
     at = _login(demo_db, "executive", "executive-pass")
     assert at.session_state["actor"].login == "executive"
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     assert [t.value for t in at.title] == ["ダッシュボード"]
 
 
@@ -66,7 +66,7 @@ def test_logging_in_opens_a_server_session_and_logging_out_ends_it(demo_db):
     at = _login(demo_db, "reviewer", "reviewer-pass")
     token = at.session_state["session_token"]
     assert sessions.resume(token).login == "reviewer"
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     at.sidebar.button(key="logout").click().run()
     assert "session_token" not in at.session_state
     with pytest.raises(sessions.SessionEnded, match="ログアウト"):
@@ -79,7 +79,7 @@ def test_logging_in_opens_a_server_session_and_logging_out_ends_it(demo_db):
 ])
 def test_an_open_session_ends_on_the_next_click_after_the_account_changed(app_as, demo_db, change, notice):
     at = app_as("reviewer")
-    at.switch_page("pages/review.py").run()
+    at.switch_page("views/review.py").run()
     assert [t.value for t in at.title] == ["審査・承認"]
     admin.update_account(ADMIN, "reviewer", db=demo_db, **change)
     at.run()
@@ -101,7 +101,7 @@ def test_each_run_reads_the_session_once_and_the_next_run_reads_it_again(app_as,
     calls = []
     real = sessions.resume
     monkeypatch.setattr(sessions, "resume", lambda token, **kw: calls.append(token) or real(token, **kw))
-    at.switch_page("pages/review.py").run()
+    at.switch_page("views/review.py").run()
     assert len(calls) == 1 and [t.value for t in at.title] == ["審査・承認"]
     at.run()
     assert len(calls) == 2

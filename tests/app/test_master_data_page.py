@@ -8,7 +8,7 @@ import pytest
 
 from tests.services.workflow_helpers import query
 
-PAGE = "pages/master_data.py"
+PAGE = "views/master_data.py"
 
 
 def _telework(db) -> int:

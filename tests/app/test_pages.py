@@ -8,15 +8,15 @@ import pytest
 from kpi.platform import runner
 
 PAGES_BY_ROLE = {
-    "editor": ["pages/dashboard.py", "pages/indicator.py", "pages/entry.py", "pages/publish.py"],
-    "reviewer": ["pages/dashboard.py", "pages/indicator.py", "pages/review.py", "pages/progress.py",
-                 "pages/publish.py", "pages/audit.py", "pages/admin.py"],
-    "executive": ["pages/dashboard.py", "pages/indicator.py", "pages/publish.py"],
-    "admin": ["pages/dashboard.py", "pages/indicator.py", "pages/publish.py", "pages/audit.py", "pages/admin.py"],
+    "editor": ["views/dashboard.py", "views/indicator.py", "views/entry.py", "views/publish.py"],
+    "reviewer": ["views/dashboard.py", "views/indicator.py", "views/review.py", "views/progress.py",
+                 "views/publish.py", "views/audit.py", "views/admin.py"],
+    "executive": ["views/dashboard.py", "views/indicator.py", "views/publish.py"],
+    "admin": ["views/dashboard.py", "views/indicator.py", "views/publish.py", "views/audit.py", "views/admin.py"],
 }
-TITLES = {"pages/dashboard.py": "ダッシュボード", "pages/entry.py": "入力", "pages/review.py": "審査・承認",
-          "pages/audit.py": "監査ログ", "pages/admin.py": "管理", "pages/publish.py": "公表資料",
-          "pages/indicator.py": "指標", "pages/progress.py": "回収状況"}
+TITLES = {"views/dashboard.py": "ダッシュボード", "views/entry.py": "入力", "views/review.py": "審査・承認",
+          "views/audit.py": "監査ログ", "views/admin.py": "管理", "views/publish.py": "公表資料",
+          "views/indicator.py": "指標", "views/progress.py": "回収状況"}
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_reviewer_preview_is_labelled_as_including_unapproved_values(app_as):
 
 def test_editor_sees_only_the_indicators_of_their_department(app_as):
     at = app_as("editor")
-    at.switch_page("pages/entry.py").run()
+    at.switch_page("views/entry.py").run()
     names = " ".join(m.value for m in at.markdown)
     assert "テレワーク実施者数" in names
     assert "ちば医療ナビ" not in names
@@ -84,7 +84,7 @@ def test_editor_sees_only_the_indicators_of_their_department(app_as):
 
 def test_admin_sees_accounts_without_password_hashes(app_as):
     at = app_as("admin")
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     accounts = at.dataframe[1].value
     assert "reviewer" in set(accounts["ログインID"])
     assert not any("argon2" in str(v) for v in accounts.to_numpy().ravel())
@@ -92,7 +92,7 @@ def test_admin_sees_accounts_without_password_hashes(app_as):
 
 def test_admin_adds_an_account_through_the_page(app_as, app_warehouse):
     at = app_as("admin")
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     at.text_input(key="new_login").input("sato")  # form fields are sent together with the submit
     at.text_input(key="new_display").input("佐藤 一郎")
     at.text_input(key="new_password").input("sato-password-1")
@@ -107,7 +107,7 @@ def test_admin_adds_an_account_through_the_page(app_as, app_warehouse):
 
 def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_as):
     at = app_as("reviewer")
-    at.switch_page("pages/publish.py").run()
+    at.switch_page("views/publish.py").run()
     assert at.selectbox(key="cycle_select.approved").value == 2021  # the latest finalized year
     at.button(key="publish").click().run()
     assert not at.exception, at.exception
@@ -126,7 +126,7 @@ def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_a
     assert any("第1版を公表しました" in s.value for s in at.success), [e.value for e in at.error]
     assert runner.jobs_kept() == 0  # the finished job was forgotten once its outcome was shown
     ex = app_as("executive")
-    ex.switch_page("pages/publish.py").run()
+    ex.switch_page("views/publish.py").run()
     labels = [b.label for b in ex.get("download_button")]
     assert "2021_report_v1.pptx をダウンロード" in labels
 
@@ -175,7 +175,7 @@ def test_reasons_tab_groups_the_unachieved_by_category(app_as):
 
 def test_indicator_page_shows_its_history_with_who_approved(app_as):
     at = app_as("executive")
-    at.switch_page("pages/indicator.py").run()
+    at.switch_page("views/indicator.py").run()
     at.selectbox(key="indicator_code").select("P1-1-04").run()
     assert not at.exception, at.exception
     history = at.dataframe[0].value
@@ -187,7 +187,7 @@ def test_indicator_page_shows_its_history_with_who_approved(app_as):
 
 def test_progress_page_shows_every_department_not_started_in_the_open_cycle(app_as):
     at = app_as("reviewer")
-    at.switch_page("pages/progress.py").run()
+    at.switch_page("views/progress.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert len(table) == 19 and list(table["担当課"])[-1] == "全体"  # every department, then the whole
@@ -255,7 +255,7 @@ def test_judging_against_milestones_raises_fy2020_achievement_and_keeps_the_seed
 
 def test_indicator_page_shows_the_rate_against_each_years_milestone(app_as):
     at = app_as("executive")
-    at.switch_page("pages/indicator.py").run()
+    at.switch_page("views/indicator.py").run()
     at.selectbox(key="indicator_code").select("P1-1-04").run()
     history = at.dataframe[0].value
     row = history[history["年度"] == "令和2年度（例示）"].iloc[0]

@@ -16,7 +16,7 @@ def warnings_of(at) -> list[str]:
 def test_the_editor_sees_the_reminder_on_the_entry_page_once_one_was_sent(app_as, demo_db, monkeypatch):
     monkeypatch.delenv("KPI_SMTP_HOST", raising=False)
     at = app_as("editor")
-    at.switch_page("pages/entry.py").run()
+    at.switch_page("views/entry.py").run()
     assert not at.exception, at.exception
     assert not [w for w in warnings_of(at) if "督促" in w]
 
@@ -24,7 +24,7 @@ def test_the_editor_sees_the_reminder_on_the_entry_page_once_one_was_sent(app_as
     owed = query(demo_db, "SELECT count(*) AS n FROM indicators WHERE department_code = 'GYOKAKU'"
                           " AND status = 'active'")[0]["n"]
     at = app_as("editor")
-    at.switch_page("pages/entry.py").run()
+    at.switch_page("views/entry.py").run()
     assert not at.exception, at.exception
     [notice] = [w for w in warnings_of(at) if "督促" in w]
     assert "行政改革推進課からの督促" in notice and f"未提出 {owed}件・差戻し 0件" in notice
@@ -33,7 +33,7 @@ def test_the_editor_sees_the_reminder_on_the_entry_page_once_one_was_sent(app_as
 def test_the_reviewer_sets_the_days_and_automatic_closing_and_reminds_now(app_as, demo_db, monkeypatch):
     monkeypatch.delenv("KPI_SMTP_HOST", raising=False)
     at = app_as("reviewer")
-    at.switch_page("pages/reminders.py").run()
+    at.switch_page("views/reminders.py").run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["督促・通知"]
     assert "締切: **2022年12月16日**" in [m.value for m in at.markdown][0]
@@ -71,12 +71,12 @@ def test_the_reviewer_sets_the_days_and_automatic_closing_and_reminds_now(app_as
 def test_editors_and_executives_do_not_get_the_page(app_as, role):
     at = app_as(role)
     with pytest.raises(Exception):
-        at.switch_page("pages/reminders.py").run()
+        at.switch_page("views/reminders.py").run()
 
 
 def test_the_administrator_opens_the_page_too(app_as):
     at = app_as("admin")
-    at.switch_page("pages/reminders.py").run()
+    at.switch_page("views/reminders.py").run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["督促・通知"]
     assert at.button(key="reminders.now").disabled is False

@@ -14,6 +14,7 @@ from kpi.services.accounts import authenticate
 from kpi.services.actors import Actor
 from kpi.services.entries import RawEntry
 from kpi.services.workflow import ValueRef
+from tests.browser.conftest import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -180,3 +181,24 @@ def test_a_reviewer_disabled_and_demoted_elsewhere_cannot_approve_from_the_open_
     finally:
         ctx.close()
         workflow.return_value(REVIEWER, ValueRef(ref.value_id, ref.version), "テスト後の後片付け", db=db)
+
+
+def test_a_link_as_the_first_request_after_a_start_asks_for_login(tmp_path_factory, demo_db_template, browser, shots):
+    """The very first request to a freshly started app is a deep link, logged out: the login form, not the page
+    (Streamlit runs a page file directly, without the entrypoint, while a `pages/` folder sits beside it and no run
+    has called st.navigation yet; the pages live in app/views for that reason)."""
+    with running_app(tmp_path_factory.mktemp("first-link"), template=demo_db_template) as app:
+        ctx = _context(browser)
+        try:
+            page = ctx.new_page()
+            page.goto(f"{app['url']}/entry")
+            expect(page.get_by_label("ログインID")).to_be_visible()
+            expect(page.get_by_role("link", name="head review")).to_have_count(0)  # no file-named sidebar
+            shots(page, "first-request-link-asks-for-login")
+            page.get_by_label("ログインID").fill("editor1")
+            page.get_by_label("パスワード").fill("editor1-pass")
+            page.get_by_role("button", name="ログイン").click()
+            _heading(page, "入力")
+            assert re.search(r"/entry$", page.url), page.url
+        finally:
+            ctx.close()

@@ -24,13 +24,13 @@ def _open(demo_db, login, password, page):
 
 
 def _summary(demo_db):
-    at = _open(demo_db, "executive", "executive-pass", "pages/dashboard.py")
+    at = _open(demo_db, "executive", "executive-pass", "views/dashboard.py")
     at.selectbox(key="cycle_select.approved").select(2022).run()
     return {m.label.removeprefix("【暫定】"): m.value for m in at.metric}  # an open year's headlines are 暫定
 
 
 def _head_approves(demo_db):
-    hd = _open(demo_db, "head1", "head1-pass", "pages/head_review.py")
+    hd = _open(demo_db, "head1", "head1-pass", "views/head_review.py")
     assert hd.selectbox(key="review_one").value == CODE
     hd.button(key="approve_one").click().run()
     assert any("承認しました" in s.value for s in hd.success), [e.value for e in hd.error]
@@ -38,7 +38,7 @@ def _head_approves(demo_db):
 
 def test_submit_return_correct_resubmit_approve_journey(demo_db):
     # Editor: types a full-width value with its unit and sees the band at once.
-    ed = _open(demo_db, "editor1", "editor1-pass", "pages/entry.py")
+    ed = _open(demo_db, "editor1", "editor1-pass", "views/entry.py")
     ed.text_input(key=f"entry.{CODE}.value").input("５，４４５時間").run()
     ed.selectbox(key=f"entry.{CODE}.kind").select("実績値").run()
     assert any(c.value == "達成区分: 60%以上100%未満" for c in ed.caption)
@@ -55,14 +55,14 @@ def test_submit_return_correct_resubmit_approve_journey(demo_db):
 
     # Head: approves for the department; then the reviewer returns it with a comment.
     _head_approves(demo_db)
-    rv = _open(demo_db, "reviewer", "reviewer-pass", "pages/review.py")
+    rv = _open(demo_db, "reviewer", "reviewer-pass", "views/review.py")
     assert rv.selectbox(key="review_one").value == CODE
     rv.text_area(key="review_comment").input("期間（時点）を記入してください").run()
     rv.button(key="return_one").click().run()
     assert any("差し戻しました" in s.value for s in rv.success), [e.value for e in rv.error]
 
     # Editor: sees the comment beside the field, corrects and resubmits.
-    ed = _open(demo_db, "editor1", "editor1-pass", "pages/entry.py")
+    ed = _open(demo_db, "editor1", "editor1-pass", "views/entry.py")
     assert any("差戻しコメント: 期間（時点）を記入してください" in w.value for w in ed.warning)
     ed.text_input(key=f"entry.{CODE}.period").input("R4.10時点").run()
     ed.button(key="save_drafts").click().run()
@@ -71,7 +71,7 @@ def test_submit_return_correct_resubmit_approve_journey(demo_db):
 
     # Head approves again; reviewer sees what changed since the return, approves.
     _head_approves(demo_db)
-    rv = _open(demo_db, "reviewer", "reviewer-pass", "pages/review.py")
+    rv = _open(demo_db, "reviewer", "reviewer-pass", "views/review.py")
     assert any("前回の差戻し後の変更" in i.value for i in rv.info)
     rv.button(key="approve_one").click().run()
     assert any("承認しました" in s.value for s in rv.success), [e.value for e in rv.error]
@@ -81,7 +81,7 @@ def test_submit_return_correct_resubmit_approve_journey(demo_db):
     assert after["指標数"] == "2指標"
 
     # Audit page: save, submit, head approval, return, save, submit, head approval, approve — in order.
-    au = _open(demo_db, "reviewer", "reviewer-pass", "pages/audit.py")
+    au = _open(demo_db, "reviewer", "reviewer-pass", "views/audit.py")
     au.selectbox(key="audit_cycle").select(2022).run()
     au.text_input(key="audit_code").input(CODE).run()
     steps = list(au.dataframe[0].value["操作"])

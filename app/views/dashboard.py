@@ -154,7 +154,7 @@ def show_list() -> None:
     picked = ui.clickable_table(shown, key="dd_table", column_config=ui.indicator_columns(RATE_HELP),
                                 column_order=ui.LIST_COLUMNS)
     if picked is not None:
-        st.switch_page("pages/indicator.py", query_params={"code": rows[picked]["code"], "cycle": str(fy)})
+        st.switch_page("views/indicator.py", query_params={"code": rows[picked]["code"], "cycle": str(fy)})
 
     def _export(writer):
         def build() -> bytes:  # the whole filtered list, built only when the button is pressed
@@ -189,7 +189,7 @@ def show_reasons() -> None:
                  for i in c["indicators"]], key=f"reasons_{c['code']}",
                 column_config=ui.indicator_columns(RATE_HELP, reason_width=360))
             if picked is not None:
-                st.switch_page("pages/indicator.py",
+                st.switch_page("views/indicator.py",
                                query_params={"code": c["indicators"][picked]["code"], "cycle": str(fy)})
 
 
