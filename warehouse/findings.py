@@ -54,7 +54,7 @@ def findings_for(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = None,
         "SELECT f.finding_id, f.batch_id, f.value_id, f.indicator_id, f.cycle_id, f.row_no, f.field, f.rule,"
         " f.severity, f.message, f.acknowledged, f.created_at, i.code"
         " FROM validation_findings f LEFT JOIN indicators i USING (indicator_id)"
-        " WHERE (? IS NULL OR f.batch_id = ?) AND (? IS NULL OR f.value_id IN (SELECT unnest(?)))"
+        " WHERE (? IS NULL OR f.batch_id = ?) AND (? IS NULL OR f.value_id IN (SELECT unnest(CAST(? AS INTEGER[]))))"
         " ORDER BY CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.row_no NULLS LAST, f.finding_id",
         [batch_id, batch_id, value_ids, value_ids],
     )

@@ -86,6 +86,14 @@ class PgConnection:
             self._run(sql, _params(parameters) if parameters is not None else None)
         return self
 
+    def sql(self, query: str, params=None) -> PgConnection:
+        """A read as DuckDB's relation API gives it (`con.sql(q, params=…)`); here the same as execute: the result
+        is read through to_arrow_table / to_arrow_reader / pl."""
+        return self.execute(query, params)
+
+    def complete(self) -> None:
+        """DuckDB finishes a pending result before a relation starts; psycopg results are already complete."""
+
     def execute_script(self, query: str) -> PgConnection:
         """Run a DuckDB-dialect script (a migration) statement by statement, each translated after the last ran."""
         for sql in pg_sql.script(query, self._columns_of):
