@@ -1,6 +1,7 @@
 """見込 → 確定 in a real browser (issue #22): an editor enters the 確定値 of a projection of the finalized FY2021 on
-the 入力 page with its date and source and submits it; the reviewer approves it in the 審査・承認 queue; the
-warehouse holds it, the projection itself unchanged, and `kpi summary --basis confirmed` changes."""
+the 入力 page with its date and source and submits it; GYOKAKU's head approves it (所属長承認), then the reviewer
+approves it in the 審査・承認 queue; the warehouse holds it, the projection itself unchanged, and
+`kpi summary --basis confirmed` changes."""
 from __future__ import annotations
 
 import json
@@ -75,6 +76,17 @@ def _confirm(page: Page, url: str, db, shots) -> None:
     _logout(page)
     assert _rows(db, "SELECT k.value_text, k.state, k.entered_by FROM value_confirmations k"
                      " JOIN indicators i USING (indicator_id) WHERE i.code = ?") == [("4件", "submitted", "editor1")]
+
+    # the demo's chain 担当 → 所属長 → 行政改革推進課: GYOKAKU's head approves first (所属長承認), then the division
+    _login(page, url, "head1", "head1-pass")
+    _nav(page, "所属長承認")
+    expect(page.get_by_role("heading", name="見込 → 確定（確定値の承認）")).to_be_visible()
+    shots(page, "head-queue")
+    page.get_by_role("button", name="確定値を承認").click()
+    expect(page.get_by_text(f"「{NAME}」の確定値（4件）を承認しました")).to_be_visible()
+    _logout(page)
+    assert _rows(db, "SELECT k.state FROM value_confirmations k"
+                     " JOIN indicators i USING (indicator_id) WHERE i.code = ?") == [("head_approved",)]
 
     _login(page, url, "reviewer", "reviewer-pass")
     _nav(page, "審査・承認")
