@@ -23,6 +23,7 @@ IMG = '<img src=x onerror="window.__xss=2">'
 NAME = '<img src=x onerror="window.__xss=3">入力担当'
 ADMIN = Actor("admin", "管理者", frozenset({Role.ADMIN}), frozenset())
 REVIEWER = Actor("reviewer", "審査担当", frozenset({Role.REVIEWER}), frozenset())
+HEAD1 = Actor("head1", "総務部行政改革推進課長（所属長）", frozenset({Role.DEPT_HEAD}), frozenset({"GYOKAKU"}))
 
 
 def _ref(db, code: str) -> ValueRef:
@@ -36,7 +37,8 @@ def _ref(db, code: str) -> ValueRef:
 @pytest.fixture(scope="module")
 def hostile_text(live_app):
     """Through the services: an account whose display name is markup saves two values whose reasons are markup;
-    the reviewer approves one and returns the other with a markup comment."""
+    the department's head approves both (所属長承認), then the reviewer approves one and returns the other with a
+    markup comment."""
     db = live_app["db"]
     admin.create_account(ADMIN, "xss-editor", NAME, "xss-editor-pass", ["editor"], ["GYOKAKU"], db=db)
     editor = authenticate("xss-editor", "xss-editor-pass", db=db)
@@ -47,12 +49,15 @@ def hostile_text(live_app):
     report = intake.process(intake.receive(editor, 2022, "GYOKAKU", entries, db=db), db=db)
     assert report.status == "landed", report.findings
     workflow.submit(editor, [_ref(db, "P3-2-01"), _ref(db, "P3-3-01")], db=db, acknowledge_warnings=True)
+    for code in ("P3-2-01", "P3-3-01"):  # the chain 担当 → 所属長 → 行政改革推進課: the head's level first
+        workflow.approve(HEAD1, _ref(db, code), db=db)
     workflow.approve(REVIEWER, _ref(db, "P3-2-01"), db=db)
     workflow.return_value(REVIEWER, _ref(db, "P3-3-01"), IMG + " 要因を見直してください", db=db)
     queued = [RawEntry(code="P3-2-02", value="1", kind="実績値", reason=SCRIPT, reason_category="other", row_no=1,
                        check_version=False)]  # left in the reviewer's queue
     assert intake.process(intake.receive(editor, 2022, "GYOKAKU", queued, db=db), db=db).status == "landed"
     workflow.submit(editor, [_ref(db, "P3-2-02")], db=db, acknowledge_warnings=True)
+    workflow.approve(HEAD1, _ref(db, "P3-2-02"), db=db)  # past the head: waiting in the division's queue
     return db
 
 
