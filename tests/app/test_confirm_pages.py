@@ -3,10 +3,13 @@ projection on the 入力 page and submits it; the reviewer approves it in the �
 it and the confirmed basis changes."""
 from __future__ import annotations
 
+from streamlit.testing.v1 import AppTest
+
 from kpi.services import reconciliation
 from kpi.services.actors import Actor
 from kpi.domain.roles import Role
 from kpi.services.summaries import cycle_summary
+from tests.app.conftest import ENTRYPOINT, sign_in
 
 CODE = "P1-1-02"  # GYOKAKU (editor1): 目標 5件, R3年度末見込値 7件
 REVIEWER = Actor("reviewer", "行政改革推進課 審査担当", frozenset({Role.REVIEWER}))
@@ -28,6 +31,18 @@ def test_an_editor_enters_a_confirmed_value_and_the_reviewer_approves_it(app_as,
     assert any("確定値を提出しました" in s.value for s in at.success), [e.value for e in at.error]
     line = next(ln for ln in reconciliation.owed(REVIEWER, 2021, db=demo_db) if ln["code"] == CODE)
     assert (line["confirmed_text"], line["state"], line["entered_by"]) == ("4件", "submitted", "editor1")
+
+    # the demo's chain is 担当 → 所属長 → 行政改革推進課: GYOKAKU's head (head1) approves first on 所属長承認
+    hd = AppTest.from_file(ENTRYPOINT, default_timeout=60)
+    sign_in(hd, "head1", "head1-pass", demo_db)
+    hd.run()
+    hd.switch_page("views/head_review.py").run()
+    assert not hd.exception, hd.exception
+    assert hd.selectbox(key="confirm_review_one").value == line["confirmation_id"]
+    hd.button(key="confirm_approve").click().run()
+    assert any("確定値（4件）を承認しました" in s.value for s in hd.success), [e.value for e in hd.error]
+    line = next(ln for ln in reconciliation.owed(REVIEWER, 2021, db=demo_db) if ln["code"] == CODE)
+    assert (line["state"], line["approved_by"]) == ("head_approved", None)
 
     rv = app_as("reviewer")
     rv.switch_page("views/review.py").run()

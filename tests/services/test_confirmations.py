@@ -53,6 +53,9 @@ def test_a_projection_is_confirmed_through_the_chain_and_the_value_never_changes
     assert (line["confirmed_text"], line["confirmed_on"], line["source"], line["state_ja"]) == (
         "4件", date(2022, 6, 30), "令和3年度 庁内調査", "下書き")
     v = confirmations.submit(EDITOR1, ref, db=demo_db)
+    # the demo's chain is 担当 → 所属長 → 行政改革推進課: the department's head approves first
+    assert [q["code"] for q in reconciliation.queue(HEAD, 2021, db=demo_db)] == [CODE]
+    v = confirmations.approve(HEAD, ConfirmationRef(ref.confirmation_id, v), db=demo_db)
     assert [q["code"] for q in reconciliation.queue(REVIEWER, 2021, db=demo_db)] == [CODE]
     confirmations.approve(REVIEWER, ConfirmationRef(ref.confirmation_id, v), db=demo_db)
     assert _value_row(demo_db, CODE) == before  # the projection stays as it was published
@@ -67,7 +70,8 @@ def test_a_projection_is_confirmed_through_the_chain_and_the_value_never_changes
     trail = _trail(demo_db, ref.confirmation_id)
     assert [(a, r, act, f, t) for a, r, act, f, t, *_ in trail] == [
         ("editor1", "editor", "save", None, "draft"), ("editor1", "editor", "submit", "draft", "submitted"),
-        ("reviewer", "reviewer", "approve", "submitted", "approved")]
+        ("head-gyokaku", "dept_head", "head_approve", "submitted", "head_approved"),
+        ("reviewer", "reviewer", "approve", "head_approved", "approved")]
     assert trail[0][5:] == ("7件", "4件", "確定日: 2022-06-30／出典: 令和3年度 庁内調査")
 
 
@@ -87,6 +91,9 @@ def test_refusals_name_what_is_refused(demo_db):
     with pytest.raises(WorkflowError, match="下書きの値は「承認」できません"):
         confirmations.approve(REVIEWER, ref, db=demo_db)
     v = confirmations.submit(EDITOR1, ref, db=demo_db)
+    with pytest.raises(WorkflowError, match="所属長の承認が済んでいない"):  # the demo's chain: the head first
+        confirmations.approve(REVIEWER, ConfirmationRef(ref.confirmation_id, v), db=demo_db)
+    v = confirmations.approve(HEAD, ConfirmationRef(ref.confirmation_id, v), db=demo_db)
     with pytest.raises(Forbidden):
         confirmations.approve(EXECUTIVE, ConfirmationRef(ref.confirmation_id, v), db=demo_db)
     with pytest.raises(Conflict):

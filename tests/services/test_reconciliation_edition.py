@@ -61,6 +61,9 @@ def test_a_projection_confirmed_lower_shows_in_the_new_edition_and_the_trends(de
        "--source", "令和3年度 人材育成事業報告", "--as", "editor-jinzai", "--db", db)
     assert kpi("confirm", "approve", "--cycle", "2021", "--code", CODE, "--as", "reviewer", "--db", db).returncode == 1
     ok("confirm", "submit", "--cycle", "2021", "--code", CODE, "--as", "editor-jinzai", "--db", db)
+    # the demo's chain is 担当 → 所属長 → 行政改革推進課: the department's head approves first
+    assert kpi("confirm", "approve", "--cycle", "2021", "--code", CODE, "--as", "reviewer", "--db", db).returncode == 1
+    ok("confirm", "approve", "--cycle", "2021", "--code", CODE, "--as", "head-jinzai", "--db", db)
     assert "確定値を承認しました" in ok("confirm", "approve", "--cycle", "2021", "--code", CODE, "--as", "reviewer",
                                     "--db", db)
     listed = json.loads(ok("confirm", "list", "--cycle", "2021", "--format", "json", "--as", "reviewer", "--db", db))

@@ -185,22 +185,22 @@ def test_a_new_duckdb_migration_is_translated_and_applied_on_postgresql(pg_fresh
     folder = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, folder)
     n = len(discover()) + 1
-    (folder / f"{n:03d}_confirmations_example.sql").write_text(
-        "CREATE SEQUENCE seq_confirmation START 1;\n"
-        "CREATE TABLE confirmations (\n"
-        "    confirmation_id INTEGER PRIMARY KEY DEFAULT nextval('seq_confirmation'),\n"
+    (folder / f"{n:03d}_phone_checks_example.sql").write_text(
+        "CREATE SEQUENCE seq_phone_check START 1;\n"
+        "CREATE TABLE phone_checks (\n"
+        "    check_id INTEGER PRIMARY KEY DEFAULT nextval('seq_phone_check'),\n"
         "    value_id INTEGER NOT NULL, note VARCHAR, scan BLOB,\n"
         "    kind VARCHAR NOT NULL CHECK (kind IN ('phone', 'mail')),\n"
         "    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp);\n"
-        "CREATE VIEW v_confirmation_counts AS SELECT value_id, kind, count(*) AS n FROM confirmations GROUP BY ALL;\n",
+        "CREATE VIEW v_phone_check_counts AS SELECT value_id, kind, count(*) AS n FROM phone_checks GROUP BY ALL;\n",
         encoding="utf-8")
     with warehouse.connect(pg_fresh_url) as con:
         assert migrate(con, folder) == list(range(1, n + 1))
-        con.execute("INSERT INTO confirmations (value_id, note, scan, kind) VALUES (?, ?, ?, ?)",
+        con.execute("INSERT INTO phone_checks (value_id, note, scan, kind) VALUES (?, ?, ?, ?)",
                     [7, "電話で確認 100%", b"\x00\x01", "phone"])
-        assert con.execute("SELECT value_id, kind, n FROM v_confirmation_counts").fetchall() == [(7, "phone", 1)]
+        assert con.execute("SELECT value_id, kind, n FROM v_phone_check_counts").fetchall() == [(7, "phone", 1)]
         with pytest.raises(Exception, match="(?i)check"):
-            con.execute("INSERT INTO confirmations (value_id, kind) VALUES (?, ?)", [8, "fax"])
+            con.execute("INSERT INTO phone_checks (value_id, kind) VALUES (?, ?)", [8, "fax"])
         assert migrate(con, folder) == [] and applied(con)[-1] == n
 
 
