@@ -161,8 +161,10 @@ def test_after_an_upload_the_form_shows_the_uploaded_value_and_cannot_undo_it(li
 
 def year_in_a_real_state(db: Path) -> dict[str, str]:
     """KOYO's FY2022 through the services: one approved, one submitted, one returned, one draft, one empty."""
+    from kpi.domain.roles import Role
     from kpi.services import intake, workflow
     from kpi.services.accounts import authenticate
+    from kpi.services.actors import Actor
     from kpi.services.entries import RawEntry
     from kpi.services.entry_sheet import sheet
 
@@ -176,6 +178,10 @@ def year_in_a_real_state(db: Path) -> dict[str, str]:
     lines = {ln.code: ln for ln in sheet(editor, 2022, "KOYO", db=db).lines}
     refs = {c: workflow.ValueRef(lines[c].value_id, lines[c].version) for c in typed}
     workflow.submit(editor, [refs[c] for c in ("P2-2-02", "P2-2-03", "P2-2-04")], db=db, acknowledge_warnings=True)
+    lines = {ln.code: ln for ln in sheet(editor, 2022, "KOYO", db=db).lines}
+    head = Actor("head-koyo", "KOYO 所属長", frozenset({Role.DEPT_HEAD}), frozenset({"KOYO"}))
+    for c in ("P2-2-02", "P2-2-04"):  # the chain 担当 → 所属長 → 行政改革推進課: the head's level first
+        workflow.approve(head, workflow.ValueRef(lines[c].value_id, lines[c].version), db=db)
     lines = {ln.code: ln for ln in sheet(editor, 2022, "KOYO", db=db).lines}
     workflow.approve(reviewer, workflow.ValueRef(lines["P2-2-02"].value_id, lines["P2-2-02"].version), db=db)
     workflow.return_value(reviewer, workflow.ValueRef(lines["P2-2-04"].value_id, lines["P2-2-04"].version),
