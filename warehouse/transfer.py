@@ -20,6 +20,7 @@ from warehouse.connection import connect, transaction
 from warehouse.migrations import applied, migrate
 
 _SEQUENCE = re.compile(r"nextval\('([A-Za-z_][A-Za-z_0-9]*)'")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _STAGE = "_transfer_rows"  # the registered frame of one table's rows
 
 
@@ -36,6 +37,15 @@ class Transferred:
     @property
     def total(self) -> int:
         return sum(self.rows.values())
+
+
+def _ident(*names: str, quote: bool = True) -> str:
+    """Catalog names (tables, columns, sequences) for a statement's text: each refused unless a plain identifier,
+    double-quoted unless quote=False, joined with ", "."""
+    for name in names:
+        if not _NAME.fullmatch(str(name)):
+            raise TransferRefused(f"名前「{name}」の表・列は複製できません（英数字と _ の名前のみ）。")
+    return ", ".join(f'"{n}"' if quote else str(n) for n in names)
 
 
 def _tables(con) -> list[str]:
@@ -57,39 +67,39 @@ def _sequences(con) -> dict[str, tuple[str, str]]:
 
 
 def _rows(con, table: str) -> tuple[list[str], list[tuple]]:
-    cur = con.execute(f'SELECT * FROM "{table}"')  # a name read from the catalog, quoted
+    cur = con.execute(f"SELECT * FROM {_ident(table)}")  # a name read from the catalog, quoted
     return [d[0] for d in cur.description], cur.fetchall()
 
 
 def _frame(con, table: str) -> pl.DataFrame:
-    return frame(con, f'SELECT * FROM "{table}"')  # a name read from the catalog, quoted
+    return frame(con, f"SELECT * FROM {_ident(table)}")  # a name read from the catalog, quoted
 
 
 def _copy_table(dst, table: str, rows: pl.DataFrame) -> None:
     if table == "audit_log":
         audit.copy_in(dst, rows)
         return
-    cols = ", ".join(f'"{c}"' for c in rows.columns)  # the source table's own column names
+    cols = _ident(*rows.columns)  # the source table's own column names
     dst.register(_STAGE, rows)
     try:
-        dst.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {_STAGE}').fetchall()
+        dst.execute(f"INSERT INTO {_ident(table)} ({cols}) SELECT {cols} FROM {_STAGE}").fetchall()
     finally:
         dst.unregister(_STAGE)
 
 
 def _advance(dst, sequence: str, table: str, column: str) -> None:
     """Make the sequence's next value follow the largest id copied (DuckDB has no setval: draw up to it)."""
-    top = dst.execute(f'SELECT coalesce(max("{column}"), 0) FROM "{table}"').fetchall()[0][0]  # catalog names
+    top = dst.execute(f"SELECT coalesce(max({_ident(column)}), 0) FROM {_ident(table)}").fetchall()[0][0]
     if not top:
         return
     if hasattr(dst, "execute_native"):
-        dst.execute_native(f"SELECT setval('{sequence}', {int(top)})")
+        dst.execute_native(f"SELECT setval('{_ident(sequence, quote=False)}', {int(top)})")
     else:
-        dst.execute(f"SELECT max(nextval('{sequence}')) FROM range(?)", [int(top)]).fetchall()
+        dst.execute(f"SELECT max(nextval('{_ident(sequence, quote=False)}')) FROM range(?)", [int(top)]).fetchall()
 
 
 def _empty(con, tables: list[str]) -> bool:
-    return all(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] == 0 for t in tables)  # catalog names
+    return all(con.execute(f"SELECT count(*) FROM {_ident(t)}").fetchall()[0][0] == 0 for t in tables)  # catalog
 
 
 def transfer(source: Path | str, destination: Path | str) -> Transferred:

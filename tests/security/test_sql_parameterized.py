@@ -9,6 +9,8 @@ The allow-list (what may appear inside {…} of a statement, or be concatenated 
   _column (warehouse/reporting.py: v.<name>, or a constant CASE for target_type);
 * _alias(n) (warehouse/connection.py): the catalog name kpi_wh_<int(n)> of an attached warehouse file, the
   number from the process's own counter;
+* _ident(*names) (warehouse/transfer.py): catalog names read back from the warehouse, each refused unless a plain
+  identifier ([A-Za-z_][A-Za-z_0-9]*), quoted;
 * PARAM_IDENTIFIERS: the `columns` parameter of reporting.evaluation_frame (refused unless every name is one of
   EVAL_COLUMNS / TREND_COLUMNS);
 * local names (cols, marks, sets, view, order, t, c …) whose every binding in the function is built only from the
@@ -32,7 +34,8 @@ PASS_THROUGH = {("warehouse/connection.py", "execute"), ("warehouse/connection.p
 HELPERS = {"_cast", "_column"}
 # _view (warehouse/reporting.py, insights.py): refuses any basis but two and returns a constant name;
 # _alias (warehouse/connection.py): "kpi_wh_" + int(n), so nothing but digits follows the constant prefix
-VALIDATING = {"_view", "_alias"}
+# _ident (warehouse/transfer.py): refuses any name but a plain identifier, then quotes it
+VALIDATING = {"_view", "_alias", "_ident"}
 # identifiers received as parameters, checked by the function against its module's constant column tuples
 PARAM_IDENTIFIERS = {("warehouse/reporting.py", "evaluation_frame", "columns")}
 _CONSTANT = re.compile(r"_?[A-Z][A-Z0-9_]*")
