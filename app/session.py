@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import streamlit as st
 
@@ -11,6 +12,9 @@ from app import memory, state
 from kpi.services import directory, first_reads, queries, sessions, summaries
 from kpi.services.actors import Actor
 
+# This run's resolved actor and the cycles read with it, held by the script run (not in st.session_state: after
+# st.stop every session-state access raises again, so a flag kept there could not be cleared at the run's end).
+_RUN: ContextVar[tuple[Actor | None, list[dict] | None] | None] = ContextVar("kpi_run", default=None)
 
 def _cookie_token() -> str | None:
     """The session token the browser sent when this tab connected (st.context.cookies is read-only)."""
@@ -25,14 +29,20 @@ def current_actor() -> Actor | None:
     with a notice at logout in another tab, after the idle timeout, or when the account changed (disabled, roles,
     departments, password), so a revoked account cannot act on its next click. Within one run (the entrypoint, then
     the page) the warehouse is read once."""
-    if st.session_state.get(state.RESOLVED):
-        return st.session_state.get(state.ACTOR)
+    run = _RUN.get()
+    if run is not None:
+        return run[0]
+    return _resolve()[0]
+
+
+def _resolve() -> tuple[Actor | None, list[dict] | None]:
+    """Read the session (and the reporting cycles with it) from the warehouse: (actor or None, cycles or None)."""
     token = st.session_state.get(state.SESSION_TOKEN)
     from_cookie = token is None
     if from_cookie:
         token = _cookie_token()
         if token is None or token == st.session_state.get(state.ENDED_TOKEN):
-            return None
+            return None, None
     try:
         resumed = first_reads.resume(token)  # the session check and the cycles in one unit of work
     except sessions.SessionEnded as exc:
@@ -40,17 +50,17 @@ def current_actor() -> Actor | None:
             st.session_state[state.ENDED_TOKEN] = token  # quietly: the login page clears the stale cookie
         else:
             logout(exc.notice, ended=True)
-        return None
+        return None, None
     actor = resumed.actor
     st.session_state[state.SESSION_TOKEN] = token
     st.session_state[state.ACTOR] = actor
-    st.session_state[state.RUN_CYCLES] = resumed.cycles
-    return actor
+    return actor, resumed.cycles
 
 
 def cycles(actor: Actor) -> list[dict]:
     """Every reporting cycle, newest first: as read with this run's session check, else read now."""
-    read = st.session_state.get(state.RUN_CYCLES) if st.session_state.get(state.RESOLVED) else None
+    run = _RUN.get()
+    read = run[1] if run is not None else None
     return read if read is not None else directory.list_cycles(actor)
 
 
@@ -58,15 +68,13 @@ def cycles(actor: Actor) -> list[dict]:
 def run_resolved() -> Iterator[Actor | None]:
     """The run's actor (current_actor), reused by the page of this run and forgotten when the run ends, however it
     ends (st.rerun, st.stop, an error): the next run reads the warehouse again."""
-    st.session_state.pop(state.RESOLVED, None)  # never trust a flag left by an earlier run
-    st.session_state.pop(state.RUN_CYCLES, None)
+    reset = _RUN.set(None)
     try:
-        actor = current_actor()
-        st.session_state[state.RESOLVED] = True
+        actor, cycles_read = _resolve()
+        _RUN.set((actor, cycles_read))
         yield actor
     finally:
-        st.session_state.pop(state.RESOLVED, None)
-        st.session_state.pop(state.RUN_CYCLES, None)
+        _RUN.reset(reset)
 
 
 def login(actor: Actor) -> None:
@@ -83,6 +91,7 @@ def logout(notice: str | None = None, *, ended: bool = False) -> None:
     token = st.session_state.get(state.SESSION_TOKEN) or st.session_state.get(state.ENDED_TOKEN)
     if token and not ended:
         sessions.close(token)
+    _RUN.set(None)  # later calls in this run read the session again (and find it ended)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if token:

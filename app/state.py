@@ -2,8 +2,6 @@
 
 ACTOR = "actor"  # kpi.services.actors.Actor of the logged-in person
 SESSION_TOKEN = "session_token"  # the token of the login session (kpi.services.sessions), also the browser's cookie
-RESOLVED = "session.resolved"  # set while a run has resolved its actor (the page reuses it; cleared at the run's end)
-RUN_CYCLES = "session.cycles"  # the reporting cycles read with this run's session check (cleared at the run's end)
 ENDED_TOKEN = "session.ended_token"  # a token this tab saw end (logout, timeout): its cookie is cleared
 NOTICE = "notice"  # one-shot message shown on the next run (e.g. why the session ended)
 CYCLE = "cycle"  # fiscal year chosen on the dashboard

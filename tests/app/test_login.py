@@ -84,7 +84,8 @@ def test_an_open_session_ends_on_the_next_click_after_the_account_changed(app_as
     admin.update_account(ADMIN, "reviewer", db=demo_db, **change)
     at.run()
     assert "actor" not in at.session_state
-    assert "審査・承認" not in [t.value for t in at.title] and not at.button  # nothing of the page is left
+    assert "審査・承認" not in [t.value for t in at.title]  # nothing of the page is left: the address shows the
+    assert [b.label for b in at.button] == ["ログイン"]  # login form (every address does when nobody is logged in)
     assert any(notice in i.value for i in at.info), [i.value for i in at.info]
 
 
