@@ -23,6 +23,7 @@ expect.set_options(timeout=TIMEOUT)
 ADMIN = Actor("admin", "管理者", frozenset({Role.ADMIN}), frozenset())
 REVIEWER = Actor("reviewer", "審査担当", frozenset({Role.REVIEWER}), frozenset())
 DEPT, CODE = "BOSAI", "P2-1-17"  # a department no other browser test touches; 防災情報メールの登録者数
+HEAD = Actor("head-bosai", "BOSAI 所属長", frozenset({Role.DEPT_HEAD}), frozenset({DEPT}))
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +143,8 @@ def _submitted_value(db) -> ValueRef:
             "SELECT v.value_id, v.version FROM indicator_values v JOIN indicators i USING (indicator_id)"
             " JOIN cycles c USING (cycle_id) WHERE i.code = ? AND c.fiscal_year = 2022", [CODE]).fetchone()
     [version] = workflow.submit(editor, [ValueRef(value_id, version)], db=db, acknowledge_warnings=True)
-    return ValueRef(value_id, version)
+    workflow.approve(HEAD, ValueRef(value_id, version), db=db)  # 所属長承認 first: it now waits for the division
+    return ValueRef(value_id, version + 1)
 
 
 def _state(db, value_id: int) -> str:
@@ -174,7 +176,7 @@ def test_a_reviewer_disabled_and_demoted_elsewhere_cannot_approve_from_the_open_
         expect(page.get_by_label("ログインID")).to_be_visible()
         expect(page.get_by_text("このアカウントは無効になったため、ログアウトしました")).to_be_visible()
         shots(page, "reviewer-after-revocation")
-        assert _state(db, ref.value_id) == "submitted"
+        assert _state(db, ref.value_id) == "head_approved"
         page.reload()  # the cookie cannot bring the session back either
         expect(page.get_by_label("ログインID")).to_be_visible()
         expect(page.get_by_role("button", name="ログアウト")).to_have_count(0)
