@@ -11,6 +11,7 @@ from kpi.domain.formatting import format_jst, format_rate
 from kpi.domain.permissions import Permission, in_cycle_state
 from kpi.domain.value_states import STATE_LABELS_JA, State
 from kpi.services.actors import Actor
+from kpi.services.approval_chain import chain_of
 from kpi.services.permissions import allowed, check
 from kpi.services.summaries import cycle_for, read_figures, view_of
 from warehouse import confirmations as store
@@ -85,18 +86,25 @@ def _counts(rows: list[dict]) -> dict[str, int]:
 
 
 def queue(actor: Actor, fiscal_year: int | None = None, db: Path | str | None = None) -> list[dict]:
-    """Confirmations waiting for the actor's decision: for the division, those submitted or approved by the head;
-    for a department head, their departments' submitted ones."""
+    """Confirmations waiting for the actor's decision: for the division, those approved by the head (and the
+    submitted ones too in a one-level chain); for a department head, their departments' submitted ones."""
     head = allowed(actor, Permission.CONFIRM_HEAD_APPROVE)
     if not head:
         check(actor, Permission.CONFIRM_APPROVE)
     with warehouse.connect(db) as con:
         cycle_id = cycle_for(con, fiscal_year)["cycle_id"] if fiscal_year is not None else None
         rows = store.in_review(con, cycle_id)
+        cache: dict = {}
+        has_head = {sid: chain_of(con, sid, cache).has_head for sid in {r["strategy_id"] for r in rows}}
     division = allowed(actor, Permission.CONFIRM_APPROVE)
-    return [_line(r) for r in rows
-            if division or (r["k_state"] == State.SUBMITTED.value
-                            and allowed(actor, Permission.CONFIRM_HEAD_APPROVE, r["department_code"]))]
+
+    def waits(r: dict) -> bool:
+        if r["k_state"] == State.SUBMITTED.value:
+            return (division and not has_head[r["strategy_id"]]) or allowed(
+                actor, Permission.CONFIRM_HEAD_APPROVE, r["department_code"])
+        return division  # approved by the head: the division's
+
+    return [_line(r) for r in rows if waits(r)]
 
 
 def reconciliation_of(con, cycle: dict) -> list[dict]:

@@ -77,7 +77,12 @@ def _confirm(page: Page, url: str, db, shots) -> None:
     assert _rows(db, "SELECT k.value_text, k.state, k.entered_by FROM value_confirmations k"
                      " JOIN indicators i USING (indicator_id) WHERE i.code = ?") == [("4件", "submitted", "editor1")]
 
-    # the demo's chain 担当 → 所属長 → 行政改革推進課: GYOKAKU's head approves first (所属長承認), then the division
+    # the demo's chain 担当 → 所属長 → 行政改革推進課: nothing waits for the division before GYOKAKU's head approves
+    _login(page, url, "reviewer", "reviewer-pass")
+    _nav(page, "審査・承認")
+    _idle(page)
+    expect(page.get_by_role("heading", name="見込 → 確定（確定値の承認）")).to_have_count(0)
+    _logout(page)
     _login(page, url, "head1", "head1-pass")
     _nav(page, "所属長承認")
     expect(page.get_by_role("heading", name="見込 → 確定（確定値の承認）")).to_be_visible()
