@@ -106,4 +106,3 @@ def test_each_run_reads_the_session_once_and_the_next_run_reads_it_again(app_as,
     assert len(calls) == 1 and [t.value for t in at.title] == ["審査・承認"]
     at.run()
     assert len(calls) == 2
-    assert "session.resolved" not in at.session_state  # nothing carries over to the next run
