@@ -114,9 +114,12 @@ class PgConnection:
         """Run a statement for many parameter rows."""
         refuse_audit_rewrite(query)
         (sql,) = translate(query, self._columns_of, with_params=True)
+        return self._run_many(sql, [_params(p) for p in parameters or []])
+
+    def _run_many(self, sql: str, rows: list) -> PgConnection:
         cur = self._pg.cursor()
         try:
-            cur.executemany(sql, [_params(p) for p in parameters or []])
+            cur.executemany(sql, rows)
         except psycopg.IntegrityError as exc:
             raise duckdb.ConstraintException(str(exc)) from exc
         finally:
@@ -194,9 +197,7 @@ class PgConnection:
         if not isinstance(frame, pl.DataFrame):
             frame = pl.from_arrow(frame) if isinstance(frame, (pa.Table, pa.RecordBatch)) else pl.DataFrame(frame)
         ident = psycopg.sql.Identifier(name)
-        cols = psycopg.sql.SQL(", ").join(
-            psycopg.sql.SQL("{} {}").format(psycopg.sql.Identifier(c), psycopg.sql.SQL(_pg_type(t)))
-            for c, t in frame.schema.items())
+        cols = _column_defs(frame)
         with self._pg.cursor() as cur:
             cur.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
             cur.execute(psycopg.sql.SQL("CREATE TEMP TABLE {} ({})").format(ident, cols))
@@ -297,6 +298,13 @@ def _array(values: list, d) -> pa.Array:
     if t is not None:
         return pa.array(values, type=t)
     return pa.array(values) if any(v is not None for v in values) else pa.nulls(len(values))
+
+
+def _column_defs(frame: pl.DataFrame) -> psycopg.sql.Composed:
+    """`"name" TYPE, …` of a frame: each name quoted by psycopg, each type one of _pg_type's fixed names."""
+    return psycopg.sql.SQL(", ").join(
+        psycopg.sql.SQL("{} {}").format(psycopg.sql.Identifier(c), psycopg.sql.SQL(_pg_type(t)))
+        for c, t in frame.schema.items())
 
 
 def _pg_type(t: pl.DataType) -> str:

@@ -30,14 +30,22 @@ SCANNED = ("kpi", "warehouse", "flows", "app")
 SINKS = {"execute": 0, "executemany": 0, "sql": 0, "frame": 1, "_arrow_frame": 1, "one": 0}
 PASS_THROUGH = {("warehouse/connection.py", "execute"), ("warehouse/connection.py", "executemany"),
                 ("warehouse/connection.py", "sql"), ("warehouse/reporting.py", "frame"),
-                ("warehouse/values.py", "_arrow_frame"), ("kpi/demo/scale.py", "<lambda>")}
+                ("warehouse/values.py", "_arrow_frame"), ("kpi/demo/scale.py", "<lambda>"),
+                # the PostgreSQL adapter's pass-through (the statement translated from the caller's DuckDB text),
+                # and its read of a relation's columns, whose name comes from a statement of ours parsed by sqlglot
+                ("warehouse/pg.py", "execute"), ("warehouse/pg.py", "sql"), ("warehouse/pg.py", "_run"),
+                ("warehouse/pg.py", "_run_many")}
 HELPERS = {"_cast", "_column"}
 # _view (warehouse/reporting.py, insights.py): refuses any basis but two and returns a constant name;
 # _alias (warehouse/connection.py): "kpi_wh_" + int(n), so nothing but digits follows the constant prefix
 # _ident (warehouse/transfer.py): refuses any name but a plain identifier, then quotes it
-VALIDATING = {"_view", "_alias", "_ident"}
+# _pg_type (warehouse/pg.py): one of a fixed set of PostgreSQL type names, whatever the frame's column type
+# _column_defs (warehouse/pg.py): a frame's column names quoted by psycopg.sql.Identifier, types from _pg_type
+VALIDATING = {"_view", "_alias", "_ident", "_pg_type", "_column_defs"}
 # identifiers received as parameters, checked by the function against its module's constant column tuples
-PARAM_IDENTIFIERS = {("warehouse/reporting.py", "evaluation_frame", "columns")}
+PARAM_IDENTIFIERS = {("warehouse/reporting.py", "evaluation_frame", "columns"),
+                     # a relation named in one of our own statements (parsed by sqlglot), for its column list
+                     ("warehouse/pg.py", "_columns_of", "relation")}
 _CONSTANT = re.compile(r"_?[A-Z][A-Z0-9_]*")
 
 
@@ -77,6 +85,12 @@ def _spliced(node: ast.AST) -> set[str]:
         if isinstance(node.func, ast.Name) and node.func.id in HELPERS:
             return set().union(*(_spliced(a) for a in node.args))
         if isinstance(node.func, ast.Name) and node.func.id in ("tuple", "list"):
+            return set().union(*(_spliced(a) for a in node.args))
+        # psycopg's composition: Identifier/Literal are quoted by psycopg; SQL(...) splices what it is given
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("Identifier", "Literal") \
+                and ast.unparse(node.func.value).endswith("sql"):
+            return set()
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "SQL" and ast.unparse(node.func.value).endswith("sql"):
             return set().union(*(_spliced(a) for a in node.args))
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
             return _spliced(node.func.value) | set().union(*(_spliced(a) for a in node.args),
@@ -171,6 +185,9 @@ class _Checker:
             return self.safe(expr.left, scope, depth + 1) and self.safe(expr.right, scope, depth + 1)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
             return self.safe(expr.left, scope, depth + 1) and self.vetted(expr.right, scope)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "SQL" \
+                and ast.unparse(expr.func.value).endswith("sql"):  # psycopg.sql.SQL of a constant text
+            return all(self.safe(a, scope, depth + 1) for a in expr.args)
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
             return self.safe(expr.func.value, scope, depth + 1) and all(
                 self.vetted(a, scope) for a in [*expr.args, *(k.value for k in expr.keywords)])
