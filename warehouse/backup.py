@@ -77,12 +77,23 @@ def inspect(path: Path | str) -> dict:
     return {"migrations": numbers, "counts": counts, "tables": contents}
 
 
+_PG_REFUSED = ("PostgreSQL の倉庫は kpi backup / kpi restore の対象外です。pg_dump を使うか、"
+               "kpi export-warehouse --to ファイル名.duckdb でファイルに書き出してください")
+
+
+def _file_of(db_path: Path | str | None) -> Path:
+    """The warehouse file; a PostgreSQL URL is refused without repeating it (it may hold a password)."""
+    if isinstance(db_path, str) and db_path.startswith(("postgresql:", "postgres:")):
+        raise BackupRefused(_PG_REFUSED)
+    return Path(db_path) if db_path is not None else default_db_path()
+
+
 def backup(db_path: Path | str | None, out: Path | str, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> dict:
     """Write a consistent copy of the warehouse to `out` (verified) and return figures about it.
 
     The warehouse lock is held only for CHECKPOINT and the copy, so the running app waits a fraction of a second.
     """
-    db = Path(db_path) if db_path is not None else default_db_path()
+    db = _file_of(db_path)
     out = Path(out)
     if out.resolve() == db.resolve():
         raise BackupRefused("バックアップの出力先にデータベース自身は指定できません")
@@ -151,7 +162,7 @@ def restore(src: Path | str, db_path: Path | str | None = None, *, timeout: floa
     `require_manifest=False` (a backup made before manifests existed) still reads every table in full.
     """
     src = Path(src)
-    db = Path(db_path) if db_path is not None else default_db_path()
+    db = _file_of(db_path)
     if db.exists() and src.resolve() == db.resolve():
         raise BackupRefused("復元元にデータベース自身は指定できません")
     if not src.is_file():

@@ -50,6 +50,7 @@ def card(page: Page, code: str):
 
 
 def type_value(page: Page, code: str, label: str, text: str) -> None:
+    idle(page)  # mid-run, the card's block is not yet drawn and `card` would match an outer block
     field = card(page, code).get_by_label(label)
     field.fill(text)
     field.press("Tab")

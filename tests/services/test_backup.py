@@ -20,6 +20,9 @@ from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are f
     BULK, EDITOR1, FRESH, JAPANESE, REVIEWER, fields, head_approve, save, stage, wf_db,
 )
 
+# kpi backup copies the embedded DuckDB file; a PostgreSQL warehouse is refused (pg_dump or kpi export-warehouse)
+EMBEDDED_ONLY = pytest.mark.parametrize("backend", ["duckdb"])
+
 ROOT = Path(__file__).resolve().parents[2]
 KPI = str(ROOT / ".venv" / "bin" / "kpi")
 
@@ -38,6 +41,7 @@ def audit_trail(db: Path) -> list[tuple]:
         return con.execute("SELECT * FROM audit_log ORDER BY audit_id").fetchall()
 
 
+@EMBEDDED_ONLY
 def test_restore_gives_back_the_same_summaries_and_audit_trail_and_keeps_the_replaced_file(wf_db, stage, tmp_path,
                                                                                          request):
     bulk = head_approve(wf_db, BULK, *stage.bulk)  # GAKUSHU's head approved its batch (所属長承認)
@@ -101,6 +105,7 @@ def test_restore_refuses_a_file_that_is_not_a_warehouse_backup_in_japanese_and_c
     assert not backup.before_restore_path(demo_db).exists()
 
 
+@EMBEDDED_ONLY
 def test_a_backup_taken_while_another_thread_saves_is_consistent(wf_db, stage, tmp_path, request):
     indicator = stage.ind(FRESH[0])
     stop = threading.Event()
