@@ -22,16 +22,17 @@ _hasher = PasswordHasher()
 
 MAX_LOGIN_CHARS = 64  # login IDs are at most 32 characters; anything longer is refused before any work
 MAX_PASSWORD_CHARS = 1024
-THROTTLE_SIZE = 10_000  # keys kept per counter (least recently failed forgotten first): memory stays bounded
+THROTTLE_SIZE = 10_000  # keys kept per counter (least recently failed forgotten first): the table stays bounded
+# The counters live in the warehouse (table login_throttle), shared by every app process and machine.
 # One browser (source) guessing one login: 3 free tries, then 1 s, 2 s, 4 s … up to 5 minutes between tries.
-BY_SOURCE_AND_LOGIN = Throttle(free=3, base_s=1, cap_s=300, forget_s=3600, size=THROTTLE_SIZE)
+BY_SOURCE_AND_LOGIN = Throttle("source_login", free=3, base_s=1, cap_s=300, forget_s=3600, size=THROTTLE_SIZE)
 # Everyone guessing one login: 10 free tries, then 1 s … at most 30 s — it slows guessing from many places but
 # never locks the person out (a stranger's failures cost the owner at most 30 s).
-BY_LOGIN = Throttle(free=10, base_s=1, cap_s=30, forget_s=3600, size=THROTTLE_SIZE)
+BY_LOGIN = Throttle("login", free=10, base_s=1, cap_s=30, forget_s=3600, size=THROTTLE_SIZE)
 # A password check costs about a second of CPU by design (argon2). Many people logging in at once must not starve
 # the session that holds the warehouse lock, so checks queue here: at most one per core but one, never fewer than one.
 _verifying = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
-clock = time.monotonic  # the throttle's time source (tests freeze it)
+clock = time.time  # the throttle's time source: the wall clock every process shares (tests freeze it)
 _dummy: list[str] = []
 _dummy_guard = threading.Lock()
 
@@ -66,12 +67,6 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def reset_throttles() -> None:
-    """Forget every failure counter (tests, and an operator who restarts nothing)."""
-    BY_SOURCE_AND_LOGIN.clear_all()
-    BY_LOGIN.clear_all()
-
-
 def actor_of(user: dict) -> Actor:
     """The Actor of an account record."""
     return Actor(user["login"], user["display_name"], frozenset(Role(r) for r in user["roles"]),
@@ -91,36 +86,38 @@ def authenticate(login: str, password: str, *, db: Path | str | None = None, sou
     now = clock()
     with warehouse.connect(db) as con:
         user = users.get_user(con, login)
-    version = user["version"] if user else None
-    wait = max(BY_SOURCE_AND_LOGIN.wait_s(pair, now, version), BY_LOGIN.wait_s(key, now, version))
+        version = user["version"] if user else None
+        wait = max(BY_SOURCE_AND_LOGIN.wait_s(con, pair, now, version), BY_LOGIN.wait_s(con, key, now, version))
     if wait > 0:
         raise LoginThrottled(f"ログインの失敗が続いたため、{math.ceil(wait)}秒待ってから再度お試しください")
     matches = check_password(user["password_hash"] if user else dummy_hash(), password)
     if not (matches and user["active"]):
         now = clock()  # after the check: the wait runs from the answer
-        BY_SOURCE_AND_LOGIN.fail(pair, now, version)
-        BY_LOGIN.fail(key, now, version)
-        if user is not None:  # unknown logins leave no row: a stranger cannot fill the audit trail with names
-            slowed = max(BY_SOURCE_AND_LOGIN.wait_s(pair, now, version), BY_LOGIN.wait_s(key, now, version))
-            _audit_login(db, user, "lockout" if slowed > 0 else "login_failed", source,
-                         f"次の試行まで{math.ceil(slowed)}秒" if slowed > 0 else None)
+        with warehouse.transaction(db) as con:  # the counts and the audit row, together
+            BY_SOURCE_AND_LOGIN.fail(con, pair, now, version)
+            BY_LOGIN.fail(con, key, now, version)
+            if user is not None:  # unknown logins leave no row: a stranger cannot fill the audit trail with names
+                slowed = max(BY_SOURCE_AND_LOGIN.wait_s(con, pair, now, version),
+                             BY_LOGIN.wait_s(con, key, now, version))
+                _audit_login(con, user, "lockout" if slowed > 0 else "login_failed", source,
+                             f"次の試行まで{math.ceil(slowed)}秒" if slowed > 0 else None)
         raise LoginFailed(wrong)
-    BY_SOURCE_AND_LOGIN.clear(pair)
-    BY_LOGIN.clear(key)
-    _audit_login(db, user, "login", source, None)
+    with warehouse.transaction(db) as con:
+        BY_SOURCE_AND_LOGIN.clear(con, pair)
+        BY_LOGIN.clear(con, key)
+        _audit_login(con, user, "login", source, None)
     if _hasher.check_needs_rehash(user["password_hash"]):
         with warehouse.transaction(db) as con:
             users.rehash_password(con, user["login"], hash_password(password))
     return actor_of(user)
 
 
-def _audit_login(db, user: dict, action: str, source: str | None, comment: str | None) -> None:
+def _audit_login(con, user: dict, action: str, source: str | None, comment: str | None) -> None:
     """An audit row of a login, a failed password or a slowed login (who, from where, when)."""
     role = actor_of(user).primary_role.value if user["roles"] else "none"
-    with warehouse.transaction(db) as con:
-        audit.record(con, AuditEvent(actor=user["login"], role=role, action=action, entity="session",
-                                     entity_id=user["login"], new_value=f"接続元 {(source or 'local')[:64]}",
-                                     comment=comment))
+    audit.record(con, AuditEvent(actor=user["login"], role=role, action=action, entity="session",
+                                 entity_id=user["login"], new_value=f"接続元 {(source or 'local')[:64]}",
+                                 comment=comment))
 
 
 def throttled_for(logins: list[str], *, db: Path | str | None = None) -> dict[str, int]:
@@ -129,8 +126,8 @@ def throttled_for(logins: list[str], *, db: Path | str | None = None) -> dict[st
     now = clock()
     with warehouse.connect(db) as con:
         versions = {u: (users.account_state(con, u) or (False, None))[1] for u in logins}
-    waits = {u: max(BY_LOGIN.wait_s(u, now, versions[u]),
-                    BY_SOURCE_AND_LOGIN.longest_wait_s(f"\n{u}", now, versions[u])) for u in logins}
+        waits = {u: max(BY_LOGIN.wait_s(con, u, now, versions[u]),
+                        BY_SOURCE_AND_LOGIN.longest_wait_s(con, f"\n{u}", now, versions[u])) for u in logins}
     return {u: math.ceil(w) for u, w in waits.items() if w > 0}
 
 

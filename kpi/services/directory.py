@@ -30,5 +30,5 @@ def list_accounts(actor: Actor, db: Path | str | None = None) -> list[dict]:
     check(actor, Permission.VIEW_ACCOUNTS)
     with warehouse.connect(db) as con:
         rows = users.list_users(con)
-    waits = throttled_for([u["login"] for u in rows], db=db)  # this process's login throttle
+    waits = throttled_for([u["login"] for u in rows], db=db)  # the login throttle (shared by every process)
     return [{**u, "wait_s": waits.get(u["login"], 0)} for u in rows]

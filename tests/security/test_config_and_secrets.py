@@ -83,7 +83,6 @@ def test_a_new_account_and_a_reset_password_are_argon2id(demo_db):
 
 def test_wrong_passwords_slow_the_login_even_for_an_unknown_id(demo_db, monkeypatch):
     """Failures slow the ID down (known or not, so the wait does not reveal which IDs exist)."""
-    accounts.reset_throttles()
     monkeypatch.setattr(accounts, "clock", lambda: 1000.0)  # time stands still: the wait never runs out here
     for login in ("no-such-person", "reviewer"):
         for _ in range(accounts.BY_SOURCE_AND_LOGIN.free + 1):

@@ -21,12 +21,10 @@ KPI = Path(sys.executable).parent / "kpi"
 
 @pytest.fixture
 def clock(monkeypatch):
-    accounts.reset_throttles()
     c = Clock()
     monkeypatch.setattr(accounts, "clock", c)
     monkeypatch.setattr(accounts, "check_password", lambda h, p: p == "reviewer-pass" and h.startswith("$argon2"))
-    yield c
-    accounts.reset_throttles()
+    return c
 
 
 def _sessions_audit(db) -> list[tuple]:

@@ -91,7 +91,6 @@ def test_an_openid_identity_maps_to_the_local_account_with_that_email(demo_db):
 def test_repeated_wrong_passwords_slow_the_login_down_and_a_reset_lets_the_person_in_at_once(demo_db, monkeypatch):
     from kpi.services import accounts
 
-    accounts.reset_throttles()
     monkeypatch.setattr(accounts, "clock", lambda: 1000.0)  # time stands still: the wait never runs out here
     admin.create_account(ADMIN, "lock-me", "試験", "right-password", ["executive"], [], db=demo_db)
     for _ in range(accounts.BY_SOURCE_AND_LOGIN.free + 1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import warehouse
 from kpi.domain.workflow import Role
 from kpi.services import accounts, admin
 from kpi.services.accounts import LoginFailed, LoginThrottled, authenticate
@@ -26,11 +27,9 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    accounts.reset_throttles()
     c = Clock()
     monkeypatch.setattr(accounts, "clock", c)
-    yield c
-    accounts.reset_throttles()
+    return c
 
 
 @pytest.fixture
@@ -54,51 +53,66 @@ def fast_checks(monkeypatch):
 
 
 def _stored_hash(db, login):
-    import warehouse
     from warehouse import users
 
     with warehouse.connect(db) as con:
         return users.get_user(con, login)["password_hash"]
 
 
-# ---- the throttle itself ------------------------------------------------------------------------------------
+# ---- the throttle itself (its counters in a real warehouse) -------------------------------------------------
+
+@pytest.fixture
+def con(demo_db):
+    import warehouse
+
+    with warehouse.connect(demo_db) as c:
+        yield c
+
 
 def test_the_wait_grows_after_the_free_failures_and_is_capped():
-    t = Throttle(free=3, base_s=1, cap_s=30, forget_s=3600, size=10)
+    t = Throttle("t", free=3, base_s=1, cap_s=30, forget_s=3600, size=10)
     assert [t.delay_after(n) for n in range(1, 11)] == [0, 0, 0, 1, 2, 4, 8, 16, 30, 30]
 
 
-def test_a_key_may_try_again_once_its_wait_has_passed_and_is_forgotten_after_a_quiet_hour():
-    t = Throttle(free=1, base_s=2, cap_s=60, forget_s=3600, size=10)
-    t.fail("k", 0.0)
-    assert t.wait_s("k", 0.0) == 0
-    t.fail("k", 0.0)
-    assert t.wait_s("k", 0.5) == 1.5 and t.wait_s("k", 2.0) == 0
-    t.fail("k", 2.0)
-    assert t.wait_s("k", 2.0) == 4
-    assert t.wait_s("k", 2.0 + 3601) == 0 and len(t) == 0
+def test_a_key_may_try_again_once_its_wait_has_passed_and_is_forgotten_after_a_quiet_hour(con):
+    t = Throttle("t", free=1, base_s=2, cap_s=60, forget_s=3600, size=10)
+    t.fail(con, "k", 0.0)
+    assert t.wait_s(con, "k", 0.0) == 0
+    t.fail(con, "k", 0.0)
+    assert t.wait_s(con, "k", 0.5) == 1.5 and t.wait_s(con, "k", 2.0) == 0
+    t.fail(con, "k", 2.0)
+    assert t.wait_s(con, "k", 2.0) == 4
+    assert t.wait_s(con, "k", 2.0 + 3601) == 0
+    t.fail(con, "k", 2.0 + 3601)  # after a quiet hour the count starts again: one failure, no wait
+    assert t.wait_s(con, "k", 2.0 + 3601) == 0 and t.count(con) == 1
 
 
-def test_a_new_account_version_starts_the_key_afresh():
-    t = Throttle(free=0, base_s=10, cap_s=60, forget_s=3600, size=10)
-    t.fail("k", 0.0, version=3)
-    assert t.wait_s("k", 0.0, version=3) == 10
-    assert t.wait_s("k", 0.0, version=4) == 0  # the password was reset (or the account changed)
+def test_a_new_account_version_starts_the_key_afresh(con):
+    t = Throttle("t", free=0, base_s=10, cap_s=60, forget_s=3600, size=10)
+    t.fail(con, "k", 0.0, version=3)
+    assert t.wait_s(con, "k", 0.0, version=3) == 10
+    assert t.wait_s(con, "k", 0.0, version=4) == 0  # the password was reset (or the account changed)
+    t.fail(con, "k", 0.0, version=4)
+    assert t.wait_s(con, "k", 0.0, version=4) == 10  # counted afresh under the new version: one failure
 
 
-def test_the_counters_keep_at_most_their_size_forgetting_the_least_recently_failed():
-    t = Throttle(free=0, base_s=1, cap_s=60, forget_s=3600, size=100)
-    t.fail("keep", 0.0)
-    for i in range(1000):
-        t.fail(f"stranger-{i}", 1.0)
-        if i % 10 == 0:
-            t.fail("keep", 1.0)  # failing again keeps a key recent
-    assert len(t) == 100
-    assert t.wait_s("keep", 1.0) > 0 and t.wait_s("stranger-0", 1.0) == 0
+def test_the_counters_keep_at_most_their_size_forgetting_the_least_recently_failed(con):
+    t = Throttle("t", free=0, base_s=1, cap_s=60, forget_s=3600, size=20)
+    other = Throttle("other", free=0, base_s=1, cap_s=60, forget_s=3600, size=20)
+    other.fail(con, "keep", 0.0)
+    t.fail(con, "keep", 0.0)
+    for i in range(100):
+        t.fail(con, f"stranger-{i}", 1.0 + i)
+        if i % 5 == 0:
+            t.fail(con, "keep", 1.0 + i)  # failing again keeps a key recent
+    assert t.count(con) == 20
+    assert t.wait_s(con, "keep", 100.0) > 0 and t.wait_s(con, "stranger-0", 1.0) == 0
+    assert other.count(con) == 1  # each counter has its own keys
 
 
 def test_the_login_counters_are_bounded():
     assert accounts.BY_LOGIN.size == accounts.BY_SOURCE_AND_LOGIN.size == accounts.THROTTLE_SIZE <= 10_000
+    assert accounts.BY_LOGIN.name != accounts.BY_SOURCE_AND_LOGIN.name
 
 
 # ---- authenticate ---------------------------------------------------------------------------------------------
@@ -133,7 +147,7 @@ def test_an_over_long_login_or_password_is_refused_before_any_work(demo_db, cloc
     monkeypatch.setattr(accounts.warehouse, "connect", no_warehouse)
     with pytest.raises(LoginFailed, match=WRONG):
         authenticate(login, password, db=demo_db)
-    assert checks == [] and len(accounts.BY_LOGIN) == 0 and len(accounts.BY_SOURCE_AND_LOGIN) == 0
+    assert checks == []
 
 
 def test_a_stranger_slows_a_login_down_but_never_locks_its_owner_out(demo_db, clock, fast_checks):
@@ -146,13 +160,15 @@ def test_a_stranger_slows_a_login_down_but_never_locks_its_owner_out(demo_db, cl
             pass
         except LoginFailed:
             clock.now += 0.001  # the stranger retries at once
-        clock.now += max(accounts.BY_SOURCE_AND_LOGIN.wait_s("203.0.113.9\nreviewer", clock.now, version),
-                         accounts.BY_LOGIN.wait_s("reviewer", clock.now, version))
+        with warehouse.connect(demo_db) as con:
+            clock.now += max(accounts.BY_SOURCE_AND_LOGIN.wait_s(con, "203.0.113.9\nreviewer", clock.now, version),
+                             accounts.BY_LOGIN.wait_s(con, "reviewer", clock.now, version))
     with pytest.raises(LoginFailed, match=WRONG):
         authenticate("reviewer", "guess", db=demo_db, source="203.0.113.9")
     with pytest.raises(LoginThrottled, match="300秒"):  # the stranger: five minutes a try
         authenticate("reviewer", "guess", db=demo_db, source="203.0.113.9")
-    wait = accounts.BY_LOGIN.wait_s("reviewer", clock.now, version)
+    with warehouse.connect(demo_db) as con:
+        wait = accounts.BY_LOGIN.wait_s(con, "reviewer", clock.now, version)
     assert 0 < wait <= accounts.BY_LOGIN.cap_s == 30
     clock.now += wait
     assert authenticate("reviewer", "reviewer-pass", db=demo_db, source="198.51.100.7").login == "reviewer"
@@ -195,5 +211,8 @@ def test_a_success_forgets_the_failures(demo_db, clock, fast_checks):
     for _ in range(accounts.BY_SOURCE_AND_LOGIN.free):
         with pytest.raises(LoginFailed):
             authenticate("reviewer", "guess", db=demo_db)
+    with warehouse.connect(demo_db) as con:
+        assert accounts.BY_LOGIN.count(con) == accounts.BY_SOURCE_AND_LOGIN.count(con) == 1  # the key counted
     authenticate("reviewer", "reviewer-pass", db=demo_db)
-    assert len(accounts.BY_LOGIN) == 0 and len(accounts.BY_SOURCE_AND_LOGIN) == 0
+    with warehouse.connect(demo_db) as con:
+        assert accounts.BY_LOGIN.count(con) == 0 and accounts.BY_SOURCE_AND_LOGIN.count(con) == 0
