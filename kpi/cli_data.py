@@ -148,7 +148,8 @@ def cmd_backup(args) -> int:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
     print(f"{info['out']} にバックアップしました（{info['bytes']:,}バイト、値 {info['counts']['indicator_values']:,}件、"
-          f"監査ログ {info['counts']['audit_log']:,}件、ロック {info['lock_held_s']:.2f}秒）")
+          f"監査ログ {info['counts']['audit_log']:,}件、"
+          + (f"{info['tool']}）" if "tool" in info else f"ロック {info['lock_held_s']:.2f}秒）"))
     return 0
 
 def cmd_restore(args) -> int:
@@ -231,10 +232,11 @@ def register(add) -> None:
     p.set_defaults(func=cmd_export_warehouse)
 
     p = add("backup", "データベースの整合したバックアップを作成します（アプリの稼働中でも可）")
-    p.add_argument("--out", required=True, help="バックアップの出力先ファイル")
+    p.add_argument("--out", required=True, help="バックアップの出力先ファイル（PostgreSQL の倉庫は pg_dump の custom 形式）")
     p.set_defaults(func=cmd_backup)
 
-    p = add("restore", "バックアップからデータベースを復元します（元のファイルは .before-restore として残します）")
+    p = add("restore", "バックアップからデータベースを復元します（元のファイルは .before-restore として残します。"
+                       "PostgreSQL は空のデータベースへ）")
     p.add_argument("file", help="kpi backup で作ったファイル（同じフォルダーの <file>.manifest.json で検証します）")
     p.add_argument("--no-manifest", action="store_true",
                    help="検証用の記録のない古いバックアップを復元します（全表の読み取りによる検査のみ）")

@@ -4,6 +4,9 @@ Measured on the demo warehouse (9.7 MB, 2 cores): CHECKPOINT then a byte copy un
 about 0.06 s; `ATTACH … ; COPY FROM DATABASE` about 0.13 s. Both keep the sequences' positions. The copy is used:
 it holds the lock for the shortest time and the backup is byte for byte the checkpointed file (no WAL), so a
 restore gives back exactly what was there.
+
+A PostgreSQL warehouse (a postgresql:// URL, or $KPI_DATABASE_URL) is backed up with pg_dump and restored with
+pg_restore into an empty database, with the same manifest: warehouse/pg_backup.py.
 """
 from __future__ import annotations
 
@@ -51,6 +54,9 @@ def inspect(path: Path | str) -> dict:
         raise BackupRefused(f"ファイル {shown} がありません")
     with path.open("rb") as fh:
         head = fh.read(16)
+    if head.startswith(b"PGDMP"):
+        raise BackupRefused(f"{shown} は PostgreSQL の倉庫のバックアップ（pg_dump）です。"
+                            "--db に空の PostgreSQL データベースの URL を指定して復元してください")
     if len(head) < 12 or head[8:12] != _DUCKDB_MAGIC:
         raise BackupRefused(f"{shown} は成果指標データベースのバックアップではありません（DuckDB のファイルではありません）")
     try:
@@ -77,14 +83,16 @@ def inspect(path: Path | str) -> dict:
     return {"migrations": numbers, "counts": counts, "tables": contents}
 
 
-_PG_REFUSED = ("PostgreSQL の倉庫は kpi backup / kpi restore の対象外です。pg_dump を使うか、"
-               "kpi export-warehouse --to ファイル名.duckdb でファイルに書き出してください")
+def postgres_url(db_path: Path | str | None) -> str | None:
+    """The PostgreSQL URL the warehouse is (given, or $KPI_DATABASE_URL when no path is given), else None."""
+    from warehouse import pg
+
+    if pg.is_url(db_path):
+        return str(db_path)
+    return pg.env_url() if db_path is None else None
 
 
 def _file_of(db_path: Path | str | None) -> Path:
-    """The warehouse file; a PostgreSQL URL is refused without repeating it (it may hold a password)."""
-    if isinstance(db_path, str) and db_path.startswith(("postgresql:", "postgres:")):
-        raise BackupRefused(_PG_REFUSED)
     return Path(db_path) if db_path is not None else default_db_path()
 
 
@@ -92,9 +100,18 @@ def backup(db_path: Path | str | None, out: Path | str, *, timeout: float = DEFA
     """Write a consistent copy of the warehouse to `out` (verified) and return figures about it.
 
     The warehouse lock is held only for CHECKPOINT and the copy, so the running app waits a fraction of a second.
+    A PostgreSQL warehouse is dumped with pg_dump instead (warehouse/pg_backup.py), with the same manifest.
     """
-    db = _file_of(db_path)
     out = Path(out)
+    url = postgres_url(db_path)
+    if url is not None:
+        from warehouse import pg_backup
+
+        try:
+            return pg_backup.backup(url, out)
+        except pg_backup.PgBackupRefused as exc:
+            raise BackupRefused(str(exc)) from None
+    db = _file_of(db_path)
     if out.resolve() == db.resolve():
         raise BackupRefused("バックアップの出力先にデータベース自身は指定できません")
     if not db.is_file():
@@ -160,8 +177,17 @@ def restore(src: Path | str, db_path: Path | str | None = None, *, timeout: floa
     Before anything is renamed the backup's bytes are compared with the SHA-256 in its manifest and every table
     is read in full and compared with the checksums recorded at backup time; any difference refuses the restore.
     `require_manifest=False` (a backup made before manifests existed) still reads every table in full.
+    A PostgreSQL warehouse is restored with pg_restore into an empty database (warehouse/pg_backup.py).
     """
     src = Path(src)
+    url = postgres_url(db_path)
+    if url is not None:
+        from warehouse import pg_backup
+
+        try:
+            return pg_backup.restore(src, url, require_manifest=require_manifest)
+        except pg_backup.PgBackupRefused as exc:
+            raise BackupRefused(str(exc)) from None
     db = _file_of(db_path)
     if db.exists() and src.resolve() == db.resolve():
         raise BackupRefused("復元元にデータベース自身は指定できません")

@@ -1,7 +1,9 @@
 """Backup and restore of the warehouse, for the operator (`kpi backup`, `kpi restore`, a cron line).
 
-Both act on the file as a whole, so they are operator commands (whoever may run them already has the file),
-not app actions; the app keeps running while a backup is taken (it waits a fraction of a second for the lock).
+Both act on the warehouse as a whole, so they are operator commands (whoever may run them already has the file
+or the database's credentials), not app actions; the app keeps running while a backup is taken (it waits a
+fraction of a second for the lock). A PostgreSQL warehouse is dumped with pg_dump and restored with pg_restore into
+an empty database (warehouse/pg_backup.py), with the same manifest and checks.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ def backup(out: Path | str, *, db: Path | str | None = None) -> dict:
 
 def restore(src: Path | str, *, db: Path | str | None = None, require_manifest: bool = True) -> dict:
     """Replace the warehouse with a backup (atomic rename); the replaced file is kept as `<db>.before-restore`.
+    A PostgreSQL warehouse must be an empty database (refused otherwise: there is nothing to keep it as).
 
     Refuses, with a Japanese message and nothing changed, a file that is not a warehouse backup or whose bytes or
     tables differ from the checksums recorded beside it at backup time (`<backup>.manifest.json`).

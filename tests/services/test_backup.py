@@ -1,27 +1,30 @@
 """Backup and restore: `kpi backup` while people work, `kpi restore` gives back the same figures and audit trail,
-refuses what is not a backup (in Japanese, changing nothing) and keeps the replaced file."""
+refuses what is not a backup (in Japanese, changing nothing) and keeps the replaced file — on the DuckDB file, and
+on PostgreSQL (pg_dump / pg_restore into an empty database)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 import warehouse
 from kpi.services import backup, workflow
+from warehouse import backup as store
+from warehouse.checksums import file_sha256, manifest_path
 from kpi.services.summaries import cycle_summary
 from kpi.services.workflow import Conflict, ValueRef
+from tests.pg_support import create_database
 from tests.reliability import figures
 from tests.reliability.invariants import audit_matches_values, read
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
     BULK, EDITOR1, FRESH, JAPANESE, REVIEWER, fields, head_approve, save, stage, wf_db,
 )
-
-# kpi backup copies the embedded DuckDB file; a PostgreSQL warehouse is refused (pg_dump or kpi export-warehouse)
-EMBEDDED_ONLY = pytest.mark.parametrize("backend", ["duckdb"])
 
 ROOT = Path(__file__).resolve().parents[2]
 KPI = str(ROOT / ".venv" / "bin" / "kpi")
@@ -29,6 +32,12 @@ KPI = str(ROOT / ".venv" / "bin" / "kpi")
 
 def kpi(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([KPI, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def restore_target(backend: str, db, request):
+    """Where a backup of `db` is restored: over the file itself (DuckDB keeps the replaced file), or into a new,
+    empty database of the cluster (PostgreSQL restores only into an empty database)."""
+    return db if backend == "duckdb" else create_database(request.getfixturevalue("postgres_url"))
 
 
 def summaries(db: Path) -> list[dict]:
@@ -41,12 +50,11 @@ def audit_trail(db: Path) -> list[tuple]:
         return con.execute("SELECT * FROM audit_log ORDER BY audit_id").fetchall()
 
 
-@EMBEDDED_ONLY
 def test_restore_gives_back_the_same_summaries_and_audit_trail_and_keeps_the_replaced_file(wf_db, stage, tmp_path,
-                                                                                         request):
+                                                                                         request, backend):
     bulk = head_approve(wf_db, BULK, *stage.bulk)  # GAKUSHU's head approved its batch (所属長承認)
     saved_summaries, saved_trail = summaries(wf_db), audit_trail(wf_db)
-    out = tmp_path / "backups" / "kpi-backup.duckdb"
+    out = tmp_path / "backups" / ("kpi-backup.duckdb" if backend == "duckdb" else "kpi-backup.pgdump")
     done = kpi("backup", "--out", str(out), "--db", str(wf_db))
     assert done.returncode == 0, done.stderr
     assert "バックアップしました" in done.stdout and out.is_file()
@@ -57,24 +65,29 @@ def test_restore_gives_back_the_same_summaries_and_audit_trail_and_keeps_the_rep
     changed_summaries, changed_trail = summaries(wf_db), audit_trail(wf_db)
     assert changed_summaries != saved_summaries and len(changed_trail) == len(saved_trail) + len(stage.bulk)
 
+    target = restore_target(backend, wf_db, request)
     started = time.perf_counter()
-    done = kpi("restore", str(out), "--db", str(wf_db))
+    done = kpi("restore", str(out), "--db", str(target))
     restore_s = time.perf_counter() - started
     assert done.returncode == 0, done.stderr
-    assert "復元しました" in done.stdout and ".before-restore" in done.stdout
+    assert "復元しました" in done.stdout
 
-    assert summaries(wf_db) == saved_summaries
-    printed = kpi("summary", "--cycle", "2021", "--format", "json", "--db", str(wf_db))
+    assert summaries(target) == saved_summaries
+    printed = kpi("summary", "--cycle", "2021", "--format", "json", "--db", str(target))
     assert json.loads(printed.stdout) == saved_summaries[0]
-    restored = audit_trail(wf_db)
+    restored = audit_trail(target)
     assert restored[:-1] == saved_trail  # the backup's trail as it was, then the restore itself (issue #20)
     assert "restore" in restored[-1]
-    kept = backup.before_restore_path(wf_db)
-    assert audit_trail(kept) == changed_trail  # the replaced warehouse is still there, as it was
-    assert not list(wf_db.parent.glob(".*restoring*"))
-    figures.record(request.config, "backup_restore", {
+    if backend == "duckdb":
+        assert ".before-restore" in done.stdout
+        kept = backup.before_restore_path(wf_db)
+        assert audit_trail(kept) == changed_trail  # the replaced warehouse is still there, as it was
+        assert not list(wf_db.parent.glob(".*restoring*"))
+    else:
+        assert audit_trail(wf_db) == changed_trail  # the working database is untouched
+    figures.record(request.config, f"backup_restore_{backend}", {
         "backup_bytes": out.stat().st_size, "restore_cli_s": round(restore_s, 2),
-        "summary": [f"backup of the staged demo: {out.stat().st_size:,} bytes; restore through the CLI "
+        "summary": [f"{backend}: backup of the staged demo: {out.stat().st_size:,} bytes; restore through the CLI "
                     f"{restore_s:.2f} s; summaries FY2021+FY2022 and {len(saved_trail)} audit rows identical"],
     })
 
@@ -105,8 +118,7 @@ def test_restore_refuses_a_file_that_is_not_a_warehouse_backup_in_japanese_and_c
     assert not backup.before_restore_path(demo_db).exists()
 
 
-@EMBEDDED_ONLY
-def test_a_backup_taken_while_another_thread_saves_is_consistent(wf_db, stage, tmp_path, request):
+def test_a_backup_taken_while_another_thread_saves_is_consistent(wf_db, stage, tmp_path, request, backend):
     indicator = stage.ind(FRESH[0])
     stop = threading.Event()
     saves: list[int] = []
@@ -133,7 +145,7 @@ def test_a_backup_taken_while_another_thread_saves_is_consistent(wf_db, stage, t
     try:
         for i in range(5):
             time.sleep(0.3)
-            infos.append(backup.backup(tmp_path / f"b{i}.duckdb", db=wf_db))
+            infos.append(backup.backup(tmp_path / f"b{i}.backup", db=wf_db))
     finally:
         stop.set()
         thread.join(timeout=60)
@@ -141,8 +153,12 @@ def test_a_backup_taken_while_another_thread_saves_is_consistent(wf_db, stage, t
     assert len(saves) >= 3
     versions = []
     for i, info in enumerate(infos):
-        copy = tmp_path / f"open{i}.duckdb"  # opened through a copy, as restore does
-        copy.write_bytes((tmp_path / f"b{i}.duckdb").read_bytes())
+        if backend == "duckdb":
+            copy = tmp_path / f"open{i}.duckdb"  # opened through a copy, as restore does
+            copy.write_bytes((tmp_path / f"b{i}.backup").read_bytes())
+        else:  # restored into a new database (without the restore's own audit row: the warehouse's restore)
+            copy = restore_target(backend, wf_db, request)
+            store.restore(tmp_path / f"b{i}.backup", copy)
         with warehouse.connect(copy) as con:
             assert audit_matches_values(con) == []
         row = read(copy, "SELECT coalesce(max(version), 0) AS v FROM indicator_values WHERE indicator_id = ?",
@@ -151,9 +167,9 @@ def test_a_backup_taken_while_another_thread_saves_is_consistent(wf_db, stage, t
         assert info["counts"]["audit_log"] == read(copy, "SELECT count(*) AS n FROM audit_log")[0]["n"]
     assert versions == sorted(versions) and versions[-1] > versions[0]  # taken at different moments of the work
     held = max(i["lock_held_s"] for i in infos)
-    figures.record(request.config, "backup_while_writing", {
+    figures.record(request.config, f"backup_while_writing_{backend}", {
         "backups": len(infos), "saves_meanwhile": len(saves), "max_lock_held_s": held,
-        "summary": [f"{len(infos)} backups taken while a thread saved {len(saves)} times: each opens, its audit "
+        "summary": [f"{backend}: {len(infos)} backups taken while a thread saved {len(saves)} times: each opens, its audit "
                     f"trail explains every value; lock held at most {held:.3f} s per backup"],
     })
 
@@ -161,3 +177,55 @@ def test_a_backup_taken_while_another_thread_saves_is_consistent(wf_db, stage, t
 def test_backup_refuses_to_write_over_the_warehouse_itself(demo_db):
     with pytest.raises(backup.BackupRefused, match="データベース自身"):
         backup.backup(demo_db, db=demo_db)
+
+
+def tables_in(url: str) -> int:
+    with warehouse.connect(url) as con:
+        return con.execute("SELECT count(*) FROM information_schema.tables"
+                           " WHERE table_schema = current_schema()").fetchone()[0]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # pg_dump / pg_restore: the PostgreSQL warehouse's own path
+def test_a_postgresql_warehouse_round_trips_through_pg_dump_into_a_new_database(demo_warehouse, request, tmp_path):
+    url = demo_warehouse
+    password = urlsplit(url).password
+    out = tmp_path / "backups" / "kpi-20261206.pgdump"
+    done = kpi("backup", "--out", str(out), "--db", url)
+    assert done.returncode == 0, done.stderr
+    assert "バックアップしました" in done.stdout and "pg_dump" in done.stdout
+    assert out.read_bytes()[:5] == b"PGDMP" and (out.stat().st_mode & 0o777) == 0o600
+    manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+    assert manifest["sha256"] == file_sha256(out) and manifest["tables"]["audit_log"]["rows"] == len(audit_trail(url))
+    target = create_database(request.getfixturevalue("postgres_url"))
+
+    # a database that holds data is refused, and stays as it was; the password is never printed
+    before = audit_trail(url)
+    refused = kpi("restore", str(out), "--db", url)
+    assert refused.returncode == 2 and "空ではありません" in refused.stderr and "変更していません" in refused.stderr
+    assert audit_trail(url) == before
+    # a backup cut short is refused before anything is restored: the new database stays empty
+    cut = tmp_path / "backups" / "kpi-cut.pgdump"
+    cut.write_bytes(out.read_bytes()[: out.stat().st_size // 2])
+    shutil.copy(manifest_path(out), manifest_path(cut))
+    damaged = kpi("restore", str(cut), "--db", target)
+    assert damaged.returncode == 2 and "途中で切れています" in damaged.stderr and "Traceback" not in damaged.stderr
+    # a DuckDB file is not a PostgreSQL backup
+    duck = tmp_path / "other.duckdb"
+    with warehouse.connect(duck) as con:
+        con.execute("CREATE TABLE notes (t VARCHAR)")
+    not_pg = kpi("restore", str(duck), "--db", target, "--no-manifest")
+    assert not_pg.returncode == 2 and "DuckDB" in not_pg.stderr
+    assert tables_in(target) == 0
+    for said in (done, refused, damaged, not_pg):
+        assert password not in said.stdout + said.stderr
+
+    done = kpi("restore", str(out), "--db", target)
+    assert done.returncode == 0, done.stderr
+    assert "復元しました" in done.stdout and password not in done.stdout + done.stderr
+    summary = [json.loads(kpi("summary", "--cycle", "2021", "--format", "json", "--db", db).stdout)
+               for db in (url, target)]
+    assert summary[0] == summary[1] and summary[0]
+    restored = audit_trail(target)
+    assert restored[:-1] == before and "restore" in restored[-1]
+    verified = kpi("audit", "verify", "--db", target)
+    assert verified.returncode == 0, verified.stdout + verified.stderr  # the chain runs on through the restore
