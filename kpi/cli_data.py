@@ -120,8 +120,12 @@ def cmd_demo_scale(args) -> int:
               file=sys.stderr)
         return 2
     print(f"全国規模のデモを作成しています（{args.orgs}団体 × {args.indicators}指標 × {args.cycles}年度）…", file=sys.stderr)
-    info = build_scale_demo(args.db, orgs=args.orgs, indicators=args.indicators, cycles=args.cycles,
-                            overwrite=args.overwrite)
+    try:
+        info = build_scale_demo(args.db, orgs=args.orgs, indicators=args.indicators, cycles=args.cycles,
+                                overwrite=args.overwrite)
+    except (ValueError, FileExistsError) as exc:  # an existing file, a PostgreSQL database that is not empty
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
     return 0
 
@@ -209,7 +213,8 @@ def register(add) -> None:
     p.add_argument("action", choices=("verify",))
     p.set_defaults(func=cmd_audit)
 
-    p = add("demo-scale", "全国の自治体規模の合成データ（例: 1,788団体 × 100指標 × 10年度）で新しいデータベースを作ります")
+    p = add("demo-scale", "全国の自治体規模の合成データ（例: 1,788団体 × 100指標 × 10年度）で新しいデータベースを作ります"
+                          "（--db に新しいファイル、または空の PostgreSQL データベースの URL）")
     p.add_argument("--orgs", type=int, default=1788)
     p.add_argument("--indicators", type=int, default=100)
     p.add_argument("--cycles", type=int, default=10)

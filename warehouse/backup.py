@@ -20,13 +20,15 @@ import duckdb
 
 from warehouse import checksums
 from warehouse.checksums import ChecksumMismatch, manifest_path
-from warehouse.connection import DEFAULT_LOCK_TIMEOUT_S, WarehouseBusy, connect, default_db_path, locks_for
+from warehouse.connection import DEFAULT_LOCK_TIMEOUT_S, URL_SCHEMES, WarehouseBusy, connect, default_db_path, \
+    locks_for
 from warehouse.files import private_dir, tighten_warehouse
 from warehouse.migrations import discover, migrate
 
 # The tables every warehouse has; their row counts are compared between the warehouse and its backup.
 CORE_TABLES = ("schema_migrations", "cycles", "indicators", "indicator_values", "value_parts", "intake_batches",
                "validation_findings", "audit_log", "users")
+ENV_URL = "KPI_DATABASE_URL"  # a postgresql:// URL: the warehouse is PostgreSQL (warehouse/connection.py)
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB database file
 
 
@@ -84,12 +86,14 @@ def inspect(path: Path | str) -> dict:
 
 
 def postgres_url(db_path: Path | str | None) -> str | None:
-    """The PostgreSQL URL the warehouse is (given, or $KPI_DATABASE_URL when no path is given), else None."""
-    from warehouse import pg
+    """The PostgreSQL URL the warehouse is (given, or $KPI_DATABASE_URL when no path is given), else None.
 
-    if pg.is_url(db_path):
-        return str(db_path)
-    return pg.env_url() if db_path is None else None
+    (Without importing the PostgreSQL adapter: psycopg is an optional extra.)"""
+    if isinstance(db_path, str) and db_path.startswith(URL_SCHEMES):
+        return db_path
+    if db_path is None:
+        return os.environ.get(ENV_URL, "").strip() or None
+    return None
 
 
 def _file_of(db_path: Path | str | None) -> Path:

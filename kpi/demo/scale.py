@@ -15,6 +15,7 @@ the indicator catalogue are in :mod:`kpi.demo.scale_catalogue`.
 from __future__ import annotations
 
 import secrets
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,24 @@ from kpi.demo.scale_catalogue import (  # noqa: F401  NATIONAL_ORGS and organiza
 )
 from kpi.domain.formatting import fiscal_year_ja
 from kpi.services.accounts import hash_password
+from warehouse.connection import URL_SCHEMES
 
 LAST_FY = 2025
 STRATEGY_CODE = "japan-local-dx"
 STOP_SHARE = 0.01  # share of indicators whose progress management was stopped at some point
+
+
+def is_url(path: Path | str) -> bool:
+    """A postgresql:// URL (the PostgreSQL warehouse), not a file."""
+    return isinstance(path, str) and path.startswith(URL_SCHEMES)
+
+
+def _shown(path: Path | str) -> str:
+    if is_url(path):
+        from warehouse.pg import redacted  # psycopg is an optional extra: imported only for a URL
+
+        return redacted(str(path))
+    return str(path)
 
 
 def _cycles_frame(first_fy: int, last_fy: int) -> pl.DataFrame:
@@ -175,9 +190,16 @@ def build_scale_demo(path: Path | str, *, orgs: int = NATIONAL_ORGS, indicators:
     Refuses an existing file unless overwrite=True (then the file and its write-ahead log are replaced).
     Accounts: admin / reviewer / executive with the demo's passwords (admin-pass, reviewer-pass,
     executive-pass), and one editor per organization (editor-<code>) whose password nobody knows.
+
+    `path` may be a postgresql:// URL of an empty database: the warehouse is built in a temporary DuckDB file (the
+    builder's statements are DuckDB's: hash(), list_extract …) and copied in with `kpi export-warehouse`'s
+    transfer, verified row for row, so both backends hold the same rows for the same seed.
     """
     if indicators < 1 or cycles < 1:
         raise ValueError("指標数とサイクル数は1以上を指定してください")
+    if is_url(path):
+        return _build_into_postgresql(str(path), orgs=orgs, indicators=indicators, cycles=cycles, seed=seed,
+                                      last_fy=last_fy, overwrite=overwrite)
     started = time.perf_counter()
     path = Path(path)
     if path.exists():
@@ -235,9 +257,25 @@ def build_scale_demo(path: Path | str, *, orgs: int = NATIONAL_ORGS, indicators:
     return {**describe(path), "seconds": round(seconds, 1)}
 
 
+def _build_into_postgresql(url: str, *, overwrite: bool, **sizes) -> dict[str, Any]:
+    from warehouse.transfer import TransferRefused, transfer
+
+    if overwrite:
+        raise ValueError("PostgreSQL のデータベースは置き換えません（--overwrite は DuckDB のファイルだけ）。"
+                         "createdb で作った空のデータベースを指定してください")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kpi-scale-") as folder:
+        built = build_scale_demo(Path(folder) / "scale.duckdb", **sizes)
+        try:
+            transfer(Path(folder) / "scale.duckdb", url)
+        except TransferRefused as exc:
+            raise ValueError(str(exc)) from None
+    return {**describe(url), "built_s": built["seconds"], "seconds": round(time.perf_counter() - started, 1)}
+
+
 def describe(path: Path | str) -> dict[str, Any]:
-    """Counts of a (scale demo) warehouse, for the command line to print."""
-    path = Path(path)
+    """Counts of a (scale demo) warehouse, for the command line to print (a URL without its password)."""
+    path = path if is_url(path) else Path(path)
     with warehouse.connect(path) as con:
         one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731 (constant statements)
         cycles = con.execute("SELECT fiscal_year, state FROM cycles ORDER BY fiscal_year").fetchall()
@@ -245,7 +283,7 @@ def describe(path: Path | str) -> dict[str, Any]:
         reasons = dict(con.execute("SELECT coalesce(reason_category, '(なし)'), count(*) FROM indicator_values"
                                    " WHERE reason IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall())
         out = {
-            "path": str(path),
+            "path": _shown(path),
             "organizations": one("SELECT count(*) FROM departments"),
             "prefectures": one("SELECT count(*) FROM departments WHERE substr(department_code, 3, 3) = '000'"),
             "municipalities": one("SELECT count(*) FROM departments WHERE substr(department_code, 3, 3) <> '000'"),
@@ -259,6 +297,9 @@ def describe(path: Path | str) -> dict[str, Any]:
             "reasons_by_category": reasons,
             "users": one("SELECT count(*) FROM users"),
         }
+        if is_url(path):
+            out["size_bytes"] = one("SELECT pg_database_size(current_database())")
+            return out
     wal = Path(str(path) + ".wal")
     out["size_bytes"] = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
     return out

@@ -140,3 +140,40 @@ def test_national_organizations_are_47_prefectures_and_1741_municipalities():
     assert orgs["code"].n_unique() == orgs.height and orgs["name"].n_unique() == orgs.height
     assert "北海道" in orgs["name"].to_list() and orgs.filter(orgs["name"].str.ends_with("区")).height == 23
     assert all(len(c) == 6 for c in orgs["code"].to_list())
+
+
+# ---- `kpi demo-scale` on either backend ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The same small build (the command's seed, 0) in a DuckDB file, built in process."""
+    path = tmp_path_factory.mktemp("scale_ref") / "scale.duckdb"
+    build_scale_demo(path, orgs=ORGS, indicators=INDICATORS, cycles=CYCLES)
+    return path
+
+
+def test_kpi_demo_scale_builds_the_same_warehouse_on_either_backend(empty_warehouse, reference, backend):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    kpi = [str(Path(sys.executable).parent / "kpi"), "demo-scale", "--db", str(empty_warehouse), "--orgs", str(ORGS),
+           "--indicators", str(INDICATORS), "--cycles", str(CYCLES)]
+    done = subprocess.run(kpi, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    expected = describe(reference)
+    for key in ("organizations", "indicators", "stopped_indicators", "fiscal_years", "open_cycles", "values",
+                "values_by_state", "reasons_by_category", "users"):
+        assert info[key] == expected[key], key
+    assert info["size_bytes"] > 0
+    for year in (2024, 2025):  # the services read the same figures from both
+        assert cycle_summary(year, db=empty_warehouse) == cycle_summary(year, db=reference)
+    again = subprocess.run(kpi, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 2 and "\nエラー: " in again.stderr and "Traceback" not in again.stderr
+    if backend == "postgresql":
+        password = urlsplit(str(empty_warehouse)).password
+        assert password not in done.stdout + done.stderr + again.stdout + again.stderr
+        assert "空のデータベース" in again.stderr
