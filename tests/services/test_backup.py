@@ -215,8 +215,16 @@ def test_a_postgresql_warehouse_round_trips_through_pg_dump_into_a_new_database(
         con.execute("CREATE TABLE notes (t VARCHAR)")
     not_pg = kpi("restore", str(duck), "--db", target, "--no-manifest")
     assert not_pg.returncode == 2 and "DuckDB" in not_pg.stderr
+    # a manifest whose table checksum differs from what pg_restore gave: refused after the restore, which is undone
+    forged = tmp_path / "backups" / "kpi-forged.pgdump"
+    shutil.copy(out, forged)
+    recorded = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+    recorded["tables"]["indicator_values"]["content"] = "0-0"
+    manifest_path(forged).write_text(json.dumps(recorded), encoding="utf-8")
+    undone = kpi("restore", str(forged), "--db", target)
+    assert undone.returncode == 2 and "indicator_values" in undone.stderr and "作成時と違います" in undone.stderr
     assert tables_in(target) == 0
-    for said in (done, refused, damaged, not_pg):
+    for said in (done, refused, damaged, not_pg, undone):
         assert password not in said.stdout + said.stderr
 
     done = kpi("restore", str(out), "--db", target)
@@ -229,3 +237,13 @@ def test_a_postgresql_warehouse_round_trips_through_pg_dump_into_a_new_database(
     assert restored[:-1] == before and "restore" in restored[-1]
     verified = kpi("audit", "verify", "--db", target)
     assert verified.returncode == 0, verified.stdout + verified.stderr  # the chain runs on through the restore
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_without_the_servers_pg_dump_the_backup_is_refused_with_the_package_to_install(demo_warehouse, tmp_path,
+                                                                                     monkeypatch):
+    monkeypatch.setenv("KPI_PG_BINDIR", str(tmp_path / "no-such-folder"))
+    with pytest.raises(backup.BackupRefused, match=r"apt-get install postgresql-client-\d+") as refused:
+        backup.backup(tmp_path / "kpi.pgdump", db=demo_warehouse)
+    assert urlsplit(demo_warehouse).password not in str(refused.value)
+    assert not list(tmp_path.glob("*.pgdump*")) and not list(tmp_path.glob(".*partial"))
