@@ -8,27 +8,29 @@ published projection stays, and the 'confirmed' basis reads the approved confirm
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
+from kpi.domain import workflow
 from kpi.domain.permissions import Permission
-from kpi.domain.value_states import Action, State
+from kpi.domain.value_states import Action
 from kpi.domain.workflow import Transition
 
-_P = Permission
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(None, Action.SAVE, State.DRAFT, _P.CONFIRM),
-    Transition(State.DRAFT, Action.SAVE, State.DRAFT, _P.CONFIRM),
-    Transition(State.RETURNED, Action.SAVE, State.DRAFT, _P.CONFIRM),
-    Transition(State.DRAFT, Action.SUBMIT, State.SUBMITTED, _P.CONFIRM),
-    Transition(State.SUBMITTED, Action.HEAD_APPROVE, State.HEAD_APPROVED, _P.CONFIRM_HEAD_APPROVE, head_level=True),
-    Transition(State.SUBMITTED, Action.HEAD_RETURN, State.RETURNED, _P.CONFIRM_HEAD_APPROVE, needs_comment=True,
-               head_level=True),
-    Transition(State.SUBMITTED, Action.APPROVE, State.APPROVED, _P.CONFIRM_APPROVE, head_level=False),
-    Transition(State.SUBMITTED, Action.RETURN, State.RETURNED, _P.CONFIRM_APPROVE, needs_comment=True,
-               head_level=False),
-    Transition(State.HEAD_APPROVED, Action.APPROVE, State.APPROVED, _P.CONFIRM_APPROVE),
-    Transition(State.HEAD_APPROVED, Action.RETURN, State.RETURNED, _P.CONFIRM_APPROVE, needs_comment=True),
-)
+# The value's table (kpi.domain.workflow) with each permission swapped for the confirmation's own: one table,
+# so the two chains cannot drift apart. A transition whose permission has no counterpart (承認取消, REOPEN) is not
+# taken by a confirmation: an approved confirmation cannot be reopened.
+PERMISSION_MAP: dict[Permission, Permission] = {
+    Permission.SAVE: Permission.CONFIRM,
+    Permission.SUBMIT: Permission.CONFIRM,
+    Permission.HEAD_APPROVE: Permission.CONFIRM_HEAD_APPROVE,
+    Permission.HEAD_RETURN: Permission.CONFIRM_HEAD_APPROVE,
+    Permission.APPROVE: Permission.CONFIRM_APPROVE,
+    Permission.RETURN: Permission.CONFIRM_APPROVE,
+}
+TRANSITIONS: tuple[Transition, ...] = tuple(
+    replace(t, permission=PERMISSION_MAP[t.permission]) for t in workflow.TRANSITIONS
+    if t.permission in PERMISSION_MAP)
 # Each action takes one permission, whatever the state it starts from.
 PERMISSION_OF: dict[Action, Permission] = {t.action: t.permission for t in TRANSITIONS}
 
