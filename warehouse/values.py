@@ -138,12 +138,19 @@ def last_approved_before(con: duckdb.DuckDBPyConnection, fiscal_year: int, indic
 
 
 def last_approved_rows(con: duckdb.DuckDBPyConnection, fiscal_year: int, indicator_ids: list[int]) -> dict[int, dict]:
-    """Each indicator's most recent approved value in an earlier fiscal year, whole (figure, texts, kind, reason)."""
+    """Each indicator's most recent approved value in an earlier fiscal year, whole (figure, texts, kind, reason),
+    with last_number: the latest approved figure of an earlier year that has one (as last_approved_before gives
+    it), so one read serves both the prefill and the last year's figure."""
     if not indicator_ids:
         return {}
-    cur = con.execute("SELECT * FROM v_indicator_values WHERE state = 'approved' AND fiscal_year < ?"
-                      " AND indicator_id IN (SELECT unnest(?)) QUALIFY row_number() OVER"
-                      " (PARTITION BY indicator_id ORDER BY fiscal_year DESC) = 1", [fiscal_year, list(indicator_ids)])
+    cur = con.execute("SELECT v.*, l.last_number FROM v_indicator_values v LEFT JOIN ("
+                      " SELECT indicator_id, arg_max(value_number, fiscal_year) AS last_number FROM v_indicator_values"
+                      " WHERE state = 'approved' AND fiscal_year < ? AND value_number IS NOT NULL"
+                      " AND indicator_id IN (SELECT unnest(?)) GROUP BY indicator_id) l"
+                      " ON l.indicator_id = v.indicator_id"
+                      " WHERE v.state = 'approved' AND v.fiscal_year < ? AND v.indicator_id IN (SELECT unnest(?))"
+                      " QUALIFY row_number() OVER (PARTITION BY v.indicator_id ORDER BY v.fiscal_year DESC) = 1",
+                      [fiscal_year, list(indicator_ids), fiscal_year, list(indicator_ids)])
     cols = [d[0] for d in cur.description]
     return {r[cols.index("indicator_id")]: dict(zip(cols, r)) for r in cur.fetchall()}
 
