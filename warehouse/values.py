@@ -104,26 +104,6 @@ _EDITABLE = ("value_number", "value_text", "value_kind", "value_label", "period_
              "qualitative_achieved", "reason", "reason_category", "remark")
 
 
-def update_value(con: duckdb.DuckDBPyConnection, value_id: int, expected_version: int, fields: dict[str, Any], *,
-                 state: str, batch_id: int | None, entered_by: str) -> int | None:
-    """Overwrite a value's figures as a draft if its version is still expected; new version, or None on conflict."""
-    sets = ", ".join(f"{c} = ?" for c in _EDITABLE)  # column names are constants
-    row = con.execute(
-        f"UPDATE indicator_values SET {sets}, state = ?, batch_id = ?, entered_by = ?, version = version + 1,"
-        " updated_at = current_timestamp, approved_by = NULL, approved_at = NULL"
-        " WHERE value_id = ? AND version = ? RETURNING version",
-        [fields.get(c) for c in _EDITABLE] + [state, batch_id, entered_by, value_id, expected_version],
-    ).fetchone()
-    return None if row is None else row[0]
-
-
-def replace_value_parts(con: duckdb.DuckDBPyConnection, value_id: int, parts: dict[int, Any]) -> None:
-    """Replace a composite value's part figures."""
-    con.execute("DELETE FROM value_parts WHERE value_id = ?", [value_id])
-    for no, number in sorted(parts.items()):
-        insert_value_part(con, value_id, no, number)
-
-
 def last_approved_before(con: duckdb.DuckDBPyConnection, fiscal_year: int, indicator_ids: list[int]) -> dict[int, Any]:
     """Each indicator's most recent approved value in an earlier fiscal year."""
     if not indicator_ids:
