@@ -8,12 +8,13 @@ published projection stays, and the 'confirmed' basis reads the approved confirm
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 import polars as pl
 
 from kpi.domain import workflow
-from kpi.domain.permissions import Permission
+from kpi.domain.permissions import Permission, in_cycle_state
 from kpi.domain.value_states import Action
 from kpi.domain.workflow import Transition
 
@@ -42,6 +43,15 @@ SPEED_MARK = "速報"
 def owes_confirmation(value_kind: str | None, value_label: str | None) -> bool:
     """True when an approved value was a projection (見込値) or a 速報 and so owes its 確定値."""
     return value_kind == "projection" or SPEED_MARK in (value_label or "")
+
+
+def accepting_year(cycles: Iterable[Mapping]) -> int | None:
+    """The fiscal year whose 確定値 are asked for (確定値の受付): the latest year whose cycle is closed or finalized,
+    None while no year is. Only that year's projections are owed a 確定値 (listed on the 入力 page, counted and
+    reminded); once the next year's cycle closes, the older year's are no longer asked for. The seed's history
+    (令和元年度・令和2年度) therefore owes nothing while 令和3年度 is the latest finished year."""
+    finished = [c["fiscal_year"] for c in cycles if in_cycle_state(Permission.CONFIRM, c["state"])]
+    return max(finished, default=None)
 
 
 # The figure columns a confirmation replaces on the confirmed basis.
