@@ -66,7 +66,7 @@ def remind_departments() -> list[dict]:
         out.append({"fiscal_year": fy, "today": today.isoformat(), "sent": [_summary(s) for s in result.sent],
                     "confirmations": [{**_summary(s), "fiscal_year": s.fiscal_year, "audience": s.audience}
                                       for s in result.confirmations],
-                    "skipped": len(result.skipped)})
+                    "skipped": len(result.skipped) + len(result.confirmations_skipped)})
     return out
 
 

@@ -193,7 +193,7 @@ def cmd_remind(args) -> int:
         print(f"  {r['担当課']}\t{r['種別']}\t{r['内容']}\t{r['メール']}\t{r['宛先']}")
         for line in sent.items:
             print(f"    {line}")
-    for name, why in result.skipped:
+    for name, why in result.skipped + result.confirmations_skipped:
         print(f"  {name}\t{why}")
     return 0
 

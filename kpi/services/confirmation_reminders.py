@@ -87,6 +87,11 @@ class OwedList:
                           ensure_ascii=False)
 
 
+def label(fiscal_year: int, audience: str) -> str:
+    """How a notice of kind 'confirm' is named: 「確定値の督促（令和3年度・担当者あて）」."""
+    return f"確定値の督促（{fiscal_year_ja(fiscal_year)}・{AUDIENCE_LABELS[audience]}）"
+
+
 def projection_text(row: dict) -> str:
     """The value as published, with its unit and its label: 「7件（R3年度末見込値）」."""
     text = row["value_text"] or (format_number(row["value_number"], row["unit"] or "")
@@ -158,13 +163,10 @@ def compose(ol: OwedList, app_url: str | None = None) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
-def accepting_cycles(con, fiscal_year: int | None = None) -> list[dict]:
-    """The cycles of the year that accepts confirmations (of that year only, when fiscal_year is given and is that
-    year; none otherwise), on an open connection."""
+def accepting_cycles(con) -> list[dict]:
+    """The cycles of the year that accepts confirmations (none while no year is finished), on an open connection."""
     cycles = master.list_cycles(con)
     year = accepting_year(cycles)
-    if year is None or (fiscal_year is not None and fiscal_year != year):
-        return []
     return [c for c in cycles if c["fiscal_year"] == year and c["state"] in ("closed", "finalized")]
 
 
@@ -213,5 +215,5 @@ def last_sent(history: list[dict]) -> dict[tuple[str, str], date]:
     return out
 
 
-__all__ = ["Owed", "OwedList", "INTERVAL_DAYS", "KIND", "AUDIENCE_LABELS", "group_owed", "due", "compose",
+__all__ = ["Owed", "OwedList", "INTERVAL_DAYS", "KIND", "AUDIENCE_LABELS", "label", "group_owed", "due", "compose",
            "accepting_cycles", "owed_lists", "due_notices", "last_sent", "projection_text"]

@@ -84,8 +84,9 @@ def save(actor: Actor, fiscal_year: int, code: str, figure: str, *, confirmed_on
          expected_version: int | None = None, strategy: str | None = None,
          db: Path | str | None = None) -> ConfirmationRef:
     """Enter (or correct, while a draft or returned) the 確定値 of an approved projection or 速報 of the year that
-    accepts confirmations (the latest closed or finalized one, kpi.domain.confirmations.accepting_year), with its date and source, as a draft; expected_version: the confirmation's version read
-    (None or 0 when there was none). Returns the saved confirmation."""
+    accepts confirmations (the latest closed or finalized one, kpi.domain.confirmations.accepting_year), with its
+    date and source, as a draft; expected_version: the confirmation's version read (None or 0 when there was
+    none). Returns the saved confirmation."""
     with warehouse.transaction(db) as con:
         check_current(con, actor)
         cycle = cycle_for(con, fiscal_year, strategy)

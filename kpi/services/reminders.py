@@ -171,7 +171,8 @@ def notices(actor: Actor, fiscal_year: int, *, department: str | None = None, db
         cycle = cycle_for(con, fiscal_year)
         rows = repo.list_notices(con, cycle["cycle_id"], department)
     for r in rows:
-        r["kind_label"] = KIND_LABELS[r["kind"]]
+        r["kind_label"] = (owed_mail.label(fiscal_year, r["audience"]) if r["kind"] == owed_mail.KIND
+                           else KIND_LABELS[r["kind"]])
         r["mail_label"] = MAIL_LABELS[r["mail_status"]]
         r["items"] = json.loads(r["items_json"])
     return rows
@@ -254,9 +255,7 @@ class Sent:
 
     @property
     def kind_label(self) -> str:
-        if self.kind != owed_mail.KIND:
-            return KIND_LABELS[self.kind]
-        return f"{KIND_LABELS[self.kind]}（{fiscal_year_ja(self.fiscal_year)}・{owed_mail.AUDIENCE_LABELS[self.audience]}）"
+        return owed_mail.label(self.fiscal_year, self.audience) if self.kind == owed_mail.KIND else KIND_LABELS[self.kind]
 
 
 @dataclass
@@ -268,6 +267,7 @@ class RemindResult:
     sent: list[Sent] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (department name, why in Japanese)
     confirmations: list[Sent] = field(default_factory=list)
+    confirmations_skipped: list[tuple[str, str]] = field(default_factory=list)
     values: bool = True  # False: the year's cycle is not open, only its owed confirmations were reminded
 
     def rows(self) -> list[dict[str, Any]]:
@@ -317,16 +317,16 @@ def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date 
     outgoing: list[tuple[Sent, str]] = []
     with warehouse.transaction(db) as con:
         cycle = _cycle_with_settings(con, fiscal_year, strategy)
-        confirming = owed_mail.accepting_cycles(con, None if cycle["state"] == "open" else fiscal_year)
-        if cycle["state"] != "open" and not confirming:
-            raise ReminderError(f"{cycle['label']}は受付中ではなく、確定値の受付年度でもないため、督促はできません")
         result.values = cycle["state"] == "open"
+        confirming = [c for c in owed_mail.accepting_cycles(con) if result.values or c["cycle_id"] == cycle["cycle_id"]]
+        if not (result.values or confirming):
+            raise ReminderError(f"{cycle['label']}は受付中ではなく、確定値の受付年度でもないため、督促はできません")
         if result.values:
             outgoing += _value_notices(con, actor, cycle, manual, today, departments, settings, result)
         for c in confirming:
             due, skipped = owed_mail.due_notices(con, c, manual, today, departments, os.environ.get("KPI_APP_URL"))
             outgoing += [_store(con, actor, row, name, to, settings, counts) for row, name, to, counts in due]
-            result.skipped += skipped
+            result.confirmations_skipped += skipped
     # E-mail after the notices are committed: the warehouse is never held while an SMTP server answers.
     for sent, body in outgoing:
         if sent.mail_status == "pending":
@@ -395,4 +395,5 @@ def cycles_to_close(*, today: date | None = None, db: Db = None) -> list[dict[st
 
 __all__ = ["Item", "DepartmentList", "RemindResult", "Sent", "ReminderError", "group_outstanding", "due_kind",
            "compose", "who_owes_what", "cycles", "notices", "banner", "update_settings", "remind",
-           "open_fiscal_years", "reminder_fiscal_years", "cycles_to_close", "today_jst", "date_ja", "KIND_LABELS", "MAIL_LABELS"]
+           "open_fiscal_years", "reminder_fiscal_years", "cycles_to_close", "today_jst", "date_ja", "KIND_LABELS",
+           "MAIL_LABELS"]

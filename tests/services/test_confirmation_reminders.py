@@ -95,7 +95,7 @@ def test_each_department_is_mailed_the_confirmations_it_owes_by_their_place_in_t
     count = len(smtp_server.messages)
     again = reminders.remind(REVIEWER, 2022, manual=True, today=TODAY, db=demo_db)
     assert again.confirmations == [] and again.sent == [] and len(smtp_server.messages) == count
-    assert ("総務部行政改革推進課", "令和3年度の確定値は本日督促済みです") in again.skipped
+    assert (GYOKAKU_NAME, "令和3年度の確定値は本日督促済みです") in again.confirmations_skipped
 
 
 def test_a_scheduled_run_reminds_the_first_time_then_once_a_week_and_with_no_cycle_open(demo_db):
