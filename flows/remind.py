@@ -1,6 +1,7 @@
-"""Scheduled flows of a running year: the nightly validation of every open cycle, the reminders to departments,
-and closing a cycle at its deadline when the division chose automatic closing. Thin wrappers: the decisions
-live in kpi.services.reminders and kpi.services.cycles; each run leaves a table artifact in the Prefect UI.
+"""Scheduled flows of a running year: the nightly validation of every open cycle, the reminders to departments
+(values of the open cycles, and the 確定値 owed for the year that accepts them), and closing a cycle at its
+deadline when the division chose automatic closing. Thin wrappers: the decisions live in kpi.services.reminders
+and kpi.services.cycles; each run leaves a table artifact in the Prefect UI.
 
 These flows are deployments anyone who reaches the Prefect API could start, so they take no parameters at all:
 the day is the server's clock in Japan time (reminders.today_jst), the warehouse is the serving process's
@@ -33,32 +34,39 @@ def validate_open_cycles() -> list[dict]:
 
 @task(cache_policy=NO_CACHE)
 def remind_cycle(fiscal_year: int, today: date) -> reminders.RemindResult:
-    """Store and e-mail the notices of one cycle that are due today."""
+    """Store and e-mail the notices of one cycle that are due today (its values when open, and the owed
+    confirmations of the year that accepts them)."""
     return reminders.remind(SCHEDULER, fiscal_year, manual=False, today=today)
 
 
 def artifact_rows(result: reminders.RemindResult) -> list[dict]:
     """What a reminder run shows in the Prefect UI: department codes, kinds and counts (no addresses, no text)."""
-    return [{"担当課コード": s.department_code, "種別": reminders.KIND_LABELS[s.kind], "未提出": s.missing,
+    return [{"担当課コード": s.department_code, "種別": s.kind_label, "未提出": s.missing,
              "差戻し": s.returned, "宛先数": len(s.recipients), "メール": reminders.MAIL_LABELS[s.mail_status]}
-            for s in result.sent]
+            for s in result.sent + result.confirmations]
+
+
+def _summary(s: reminders.Sent) -> dict:
+    return {"department": s.department_code, "kind": s.kind, "missing": s.missing, "returned": s.returned,
+            "recipients": len(s.recipients), "mail_status": s.mail_status}
 
 
 @flow(name="remind_departments", log_prints=True)
 def remind_departments() -> list[dict]:
-    """Remind every department that owes values in the open cycles, as each cycle's settings say, today."""
+    """Remind every department that owes values in the open cycles, as each cycle's settings say, today; and the
+    確定値 departments owe for the year that accepts them (見込 → 確定), also when no cycle is open."""
     today = reminders.today_jst()
     out = []
-    for fy in reminders.open_fiscal_years():
+    for fy in reminders.reminder_fiscal_years():
         result = remind_cycle(fy, today)
         publish_findings(f"remind-{fy}-{today:%Y%m%d}", f"{fy}年度の督促（{reminders.date_ja(today)}）: "
-                         f"{len(result.sent)}課に通知", artifact_rows(result) or [{"結果": "本日督促する担当課はありません"}])
-        print(f"{fy}年度: {len(result.sent)}課に督促しました")
-        out.append({"fiscal_year": fy, "today": today.isoformat(),
-                    "sent": [{"department": s.department_code, "kind": s.kind, "missing": s.missing,
-                              "returned": s.returned, "recipients": len(s.recipients), "mail_status": s.mail_status}
-                             for s in result.sent],
-                    "skipped": len(result.skipped)})
+                         f"{len(result.sent)}課に通知・確定値の督促{len(result.confirmations)}件",
+                         artifact_rows(result) or [{"結果": "本日督促する担当課はありません"}])
+        print(f"{fy}年度: {len(result.sent)}課に督促しました（確定値の督促 {len(result.confirmations)}件）")
+        out.append({"fiscal_year": fy, "today": today.isoformat(), "sent": [_summary(s) for s in result.sent],
+                    "confirmations": [{**_summary(s), "fiscal_year": s.fiscal_year, "audience": s.audience}
+                                      for s in result.confirmations],
+                    "skipped": len(result.skipped) + len(result.confirmations_skipped)})
     return out
 
 

@@ -182,10 +182,18 @@ def cmd_remind(args) -> int:
         print(str(exc) if isinstance(exc, reminders.ReminderError) else
               f"--today は 2022-12-09 の形式で入力してください（入力: {args.today}）", file=sys.stderr)
         return 1
-    print(f"{args.fy}年度: {len(result.sent)}課に督促しました（{reminders.date_ja(result.today)}）")
-    for r in result.rows():
+    if result.values:
+        print(f"{args.fy}年度: {len(result.sent)}課に督促しました（{reminders.date_ja(result.today)}）")
+    for r in result.rows()[:len(result.sent)]:
         print(f"  {r['担当課']}\t{r['種別']}\t未提出 {r['未提出']}件\t差戻し {r['差戻し']}件\t{r['メール']}\t{r['宛先']}")
-    for name, why in result.skipped:
+    if result.confirmations or not result.values:
+        print(f"確定値（見込 → 確定）: {len(result.confirmations)}件の督促を送りました"
+              f"（{reminders.date_ja(result.today)}）")
+    for sent, r in zip(result.confirmations, result.rows()[len(result.sent):]):
+        print(f"  {r['担当課']}\t{r['種別']}\t{r['内容']}\t{r['メール']}\t{r['宛先']}")
+        for line in sent.items:
+            print(f"    {line}")
+    for name, why in result.skipped + result.confirmations_skipped:
         print(f"  {name}\t{why}")
     return 0
 
@@ -257,7 +265,8 @@ def register(add) -> None:
     p.add_argument("--no-flow", action="store_true", help="Prefect を介さずにこのプロセスで作成します")
     p.set_defaults(func=cmd_publish)
 
-    p = operator_option(add("remind", "未提出・差戻しのある担当課に督促します（画面の通知と、KPI_SMTP_* 設定時はメール）"))
+    p = operator_option(add("remind", "未提出・差戻しのある担当課と、確定値（見込 → 確定）の入力・承認待ちのある担当課に督促します"
+                               "（画面の通知と、KPI_SMTP_* 設定時はメール）"))
     p.add_argument("--fy", type=int, required=True, help="年度（西暦）例: 2022")
     strategy_option(p)
     p.add_argument("--scheduled", action="store_true", help="定期処理と同じく、設定した日（締切前・締切後）のみ督促します")

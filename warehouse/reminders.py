@@ -51,15 +51,16 @@ def outstanding(con: duckdb.DuckDBPyConnection, cycle_id: int, department: str |
     """, [cycle_id, department, department]))
 
 
-def editor_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
-    """Per department: its active editors (login, name, e-mail or None), by login."""
+def editor_addresses(con: duckdb.DuckDBPyConnection, role: str = "editor") -> dict[str, list[dict[str, Any]]]:
+    """Per department: its active editors (or the accounts of another departmental role, e.g. 'dept_head') with
+    login, name and e-mail or None, by login."""
     rows = _dicts(con.execute("""
         SELECT ud.department_code, u.login, u.display_name, nullif(trim(u.email), '') AS email
         FROM user_departments ud
         JOIN users u ON u.login = ud.login AND u.active
-        JOIN user_roles r ON r.login = u.login AND r.role = 'editor'
+        JOIN user_roles r ON r.login = u.login AND r.role = ?
         ORDER BY ud.department_code, u.login
-    """))
+    """, [role]))
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(r.pop("department_code"), []).append(r)
@@ -67,18 +68,18 @@ def editor_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str,
 
 
 def sent_notices(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dict[str, Any]]:
-    """(department, kind, date) of every notice of a cycle, for deciding what is due."""
-    return _dicts(con.execute(
-        "SELECT department_code, kind, notice_date FROM reminder_notices WHERE cycle_id = ?", [cycle_id]))
+    """(department, kind, date, audience) of every notice of a cycle, for deciding what is due."""
+    return _dicts(con.execute("SELECT department_code, kind, notice_date, audience FROM reminder_notices"
+                              " WHERE cycle_id = ?", [cycle_id]))
 
 
 def insert_notice(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> int:
-    """Store one notice; return its id."""
+    """Store one notice (audience 'editors' unless the row names 'heads'); return its id."""
     cols = ("cycle_id", "department_code", "notice_date", "kind", "subject", "body", "missing_count",
-            "returned_count", "items_json", "recipients", "mail_status", "created_by")
+            "returned_count", "items_json", "recipients", "mail_status", "created_by", "audience")
     return con.execute(
         f"INSERT INTO reminder_notices ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) RETURNING notice_id",
-        [row[c] for c in cols]).fetchone()[0]
+        [row.get("audience", "editors") if c == "audience" else row[c] for c in cols]).fetchone()[0]
 
 
 def set_mail_status(con: duckdb.DuckDBPyConnection, notice_id: int, status: str, error: str | None = None) -> None:

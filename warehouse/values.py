@@ -104,26 +104,6 @@ _EDITABLE = ("value_number", "value_text", "value_kind", "value_label", "period_
              "qualitative_achieved", "reason", "reason_category", "remark")
 
 
-def update_value(con: duckdb.DuckDBPyConnection, value_id: int, expected_version: int, fields: dict[str, Any], *,
-                 state: str, batch_id: int | None, entered_by: str) -> int | None:
-    """Overwrite a value's figures as a draft if its version is still expected; new version, or None on conflict."""
-    sets = ", ".join(f"{c} = ?" for c in _EDITABLE)  # column names are constants
-    row = con.execute(
-        f"UPDATE indicator_values SET {sets}, state = ?, batch_id = ?, entered_by = ?, version = version + 1,"
-        " updated_at = current_timestamp, approved_by = NULL, approved_at = NULL"
-        " WHERE value_id = ? AND version = ? RETURNING version",
-        [fields.get(c) for c in _EDITABLE] + [state, batch_id, entered_by, value_id, expected_version],
-    ).fetchone()
-    return None if row is None else row[0]
-
-
-def replace_value_parts(con: duckdb.DuckDBPyConnection, value_id: int, parts: dict[int, Any]) -> None:
-    """Replace a composite value's part figures."""
-    con.execute("DELETE FROM value_parts WHERE value_id = ?", [value_id])
-    for no, number in sorted(parts.items()):
-        insert_value_part(con, value_id, no, number)
-
-
 def last_approved_before(con: duckdb.DuckDBPyConnection, fiscal_year: int, indicator_ids: list[int]) -> dict[int, Any]:
     """Each indicator's most recent approved value in an earlier fiscal year."""
     if not indicator_ids:
@@ -138,12 +118,19 @@ def last_approved_before(con: duckdb.DuckDBPyConnection, fiscal_year: int, indic
 
 
 def last_approved_rows(con: duckdb.DuckDBPyConnection, fiscal_year: int, indicator_ids: list[int]) -> dict[int, dict]:
-    """Each indicator's most recent approved value in an earlier fiscal year, whole (figure, texts, kind, reason)."""
+    """Each indicator's most recent approved value in an earlier fiscal year, whole (figure, texts, kind, reason),
+    with last_number: the latest approved figure of an earlier year that has one (as last_approved_before gives
+    it), so one read serves both the prefill and the last year's figure."""
     if not indicator_ids:
         return {}
-    cur = con.execute("SELECT * FROM v_indicator_values WHERE state = 'approved' AND fiscal_year < ?"
-                      " AND indicator_id IN (SELECT unnest(?)) QUALIFY row_number() OVER"
-                      " (PARTITION BY indicator_id ORDER BY fiscal_year DESC) = 1", [fiscal_year, list(indicator_ids)])
+    cur = con.execute("SELECT v.*, l.last_number FROM v_indicator_values v LEFT JOIN ("
+                      " SELECT indicator_id, arg_max(value_number, fiscal_year) AS last_number FROM v_indicator_values"
+                      " WHERE state = 'approved' AND fiscal_year < ? AND value_number IS NOT NULL"
+                      " AND indicator_id IN (SELECT unnest(?)) GROUP BY indicator_id) l"
+                      " ON l.indicator_id = v.indicator_id"
+                      " WHERE v.state = 'approved' AND v.fiscal_year < ? AND v.indicator_id IN (SELECT unnest(?))"
+                      " QUALIFY row_number() OVER (PARTITION BY v.indicator_id ORDER BY v.fiscal_year DESC) = 1",
+                      [fiscal_year, list(indicator_ids), fiscal_year, list(indicator_ids)])
     cols = [d[0] for d in cur.description]
     return {r[cols.index("indicator_id")]: dict(zip(cols, r)) for r in cur.fetchall()}
 

@@ -8,27 +8,30 @@ published projection stays, and the 'confirmed' basis reads the approved confirm
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
 import polars as pl
 
-from kpi.domain.permissions import Permission
-from kpi.domain.value_states import Action, State
+from kpi.domain import workflow
+from kpi.domain.permissions import Permission, in_cycle_state
+from kpi.domain.value_states import Action
 from kpi.domain.workflow import Transition
 
-_P = Permission
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(None, Action.SAVE, State.DRAFT, _P.CONFIRM),
-    Transition(State.DRAFT, Action.SAVE, State.DRAFT, _P.CONFIRM),
-    Transition(State.RETURNED, Action.SAVE, State.DRAFT, _P.CONFIRM),
-    Transition(State.DRAFT, Action.SUBMIT, State.SUBMITTED, _P.CONFIRM),
-    Transition(State.SUBMITTED, Action.HEAD_APPROVE, State.HEAD_APPROVED, _P.CONFIRM_HEAD_APPROVE, head_level=True),
-    Transition(State.SUBMITTED, Action.HEAD_RETURN, State.RETURNED, _P.CONFIRM_HEAD_APPROVE, needs_comment=True,
-               head_level=True),
-    Transition(State.SUBMITTED, Action.APPROVE, State.APPROVED, _P.CONFIRM_APPROVE, head_level=False),
-    Transition(State.SUBMITTED, Action.RETURN, State.RETURNED, _P.CONFIRM_APPROVE, needs_comment=True,
-               head_level=False),
-    Transition(State.HEAD_APPROVED, Action.APPROVE, State.APPROVED, _P.CONFIRM_APPROVE),
-    Transition(State.HEAD_APPROVED, Action.RETURN, State.RETURNED, _P.CONFIRM_APPROVE, needs_comment=True),
-)
+# The value's table (kpi.domain.workflow) with each permission swapped for the confirmation's own: one table,
+# so the two chains cannot drift apart. A transition whose permission has no counterpart (承認取消, REOPEN) is not
+# taken by a confirmation: an approved confirmation cannot be reopened.
+PERMISSION_MAP: dict[Permission, Permission] = {
+    Permission.SAVE: Permission.CONFIRM,
+    Permission.SUBMIT: Permission.CONFIRM,
+    Permission.HEAD_APPROVE: Permission.CONFIRM_HEAD_APPROVE,
+    Permission.HEAD_RETURN: Permission.CONFIRM_HEAD_APPROVE,
+    Permission.APPROVE: Permission.CONFIRM_APPROVE,
+    Permission.RETURN: Permission.CONFIRM_APPROVE,
+}
+TRANSITIONS: tuple[Transition, ...] = tuple(
+    replace(t, permission=PERMISSION_MAP[t.permission]) for t in workflow.TRANSITIONS
+    if t.permission in PERMISSION_MAP)
 # Each action takes one permission, whatever the state it starts from.
 PERMISSION_OF: dict[Action, Permission] = {t.action: t.permission for t in TRANSITIONS}
 
@@ -40,6 +43,15 @@ SPEED_MARK = "速報"
 def owes_confirmation(value_kind: str | None, value_label: str | None) -> bool:
     """True when an approved value was a projection (見込値) or a 速報 and so owes its 確定値."""
     return value_kind == "projection" or SPEED_MARK in (value_label or "")
+
+
+def accepting_year(cycles: Iterable[Mapping]) -> int | None:
+    """The fiscal year whose 確定値 are asked for (確定値の受付): the latest year whose cycle is closed or finalized,
+    None while no year is. Only that year's projections are owed a 確定値 (listed on the 入力 page, counted and
+    reminded); once the next year's cycle closes, the older year's are no longer asked for. The seed's history
+    (令和元年度・令和2年度) therefore owes nothing while 令和3年度 is the latest finished year."""
+    finished = [c["fiscal_year"] for c in cycles if in_cycle_state(Permission.CONFIRM, c["state"])]
+    return max(finished, default=None)
 
 
 # The figure columns a confirmation replaces on the confirmed basis.

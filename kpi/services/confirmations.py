@@ -12,8 +12,8 @@ from pathlib import Path
 
 import warehouse
 from kpi.domain.audit_events import AuditEvent, FigureChanged
-from kpi.domain.confirmations import PERMISSION_OF, TRANSITIONS, owes_confirmation
-from kpi.domain.formatting import format_number
+from kpi.domain.confirmations import PERMISSION_OF, TRANSITIONS, accepting_year, owes_confirmation
+from kpi.domain.formatting import fiscal_year_ja, format_number
 from kpi.domain.normalize import clean_text
 from kpi.domain.permissions import TABLE
 from kpi.domain.typed_numbers import parse_number
@@ -25,6 +25,7 @@ from kpi.services.permissions import check, check_current
 from kpi.services.summaries import cycle_for
 from warehouse import audit
 from warehouse import confirmations as store
+from warehouse import master
 
 ENTITY = "confirmation"
 
@@ -82,9 +83,10 @@ def _date(value: date | str | None) -> date:
 def save(actor: Actor, fiscal_year: int, code: str, figure: str, *, confirmed_on: date | str, source: str,
          expected_version: int | None = None, strategy: str | None = None,
          db: Path | str | None = None) -> ConfirmationRef:
-    """Enter (or correct, while a draft or returned) the 確定値 of an approved projection or 速報 of a closed or
-    finalized year, with its date and source, as a draft; expected_version: the confirmation's version read
-    (None or 0 when there was none). Returns the saved confirmation."""
+    """Enter (or correct, while a draft or returned) the 確定値 of an approved projection or 速報 of the year that
+    accepts confirmations (the latest closed or finalized one, kpi.domain.confirmations.accepting_year), with its
+    date and source, as a draft; expected_version: the confirmation's version read (None or 0 when there was
+    none). Returns the saved confirmation."""
     with warehouse.transaction(db) as con:
         check_current(con, actor)
         cycle = cycle_for(con, fiscal_year, strategy)
@@ -92,6 +94,10 @@ def save(actor: Actor, fiscal_year: int, code: str, figure: str, *, confirmed_on
         if row is None:
             raise WorkflowError(f"指標「{code}」は{cycle['label']}の承認済の値がないため、確定値を入力できません")
         role = guard(actor, Action.SAVE, row)
+        year = accepting_year(master.list_cycles(con))
+        if fiscal_year != year:
+            raise WorkflowError(f"{cycle['label']}の確定値の受付は終了しています（確定値は最新の締切済・確定済の年度、"
+                                f"{fiscal_year_ja(year)}について入力します）")
         if not owes_confirmation(row["value_kind"], row["value_label"]):
             raise WorkflowError(f"「{row['name']}」は実績値として承認済のため、確定値の入力は不要です")
         if row["target_type"] == "composite":

@@ -94,13 +94,14 @@ def sheet(actor: Actor, fiscal_year: int, department: str, db: Path | str | None
         cycle = cycle_for(con, fiscal_year, strategy)
         by_code = values.cycle_rows_by_code(con, cycle["cycle_id"], department)
         rows = list(by_code.values())
-        last = values.last_approved_before(con, fiscal_year, [r["indicator_id"] for r in rows])
         parts = values.parts_of(con, [r["indicator_id"] for r in rows], cycle["cycle_id"])
         last_rows = values.last_approved_rows(con, fiscal_year, [r["indicator_id"] for r in rows])
         chain = ApprovalChain.from_rows(chains.levels(con, cycle["strategy_id"]))
         categories = master.list_reason_categories(con)
         changed = changes.last_changes(con, [r["value_id"] for r in rows if r.get("value_id") is not None])
         dept_name = next((d["name"] for d in master.list_departments(con) if d["code"] == department), department)
+    # one read of last year: the whole rows prefill the form, their last_number is the figure shown and rated
+    last = {i: r["last_number"] for i, r in last_rows.items() if r["last_number"] is not None}
     names = {c["code"]: c["name"] for c in categories}
     lines = []
     for r in rows:

@@ -1,12 +1,15 @@
 """見込 → 確定 queries: the projections (and 速報) of a closed year still owed a 確定値, the confirmations waiting
-for approval, and the reconciliation table (old → new value and band) a confirmed edition prints."""
+for approval, and the reconciliation table (old → new value and band) a confirmed edition prints.
+
+Only the year that accepts confirmations owes them (kpi.domain.confirmations.accepting_year: the latest closed or
+finalized year); an older finished year lists and counts nothing."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import warehouse
 from kpi.domain.bands import Band
-from kpi.domain.confirmations import owes_confirmation
+from kpi.domain.confirmations import accepting_year, owes_confirmation
 from kpi.domain.formatting import format_jst, format_rate
 from kpi.domain.permissions import Permission, in_cycle_state
 from kpi.domain.value_states import STATE_LABELS_JA, State
@@ -33,6 +36,19 @@ def _line(r: dict) -> dict:
     }
 
 
+def asks_confirmation(r: dict) -> bool:
+    """True when an approved value's row (warehouse.confirmations.approved_values) is asked a 確定値: a projection
+    or a 速報, of an indicator not stopped that year, not composite (several parts cannot be confirmed yet)."""
+    return (owes_confirmation(r["value_kind"], r["value_label"]) and not r["stopped_in_cycle"]
+            and r["target_type"] != "composite")
+
+
+def accepts(con, cycle: dict) -> bool:
+    """True when the cycle's year is the one that accepts confirmations (on an open connection)."""
+    return (in_cycle_state(Permission.CONFIRM, cycle["state"])
+            and cycle["fiscal_year"] == accepting_year(master.list_cycles(con)))
+
+
 def _may_see(actor: Actor, department: str) -> bool:
     return allowed(actor, Permission.VIEW_UNAPPROVED, department)
 
@@ -41,34 +57,36 @@ def owed(actor: Actor, fiscal_year: int, *, department: str | None = None, strat
          db: Path | str | None = None) -> list[dict]:
     """The year's approved projections and 速報 (of the actor's departments; every department for the division)
     with their confirmation, if any: `owed` stays true until the 確定値 is approved. Empty while the cycle is
-    neither closed nor finalized (the year is not over)."""
+    neither closed nor finalized (the year is not over), and for a finished year older than the one that accepts
+    confirmations (kpi.domain.confirmations.accepting_year)."""
     check(actor, Permission.VIEW_UNAPPROVED)
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year, strategy)
-        if not in_cycle_state(Permission.CONFIRM, cycle["state"]):  # the year is not over
+        if not accepts(con, cycle):  # the year is not over, or a later year accepts the confirmations now
             return []
         rows = store.approved_values(con, cycle["cycle_id"], department)
-    return [_line(r) for r in rows if owes_confirmation(r["value_kind"], r["value_label"])
-            and not r["stopped_in_cycle"] and r["target_type"] != "composite" and _may_see(actor, r["department_code"])]
+    return [_line(r) for r in rows if asks_confirmation(r) and _may_see(actor, r["department_code"])]
 
 
 def owed_counts(fiscal_year: int, *, strategy: str | None = None, db: Path | str | None = None) -> dict[str, int]:
     """Per department: how many 確定値 it still owes for the year (for the reminders, 督促)."""
     with warehouse.connect(db) as con:
         cycle = cycle_for(con, fiscal_year, strategy)
-        if not in_cycle_state(Permission.CONFIRM, cycle["state"]):  # the year is not over
+        if not accepts(con, cycle):  # the year is not over, or no longer asked
             return {}
         return _counts(store.approved_values(con, cycle["cycle_id"]))
 
 
 def owed_by_year(actor: Actor, db: Path | str | None = None) -> list[dict]:
-    """The reminders' (督促) view of 見込 → 確定: per finished year and department, how many 確定値 are still owed
-    (not entered, a draft, or returned), newest year first."""
+    """The reminders' (督促) view of 見込 → 確定: per department, how many 確定値 of the year that accepts them
+    (the latest finished year) are still owed (not entered, a draft, or returned)."""
     check(actor, Permission.REMIND)
     out = []
     with warehouse.connect(db) as con:
-        for cycle in master.list_cycles(con):
-            if in_cycle_state(Permission.CONFIRM, cycle["state"]):
+        cycles = master.list_cycles(con)
+        year = accepting_year(cycles)
+        for cycle in cycles:
+            if cycle["fiscal_year"] == year and in_cycle_state(Permission.CONFIRM, cycle["state"]):
                 rows = store.approved_values(con, cycle["cycle_id"])
                 names = {r["department_code"]: r["department_name"] for r in rows}
                 out += [{"fiscal_year": cycle["fiscal_year"], "cycle_label": cycle["label"], "department": d,
@@ -79,8 +97,7 @@ def owed_by_year(actor: Actor, db: Path | str | None = None) -> list[dict]:
 def _counts(rows: list[dict]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in rows:
-        if (owes_confirmation(r["value_kind"], r["value_label"]) and not r["stopped_in_cycle"]
-                and r["target_type"] != "composite" and r["k_state"] not in ("submitted", "head_approved", "approved")):
+        if asks_confirmation(r) and r["k_state"] not in ("submitted", "head_approved", "approved"):
             counts[r["department_code"]] = counts.get(r["department_code"], 0) + 1
     return counts
 

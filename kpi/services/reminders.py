@@ -8,7 +8,8 @@ When reminders go out (dates in Asia/Tokyo):
 - 'manual': whenever a reviewer presses 今すぐ督促.
 At most one notice per cycle, department and day, so a rerun on the same day sends nothing twice.
 A department that owes nothing gets nothing. Owing means: not entered, saved as a draft but not submitted, or
-returned by the reviewer.
+returned by the reviewer. The same runs remind departments of the 確定値 they owe for the year that accepts them
+(見込 → 確定; what, to whom and when: kpi.services.confirmation_reminders), as notices of kind 'confirm'.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 import warehouse
 from kpi.domain.audit_events import AuditEvent
 from kpi.domain.formatting import fiscal_year_ja
+from kpi.services import confirmation_reminders as owed_mail
 from kpi.services import mailer
 from kpi.services.actors import Actor, Forbidden
 from kpi.services.permissions import Permission, allowed, check
@@ -33,7 +35,7 @@ from warehouse import reminders as repo
 Db = Path | str | None
 TOKYO = ZoneInfo("Asia/Tokyo")
 DAYS_MAX = 90
-KIND_LABELS = {"before": "締切前の督促", "after": "締切後の督促", "manual": "今すぐ督促"}
+KIND_LABELS = {"before": "締切前の督促", "after": "締切後の督促", "manual": "今すぐ督促", "confirm": "確定値の督促"}
 MAIL_LABELS = {"pending": "送信待ち", "sent": "送信済", "no_smtp": "メール未設定（画面通知のみ）",
                "no_address": "宛先なし（画面通知のみ）", "failed": "送信失敗"}
 ITEM_LABELS = {"none": "未入力", "draft": "下書きのまま未提出", "returned": "差戻し"}
@@ -169,7 +171,8 @@ def notices(actor: Actor, fiscal_year: int, *, department: str | None = None, db
         cycle = cycle_for(con, fiscal_year)
         rows = repo.list_notices(con, cycle["cycle_id"], department)
     for r in rows:
-        r["kind_label"] = KIND_LABELS[r["kind"]]
+        r["kind_label"] = (owed_mail.label(fiscal_year, r["audience"]) if r["kind"] == owed_mail.KIND
+                           else KIND_LABELS[r["kind"]])
         r["mail_label"] = MAIL_LABELS[r["mail_status"]]
         r["items"] = json.loads(r["items_json"])
     return rows
@@ -245,22 +248,33 @@ class Sent:
     recipients: tuple[str, ...]
     mail_status: str
     mail_error: str | None = None
+    fiscal_year: int | None = None  # the year a 'confirm' notice is about
+    audience: str = "editors"  # 'heads': an owed-confirmation notice to the department's head(s)
+    counts: str = ""  # what it lists, in Japanese (未提出3件・差戻し1件)
+    items: tuple[str, ...] = ()  # a 'confirm' notice's 確定値, one Japanese line each (code, name, state, as published)
+
+    @property
+    def kind_label(self) -> str:
+        return owed_mail.label(self.fiscal_year, self.audience) if self.kind == owed_mail.KIND else KIND_LABELS[self.kind]
 
 
 @dataclass
 class RemindResult:
-    """What one reminder run did for one cycle."""
+    """What one reminder run did: the value notices of one cycle and the owed-confirmation notices (見込 → 確定)."""
 
     fiscal_year: int
     today: date
     sent: list[Sent] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (department name, why in Japanese)
+    confirmations: list[Sent] = field(default_factory=list)
+    confirmations_skipped: list[tuple[str, str]] = field(default_factory=list)
+    values: bool = True  # False: the year's cycle is not open, only its owed confirmations were reminded
 
     def rows(self) -> list[dict[str, Any]]:
         """Display rows (Japanese headers) for the page and the flow's artifact."""
-        return [{"担当課": s.department_name, "種別": KIND_LABELS[s.kind], "未提出": s.missing, "差戻し": s.returned,
-                 "宛先": ", ".join(s.recipients) or "—", "メール": MAIL_LABELS[s.mail_status],
-                 "備考": s.mail_error or ""} for s in self.sent]
+        return [{"担当課": s.department_name, "種別": s.kind_label, "未提出": s.missing, "差戻し": s.returned,
+                 "内容": s.counts, "宛先": ", ".join(s.recipients) or "—", "メール": MAIL_LABELS[s.mail_status],
+                 "備考": s.mail_error or ""} for s in self.sent + self.confirmations]
 
 
 def _items_json(dl: DepartmentList) -> str:
@@ -268,11 +282,29 @@ def _items_json(dl: DepartmentList) -> str:
                        for i in dl.missing + dl.returned], ensure_ascii=False)
 
 
+def _store(con, actor: Actor, row: dict[str, Any], department_name: str, to: tuple[str, ...], settings: Any,
+           counts: str) -> tuple[Sent, str]:
+    """Store one notice (row: reminder_notices' columns but mail_status and recipients) with its audit row."""
+    status = "no_smtp" if settings is None else ("no_address" if not to else "pending")
+    notice_id = repo.insert_notice(con, {**row, "recipients": ", ".join(to), "mail_status": status,
+                                         "created_by": actor.login})
+    sent = Sent(notice_id, row["department_code"], department_name, row["kind"], row["subject"],
+                row["missing_count"], row["returned_count"], to, status, fiscal_year=row.get("fiscal_year"),
+                audience=row.get("audience", "editors"), counts=counts, items=tuple(row.get("item_lines", ())))
+    audit.record(con, AuditEvent(
+        actor=actor.login, role=actor.primary_role.value, action="remind", entity="department",
+        entity_id=row["department_code"], cycle_id=row["cycle_id"], comment=sent.kind_label, new_value=counts))
+    return sent, row["body"]
+
+
 def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date | None = None,
            smtp: Any = _ENV_SMTP, departments: set[str] | None = None, db: Db = None,
            strategy: str | None = None) -> RemindResult:
-    """Store a notice for every department that owes values and is due one today, then e-mail its editors.
+    """Store a notice for every department that owes values and is due one today, then e-mail its editors; and
+    the same for the 確定値 departments owe (見込 → 確定, kpi.services.confirmation_reminders).
 
+    An open cycle: its values, and the confirmations of the year that accepts them. The year that accepts
+    confirmations (the latest closed or finalized one): its confirmations only. Any other year is refused.
     Scheduled (manual=False): only departments due a 'before' or 'after' reminder today (see the module doc).
     Manual: every department that owes values, except those already reminded today. `smtp` is a
     mailer.SmtpSettings, None for no e-mail, or (default) the KPI_SMTP_* environment. `departments`: only these
@@ -282,44 +314,21 @@ def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date 
     today = today or today_jst()
     settings = mailer.settings_from_env() if smtp is _ENV_SMTP else smtp
     result = RemindResult(fiscal_year, today)
-    outgoing: list[tuple[int, Sent, str]] = []
+    outgoing: list[tuple[Sent, str]] = []
     with warehouse.transaction(db) as con:
         cycle = _cycle_with_settings(con, fiscal_year, strategy)
-        if cycle["state"] != "open":
-            raise ReminderError(f"{cycle['label']}は受付中ではないため、督促はできません")
-        history = repo.sent_notices(con, cycle["cycle_id"])
-        kinds: dict[str, set[str]] = {}
-        for h in history:
-            kinds.setdefault(h["department_code"], set()).add(h["kind"])
-        today_done = {h["department_code"] for h in history if h["notice_date"] == today}
-        editors = repo.editor_addresses(con)
-        for dl in group_outstanding(repo.outstanding(con, cycle["cycle_id"])):
-            if departments is not None and dl.department_code not in departments:
-                continue
-            if dl.department_code in today_done:
-                result.skipped.append((dl.department_name, "本日は督促済みです"))
-                continue
-            kind = "manual" if manual else due_kind(cycle["deadline"], cycle["days_before"], cycle["days_after"],
-                                                    today, kinds.get(dl.department_code, set()))
-            if kind is None:
-                continue
-            subject, body = compose(cycle, dl, kind, os.environ.get("KPI_APP_URL"))
-            to = tuple(e["email"] for e in editors.get(dl.department_code, ()) if e["email"])
-            status = "no_smtp" if settings is None else ("no_address" if not to else "pending")
-            notice_id = repo.insert_notice(con, {
-                "cycle_id": cycle["cycle_id"], "department_code": dl.department_code, "notice_date": today,
-                "kind": kind, "subject": subject, "body": body, "missing_count": len(dl.missing),
-                "returned_count": len(dl.returned), "items_json": _items_json(dl), "recipients": ", ".join(to),
-                "mail_status": status, "created_by": actor.login})
-            audit.record(con, AuditEvent(
-                actor=actor.login, role=actor.primary_role.value, action="remind", entity="department",
-                entity_id=dl.department_code, cycle_id=cycle["cycle_id"], comment=KIND_LABELS[kind],
-                new_value=f"未提出{len(dl.missing)}件・差戻し{len(dl.returned)}件"))
-            sent = Sent(notice_id, dl.department_code, dl.department_name, kind, subject, len(dl.missing),
-                        len(dl.returned), to, status)
-            outgoing.append((notice_id, sent, body))
+        result.values = cycle["state"] == "open"
+        confirming = [c for c in owed_mail.accepting_cycles(con) if result.values or c["cycle_id"] == cycle["cycle_id"]]
+        if not (result.values or confirming):
+            raise ReminderError(f"{cycle['label']}は受付中ではなく、確定値の受付年度でもないため、督促はできません")
+        if result.values:
+            outgoing += _value_notices(con, actor, cycle, manual, today, departments, settings, result)
+        for c in confirming:
+            due, skipped = owed_mail.due_notices(con, c, manual, today, departments, os.environ.get("KPI_APP_URL"))
+            outgoing += [_store(con, actor, row, name, to, settings, counts) for row, name, to, counts in due]
+            result.confirmations_skipped += skipped
     # E-mail after the notices are committed: the warehouse is never held while an SMTP server answers.
-    for notice_id, sent, body in outgoing:
+    for sent, body in outgoing:
         if sent.mail_status == "pending":
             try:
                 mailer.send(settings, list(sent.recipients), sent.subject, body)
@@ -327,15 +336,53 @@ def remind(actor: Actor, fiscal_year: int, *, manual: bool = False, today: date 
             except mailer.MailError as exc:
                 sent = replace(sent, mail_status="failed", mail_error=str(exc))
             with warehouse.transaction(db) as con:
-                repo.set_mail_status(con, notice_id, sent.mail_status, sent.mail_error)
-        result.sent.append(sent)
+                repo.set_mail_status(con, sent.notice_id, sent.mail_status, sent.mail_error)
+        (result.confirmations if sent.kind == owed_mail.KIND else result.sent).append(sent)
     return result
+
+
+def _value_notices(con, actor: Actor, cycle: dict, manual: bool, today: date, departments: set[str] | None,
+                   settings: Any, result: RemindResult) -> list[tuple[Sent, str]]:
+    """Store the value notices of an open cycle due today."""
+    history = repo.sent_notices(con, cycle["cycle_id"])
+    kinds: dict[str, set[str]] = {}
+    for h in history:
+        kinds.setdefault(h["department_code"], set()).add(h["kind"])
+    today_done = {h["department_code"] for h in history if h["notice_date"] == today}
+    editors = repo.editor_addresses(con)
+    out = []
+    for dl in group_outstanding(repo.outstanding(con, cycle["cycle_id"])):
+        if departments is not None and dl.department_code not in departments:
+            continue
+        if dl.department_code in today_done:
+            result.skipped.append((dl.department_name, "本日は督促済みです"))
+            continue
+        kind = "manual" if manual else due_kind(cycle["deadline"], cycle["days_before"], cycle["days_after"],
+                                                today, kinds.get(dl.department_code, set()))
+        if kind is None:
+            continue
+        subject, body = compose(cycle, dl, kind, os.environ.get("KPI_APP_URL"))
+        to = tuple(e["email"] for e in editors.get(dl.department_code, ()) if e["email"])
+        out.append(_store(con, actor, {
+            "cycle_id": cycle["cycle_id"], "department_code": dl.department_code, "notice_date": today,
+            "kind": kind, "subject": subject, "body": body, "missing_count": len(dl.missing),
+            "returned_count": len(dl.returned), "items_json": _items_json(dl)}, dl.department_name, to, settings,
+            f"未提出{len(dl.missing)}件・差戻し{len(dl.returned)}件"))
+    return out
 
 
 def open_fiscal_years(*, db: Db = None) -> list[int]:
     """Fiscal years with an open cycle (for the scheduled flows; no actor: nothing is shown to anyone)."""
     with warehouse.connect(db) as con:
         return sorted({c["fiscal_year"] for c in repo.cycles_with_settings(con, "open")})
+
+
+def reminder_fiscal_years(*, db: Db = None) -> list[int]:
+    """The years a scheduled reminder run covers: each open cycle's (its values, and the owed confirmations),
+    or, with no cycle open, the year that accepts confirmations (its owed confirmations)."""
+    with warehouse.connect(db) as con:
+        return (sorted({c["fiscal_year"] for c in repo.cycles_with_settings(con, "open")})
+                or sorted({c["fiscal_year"] for c in owed_mail.accepting_cycles(con)}))
 
 
 def cycles_to_close(*, today: date | None = None, db: Db = None) -> list[dict[str, Any]]:
@@ -348,4 +395,5 @@ def cycles_to_close(*, today: date | None = None, db: Db = None) -> list[dict[st
 
 __all__ = ["Item", "DepartmentList", "RemindResult", "Sent", "ReminderError", "group_outstanding", "due_kind",
            "compose", "who_owes_what", "cycles", "notices", "banner", "update_settings", "remind",
-           "open_fiscal_years", "cycles_to_close", "today_jst", "date_ja", "KIND_LABELS", "MAIL_LABELS"]
+           "open_fiscal_years", "reminder_fiscal_years", "cycles_to_close", "today_jst", "date_ja", "KIND_LABELS",
+           "MAIL_LABELS"]

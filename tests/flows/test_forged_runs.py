@@ -83,7 +83,9 @@ def run(full_name: str, parameters: dict | None = None):
 
 
 def notices(db) -> list[dict]:
-    return query(db, "SELECT department_code, notice_date, kind FROM reminder_notices ORDER BY notice_id")
+    """The value reminders' notices (the same runs also remind of FY2021's owed confirmations, kind 'confirm')."""
+    return query(db, "SELECT department_code, notice_date, kind FROM reminder_notices WHERE kind <> 'confirm'"
+                     " ORDER BY notice_id")
 
 
 def cycle_2022(db) -> dict:

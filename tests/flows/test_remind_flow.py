@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
+import warehouse
 from flows.remind import close_cycles_at_deadline, remind_departments, validate_open_cycles
 from flows.serve import build_deployments
-from kpi.services import reminders
+from kpi.services import confirmations, reconciliation, reminders
 from tests.services.test_reminders import OWN_NAME, expected_owed, set_email, smtp_server  # noqa: F401
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
     EDITOR1, OTHER, OWN, RETURN_COMMENT, REVIEWER, STAGED, query, stage, wf_db,
@@ -49,7 +50,8 @@ def test_the_reminder_flow_lists_each_departments_values_and_emails_its_editors(
     assert sent["BOSAI"]["missing"] == active["BOSAI"]  # untouched department: everything missing
     assert sent[OWN]["mail_status"] == "sent" and sent["BOSAI"]["mail_status"] == "no_address"
 
-    by_rcpt = {tuple(r): m for r, m in smtp_server.messages}
+    # the value reminders (the run also mails FY2021's owed confirmations: the test below)
+    by_rcpt = {tuple(r): m for r, m in smtp_server.messages if not m["Subject"].startswith("【確定値")}
     assert set(by_rcpt) == {("editor1@pref.example.jp",), ("editor2@pref.example.jp",)}
     msg = by_rcpt[("editor1@pref.example.jp",)]
     assert msg["Subject"] == (f"【督促】令和4年度 成果指標の提出のお願い（{OWN_NAME} "
@@ -62,10 +64,50 @@ def test_the_reminder_flow_lists_each_departments_values_and_emails_its_editors(
     assert names[STAGED[(OTHER, "draft")]] not in body  # IRYO's indicator is not in GYOKAKU's mail
     assert names[STAGED[(OTHER, "draft")]] in by_rcpt[("editor2@pref.example.jp",)].get_content()
 
+    mails = len(smtp_server.messages)
     [rerun] = remind_departments()
-    assert rerun["sent"] == [] and len(smtp_server.messages) == 2  # idempotent per day
+    assert rerun["sent"] == [] and len(smtp_server.messages) == mails  # idempotent per day
     banner = reminders.banner(EDITOR1, 2022, OWN, db=wf_db)
     assert banner and "督促（2022年12月9日）" in banner
+
+
+def test_the_reminder_flow_mails_the_confirmations_departments_owe_also_with_no_cycle_open(wf_db, smtp_server,
+                                                                                          monkeypatch):
+    set_email(wf_db, "editor1", "editor1@pref.example.jp")
+    set_email(wf_db, "head1", "head1@pref.example.jp")
+    ref = confirmations.save(EDITOR1, 2021, "P1-1-02", "6件", confirmed_on="2022-06-30", source="庁内調査", db=wf_db)
+    confirmations.submit(EDITOR1, ref, db=wf_db)  # waiting for GYOKAKU's head
+    names = {r["code"]: r["name"] for r in query(wf_db, "SELECT code, name FROM indicators")}
+    owing = {d for d, n in reconciliation.owed_counts(2021, db=wf_db).items() if n}
+
+    server_day(monkeypatch, date(2022, 12, 9))
+    [run] = remind_departments()
+    assert run["fiscal_year"] == 2022 and run["sent"]  # the open year's values, and FY2021's confirmations
+    got = {(c["department"], c["audience"]): c for c in run["confirmations"]}
+    assert {d for d, audience in got if audience == "editors"} == owing
+    assert {d for d, audience in got if audience == "heads"} == {OWN}
+    assert (got[(OWN, "editors")]["fiscal_year"], got[(OWN, "editors")]["kind"],
+            got[(OWN, "editors")]["missing"], got[(OWN, "heads")]["missing"]) == (2021, "confirm", 2, 1)
+    mails = {m["Subject"].split("】")[0]: m for r, m in smtp_server.messages if r == ["editor1@pref.example.jp"]
+             or r == ["head1@pref.example.jp"]}
+    editor = mails["【確定値の督促"]
+    assert editor["To"] == "editor1@pref.example.jp" and "令和3年度" in editor["Subject"]
+    assert f"・P2-1-03 {names['P2-1-03']} — 公表時: 700件（R3年度末見込値）（未入力）" in editor.get_content()
+    head = mails["【確定値の承認依頼"]
+    assert head["To"] == "head1@pref.example.jp"
+    assert f"・P1-1-02 {names['P1-1-02']} — 公表時: 7件（R3年度末見込値） → 確定値: 6件" in head.get_content()
+
+    sent = len(smtp_server.messages)
+    [rerun] = remind_departments()
+    assert rerun["confirmations"] == [] and len(smtp_server.messages) == sent  # not twice a day
+
+    with warehouse.transaction(wf_db) as con:  # between two years: no cycle open
+        con.execute("UPDATE cycles SET state = 'preparing' WHERE fiscal_year = 2022")
+    server_day(monkeypatch, date(2022, 12, 16))  # a week later: the scheduled confirmation reminder is due again
+    [between] = remind_departments()
+    assert (between["fiscal_year"], between["sent"]) == (2021, [])
+    assert {(c["department"], c["audience"]) for c in between["confirmations"]} == set(got)
+    assert len(smtp_server.messages) == sent + 2
 
 
 def test_the_close_flow_closes_a_cycle_past_its_deadline_only_when_automatic_closing_is_on(wf_db, monkeypatch):

@@ -3,10 +3,12 @@ and the workbook (stored only with a figure typed beside them), and what the dep
 chain."""
 from __future__ import annotations
 
+import warehouse
 from kpi.io.workbook import read_department_workbook
 from kpi.services import entry_sheet, intake, workbooks
 from tests.services.workflow_helpers import EDITOR1, OWN, query
 from tests.xlsx_edit import set_cells
+from warehouse import values
 
 
 def _upload(db, data: bytes) -> intake.BatchReport:
@@ -54,3 +56,20 @@ def test_the_workbook_is_prefilled_and_an_untouched_prefilled_row_is_not_stored(
     stored = _fy2022(demo_db)
     assert set(stored) == {"P3-2-02"}
     assert (stored["P3-2-02"]["value_number"], stored["P3-2-02"]["period_text"]) == (46, "R4.10時点")
+
+
+def test_one_read_of_last_year_gives_the_prefill_and_the_latest_approved_figure(demo_db):
+    """sheet() reads last year once (values.last_approved_rows): the figure shown and rated is the latest approved
+    one that has a number, even when the latest approved value has none (then the year before's is shown)."""
+    with warehouse.transaction(demo_db) as con:  # FY2021's approved P1-1-02 (7件) without a number: an unrated text
+        con.execute("UPDATE indicator_values SET value_number = NULL, value_text = '集計中' WHERE value_id ="
+                    " (SELECT v.value_id FROM indicator_values v JOIN indicators i USING (indicator_id)"
+                    " JOIN cycles c USING (cycle_id) WHERE i.code = 'P1-1-02' AND c.fiscal_year = 2021)")
+    s = entry_sheet.sheet(EDITOR1, 2022, OWN, db=demo_db)
+    lines = {ln.code: ln for ln in s.lines}
+    assert lines["P1-1-02"].last_year == "3件"  # FY2020's approved figure, as last_approved_before gives it
+    assert lines["P1-1-02"].same_entry.value == "集計中"  # the prefill is FY2021's row as it is
+    assert lines["P1-1-01"].last_year == "36,821人" and lines["P2-1-03"].last_year == "700件"
+    ids = {r["code"]: r["indicator_id"] for r in s.read.rows.values()}
+    with warehouse.connect(demo_db) as con:
+        assert s.read.last == values.last_approved_before(con, 2022, list(ids.values()))
