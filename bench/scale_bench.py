@@ -178,6 +178,10 @@ def run_phase(name: str, folder: Path, db: str, env: dict, *, sessions: int, pro
                             "mean_during": round(sum(samples) / len(samples), 2) if samples else None}}
     if stack:
         out["worker_restarts"] = dict(stack.restarts)
+        try:
+            out["flow_runs"] = stack.census()
+        except Exception as exc:  # noqa: BLE001  (the figures above stand without it)
+            out["flow_runs"] = {"error": f"{type(exc).__name__}: {exc}"}
     return out
 
 
@@ -196,6 +200,8 @@ def summary(r: dict, peaks: dict[str, float]) -> list[str]:
                                                          if k.startswith(r["run"]) or k.startswith("worker")))
     if r["kills"]:
         lines.append(f"kills: {r['kills']}; worker restarts {r.get('worker_restarts')}")
+    if r.get("flow_runs"):
+        lines.append(f"flow runs on the pool: {r['flow_runs']}")
     return lines
 
 

@@ -180,6 +180,31 @@ class Stack:
                 pass
         return victims
 
+    def census(self) -> dict:
+        """The pool's flow runs: how many per flow and final state, and how many ran more than once (retried after
+        their worker was killed)."""
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        counts: dict[str, int] = {}
+        retried = []
+        with temporary_settings(updates={PREFECT_API_URL: self.env["PREFECT_API_URL"]}):
+            with get_client(sync_client=True) as client:
+                flows = {f.id: f.name for f in client.read_flows()}
+                offset = 0
+                while True:
+                    runs = client.read_flow_runs(offset=offset, limit=200)
+                    for r in runs:
+                        kind = f"{flows.get(r.flow_id, '?')}{'' if r.parent_task_run_id is None else ' (subflow)'}"
+                        key = f"{kind}: {r.state.type.value if r.state else '?'}"
+                        counts[key] = counts.get(key, 0) + 1
+                        if r.run_count > 1:
+                            retried.append({"flow": kind, "run_count": r.run_count, "state": r.state_name})
+                    if len(runs) < 200:
+                        break
+                    offset += 200
+        return {"runs": dict(sorted(counts.items())), "retried": retried}
+
     def close(self) -> None:
         self.supervising.clear()
         for proc in list(self.workers.values()) + ([self.server] if self.server else []):
