@@ -26,10 +26,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+MAX_CONNECTIONS = 300  # each app process opens one connection per unit of work in flight (warehouse/pg.py keeps
+# 4 idle, with no upper bound): 100 sessions in 2 processes, the Prefect server and the flow runs passed 100
+
+
 def postgres(folder: Path, database: str = "kpi") -> str:
     """Start (or reuse) the cluster in `folder`; the URL of `database` (created when missing)."""
     done = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh"), "start", str(folder), database],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "KPI_PG_MAX_CONNECTIONS": str(MAX_CONNECTIONS)})
     if done.returncode != 0:
         raise RuntimeError(f"scripts/postgres.sh start failed: {(done.stderr or done.stdout)[-2000:]}")
     return done.stdout.strip().splitlines()[-1]
