@@ -9,6 +9,8 @@
 #   start|url DIR NAME                   # the same for the database NAME (created at start when missing, owned
 #                                        # by kpi): scripts/run.sh --workers gives the Prefect server `prefect`
 #
+# KPI_PG_MAX_CONNECTIONS (default 100) sets max_connections at the cluster's start.
+#
 # Idempotent: `start` on a folder whose cluster already runs only prints its URL; on a stopped one it starts it
 # again (on a fresh free port when the old one is taken). PostgreSQL refuses to run as root, so as root the
 # cluster belongs to the `postgres` account that Debian's package creates: DIR is then handed to that account,
@@ -125,7 +127,9 @@ echo "$port" >"$dir/port"
 [ "$(id -u)" = 0 ] && chown postgres: "$dir/port"
 # fsync off: a test cluster is thrown away, and the tests measure the product, not the disk.
 opts="-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off"
-opts="$opts -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+max_connections=${KPI_PG_MAX_CONNECTIONS:-100}  # bench/scale_bench.py asks for more (100 sessions in 2 processes)
+[[ "$max_connections" =~ ^[0-9]+$ ]] || { echo "KPI_PG_MAX_CONNECTIONS は数値で指定してください: $max_connections" >&2; exit 2; }
+opts="$opts -c synchronous_commit=off -c full_page_writes=off -c max_connections=$max_connections"
 as_owner "$bin/pg_ctl" -D "$data" -l "$dir/postgresql.log" -o "$opts" -w -t 60 start >/dev/null \
   || { tail -n 20 "$dir/postgresql.log" >&2; exit 1; }
 createdb_when_missing
