@@ -175,6 +175,9 @@ def _side_by_side(walks: dict[str, Steps], pause: Page) -> dict[str, list[dict]]
         except StopIteration as finished:
             done[name] = finished.value
             del due[name]
+        except Exception as failed:
+            failed.add_note(f"（{name} の表を見て回る途中）")  # whose walk failed: the screenshots are last-<name>
+            raise
     return done
 
 
