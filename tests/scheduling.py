@@ -6,7 +6,7 @@ test server (tests/flows/conftest.py, ≈20 s) instead of both.
 
 The run lasts as long as its busiest worker, so the longest units go out first and the short ones fill in behind
 them (longest processing time first): a free worker always takes the heaviest unit still waiting, by the seconds of
-`SECONDS` (measured, see README "How long, and in how many processes") or else by its number of tests. And a
+`SECONDS` (rough, see README "How long, and in how many processes") or else by its tests. And a
 worker takes its next unit only when the one it runs is down to its last test (xdist's own rule waits for two
 or fewer), so at the end no worker sits on a unit it has not started while the other one has nothing to do.
 """
@@ -25,7 +25,8 @@ FLOWS = "tests/flows/"
 
 # Roughly the seconds a unit takes on one worker of the 2-core machine, with its module fixtures: estimated from the
 # slowest tests of the full run of 2026-12-06 and per-file runs (README, "How long, and in how many processes");
-# only their order matters. A unit not listed weighs PER_TEST seconds a test: most files are quick, and go last.
+# only their order matters. A unit not listed weighs PER_TEST seconds a test, PG_TEST one on PostgreSQL (each makes a
+# database of its own: about 1.2 s at load average 16, the workflow matrix's half): most files are quick, and go last.
 SECONDS = {
     FLOWS: 200,  # ≈ a third of all the browser files' time in per-directory runs, forged runs on DuckDB only
     "tests/workers/test_pool.py": 150,  # a Prefect server on PostgreSQL; the kill test waits 60 s for heartbeats
@@ -49,6 +50,7 @@ SECONDS = {
     "tests/browser/test_audit_page.py": 15,
 }
 PER_TEST = 0.05
+PG_TEST = 0.5
 
 
 class FilesWithTheHeavyOnesTogether(LoadFileScheduling):
@@ -62,7 +64,9 @@ class FilesWithTheHeavyOnesTogether(LoadFileScheduling):
         return FLOWS if path.startswith(FLOWS) else path
 
     def weight(self, scope: str) -> float:
-        return SECONDS.get(scope, PER_TEST * len(self.workqueue.get(scope, ())))
+        if scope in SECONDS:
+            return SECONDS[scope]
+        return sum(PG_TEST if "postgresql" in nodeid else PER_TEST for nodeid in self.workqueue.get(scope, ()))
 
     def _assign_work_unit(self, node) -> None:
         heaviest = max(self.workqueue, key=self.weight)  # the first of equals keeps collection order
