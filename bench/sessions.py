@@ -119,9 +119,12 @@ def set_pause_scale(factor: float) -> None:
     _scale[0] = factor
 
 
-def _pause(rnd: random.Random, who: str, factor: float = 1.0) -> None:
+def _pause(rnd: random.Random, who: str, until: float, factor: float = 1.0) -> None:
+    """A person's pause, cut short at the end of the working window (`until`): nobody is still thinking when the
+    run is over, so the run lasts the seconds asked for (a 40-s pause begun near the end no longer stretches it)."""
     lo, hi = THINK[who]
-    time.sleep(rnd.uniform(lo, hi) * _scale[0] * factor)
+    wanted = rnd.uniform(lo, hi) * _scale[0] * factor
+    time.sleep(max(0.0, min(wanted, until - time.monotonic())))
 # argon2 (m=64 MiB, t=3, p=4) costs 0.3–1.3 s of CPU per login. 50 verifications at once starved the thread holding
 # the warehouse lock (2 cores) until accounts.authenticate queued them (one per core but one): the bench logs in
 # through it as the app does.
@@ -161,12 +164,12 @@ def editor_session(db: Path, dept: str, indicators: list[dict], tally: Tally, cl
     clock.work()
     if actor is None:
         return
-    _pause(rnd, "editor", 0.5)
+    _pause(rnd, "editor", clock.until, 0.5)
     typable = [i for i in indicators if i["target_type"] in ("numeric", "increase", "decrease")]
     while time.monotonic() < clock.until:
         view = tally.timed("read_entry", summaries.department_view, FY, actor=actor, db=db)
         if view is None:
-            _pause(rnd, "editor")
+            _pause(rnd, "editor", clock.until)
             continue
         rows = {e.row["code"]: e.row for e in view.rows if e.row["department_code"] == dept}
         editable = [i for i in typable if rows.get(i["code"], {}).get("state") in (None, "draft", "returned")]
@@ -191,13 +194,13 @@ def editor_session(db: Path, dept: str, indicators: list[dict], tally: Tally, cl
 
             saved = tally.timed("save", save)
             if saved is not None and rnd.random() < 0.6:  # the person submits what they just saved
-                _pause(rnd, "editor", 0.2)
+                _pause(rnd, "editor", clock.until, 0.2)
                 again = tally.timed("read_entry", summaries.department_view, FY, actor=actor, db=db)
                 row = next((e.row for e in (again.rows if again else []) if e.row["code"] == ind["code"]), None)
                 if row and row.get("value_id") and row["state"] == "draft":
                     tally.timed("submit", workflow.submit, actor, [ValueRef(row["value_id"], row["version"])], db,
                                 acknowledge_warnings=True)
-        _pause(rnd, "editor")
+        _pause(rnd, "editor", clock.until)
 
 
 def reviewer_session(db: Path, tally: Tally, clock: Clock, seed: int, login: str = "reviewer") -> None:
@@ -208,7 +211,7 @@ def reviewer_session(db: Path, tally: Tally, clock: Clock, seed: int, login: str
     clock.work()
     if actor is None:
         return
-    _pause(rnd, "reviewer", 0.5)
+    _pause(rnd, "reviewer", clock.until, 0.5)
     while time.monotonic() < clock.until:
         items = tally.timed("read_queue", review.queue, actor, FY, db=db)
         if items:
@@ -230,7 +233,7 @@ def reviewer_session(db: Path, tally: Tally, clock: Clock, seed: int, login: str
 
                 tally.timed("approve", approve)
         # Working through a queue is quick (a glance and a click); an empty queue is checked again later.
-        _pause(rnd, "reviewer", 0.3 if items else 1.0)
+        _pause(rnd, "reviewer", clock.until, 0.3 if items else 1.0)
 
 
 def executive_session(db: Path, tally: Tally, clock: Clock, seed: int) -> None:
@@ -240,10 +243,10 @@ def executive_session(db: Path, tally: Tally, clock: Clock, seed: int) -> None:
     clock.work()
     if actor is None:
         return
-    _pause(rnd, "executive", 0.5)
+    _pause(rnd, "executive", clock.until, 0.5)
     while time.monotonic() < clock.until:
         tally.timed("dashboard", summaries.load_cycle, EXEC_FY, actor=actor, db=db)
         tally.timed("dashboard_reasons", queries.reasons, actor, EXEC_FY, db=db)
-        _pause(rnd, "executive")
+        _pause(rnd, "executive", clock.until)
 
 

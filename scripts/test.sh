@@ -2,8 +2,9 @@
 # Set up .venv with the dev extra and run the whole test suite (extra arguments go to pytest).
 # Two pytest-xdist workers (one on a one-core machine; KPI_TEST_WORKERS overrides); `bash scripts/test.sh -n 0`
 # runs it in one process. Each test file stays on one worker (its module fixtures are built once), the load tests
-# run one after the other, and the files go out in collection order, the long browser files first
-# (tests/scheduling.py; the flow tests, too, stay on one worker, which starts their Prefect server).
+# run one after the other, and a free worker takes the heaviest file still waiting, the next one only at its
+# current file's last test (tests/scheduling.py; the flow tests, too, stay on one worker, which starts their
+# Prefect server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev

@@ -4,8 +4,11 @@ are built once; the files that load the machine on purpose are one unit together
 other on one worker instead of side by side; and the flow tests are one unit, so one worker starts their Prefect
 test server (tests/flows/conftest.py, ≈20 s) instead of both.
 
-Units go to the workers in collection order (`--no-loadscope-reorder`): the browser files, the longest ones, come
-early, and the short files at the end fill the gaps.
+The run lasts as long as its busiest worker, so the longest units go out first and the short ones fill in behind
+them (longest processing time first): a free worker always takes the heaviest unit still waiting, by the seconds of
+`SECONDS` (rough, see README "How long, and in how many processes") or else by its tests. And a
+worker takes its next unit only when the one it runs is down to its last test (xdist's own rule waits for two
+or fewer), so at the end no worker sits on a unit it has not started while the other one has nothing to do.
 """
 from __future__ import annotations
 
@@ -20,12 +23,64 @@ HEAVY_FILES = frozenset({
 
 FLOWS = "tests/flows/"
 
+# Roughly the seconds a unit takes on one worker of the 2-core machine, with its module fixtures: estimated from the
+# slowest tests of the full run of 2026-12-06 and per-file runs (README, "How long, and in how many processes");
+# only their order matters. A unit not listed weighs PER_TEST seconds a test, PG_TEST one on PostgreSQL (each makes a
+# database of its own: about 1.2 s at load average 16, the workflow matrix's half): most files are quick, and go last.
+SECONDS = {
+    FLOWS: 200,  # ≈ a third of all the browser files' time in per-directory runs, forged runs on DuckDB only
+    "tests/workers/test_pool.py": 150,  # a Prefect server on PostgreSQL; the kill test waits 60 s for heartbeats
+    HEAVY: 140,
+    "tests/browser/test_journey.py": 100,
+    "tests/browser/test_table_layout.py": 60,  # the four roles at once
+    "tests/browser/test_approval_chain.py": 75,  # an app of its own
+    "tests/browser/test_confirmations_browser.py": 75,  # an app of its own
+    "tests/browser/test_keeping_entries.py": 70,
+    "tests/app/test_pages.py": 70,
+    "tests/browser/test_publication_views.py": 65,
+    "tests/reliability/test_crash_safety.py": 60,
+    "tests/browser/test_sessions_browser.py": 50,
+    "tests/services/test_workflow_matrix.py": 45,
+    "tests/services/test_workflow_transitions.py": 45,
+    "tests/fuzz/test_indicator_import_fuzz.py": 40,
+    "tests/browser/test_xss.py": 40,
+    "tests/browser/test_entry_reload.py": 35,
+    "tests/browser/test_light_entry.py": 30,
+    "tests/browser/test_admin_page.py": 20,
+    "tests/browser/test_audit_page.py": 15,
+}
+PER_TEST = 0.05
+PG_TEST = 0.5
+
 
 class FilesWithTheHeavyOnesTogether(LoadFileScheduling):
-    """`--dist loadfile`, except that the files of HEAVY_FILES make one unit, and those under tests/flows/ another."""
+    """`--dist loadfile`, except that the files of HEAVY_FILES make one unit and those under tests/flows/ another,
+    the heaviest unit waiting goes out first, and a worker is given its next unit at its current unit's last test."""
 
     def _split_scope(self, nodeid: str) -> str:
         path = nodeid.split("::", 1)[0]
         if path in HEAVY_FILES:
             return HEAVY
         return FLOWS if path.startswith(FLOWS) else path
+
+    def weight(self, scope: str) -> float:
+        if scope in SECONDS:
+            return SECONDS[scope]
+        return sum(PG_TEST if "postgresql" in nodeid else PER_TEST for nodeid in self.workqueue.get(scope, ()))
+
+    def _assign_work_unit(self, node) -> None:
+        heaviest = max(self.workqueue, key=self.weight)  # the first of equals keeps collection order
+        self.workqueue.move_to_end(heaviest, last=False)
+        super()._assign_work_unit(node)
+
+    def _reschedule(self, node) -> None:
+        # xdist's rule, with "one test left" for its "two or fewer": a worker runs a test only once it knows the
+        # next one (or that none follows), so a worker whose unit is at its last test needs the next unit now.
+        if node.shutting_down:
+            return
+        if not self.workqueue:
+            node.shutdown()
+            return
+        if self._pending_of(self.assigned_work[node]) > 1:
+            return
+        self._assign_work_unit(node)

@@ -92,6 +92,9 @@ def cycle_2022(db) -> dict:
     return query(db, "SELECT state, deadline FROM cycles WHERE fiscal_year = 2022")[0]
 
 
+# DuckDB only: the job API (forged parameters refused, the server's clock) and the serving process, not the storage;
+# the reminders' once-a-day rule and the closing rule run on both backends in tests/services/test_reminders.py.
+@pytest.mark.parametrize("backend", ["duckdb"])
 def test_forged_runs_cannot_close_a_cycle_early_remind_twice_or_write_elsewhere(wf_db, served, tmp_path):
     today = reminders.today_jst()
     with warehouse.connect(wf_db) as con:  # the deadline is three days away on the server's clock
@@ -133,6 +136,7 @@ def test_forged_runs_cannot_close_a_cycle_early_remind_twice_or_write_elsewhere(
     assert "@" not in shown and "editor1" not in shown
 
 
+@pytest.mark.parametrize("backend", ["duckdb"])  # the serving process and its schedules, not the storage
 def test_a_paused_schedule_is_reported_and_serve_stops_cleanly_on_sigterm(served):
     from prefect.client.orchestration import get_client
 
