@@ -110,6 +110,31 @@ class PgConnection:
         self._run(query, None)
         return self
 
+    def native_rows(self, query: str, params=None) -> list[tuple]:
+        """Rows of a read written in PostgreSQL's own SQL (`%s` parameters), on this connection (its transaction)."""
+        self._run(query, list(params) if params is not None else None)
+        return self.fetchall()
+
+    def native_arrow(self, query: str, params=None) -> pa.Table:
+        """native_rows as an Arrow table (the types as to_arrow_table gives them)."""
+        self._run(query, list(params) if params is not None else None)
+        return self.to_arrow_table()
+
+    @property
+    def key(self) -> str:
+        """The database of this connection, without its password (for caches)."""
+        return self._key
+
+    @property
+    def url(self) -> str:
+        """The database's URL (with its password: never shown, never a cache key)."""
+        return self._url or _urls[self._key]
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a BEGIN of this unit of work is open (its writes are not yet visible to other connections)."""
+        return self._in_transaction
+
     def executemany(self, query: str, parameters=None) -> PgConnection:
         """Run a statement for many parameter rows."""
         refuse_audit_rewrite(query)
