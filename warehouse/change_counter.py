@@ -12,26 +12,30 @@ another process (another app process, a worker, the CLI, another machine) shows 
   and keep its stale entry under the new key. The counter row is updated under its row lock at commit, so counts
   are committed in order.
 
-Both are prefixed with the newest applied migration (a schema change is a change too). None when the warehouse
-has no counter yet (a PostgreSQL warehouse migrated before it existed): the caller must not cache then.
+Both carry the newest applied migration (a schema change is a change too) and what tells one warehouse from
+another under the same name: on DuckDB the last audit row's hash (it chains every row before it, so a file
+restored from a backup never matches a key seen before it), on PostgreSQL the database's oid (a database dropped
+and created again under its name). None when the warehouse has no counter yet (a PostgreSQL warehouse migrated
+before it existed): the caller must not cache then.
 """
 from __future__ import annotations
 
 import duckdb
 
-DUCKDB_SQL = ("SELECT (SELECT max(number) FROM schema_migrations),"
-              " (SELECT coalesce(max(audit_id), 0) FROM audit_log)")
-POSTGRES_SQL = "SELECT (SELECT max(number) FROM schema_migrations), (SELECT max(n) FROM kpi_meta.changes)"
+DUCKDB_SQL = ("SELECT (SELECT max(number) FROM schema_migrations), coalesce(max(audit_id), 0),"
+              " coalesce(arg_max(row_hash, audit_id), '') FROM audit_log")
+POSTGRES_SQL = ("SELECT (SELECT max(number) FROM schema_migrations), (SELECT max(n) FROM kpi_meta.changes),"
+                " (SELECT oid FROM pg_database WHERE datname = current_database())")
 POSTGRES_EXISTS_SQL = "SELECT to_regclass('kpi_meta.changes') IS NOT NULL"
 
 _known: set[str] = set()  # PostgreSQL databases (redacted keys) whose counter table exists
 
 
 def key_of(row) -> str | None:
-    """The counter as one text ("<migration>:<count>"), from a row of DUCKDB_SQL or POSTGRES_SQL."""
+    """The counter as one text ("<migration>:<count>:<hash or oid>"), from a row of DUCKDB_SQL or POSTGRES_SQL."""
     if row is None or row[1] is None:
         return None
-    return f"{row[0]}:{row[1]}"
+    return f"{row[0]}:{row[1]}:{str(row[2])[:16]}"
 
 
 def read(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -116,7 +116,13 @@ class _Snapshot:
 
     def _unconstrained(self) -> None:
         """The tables read here without keys or checks (PostgreSQL has enforced them): a table is replaced whole,
-        the values cycle by cycle, and DuckDB need not keep indexes for that."""
+        the values cycle by cycle, and DuckDB need not keep indexes for that. Every other table is dropped, so a
+        read naming one fails instead of answering from an empty table."""
+        others = [r[0] for r in self.db.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal").fetchall()]
+        for table in others:
+            if table not in self.columns:
+                self.db.execute(f'DROP TABLE "{table}"')  # a name from the catalog of this scratch database
         for table, cols in self.columns.items():
             self.db.execute(f"DROP TABLE {table}")  # a constant name of TABLES
             self.db.execute(f"CREATE TABLE {table} ({', '.join(f'{n} {t}' for n, t in cols)})")
@@ -181,6 +187,13 @@ def _select(snapshot: _Snapshot, table: str, scope: Scope | None) -> tuple[str, 
 
 _snapshots: dict[str, _Snapshot] = {}
 _guard = threading.Lock()
+_reads_from_postgres = [0]  # adbc transactions that read tables, in this process (for tests and benchmarks)
+
+
+def loads() -> int:
+    """How many times this process has read tables from PostgreSQL into a snapshot (a snapshot kept for the next
+    read does not count: its read cost the counter's query only)."""
+    return _reads_from_postgres[0]
 
 
 def _snapshot(key: str) -> _Snapshot:
@@ -205,6 +218,7 @@ def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
         return
     import adbc_driver_postgresql.dbapi as adbc
 
+    _reads_from_postgres[0] += 1
     with adbc.connect(con.url, autocommit=True) as pg, pg.cursor() as cur:
         cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
@@ -243,6 +257,7 @@ def _adbc(sql: str, params: list) -> tuple:
 
 def _private(con, tables: frozenset[str], scope: Scope) -> _Snapshot:
     """A snapshot used once, read through the caller's own connection (inside its transaction)."""
+    _reads_from_postgres[0] += 1
     snap = _Snapshot()
     for table in sorted(tables):
         sql, params = _select(snap, table, scope if table in _PER_CYCLE else None)
