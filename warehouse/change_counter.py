@@ -43,7 +43,16 @@ def read(con: duckdb.DuckDBPyConnection) -> str | None:
     if not hasattr(con, "execute_native"):
         return key_of(con.execute(DUCKDB_SQL).fetchone())
     if con.key not in _known:
-        if not con.native_rows(POSTGRES_EXISTS_SQL)[0][0]:
+        if not con.native(POSTGRES_EXISTS_SQL)[0][0]:
             return None
         _known.add(con.key)
-    return key_of(con.native_rows(POSTGRES_SQL)[0])
+    return key_of(con.native(POSTGRES_SQL)[0])
+
+
+def read_cursor(cur) -> str | None:
+    """read() on a PostgreSQL DB-API cursor (adbc's, inside the caller's snapshot transaction)."""
+    cur.execute(POSTGRES_EXISTS_SQL)
+    if not cur.fetchone()[0]:
+        return None
+    cur.execute(POSTGRES_SQL)
+    return key_of(cur.fetchone())

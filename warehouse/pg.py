@@ -110,30 +110,16 @@ class PgConnection:
         self._run(query, None)
         return self
 
-    def native_rows(self, query: str, params=None) -> list[tuple]:
-        """Rows of a read written in PostgreSQL's own SQL (`%s` parameters), on this connection (its transaction)."""
+    def native(self, query: str, params=None, *, arrow: bool = False):
+        """A read in PostgreSQL's own SQL (`%s` parameters), in this connection's transaction: its rows, or (arrow)
+        an Arrow table with the types to_arrow_table gives."""
         self._run(query, list(params) if params is not None else None)
-        return self.fetchall()
+        return self.to_arrow_table() if arrow else self.fetchall()
 
-    def native_arrow(self, query: str, params=None) -> pa.Table:
-        """native_rows as an Arrow table (the types as to_arrow_table gives them)."""
-        self._run(query, list(params) if params is not None else None)
-        return self.to_arrow_table()
-
-    @property
-    def key(self) -> str:
-        """The database of this connection, without its password (for caches)."""
-        return self._key
-
-    @property
-    def url(self) -> str:
-        """The database's URL (with its password: never shown, never a cache key)."""
-        return self._url or _urls[self._key]
-
-    @property
-    def in_transaction(self) -> bool:
-        """Whether a BEGIN of this unit of work is open (its writes are not yet visible to other connections)."""
-        return self._in_transaction
+    # The database without its password (for caches), its URL (never shown), and whether a BEGIN is open.
+    key = property(lambda self: self._key)
+    url = property(lambda self: self._url or _urls[self._key])
+    in_transaction = property(lambda self: self._in_transaction)
 
     def executemany(self, query: str, parameters=None) -> PgConnection:
         """Run a statement for many parameter rows."""
@@ -177,13 +163,8 @@ class PgConnection:
             self._in_transaction = sql == "BEGIN"
 
     # ---- results ------------------------------------------------------------------------------------------
-    @property
-    def description(self):
-        return self._cur.description if self._cur is not None else None
-
-    @property
-    def rowcount(self) -> int:
-        return self._cur.rowcount if self._cur is not None else -1
+    description = property(lambda self: self._cur.description if self._cur is not None else None)
+    rowcount = property(lambda self: self._cur.rowcount if self._cur is not None else -1)
 
     def fetchone(self):
         if self._cur.description is None:  # a command: DuckDB answers one row with the count of changed rows

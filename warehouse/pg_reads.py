@@ -74,22 +74,54 @@ def indicator(indicator_id: int) -> Scope:
     return Scope(indicator=int(indicator_id))
 
 
-_names_cache: dict[str, frozenset[str]] = {}
+_words_cache: dict[str, frozenset[str]] = {}
+
+
+def _words(sql: str) -> frozenset[str]:
+    found = _words_cache.get(sql)
+    if found is None:
+        found = _words_cache[sql] = frozenset(_WORD.findall(sql.lower()))
+    return found
 
 
 def tables_of(sql: str) -> frozenset[str]:
-    """The base tables a read needs (its views and macros expanded); ValueError for a table not read here."""
-    found = _names_cache.get(sql)
-    if found is None:
-        words = set(_WORD.findall(sql.lower()))
-        needed = set()
-        for word in words:
-            if word in _DERIVED:
-                needed.update(_DERIVED[word])
-            elif word in TABLES:
-                needed.add(word)
-        found = _names_cache[sql] = frozenset(needed)
-    return found
+    """The base tables of TABLES a read needs (its views and macros expanded)."""
+    needed = set()
+    for word in _words(sql):
+        if word in _DERIVED:
+            needed.update(_DERIVED[word])
+        elif word in TABLES:
+            needed.add(word)
+    return frozenset(needed)
+
+
+def _table(name: str) -> str:
+    """A table of TABLES as it is, anything else refused: the only names spliced into this module's SQL."""
+    if name not in TABLES:
+        raise ValueError(f"レポートの読み取りでは使わない表です: {name!r}")
+    return name
+
+
+_BY_CYCLES = "cycle_id = ANY($1::integer[])"
+_BY_INDICATOR = "indicator_id = $1"
+
+
+def _pg_read(table: str, scope: Scope | None) -> str:
+    """The PostgreSQL read of a table of TABLES (its columns of TABLES), the values restricted to the scope ($1,
+    bound from _scope_params)."""
+    cols = "*" if TABLES[_table(table)] is None else ", ".join(TABLES[_table(table)])
+    if table not in _PER_CYCLE or scope is None or scope == EVERY_VALUE:
+        return f"SELECT {cols} FROM {_table(table)}"
+    where = _BY_CYCLES if scope.cycles is not None else _BY_INDICATOR
+    if table == "indicator_values":
+        return f"SELECT * FROM indicator_values WHERE {where}"
+    return f"SELECT * FROM value_parts WHERE value_id IN (SELECT value_id FROM indicator_values WHERE {where})"
+
+
+def _scope_params(table: str, scope: Scope | None) -> tuple:
+    if table not in _PER_CYCLE or scope is None or scope == EVERY_VALUE:
+        return ()
+    return (sorted(scope.cycles),) if scope.cycles is not None else (scope.indicator,)
 
 
 class _Snapshot:
@@ -101,31 +133,15 @@ class _Snapshot:
 
         self.db = scratch_database()
         migrate(self.db)
-        self.columns = {t: self._columns(t) for t in TABLES}
-        self._unconstrained()
+        # The other tables of the schema: a read naming one is refused (here they would be empty, not PostgreSQL's).
+        self.others = frozenset(r[0] for r in self.db.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal").fetchall()) - set(TABLES)
+        for table in TABLES:  # without keys or checks (PostgreSQL has enforced them), so a table is simply refilled
+            self.db.execute(f"CREATE OR REPLACE TABLE {_table(table)} AS SELECT * FROM {_table(table)} LIMIT 0")
         self.lock = threading.Lock()
         self.changes: str | None = None
         self.loaded: set[str] = set()
         self.values: Scope | None = None  # what indicator_values / value_parts hold (None: nothing)
-
-    def _columns(self, table: str) -> list[tuple[str, str]]:
-        wanted = TABLES[table]
-        rows = self.db.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?"
-                               " AND schema_name = 'main' ORDER BY column_index", [table]).fetchall()
-        return [(n, t) for n, t in rows if wanted is None or n in wanted]
-
-    def _unconstrained(self) -> None:
-        """The tables read here without keys or checks (PostgreSQL has enforced them): a table is replaced whole,
-        the values cycle by cycle, and DuckDB need not keep indexes for that. Every other table is dropped, so a
-        read naming one fails instead of answering from an empty table."""
-        others = [r[0] for r in self.db.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal").fetchall()]
-        for table in others:
-            if table not in self.columns:
-                self.db.execute(f'DROP TABLE "{table}"')  # a name from the catalog of this scratch database
-        for table, cols in self.columns.items():
-            self.db.execute(f"DROP TABLE {table}")  # a constant name of TABLES
-            self.db.execute(f"CREATE TABLE {table} ({', '.join(f'{n} {t}' for n, t in cols)})")
 
     def refresh(self, changes: str | None) -> None:
         if changes is None or changes != self.changes:
@@ -155,10 +171,10 @@ class _Snapshot:
         """Rows read from PostgreSQL into the table (cast to the DuckDB migration's types by name)."""
         data = _plain(data)
         if replace:
-            self.db.execute(f"DELETE FROM {table}")  # a constant name of TABLES
+            self.db.execute(f"DELETE FROM {_table(table)}")
         self.db.register("kpi_pg_rows", data)
         try:
-            self.db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM kpi_pg_rows")
+            self.db.execute(f"INSERT INTO {_table(table)} BY NAME SELECT * FROM kpi_pg_rows")
         finally:
             self.db.unregister("kpi_pg_rows")
 
@@ -168,21 +184,6 @@ def _plain(data: pa.Table) -> pa.Table:
     to the column's DECIMAL exactly."""
     cols = [c.cast(c.type.storage_type) if isinstance(c.type, pa.ExtensionType) else c for c in data.columns]
     return pa.Table.from_arrays(cols, names=data.column_names)
-
-
-def _select(snapshot: _Snapshot, table: str, scope: Scope | None) -> tuple[str, list]:
-    """The PostgreSQL read of one table (its columns; the values restricted to the scope)."""
-    cols = ", ".join(n for n, _ in snapshot.columns[table])
-    if table not in _PER_CYCLE or scope is None or scope == EVERY_VALUE:
-        return f"SELECT {cols} FROM {table}", []
-    if scope.cycles is not None:
-        where, param = "cycle_id = ANY(%s::integer[])", [sorted(scope.cycles)]
-    else:
-        where, param = "indicator_id = %s", [scope.indicator]
-    if table == "indicator_values":
-        return f"SELECT {cols} FROM indicator_values WHERE {where}", param
-    return (f"SELECT {', '.join('p.' + n for n, _ in snapshot.columns[table])} FROM value_parts p"
-            f" WHERE p.value_id IN (SELECT value_id FROM indicator_values WHERE {where})", param)
 
 
 _snapshots: dict[str, _Snapshot] = {}
@@ -222,18 +223,18 @@ def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
     with adbc.connect(con.url, autocommit=True) as pg, pg.cursor() as cur:
         cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
-            changes = _counter(cur)
+            changes = change_counter.read_cursor(cur)
             if changes != snap.changes:  # moved since the check above: start again from this transaction's view
                 snap.refresh(changes)
                 small, values = snap.missing(tables, scope)
             for table in small:
-                cur.execute(*_adbc(*_select(snap, table, None)))
+                cur.execute(_pg_read(table, None))
                 snap.store(table, cur.fetch_arrow_table(), replace=True)
                 snap.loaded.add(table)
             if values is not None:
                 replace = snap.values is None or values is scope
                 for table in sorted(_PER_CYCLE):
-                    cur.execute(*_adbc(*_select(snap, table, values)))
+                    cur.execute(_pg_read(table, values), _scope_params(table, values))
                     snap.store(table, cur.fetch_arrow_table(), replace=replace)
                 have = snap.values
                 snap.values = (Scope(cycles=have.cycles | values.cycles) if not replace else values)
@@ -241,36 +242,31 @@ def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
             cur.execute("COMMIT")
 
 
-def _counter(cur) -> str | None:
-    cur.execute(change_counter.POSTGRES_EXISTS_SQL)
-    if not cur.fetchone()[0]:
-        return None
-    cur.execute(change_counter.POSTGRES_SQL)
-    return change_counter.key_of(cur.fetchone())
-
-
-def _adbc(sql: str, params: list) -> tuple:
-    """psycopg-style %s placeholders as libpq's $n, for adbc."""
-    n = iter(range(1, len(params) + 1))
-    return (re.sub(r"%s", lambda _: f"${next(n)}", sql), tuple(params)) if params else (sql,)
-
-
 def _private(con, tables: frozenset[str], scope: Scope) -> _Snapshot:
     """A snapshot used once, read through the caller's own connection (inside its transaction)."""
     _reads_from_postgres[0] += 1
     snap = _Snapshot()
     for table in sorted(tables):
-        sql, params = _select(snap, table, scope if table in _PER_CYCLE else None)
-        snap.store(table, con.native_arrow(sql, params), replace=True)
+        read = _pg_read(table, scope).replace("$1", "%s")  # psycopg's placeholder
+        snap.store(table, con.native(read, _scope_params(table, scope), arrow=True), replace=True)
     return snap
+
+
+def _refuse_others(snap: _Snapshot, sql: str) -> None:
+    named = _words(sql) & snap.others
+    if named:
+        raise ValueError(f"レポートの読み取りでは使わない表です: {', '.join(sorted(named))}")
 
 
 def arrow(con, sql: str, params=None, scope: Scope = EVERY_VALUE) -> pa.Table:
     """A DuckDB-dialect read of the PostgreSQL warehouse behind `con`, as an Arrow table."""
     tables = tables_of(sql)
     if con.in_transaction:
-        return _private(con, tables, scope).db.sql(sql, params=params or None).to_arrow_table()
+        snap = _private(con, tables, scope)
+        _refuse_others(snap, sql)
+        return snap.db.sql(sql, params=params or None).to_arrow_table()
     snap = _snapshot(con.key)
+    _refuse_others(snap, sql)
     with snap.lock:
         _load(con, snap, tables, scope)
         return snap.db.sql(sql, params=params or None).to_arrow_table()
@@ -297,4 +293,4 @@ def rows(con, sql: str, params=None, scope: Scope = EVERY_VALUE) -> tuple[list[s
 
 def is_postgres(con) -> bool:
     """Whether `con` is a PostgreSQL warehouse's connection (warehouse/pg.py) rather than a DuckDB one."""
-    return hasattr(con, "native_arrow")
+    return hasattr(con, "execute_native")
