@@ -48,11 +48,3 @@ def read(con: duckdb.DuckDBPyConnection) -> str | None:
         _known.add(con.key)
     return key_of(con.native(POSTGRES_SQL)[0])
 
-
-def read_cursor(cur) -> str | None:
-    """read() on a PostgreSQL DB-API cursor (adbc's, inside the caller's snapshot transaction)."""
-    cur.execute(POSTGRES_EXISTS_SQL)
-    if not cur.fetchone()[0]:
-        return None
-    cur.execute(POSTGRES_SQL)
-    return key_of(cur.fetchone())

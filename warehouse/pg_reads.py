@@ -197,11 +197,17 @@ def loads() -> int:
     return _reads_from_postgres[0]
 
 
+_KEPT = 4  # snapshots kept per process (one per database; a process serves one, the tests many)
+
+
 def _snapshot(key: str) -> _Snapshot:
     with _guard:
-        snap = _snapshots.get(key)
+        snap = _snapshots.pop(key, None)
         if snap is None:
-            snap = _snapshots[key] = _Snapshot()
+            snap = _Snapshot()
+            while len(_snapshots) >= _KEPT:
+                _snapshots.pop(next(iter(_snapshots)))  # the least recently used
+        _snapshots[key] = snap
         return snap
 
 
@@ -217,29 +223,73 @@ def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
     small, values = snap.missing(tables, scope)
     if not small and values is None:
         return
-    import adbc_driver_postgresql.dbapi as adbc
-
     _reads_from_postgres[0] += 1
-    with adbc.connect(con.url, autocommit=True) as pg, pg.cursor() as cur:
-        cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    with _Adbc(con.url) as pg:
+        pg.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
-            changes = change_counter.read_cursor(cur)
+            changes = change_counter.key_of(pg.one(change_counter.POSTGRES_SQL)) if pg.one(
+                change_counter.POSTGRES_EXISTS_SQL)[0] else None
             if changes != snap.changes:  # moved since the check above: start again from this transaction's view
                 snap.refresh(changes)
                 small, values = snap.missing(tables, scope)
             for table in small:
-                cur.execute(_pg_read(table, None))
-                snap.store(table, cur.fetch_arrow_table(), replace=True)
+                snap.store(table, pg.table(_pg_read(table, None)), replace=True)
                 snap.loaded.add(table)
             if values is not None:
                 replace = snap.values is None or values is scope
                 for table in sorted(_PER_CYCLE):
-                    cur.execute(_pg_read(table, values), _scope_params(table, values))
-                    snap.store(table, cur.fetch_arrow_table(), replace=replace)
+                    snap.store(table, pg.table(_pg_read(table, values), _scope_params(table, values)),
+                               replace=replace)
                 have = snap.values
                 snap.values = (Scope(cycles=have.cycles | values.cycles) if not replace else values)
         finally:
-            cur.execute("COMMIT")
+            pg.run("COMMIT")
+
+
+class _Adbc:
+    """One adbc connection to PostgreSQL through the driver manager's own API (its DB-API module would import
+    pyarrow.dataset and pandas: seconds and tens of MB in a process that has no other use for them). In autocommit
+    mode, as the driver starts: BEGIN / COMMIT are statements."""
+
+    def __init__(self, url: str):
+        import adbc_driver_manager
+        import adbc_driver_postgresql
+
+        self._manager = adbc_driver_manager
+        self._db = adbc_driver_postgresql.connect(url)
+        self._con = adbc_driver_manager.AdbcConnection(self._db)
+
+    def __enter__(self) -> _Adbc:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._con.close()
+        self._db.close()
+
+    def _statement(self, sql: str, params: tuple):
+        stmt = self._manager.AdbcStatement(self._con)
+        stmt.set_sql_query(sql)
+        if params:
+            stmt.bind(pa.record_batch([pa.array([p]) for p in params], names=[f"p{i}" for i in range(len(params))]))
+        return stmt
+
+    def run(self, sql: str) -> None:
+        stmt = self._statement(sql, ())
+        try:
+            stmt.execute_update()
+        finally:
+            stmt.close()
+
+    def table(self, sql: str, params: tuple = ()) -> pa.Table:
+        stmt = self._statement(sql, params)
+        try:
+            stream, _ = stmt.execute_query()
+            return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+        finally:
+            stmt.close()
+
+    def one(self, sql: str) -> tuple:
+        return tuple(column[0].as_py() for column in self.table(sql).columns)  # by position (names may repeat)
 
 
 def _private(con, tables: frozenset[str], scope: Scope) -> _Snapshot:
