@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from warehouse import change_counter
 
-MAX_CYCLES = 3
+MAX_CYCLES = 1  # the values of one cycle at a time: a national cycle is 178,800 rows (memory per process)
 
 # The views and macros of the reporting reads and the base tables each stands for.
 _VALUES_BASE = ("cycles", "strategies", "indicators", "pillars", "items", "departments", "indicator_values",
@@ -167,23 +167,24 @@ class _Snapshot:
             return small, None
         return small, scope
 
-    def store(self, table: str, data: pa.Table, replace: bool) -> None:
-        """Rows read from PostgreSQL into the table (cast to the DuckDB migration's types by name)."""
-        data = _plain(data)
+    def store(self, table: str, batches, replace: bool) -> None:
+        """Rows read from PostgreSQL into the table, batch by batch as they arrive (so a cycle's values are never
+        held twice, as Arrow and in DuckDB), cast to the DuckDB migration's types by name."""
         if replace:
             self.db.execute(f"DELETE FROM {_table(table)}")
-        self.db.register("kpi_pg_rows", data)
-        try:
-            self.db.execute(f"INSERT INTO {_table(table)} BY NAME SELECT * FROM kpi_pg_rows")
-        finally:
-            self.db.unregister("kpi_pg_rows")
+        for batch in batches:
+            self.db.register("kpi_pg_rows", _plain(batch))
+            try:
+                self.db.execute(f"INSERT INTO {_table(table)} BY NAME SELECT * FROM kpi_pg_rows")
+            finally:
+                self.db.unregister("kpi_pg_rows")
 
 
-def _plain(data: pa.Table) -> pa.Table:
+def _plain(batch: pa.RecordBatch) -> pa.Table:
     """PostgreSQL's numeric arrives from adbc as an opaque extension over its text: the text, which DuckDB casts
     to the column's DECIMAL exactly."""
-    cols = [c.cast(c.type.storage_type) if isinstance(c.type, pa.ExtensionType) else c for c in data.columns]
-    return pa.Table.from_arrays(cols, names=data.column_names)
+    cols = [c.cast(c.type.storage_type) if isinstance(c.type, pa.ExtensionType) else c for c in batch.columns]
+    return pa.Table.from_arrays(cols, names=batch.schema.names)
 
 
 _snapshots: dict[str, _Snapshot] = {}
@@ -233,12 +234,12 @@ def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
                 snap.refresh(changes)
                 small, values = snap.missing(tables, scope)
             for table in small:
-                snap.store(table, pg.table(_pg_read(table, None)), replace=True)
+                snap.store(table, pg.stream(_pg_read(table, None)), replace=True)
                 snap.loaded.add(table)
             if values is not None:
                 replace = snap.values is None or values is scope
                 for table in sorted(_PER_CYCLE):
-                    snap.store(table, pg.table(_pg_read(table, values), _scope_params(table, values)),
+                    snap.store(table, pg.stream(_pg_read(table, values), _scope_params(table, values)),
                                replace=replace)
                 have = snap.values
                 snap.values = (Scope(cycles=have.cycles | values.cycles) if not replace else values)
@@ -280,16 +281,17 @@ class _Adbc:
         finally:
             stmt.close()
 
-    def table(self, sql: str, params: tuple = ()) -> pa.Table:
+    def stream(self, sql: str, params: tuple = ()) -> Iterator[pa.RecordBatch]:
         stmt = self._statement(sql, params)
         try:
             stream, _ = stmt.execute_query()
-            return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+            yield from pa.RecordBatchReader._import_from_c(stream.address)
         finally:
             stmt.close()
 
     def one(self, sql: str) -> tuple:
-        return tuple(column[0].as_py() for column in self.table(sql).columns)  # by position (names may repeat)
+        first = list(self.stream(sql))[0]  # read to its end: the statement is closed before the next
+        return tuple(column[0].as_py() for column in first.columns)  # by position (names may repeat)
 
 
 def _private(con, tables: frozenset[str], scope: Scope) -> _Snapshot:
@@ -298,7 +300,7 @@ def _private(con, tables: frozenset[str], scope: Scope) -> _Snapshot:
     snap = _Snapshot()
     for table in sorted(tables):
         read = _pg_read(table, scope).replace("$1", "%s")  # psycopg's placeholder
-        snap.store(table, con.native(read, _scope_params(table, scope), arrow=True), replace=True)
+        snap.store(table, con.native(read, _scope_params(table, scope), arrow=True).to_batches(), replace=True)
     return snap
 
 

@@ -190,10 +190,11 @@ def texts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved"
 
 
 def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved") -> pl.DataFrame:
-    """cycle_parts for several cycles at once, with their cycle_id (composite indicators only)."""
+    """cycle_parts for several cycles, with their cycle_id (composite indicators only): one query per cycle, in
+    cycle order (on PostgreSQL each reads one cycle's values into DuckDB, pg_reads.MAX_CYCLES)."""
     if basis not in BASES:
         raise ValueError(f"basis must be one of {BASES}: {basis!r}")
-    return frame(
+    frames = [frame(
         con,
         "SELECT c.cycle_id, ip.indicator_id, ip.part_no, ip.label, ip.unit, ip.baseline_value, ip.target_value,"
         " CASE WHEN NOT ? OR vp.state = 'approved' THEN vp.value_number END AS value_number"
@@ -203,8 +204,9 @@ def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis:
         " LEFT JOIN indicator_values v ON v.indicator_id = ip.indicator_id AND v.cycle_id = c.cycle_id"
         " LEFT JOIN v_value_parts vp ON vp.value_id = v.value_id AND vp.part_no = ip.part_no"
         " ORDER BY c.cycle_id, ip.indicator_id, ip.part_no",
-        [basis == "approved", list(cycle_ids)], of_cycles(cycle_ids),
-    )
+        [basis == "approved", ids], of_cycles(ids),
+    ) for ids in ([[cid] for cid in sorted(set(cycle_ids))] or [[]])]
+    return pl.concat(frames) if len(frames) > 1 else frames[0]
 
 
 def rows_of(con: duckdb.DuckDBPyConnection, cycle_id: int, indicator_ids: list[int],
