@@ -6,8 +6,8 @@ another process (another app process, a worker, the CLI, another machine) shows 
 - DuckDB file: the largest audit_id. Every write is audited (warehouse/audit.py is the only writer of the trail,
   in the write's own transaction) and writers take turns under the file's lock, so audit ids are committed in
   order: a reader that sees id n sees every write up to it.
-- PostgreSQL: `kpi_meta.changes.n`, moved by one per transaction that wrote audit rows, at its COMMIT (a deferred
-  trigger, warehouse/migrations/postgres/audit_append_only.sql). The largest audit_id would not do there: two
+- PostgreSQL: `kpi_meta.changes.n`, moved by one per transaction that wrote audit rows or changed a table the
+  reporting reads use, at its COMMIT (deferred triggers, warehouse/migrations/postgres/audit_append_only.sql). The largest audit_id would not do there: two
   writers draw ids 100 and 101 and may commit in the other order, so a reader could see 101 before 100's rows
   and keep its stale entry under the new key. The counter row is updated under its row lock at commit, so counts
   are committed in order.
