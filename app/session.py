@@ -12,9 +12,9 @@ from app import memory, state
 from kpi.services import directory, first_reads, queries, sessions, summaries
 from kpi.services.actors import Actor
 
-# This run's resolved actor and the cycles read with it, held by the script run (not in st.session_state: after
+# This run's resolved actor, the cycles and the warehouse change counter read with it, held by the script run (not in st.session_state: after
 # st.stop every session-state access raises again, so a flag kept there could not be cleared at the run's end).
-_RUN: ContextVar[tuple[Actor | None, list[dict] | None] | None] = ContextVar("kpi_run", default=None)
+_RUN: ContextVar[tuple[Actor | None, list[dict] | None, str | None] | None] = ContextVar("kpi_run", default=None)
 
 def _cookie_token() -> str | None:
     """The session token the browser sent when this tab connected (st.context.cookies is read-only)."""
@@ -35,14 +35,15 @@ def current_actor() -> Actor | None:
     return _resolve()[0]
 
 
-def _resolve() -> tuple[Actor | None, list[dict] | None]:
-    """Read the session (and the reporting cycles with it) from the warehouse: (actor or None, cycles or None)."""
+def _resolve() -> tuple[Actor | None, list[dict] | None, str | None]:
+    """Read the session (and the reporting cycles and the change counter with it) from the warehouse: (actor or
+    None, cycles or None, counter or None)."""
     token = st.session_state.get(state.SESSION_TOKEN)
     from_cookie = token is None
     if from_cookie:
         token = _cookie_token()
         if token is None or token == st.session_state.get(state.ENDED_TOKEN):
-            return None, None
+            return None, None, None
     try:
         resumed = first_reads.resume(token)  # the session check and the cycles in one unit of work
     except sessions.SessionEnded as exc:
@@ -50,11 +51,11 @@ def _resolve() -> tuple[Actor | None, list[dict] | None]:
             st.session_state[state.ENDED_TOKEN] = token  # quietly: the login page clears the stale cookie
         else:
             logout(exc.notice, ended=True)
-        return None, None
+        return None, None, None
     actor = resumed.actor
     st.session_state[state.SESSION_TOKEN] = token
     st.session_state[state.ACTOR] = actor
-    return actor, resumed.cycles
+    return actor, resumed.cycles, resumed.changes
 
 
 def cycles(actor: Actor) -> list[dict]:
@@ -70,9 +71,9 @@ def run_resolved() -> Iterator[Actor | None]:
     ends (st.rerun, st.stop, an error): the next run reads the warehouse again."""
     reset = _RUN.set(None)
     try:
-        actor, cycles_read = _resolve()
-        _RUN.set((actor, cycles_read))
-        yield actor
+        resolved = _resolve()
+        _RUN.set(resolved)
+        yield resolved[0]
     finally:
         _RUN.reset(reset)
 
@@ -145,7 +146,17 @@ def _big_read() -> Iterator[None]:
 
 # The cached reads below are computed by query functions on the figures of a basis, and keyed on that basis: what
 # the actor may see (kpi.services.summaries.visible_basis asks the permission table, Forbidden otherwise), so every
-# person allowed the same basis shares one entry and nobody reads a basis they may not see.
+# person allowed the same basis shares one entry and nobody reads a basis they may not see. They are also keyed on
+# the warehouse change counter read at the start of this run (changes()): a write made by another process (another
+# app process, a worker, the CLI) moves it, so it shows at the next run here; the ttl only bounds the memory.
+
+
+def changes() -> str | None:
+    """The warehouse change counter of this run (read with the session), else read now."""
+    run = _RUN.get()
+    if run is not None and run[0] is not None:
+        return run[2]
+    return first_reads.changes()
 
 
 def cycle_frame(actor: Actor, fiscal_year: int, judge: str = "target", basis: str = "approved") -> summaries.CycleFrame:
@@ -156,22 +167,23 @@ def cycle_frame(actor: Actor, fiscal_year: int, judge: str = "target", basis: st
     seen = summaries.visible_basis(actor, basis)
     if seen != "approved":
         return summaries.load_frame(fiscal_year, basis=seen, judge=judge, actor=actor)
-    return _cached_frame(fiscal_year, judge, seen, summaries.warehouse_key())
+    return _cached_frame(fiscal_year, judge, seen, summaries.warehouse_key(), changes())
 
 
 @st.cache_resource(ttl=300, max_entries=8, show_spinner="集計しています…")
-def _cached_frame(fiscal_year: int, judge: str, basis: str, db: str) -> summaries.CycleFrame:
+def _cached_frame(fiscal_year: int, judge: str, basis: str, db: str, counted: str | None) -> summaries.CycleFrame:
     with _big_read():
         return summaries.cycle_figures(fiscal_year, basis=basis, judge=judge, db=db)
 
 
 def trends(actor: Actor, judge: str, limit: int | None) -> dict:
     """The trends document (approved figures of every closed cycle), cached per basis and warehouse file."""
-    return _cached_trends(judge, limit, summaries.visible_basis(actor, "approved"), summaries.warehouse_key())
+    return _cached_trends(judge, limit, summaries.visible_basis(actor, "approved"), summaries.warehouse_key(),
+                          changes())
 
 
 @st.cache_data(ttl=300, show_spinner="推移を集計しています…")
-def _cached_trends(judge: str, limit: int | None, basis: str, db: str) -> dict:
+def _cached_trends(judge: str, limit: int | None, basis: str, db: str, counted: str | None) -> dict:
     with _big_read():
         return queries.trends_document(judge=judge, limit=limit, db=db)
 
@@ -179,12 +191,13 @@ def _cached_trends(judge: str, limit: int | None, basis: str, db: str) -> dict:
 def reasons(actor: Actor, fiscal_year: int, judge: str, limit: int | None) -> dict:
     """The reasons of a cycle's unachieved indicators (approved figures), cached per basis and warehouse file."""
     return _cached_reasons(fiscal_year, judge, limit, summaries.visible_basis(actor, "approved"),
-                           summaries.warehouse_key())
+                           summaries.warehouse_key(), changes())
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _cached_reasons(fiscal_year: int, judge: str, limit: int | None, basis: str, db: str) -> dict:
-    return queries.reasons_of(_cached_frame(fiscal_year, judge, basis, db), limit=limit, db=db)
+def _cached_reasons(fiscal_year: int, judge: str, limit: int | None, basis: str, db: str,
+                    counted: str | None) -> dict:
+    return queries.reasons_of(_cached_frame(fiscal_year, judge, basis, db, counted), limit=limit, db=db)
 
 
 def drilldown_page(actor: Actor, fiscal_year: int, judge: str, offset: int, limit: int, basis: str = "approved",
@@ -196,22 +209,23 @@ def drilldown_page(actor: Actor, fiscal_year: int, judge: str, offset: int, limi
         return queries.drilldown_page(actor, fiscal_year, basis=seen, judge=judge, offset=offset, limit=limit,
                                       **filters)
     key = tuple(sorted((k, v) for k, v in filters.items() if v is not None))
-    return _cached_page(fiscal_year, judge, offset, limit, key, seen, summaries.warehouse_key())
+    return _cached_page(fiscal_year, judge, offset, limit, key, seen, summaries.warehouse_key(), changes())
 
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
-def _cached_page(fiscal_year: int, judge: str, offset: int, limit: int, filters: tuple, basis: str, db: str) -> dict:
-    return queries.page_of(_cached_frame(fiscal_year, judge, basis, db), offset=offset, limit=limit, db=db,
+def _cached_page(fiscal_year: int, judge: str, offset: int, limit: int, filters: tuple, basis: str, db: str,
+                 counted: str | None) -> dict:
+    return queries.page_of(_cached_frame(fiscal_year, judge, basis, db, counted), offset=offset, limit=limit, db=db,
                            **dict(filters))
 
 
 def band_chart_spec(fiscal_year: int, judge: str, scopes) -> dict:
     """The Vega-Lite spec of the approved band chart (built and validated by Altair once per cycle and judge)."""
-    return _cached_chart(fiscal_year, judge, summaries.warehouse_key(), scopes)
+    return _cached_chart(fiscal_year, judge, summaries.warehouse_key(), changes(), scopes)
 
 
 @st.cache_data(ttl=300, max_entries=16, show_spinner=False)
-def _cached_chart(fiscal_year: int, judge: str, db: str, _scopes) -> dict:
+def _cached_chart(fiscal_year: int, judge: str, db: str, counted: str | None, _scopes) -> dict:
     from kpi.publish.charts import band_chart
 
     return band_chart(_scopes, fit_width=True, selectable=True).to_dict()

@@ -120,6 +120,16 @@ def _memory() -> duckdb.DuckDBPyConnection:
     return _instance
 
 
+def scratch_database() -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB database of its own (no file): the analytics over a PostgreSQL warehouse's tables
+    (warehouse/pg_reads.py). Its allocator gives memory back as the process's instance does."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET allocator_background_threads = true")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _attach(path: Path, read_only: bool = False) -> tuple[duckdb.DuckDBPyConnection, str, int]:
     """A cursor whose default catalog is the warehouse file (attached now unless this thread already has it),
     the file's key and its alias number."""

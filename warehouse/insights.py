@@ -1,6 +1,11 @@
 """Read-side SQL of the executive and progress views (kpi.services.queries): cycles with approved values,
 one indicator over every cycle, milestones, and the collection matrix of a cycle. Bound parameters only;
 no band is computed or stored here (bands come from the domain rules in the services).
+
+The reads over the values (an indicator over every cycle, a cycle's collection counts) run through DuckDB on either
+backend (reporting.frame / dicts: on PostgreSQL over Arrow, warehouse/pg_reads.py). The catalogue reads by key (which
+years have approved values, an indicator's definition, parts and milestones) run on the warehouse's own connection:
+a few rows by index, where reading every cycle's values into DuckDB first would cost more than the answer.
 """
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from warehouse.reporting import ROW_COLUMNS, TARGET_JOINS, frame
+from warehouse.pg_reads import cycles as of_cycles, indicator as of_indicator
+from warehouse.reporting import ROW_COLUMNS, TARGET_JOINS, dicts, frame
 
 _BASES = {"approved": "v_approved_values", "all": "v_indicator_values"}
 
@@ -87,7 +93,7 @@ def indicator_over_cycles(con: duckdb.DuckDBPyConnection, indicator_id: int, bas
         LEFT JOIN users ua ON ua.login = v.approved_by
         WHERE v.indicator_id = ?
         ORDER BY v.fiscal_year
-    """, [indicator_id])
+    """, [indicator_id], of_indicator(indicator_id))
 
 
 def indicator_parts_over_cycles(con: duckdb.DuckDBPyConnection, indicator_id: int, basis: str) -> pl.DataFrame:
@@ -103,7 +109,7 @@ def indicator_parts_over_cycles(con: duckdb.DuckDBPyConnection, indicator_id: in
         LEFT JOIN v_value_parts vp ON vp.value_id = v.value_id AND vp.part_no = ip.part_no
         WHERE ip.indicator_id = ?
         ORDER BY c.fiscal_year, ip.part_no
-    """, [basis == "approved", indicator_id])
+    """, [basis == "approved", indicator_id], of_indicator(indicator_id))
 
 
 def milestones(con: duckdb.DuckDBPyConnection, indicator_id: int) -> list[dict[str, Any]]:
@@ -115,7 +121,7 @@ def milestones(con: duckdb.DuckDBPyConnection, indicator_id: int) -> list[dict[s
 
 def collection_counts(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dict[str, Any]]:
     """Active indicators of a cycle per department and workflow state ('none' when nothing was entered)."""
-    return _dicts(con.execute("""
+    return dicts(con, """
         SELECT i.department_code, d.name AS department_name, coalesce(v.state, 'none') AS state, count(*) AS n
         FROM cycles c
         JOIN indicators i ON i.strategy_id = c.strategy_id
@@ -124,4 +130,4 @@ def collection_counts(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dic
         WHERE c.cycle_id = ? AND NOT (i.status = 'stopped' AND i.stopped_fy <= c.fiscal_year)
         GROUP BY ALL
         ORDER BY i.department_code, state
-    """, [cycle_id]))
+    """, [cycle_id], of_cycles([cycle_id]))

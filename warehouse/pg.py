@@ -110,6 +110,17 @@ class PgConnection:
         self._run(query, None)
         return self
 
+    def native(self, query: str, params=None, *, arrow: bool = False):
+        """A read in PostgreSQL's own SQL (`%s` parameters), in this connection's transaction: its rows, or (arrow)
+        an Arrow table with the types to_arrow_table gives."""
+        self._run(query, list(params) if params is not None else None)
+        return self.to_arrow_table() if arrow else self.fetchall()
+
+    # The database without its password (for caches), its URL (never shown), and whether a BEGIN is open.
+    key = property(lambda self: self._key)
+    url = property(lambda self: self._url or _urls[self._key])
+    in_transaction = property(lambda self: self._in_transaction)
+
     def executemany(self, query: str, parameters=None) -> PgConnection:
         """Run a statement for many parameter rows."""
         refuse_audit_rewrite(query)
@@ -152,13 +163,8 @@ class PgConnection:
             self._in_transaction = sql == "BEGIN"
 
     # ---- results ------------------------------------------------------------------------------------------
-    @property
-    def description(self):
-        return self._cur.description if self._cur is not None else None
-
-    @property
-    def rowcount(self) -> int:
-        return self._cur.rowcount if self._cur is not None else -1
+    description = property(lambda self: self._cur.description if self._cur is not None else None)
+    rowcount = property(lambda self: self._cur.rowcount if self._cur is not None else -1)
 
     def fetchone(self):
         if self._cur.description is None:  # a command: DuckDB answers one row with the count of changed rows

@@ -1,10 +1,14 @@
 """Repository of a strategy's report sections (which pillars one section of the report groups) and of a cycle's
-coverage (indicators under progress management, and how many have an approved value), per pillar."""
+coverage (indicators under progress management, and how many have an approved value), per pillar: a read over the
+values, through DuckDB on either backend (reporting.dicts; on PostgreSQL over Arrow, warehouse/pg_reads.py)."""
 from __future__ import annotations
 
 from typing import Any
 
 import duckdb
+
+from warehouse.pg_reads import cycles as of_cycles
+from warehouse.reporting import dicts
 
 
 def sections_of_cycle(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[list[int]]:
@@ -30,7 +34,7 @@ def replace_sections(con: duckdb.DuckDBPyConnection, strategy_id: int, sections:
 def coverage_by_pillar(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dict[str, Any]]:
     """Per pillar: indicators under progress management in the cycle's year (in force, not stopped) and how many
     of them hold an approved value."""
-    cur = con.execute("""
+    return dicts(con, """
         SELECT i.pillar_no, p.name AS pillar_name, count(*) AS total,
                count(*) FILTER (WHERE v.state = 'approved') AS approved
         FROM cycles c
@@ -41,6 +45,4 @@ def coverage_by_pillar(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[di
           AND (i.valid_from_fy IS NULL OR i.valid_from_fy <= c.fiscal_year)
         GROUP BY ALL
         ORDER BY i.pillar_no
-    """, [cycle_id])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    """, [cycle_id], of_cycles([cycle_id]))

@@ -9,17 +9,29 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from warehouse import pg_reads
+from warehouse.pg_reads import Scope, cycles as of_cycles
+
 BASES = ("approved", "all")
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None,
+          scope: Scope | None = None) -> pl.DataFrame:
     """Run a query (a read) with bound parameters and return it as a Polars frame.
+
+    With a `scope` (a reporting read: which values it is about — the cycles, one indicator, or every value), on a
+    PostgreSQL warehouse the same SQL runs in DuckDB over the tables it names, read from PostgreSQL as Arrow
+    (warehouse/pg_reads.py), and only the scope's rows of the values tables are read. Without one (a read of a
+    few rows by key, a whole table for `kpi export-warehouse`) it runs on the warehouse's own connection. On a
+    DuckDB file the scope changes nothing.
 
     Read as a relation (`sql`), which hands DuckDB's result to Arrow as it is produced; a DB-API result
     (`execute(...).to_arrow_table()`) first materializes every row and then copies it: a national cycle's
     evaluation columns (178,800 rows) peaked 30–37 MB higher that way (docs/scale-out.md, "Memory per app process").
     A relation cannot start while an earlier execute()'s result is pending (e.g. after a fetchone), so that result
     is first run to its end (`complete`), as the next execute() would."""
+    if scope is not None and pg_reads.is_postgres(con):
+        return pg_reads.frame(con, sql, params, scope)
     con.complete()
     return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
 
@@ -58,7 +70,7 @@ def cycle_rows(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "appr
     reference value (TARGET_COLUMNS), in report order."""
     view = _view(basis)  # one of two constant macro calls
     return frame(con, f"SELECT {ROW_COLUMNS} FROM {view} v{TARGET_JOINS}"
-                      " ORDER BY v.pillar_no, v.item_no, v.sort_order, v.code", [[cycle_id]])
+                      " ORDER BY v.pillar_no, v.item_no, v.sort_order, v.code", [[cycle_id]], of_cycles([cycle_id]))
 
 
 def cycle_parts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved") -> pl.DataFrame:
@@ -76,14 +88,14 @@ def cycle_parts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "app
         " LEFT JOIN indicator_values v ON v.indicator_id = ip.indicator_id AND v.cycle_id = c.cycle_id"
         " LEFT JOIN v_value_parts vp ON vp.value_id = v.value_id AND vp.part_no = ip.part_no"
         " ORDER BY ip.indicator_id, ip.part_no",
-        [approved_only, cycle_id],
+        [approved_only, cycle_id], of_cycles([cycle_id]),
     )
 
 
 def composite_rows(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
     """Only the composite indicators of a cycle (all states), for their part-by-part rates."""
     return frame(con, "SELECT * FROM cycle_indicator_values(?::INTEGER[]) WHERE target_type = 'composite'",
-                 [[cycle_id]])
+                 [[cycle_id]], of_cycles([cycle_id]))
 
 
 def missing_by_department(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.DataFrame:
@@ -94,7 +106,7 @@ def missing_by_department(con: duckdb.DuckDBPyConnection, cycle_id: int) -> pl.D
         FROM cycle_indicator_values(?::INTEGER[])
         WHERE NOT coalesce(stopped_in_cycle, false)
         GROUP BY ALL HAVING count(*) FILTER (WHERE value_id IS NULL) > 0
-        ORDER BY department_code""", [[cycle_id]])
+        ORDER BY department_code""", [[cycle_id]], of_cycles([cycle_id]))
 
 
 # ---- set-wise reads for the executive views (evaluated in Polars by kpi.domain.rates_frame) -------------------
@@ -126,7 +138,8 @@ def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis
     cols = ", ".join(_column(c) for c in columns + (TEXT_COLUMNS if text else ())) + _TARGET_SELECT
     order = " ORDER BY v.cycle_id, v.pillar_no, v.item_no, v.sort_order, v.code" if ordered else ""
     if not milestones:
-        return frame(con, f"SELECT {cols} FROM {view} v{TARGET_JOINS}{order}", [list(cycle_ids)])
+        return frame(con, f"SELECT {cols} FROM {view} v{TARGET_JOINS}{order}", [list(cycle_ids)],
+                     of_cycles(cycle_ids))
     return frame(con, f"""
         SELECT {cols}, s.valid_from_fy AS first_fy, m.value AS milestone_value,
                hm.indicator_id IS NOT NULL AS has_milestones
@@ -134,7 +147,7 @@ def evaluation_frame(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis
         JOIN strategies s ON s.strategy_id = v.strategy_id
         LEFT JOIN indicator_milestones m ON m.indicator_id = v.indicator_id AND m.fiscal_year = v.fiscal_year
         LEFT JOIN (SELECT DISTINCT indicator_id FROM indicator_milestones) hm ON hm.indicator_id = v.indicator_id
-        {order}""", [list(cycle_ids)])
+        {order}""", [list(cycle_ids)], of_cycles(cycle_ids))
 
 
 # What the milestone judgement adds to a row: the strategy's first year and the milestone set for the row's year.
@@ -156,10 +169,13 @@ def evaluation_batches(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], bas
         raise ValueError(f"unknown columns: {sorted(set(columns) - set(EVAL_COLUMNS) - set(TREND_COLUMNS))}")
     cols = ", ".join(_column(c) for c in EVAL_COLUMNS if c in columns) + _TARGET_SELECT  # TREND order here
     for cycle_id in cycle_ids:
+        sql = (f"SELECT {cols}{_MILESTONE_COLUMNS if milestones else ''} FROM {view} v"
+               f"{TARGET_JOINS}{_MILESTONE_JOINS if milestones else ''}")
+        if pg_reads.is_postgres(con):
+            yield from pg_reads.batches(con, sql, [[cycle_id]], of_cycles([cycle_id]), batch_rows)
+            continue
         con.complete()  # as in frame(): a relation, so the batches come without a DB-API copy
-        reader = con.sql(f"SELECT {cols}{_MILESTONE_COLUMNS if milestones else ''} FROM {view} v"
-                         f"{TARGET_JOINS}{_MILESTONE_JOINS if milestones else ''}",
-                         params=[[cycle_id]]).to_arrow_reader(batch_rows)
+        reader = con.sql(sql, params=[[cycle_id]]).to_arrow_reader(batch_rows)
         for batch in reader:
             yield pl.from_arrow(batch)
 
@@ -169,14 +185,16 @@ def texts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved"
     """The searchable texts of a cycle's indicators (name, code, reason on the basis), for a search or a choice."""
     view = _view(basis)  # one of two constant macro calls
     order = " ORDER BY pillar_no, item_no, sort_order, code" if ordered else ""
-    return frame(con, f"SELECT indicator_id, code, name, reason FROM {view}{order}", [[cycle_id]])
+    return frame(con, f"SELECT indicator_id, code, name, reason FROM {view}{order}", [[cycle_id]],
+                 of_cycles([cycle_id]))
 
 
 def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved") -> pl.DataFrame:
-    """cycle_parts for several cycles at once, with their cycle_id (composite indicators only)."""
+    """cycle_parts for several cycles, with their cycle_id (composite indicators only): one query per cycle, in
+    cycle order (on PostgreSQL each reads one cycle's values into DuckDB, pg_reads.MAX_CYCLES)."""
     if basis not in BASES:
         raise ValueError(f"basis must be one of {BASES}: {basis!r}")
-    return frame(
+    frames = [frame(
         con,
         "SELECT c.cycle_id, ip.indicator_id, ip.part_no, ip.label, ip.unit, ip.baseline_value, ip.target_value,"
         " CASE WHEN NOT ? OR vp.state = 'approved' THEN vp.value_number END AS value_number"
@@ -186,8 +204,9 @@ def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis:
         " LEFT JOIN indicator_values v ON v.indicator_id = ip.indicator_id AND v.cycle_id = c.cycle_id"
         " LEFT JOIN v_value_parts vp ON vp.value_id = v.value_id AND vp.part_no = ip.part_no"
         " ORDER BY c.cycle_id, ip.indicator_id, ip.part_no",
-        [basis == "approved", list(cycle_ids)],
-    )
+        [basis == "approved", ids], of_cycles(ids),
+    ) for ids in ([[cid] for cid in sorted(set(cycle_ids))] or [[]])]
+    return pl.concat(frames) if len(frames) > 1 else frames[0]
 
 
 def rows_of(con: duckdb.DuckDBPyConnection, cycle_id: int, indicator_ids: list[int],
@@ -197,4 +216,15 @@ def rows_of(con: duckdb.DuckDBPyConnection, cycle_id: int, indicator_ids: list[i
     view = _view(basis)  # one of two constant macro calls
     return frame(con, f"SELECT {ROW_COLUMNS} FROM {view} v{TARGET_JOINS}"
                       " WHERE list_contains(?::INTEGER[], v.indicator_id)"
-                      " ORDER BY v.pillar_no, v.item_no, v.sort_order, v.code", [[cycle_id], list(indicator_ids)])
+                      " ORDER BY v.pillar_no, v.item_no, v.sort_order, v.code", [[cycle_id], list(indicator_ids)],
+                 of_cycles([cycle_id]))
+
+
+def dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None, scope: Scope) -> list[dict]:
+    """A reporting read as a list of dicts (column → value), through DuckDB on either backend (as frame())."""
+    if pg_reads.is_postgres(con):
+        names, found = pg_reads.rows(con, sql, params, scope)
+        return [dict(zip(names, r)) for r in found]
+    cur = con.execute(sql, params) if params is not None else con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]

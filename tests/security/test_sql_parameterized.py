@@ -27,21 +27,31 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("kpi", "warehouse", "flows", "app")
-SINKS = {"execute": 0, "executemany": 0, "sql": 0, "frame": 1, "_arrow_frame": 1, "one": 0}
+SINKS = {"execute": 0, "executemany": 0, "sql": 0, "frame": 1, "_arrow_frame": 1, "one": 0,
+         # the reporting reads' other entry points (warehouse/reporting.py dicts; warehouse/pg_reads.py)
+         "dicts": 1, "arrow": 1, "rows": 1, "batches": 1}
 PASS_THROUGH = {("warehouse/connection.py", "execute"), ("warehouse/connection.py", "executemany"),
                 ("warehouse/connection.py", "sql"), ("warehouse/reporting.py", "frame"),
                 ("warehouse/values.py", "_arrow_frame"), ("kpi/demo/scale.py", "<lambda>"),
                 # the PostgreSQL adapter's pass-through (the statement translated from the caller's DuckDB text),
                 # and its read of a relation's columns, whose name comes from a statement of ours parsed by sqlglot
                 ("warehouse/pg.py", "execute"), ("warehouse/pg.py", "sql"), ("warehouse/pg.py", "_run"),
-                ("warehouse/pg.py", "_run_many")}
+                ("warehouse/pg.py", "_run_many"),
+                # the reporting reads (a DuckDB-dialect statement of warehouse/reporting.py, insights.py,
+                # report_sections.py), run by DuckDB on either backend; on PostgreSQL in pg_reads' snapshot
+                ("warehouse/reporting.py", "dicts"), ("warehouse/pg_reads.py", "arrow"),
+                ("warehouse/pg_reads.py", "frame"), ("warehouse/pg_reads.py", "rows"),
+                ("warehouse/pg_reads.py", "batches")}
 HELPERS = {"_cast", "_column"}
 # _view (warehouse/reporting.py, insights.py): refuses any basis but two and returns a constant name;
 # _alias (warehouse/connection.py): "kpi_wh_" + int(n), so nothing but digits follows the constant prefix
 # _ident (warehouse/transfer.py): refuses any name but a plain identifier, then quotes it
 # _pg_type (warehouse/pg.py): one of a fixed set of PostgreSQL type names, whatever the frame's column type
 # _column_defs (warehouse/pg.py): a frame's column names quoted by psycopg.sql.Identifier, types from _pg_type
-VALIDATING = {"_view", "_alias", "_ident", "_pg_type", "_column_defs"}
+# _table (warehouse/pg_reads.py): refuses any name but the constant tables of pg_reads.TABLES
+# _pg_read (warehouse/pg_reads.py): the read of a table of TABLES (_table), its columns from TABLES, its WHERE one
+#   of two constants binding $1 — a whole statement, so also accepted as a statement by itself (safe())
+VALIDATING = {"_view", "_alias", "_ident", "_pg_type", "_column_defs", "_table", "_pg_read"}
 # identifiers received as parameters, checked by the function against its module's constant column tuples
 PARAM_IDENTIFIERS = {("warehouse/reporting.py", "evaluation_frame", "columns"),
                      # a relation named in one of our own statements (parsed by sqlglot), for its column list
@@ -193,6 +203,8 @@ class _Checker:
                 self.vetted(a, scope) for a in [*expr.args, *(k.value for k in expr.keywords)])
         if isinstance(expr, ast.IfExp):
             return self.safe(expr.body, scope, depth + 1) and self.safe(expr.orelse, scope, depth + 1)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in VALIDATING:
+            return True  # a validating helper's own statement
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "sql" \
                 and not expr.args:  # a migration's own file text (warehouse/migrations.py: mig.sql())
             return self.rel == "warehouse/migrations.py"
