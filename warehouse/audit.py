@@ -110,6 +110,7 @@ def append(con: duckdb.DuckDBPyConnection, events: list[Any]) -> None:
     checked = [columns_of(e) for e in events]  # every event checked before anything is written
     if not checked:
         return
+    _hold_chain(con)
     last = _last(con)
     if last is not None and last[1] is None:
         seal(con)
@@ -135,6 +136,22 @@ def append(con: duckdb.DuckDBPyConnection, events: list[Any]) -> None:
         con.execute(INSERT_MANY)
     finally:
         con.unregister("_new_audit_rows")
+
+
+# Any fixed number: the key of the transaction-scoped PostgreSQL advisory lock held by whoever appends to the chain.
+CHAIN_LOCK = 7_281_021
+
+
+def _hold_chain(con) -> None:
+    """On PostgreSQL, writers run at once and commit in any order: two transactions reading the same last row would
+    both chain onto it (and an id taken earlier could commit later), and `verify` would find a broken link. So the
+    appender takes a transaction-scoped advisory lock first: the next one waits until this transaction ends, then
+    reads the committed last row (READ COMMITTED: each statement sees what is committed) and takes later ids. The
+    lock is held from the append to the commit, which is the end of a unit of work. On DuckDB the file lock already
+    lets one writer in at a time (the connection has no `native`)."""
+    native = getattr(con, "native", None)
+    if native is not None:
+        native("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
 
 
 def copy_in(con: duckdb.DuckDBPyConnection, frame) -> None:

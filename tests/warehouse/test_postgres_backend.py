@@ -259,3 +259,44 @@ def test_kpi_validate_reports_the_same_findings_on_both(demo_db, pg_demo_url, ca
         main(["validate", "--cycle", "2022", "--db", str(db)])
         said.append(capsys.readouterr().out)
     assert said[0] == said[1] and "未入力" in said[1]
+
+
+def test_two_writers_at_once_keep_the_audit_chain_whole_on_postgresql(pg_demo_url):
+    """A transaction appends an audit row and has not committed; a second one appends and commits meanwhile. The
+    second must chain onto the first's row (it waits for the chain's lock), not onto the row both saw as last."""
+    import threading
+
+    from kpi.domain.audit_events import AuditEvent
+    from kpi.services import audit_trail
+    from warehouse import audit
+
+    def event(actor: str) -> AuditEvent:
+        return AuditEvent(actor=actor, role="editor", action="save", entity="value", entity_id="1", new_value="1件")
+
+    first_appended = threading.Event()
+    second_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def second():
+        first_appended.wait(30)
+        try:
+            with warehouse.transaction(pg_demo_url) as con:
+                audit.record(con, event("editor2"))
+        except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(exc)
+        second_done.set()
+
+    t = threading.Thread(target=second)
+    t.start()
+    with warehouse.transaction(pg_demo_url) as con:
+        audit.record(con, event("editor1"))
+        first_appended.set()
+        # Without the lock the second commits now, chained onto the same last row; with it, it waits for us.
+        assert not second_done.wait(1.0)
+    t.join(60)
+    assert not errors
+    verdict = audit_trail.verify(db=pg_demo_url)
+    assert verdict.ok, verdict
+    with warehouse.connect(pg_demo_url) as con:
+        actors = [r[0] for r in con.execute("SELECT actor FROM audit_log ORDER BY audit_id DESC LIMIT 2").fetchall()]
+    assert actors == ["editor2", "editor1"]
