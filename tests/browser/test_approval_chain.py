@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+import warehouse
 from kpi.domain.roles import Role
 from kpi.services import admin, approval_chain, workflow
 from kpi.services.actors import SYSTEM, Actor, Forbidden

@@ -10,10 +10,15 @@ holds.
    sees nothing of it; GYOKAKU's head sees only their department's, returns it with a comment; the editor reads the
    comment, corrects and resubmits; the head approves, then the reviewer on 審査・承認; the projection stays as
    published and `kpi summary --basis confirmed` changes.
-3. 督促・通知: the table of owed 確定値 gives the warehouse's count for every department.
+3. 公表資料: the reviewer publishes FY2021's first edition, then the 確定値反映版 with its checkbox; the new edition's
+   deck and PDF (downloaded and read back) show 「見込 → 確定」 with the band the walk above changed, and the first
+   edition's files stay byte for byte as published.
+4. 督促・通知: the table of owed 確定値 gives the warehouse's count for every department.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import subprocess
 import sys
@@ -21,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from pptx import Presentation
 
 from kpi.domain.roles import Role
 from kpi.services import admin, confirmations
@@ -111,19 +117,19 @@ def test_a_link_two_tabs_a_reload_and_a_second_editor(confirm_app, browser, shot
     tab1 = ctx.new_page()
     try:
         # the link to FY2021's 入力, logged out: the login form, then the page and the year the link names
-        tab1.goto(f"{url}/entry?cycle=2021")
+        tab1.goto(f"{url}/entry?fy=2021")
         expect(tab1.get_by_label("ログインID")).to_be_visible()
         expect(tab1.get_by_role("heading", name="入力", exact=True)).to_have_count(0)
         tab1.get_by_label("ログインID").fill("editor1")
         tab1.get_by_label("パスワード").fill("editor1-pass")
         tab1.get_by_role("button", name="ログイン").click()
         _on_fy2021(tab1)
-        assert tab1.url == f"{url}/entry?cycle=2021"
+        assert tab1.url == f"{url}/entry?fy=2021"
         expect(_box(tab1, TABS_CODE)).to_contain_text("見込値: 700件　状態: 未入力")
 
         # a second tab of the same editor, opened before the first saves
         tab2 = ctx.new_page()
-        tab2.goto(f"{url}/entry?cycle=2021")
+        tab2.goto(f"{url}/entry?fy=2021")
         _on_fy2021(tab2)
         _expect_fields(tab2, TABS_CODE, "", "", "")
 
@@ -284,6 +290,89 @@ def _chain(page: Page, url: str, db, shots) -> None:
                      ("head1", "head_approve", None), ("reviewer", "approve", None)]
     assert rows(db, value_sql, [CODE]) == before  # the projection stays as published
     assert _summary(db) == {**counts, "achieved": counts["achieved"] - 1, "band_60_100": counts["band_60_100"] + 1}
+
+
+FILES_SQL = ("SELECT e.edition_no, f.name, f.content FROM edition_files f JOIN editions e USING (edition_id)"
+             " JOIN cycles c USING (cycle_id) WHERE c.fiscal_year = 2021")
+
+
+def _files(db) -> dict[tuple[int, str], str]:
+    """FY2021's edition files in the warehouse: (edition no, name) → sha256 of the content."""
+    return {(no, name): hashlib.sha256(content).hexdigest() for no, name, content in rows(db, FILES_SQL)}
+
+
+def _publish(page: Page, asked_label: str) -> None:
+    """公表版を作成する → the confirmation (named as asked_label) → agree → 作成する, until the edition is published."""
+    page.get_by_role("button", name="公表版を作成する").click()
+    box = page.locator(".st-key-publish_confirm")
+    expect(box).to_contain_text(f"令和3年度の{asked_label}を作成します。")
+    box.get_by_text("年度・版・対象の指標数を確認しました").click()
+    idle(page)
+    box.get_by_role("button", name="作成する").click()
+    expect(page.get_by_text(f"{asked_label}を公表しました")).to_be_visible(timeout=400_000)  # PDF generation is slow on a busy machine
+    idle(page)
+
+
+def _download(page: Page, name: str, folder: Path) -> bytes:
+    with page.expect_download() as download:
+        page.get_by_role("button", name=f"{name} をダウンロード").click()
+    path = folder / name
+    download.value.save_as(path)
+    return path.read_bytes()
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def test_the_confirmed_edition_shows_projection_to_confirmed(confirm_app, browser, shots, tmp_path):
+    """The demo confirmed ちば情報マップ (P2-1-15, JOHO) lower: 見込 99地図 → 確定 92地図, a band down."""
+    url, db = confirm_app["url"], confirm_app["db"]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP", accept_downloads=True)
+    page.set_default_timeout(TIMEOUT)
+    try:
+        login(page, url, "reviewer")
+        nav(page, "公表資料")
+        expect(page.get_by_role("combobox", name="年度")).to_have_value(FY2021)
+        expect(page.get_by_text("この年度の公表資料はまだありません。")).to_be_visible()
+        _publish(page, "第1版")  # the first edition, without the 確定値
+        first = _files(db)
+        assert {no for no, _name in first} == {1}
+
+        page.get_by_text("確定値反映版として作成する").click()
+        idle(page)
+        _publish(page, "確定値反映版 第2版")
+        shots(page, "confirmed-edition-published")
+        files = _files(db)
+        assert {k: v for k, v in files.items() if k[0] == 1} == first  # the first edition byte for byte
+        names = sorted(name for no, name in files if no == 2)
+        deck_name = next(n for n in names if n.endswith(".pptx"))
+        pdf_name = next(n for n in names if n.endswith(".pdf"))
+        assert deck_name.startswith("2021_confirmed_v2"), names
+
+        # the newest edition is open: its deck and PDF through the browser, read back
+        deck = Presentation(io.BytesIO(_download(page, deck_name, tmp_path)))
+        tables = [[[c.text for c in r.cells] for r in sh.table.rows]
+                  for s in deck.slides for sh in s.shapes if sh.has_table]
+        recon = [r for t in tables if t[0][:3] == ["指標", "見込値（公表時）", "確定値"] for r in t[1:]]
+        mine = next(r for r in recon if r[0].startswith("P2-1-15"))
+        assert (mine[1], mine[2], mine[4]) == ("99地図（R3年度見込値）", "92地図", "★ 60%以上100%未満 → 30%未満（変更）")
+        _download(page, pdf_name, tmp_path)
+        text = _pdf_text(tmp_path / pdf_name)
+        assert "見込 → 確定" in text and "（確定値反映）" in text and "92地図" in text
+
+        # the first edition, downloaded as it is now, has no 「見込 → 確定」
+        page.get_by_test_id("stExpander").filter(has_text="第1版　").locator("summary").click()
+        idle(page)
+        first_pdf = next(name for no, name in first if name.endswith(".pdf"))
+        content = _download(page, first_pdf, tmp_path)
+        assert hashlib.sha256(content).hexdigest() == first[(1, first_pdf)]
+        assert "見込 → 確定" not in _pdf_text(tmp_path / first_pdf)
+    except BaseException:
+        shots(page, "failure")
+        raise
+    finally:
+        page.close()
 
 
 OWED_SQL = """
