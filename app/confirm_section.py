@@ -13,17 +13,50 @@ from kpi.services.permissions import Permission, allowed
 
 MESSAGE = "confirm.message"  # the outcome of the last confirmation action, shown after the rerun
 EDITABLE = (None, "draft", "returned")
+FIELDS = ("value", "date", "source")  # the entry fields of one 確定値 (session keys confirm.<code>.<field>)
 
 
-def _act(fn, ok_text: str) -> None:
+def _act(fn, ok_text: str, code: str | None = None) -> None:
+    """Run a confirmation command; remember its outcome for the next run and refresh. After a save the fields of
+    the code show what is stored (650件 for a typed ６５０), not what was typed; a refused save keeps the typing."""
     try:
         fn()
     except (WorkflowError, Forbidden, InputError) as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
     else:
         st.session_state[MESSAGE] = ("ok", ok_text)
+        for field in (*FIELDS, "seen") if code else ():  # saved: the fields show what is stored
+            st.session_state.pop(_key(code, field), None)
         session.clear_caches()
     st.rerun()
+
+
+def _key(code: str, field: str) -> str:
+    return f"confirm.{code}.{field}"
+
+
+def _sync(code: str, version: int, stored: dict[str, str]) -> int:
+    """Keep the fields of one 確定値 as the entry form does (app/entry_form.py), before its widgets are created:
+    untouched fields show what is stored now (someone else's save shows at once); typed fields keep the person's
+    text, and the version their typing is based on stays the one they saw, so a save after someone else's is
+    refused as a conflict, never a silent overwrite. Returns the version the next save expects."""
+    ss = st.session_state
+    seen = ss.get(_key(code, "seen")) or {"version": version, "saved": stored}
+    typed = {f: (ss[_key(code, f)] or "") if _key(code, f) in ss else seen["saved"][f] for f in FIELDS}
+    if typed == seen["saved"]:  # nothing typed
+        for f in FIELDS:
+            if _key(code, f) not in ss or typed[f] != stored[f]:  # assigned only when it must change (a keystroke
+                ss[_key(code, f)] = stored[f]                      # in flight would be overwritten)
+        seen = {"version": version, "saved": stored}
+    ss[_key(code, "seen")] = seen
+    return seen["version"]
+
+
+def _field(code: str, field: str) -> dict:
+    """The key and state keeping of one entry field (st.text_input(..., **_field(...))), synced by _sync: sent
+    with the widget on every mount (a page switch mounts the widgets afresh), what the person typed survives a
+    visit to another page."""
+    return {"key": _key(code, field), "persist_state": "session"}
 
 
 def _message() -> None:
@@ -57,24 +90,25 @@ def render_entry(actor, cycle: dict, department: str) -> None:
             if ln["state"] not in EDITABLE:
                 st.caption("提出済です。承認をお待ちください。")
                 continue
+            stored = {"value": ln["confirmed_text"] or "", "source": ln["source"] or "",
+                      "date": ln["confirmed_on"].isoformat() if ln["confirmed_on"] else ""}
+            seen_version = _sync(code, ln["version"], stored)
             c1, c2, c3 = st.columns([2, 2, 3])
-            value = c1.text_input(f"確定値（{ln['unit'] or '達成／未達成'}）", value=ln["confirmed_text"] or "",
-                                  key=f"confirm.{code}.value")
-            day = c2.text_input("確定日（例: 2022-06-30）", value=ln["confirmed_on"].isoformat() if ln["confirmed_on"]
-                                else "", key=f"confirm.{code}.date")
-            source = c3.text_input("出典", value=ln["source"] or "", key=f"confirm.{code}.source")
+            value = c1.text_input(f"確定値（{ln['unit'] or '達成／未達成'}）", **_field(code, "value"))
+            day = c2.text_input("確定日（例: 2022-06-30）", **_field(code, "date"))
+            source = c3.text_input("出典", **_field(code, "source"))
             b1, b2 = st.columns(2)
 
-            def save(submit: bool, code=code, value=value, day=day, source=source, version=ln["version"]):
+            def save(submit: bool, code=code, value=value, day=day, source=source, version=seen_version):
                 ref = confirmations.save(actor, fy, code, value, confirmed_on=day, source=source,
                                          expected_version=version)
                 if submit:
                     confirmations.submit(actor, ref)
 
             if b1.button("確定値を下書き保存", key=f"confirm_save_{code}"):
-                _act(lambda: save(False), f"「{ln['name']}」の確定値を下書き保存しました。")
+                _act(lambda: save(False), f"「{ln['name']}」の確定値を下書き保存しました。", code)
             if b2.button("確定値を保存して提出", type="primary", key=f"confirm_submit_{code}"):
-                _act(lambda: save(True), f"「{ln['name']}」の確定値を提出しました。")
+                _act(lambda: save(True), f"「{ln['name']}」の確定値を提出しました。", code)
 
 
 def render_queue(actor) -> None:

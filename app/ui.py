@@ -39,11 +39,14 @@ def findings_csv(findings) -> bytes:
 
 def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
     """A cycle selector (newest first, each year with its state: 受付中, 締切済, 確定済), remembered in the session
-    and carried in the URL as ?cycle=2021.
+    and carried in the URL (?cycle=2021 on summaries, ?fy=2021 on entry and review).
 
     Without a choice it starts on the newest closed or finalized cycle with approved values (prefer="approved",
     for summaries and publications: an open year's figures are not settled), else the newest with approved
-    values; or on the newest open one (prefer="open", for entry and review).
+    values; or on the newest open one (prefer="open", for entry and review). Summaries always carry the year in
+    the URL (a view is shared as a link); entry and review carry it, under a name of their own, when it is not the
+    open one, so a reload (F5, a new session) or a link stays on a finished year (its 確定値) and the open year's
+    address stays plain.
     """
     cycles = session.cycles(actor)  # read with the run's session check
     if not cycles:
@@ -53,21 +56,23 @@ def cycle_picker(actor: Actor, prefer: str = "approved") -> dict | None:
     states = {c["fiscal_year"]: CYCLE_STATE_LABELS_JA.get(CycleState(c["state"]), "") for c in cycles}
     remembered = f"{state.CYCLE}.{prefer}"
     shared = prefer == "approved"  # summaries carry the year in the URL so a view can be shared as a link
-    wanted = (st.query_params.get("cycle") if shared else None) or st.session_state.get(remembered)
-    if wanted and str(wanted).isdigit() and int(wanted) in years:
-        index = years.index(int(wanted))
+    if prefer == "approved":
+        fits = [i for i, c in enumerate(cycles) if c["approved"] and c["state"] in ("closed", "finalized")] or \
+            [i for i, c in enumerate(cycles) if c["approved"]]
     else:
-        if prefer == "approved":
-            fits = [i for i, c in enumerate(cycles) if c["approved"] and c["state"] in ("closed", "finalized")] or \
-                [i for i, c in enumerate(cycles) if c["approved"]]
-        else:
-            fits = [i for i, c in enumerate(cycles) if c["state"] == "open"]
-        index = fits[0] if fits else 0
+        fits = [i for i, c in enumerate(cycles) if c["state"] == "open"]
+    default = years[fits[0] if fits else 0]
+    param = "cycle" if shared else "fy"  # a summary's ?cycle= never moves an entry page off the open year
+    wanted = st.query_params.get(param) or st.session_state.get(remembered)
+    index = years.index(int(wanted)) if wanted and str(wanted).isdigit() and int(wanted) in years \
+        else years.index(default)
     fy = st.selectbox("年度", years, index=index, format_func=lambda y: f"{fiscal_year_label(y)}・{states[y]}",
                       key=f"cycle_select.{prefer}")
     st.session_state[remembered] = fy
-    if shared:
-        st.query_params["cycle"] = str(fy)
+    if shared or fy != default:
+        st.query_params[param] = str(fy)
+    elif param in st.query_params:
+        del st.query_params[param]
     return cycles[years.index(fy)]
 
 

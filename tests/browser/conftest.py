@@ -14,6 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
+
+import warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -21,6 +24,8 @@ ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT = 45_000
+expect.set_options(timeout=TIMEOUT)  # a save runs a Prefect flow; the first one in the app process takes seconds
 
 
 def _free_port() -> int:
@@ -127,3 +132,64 @@ def shots(request):
         return path
 
     return shot
+
+
+# --- the walks' shared steps: log in and out, move between pages, wait for a run, read the warehouse ---------------
+
+def login(page: Page, url: str, login_id: str, password: str | None = None) -> None:
+    """Open the app and log in (the demo's password is `<login>-pass` unless given)."""
+    page.goto(url)
+    page.get_by_label("ログインID").fill(login_id)
+    page.get_by_label("パスワード").fill(password or f"{login_id}-pass")
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible(timeout=TIMEOUT)
+
+
+def logout(page: Page) -> None:
+    page.get_by_role("button", name="ログアウト").click()
+    expect(page.get_by_label("ログインID")).to_be_visible(timeout=TIMEOUT)
+
+
+def nav(page: Page, title: str) -> None:
+    """Open a page from the sidebar and wait for its title."""
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT)
+
+
+def idle(page: Page) -> None:
+    """Wait until the app has finished its run (the status widget is gone)."""
+    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
+
+
+def choose(page: Page, scope, label: str, option: str) -> None:
+    """Pick an option (matched exactly: 承認済 is not 所属長承認済) in the selectbox labelled `label` within scope."""
+    scope.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def entry_card(page: Page, name: str):
+    """The bordered block of one indicator on the entry page (the innermost block holding its name and rate)."""
+    return (page.get_by_test_id("stVerticalBlock").filter(has_text=name)
+            .filter(has=page.get_by_text("達成率（入力値による）")).last)
+
+
+def rows(db, sql: str, params: list | tuple = ()) -> list[tuple]:
+    """What the warehouse holds (a read on its own connection)."""
+    with warehouse.connect(db) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def head_approves(page: Page, url: str, n: int, head: str = "head1") -> None:
+    """A department head (所属長; head1 is GYOKAKU's) approves n submitted values one by one: the demo's chain
+    担当 → 所属長 → 行政改革推進課."""
+    login(page, url, head)
+    nav(page, "所属長承認")
+    approve = page.get_by_role("button", name="承認", exact=True)
+    for _ in range(n):
+        expect(approve).to_have_count(1)  # the page has finished its rerun
+        approve.click()
+        expect(page.get_by_text("を承認しました")).to_be_visible()
+        idle(page)
+    expect(page.get_by_text("該当する値はありません")).to_be_visible()
+    logout(page)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 import warehouse
-from tests.browser.test_journey import TIMEOUT, _login, _nav
+from tests.browser.conftest import TIMEOUT, login, nav
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +28,8 @@ def test_the_administrator_lifts_a_login_restriction_and_cannot_change_its_own_r
     page = context.new_page()
     db = live_app["db"]
     try:
-        _login(page, live_app["url"], "admin", "admin-pass")
-        _nav(page, "管理")
+        login(page, live_app["url"], "admin", "admin-pass")
+        nav(page, "管理")
         expect(page.get_by_text("利用者の変更・パスワード再設定")).to_be_visible()
         page.get_by_text("利用者の変更・パスワード再設定").click()
         _choose(page, "editor2")

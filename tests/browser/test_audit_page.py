@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kpi.services.review import HIDDEN
-from tests.browser.test_journey import TIMEOUT, _login, _nav
+from tests.browser.conftest import TIMEOUT, login, nav
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +25,8 @@ def test_the_administrator_reads_the_audit_log_in_japanese_without_unapproved_fi
     context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     page = context.new_page()
     try:
-        _login(page, live_app["url"], "admin", "admin-pass")
-        _nav(page, "監査ログ")
+        login(page, live_app["url"], "admin", "admin-pass")
+        nav(page, "監査ログ")
         expect(page.get_by_text("対象", exact=True)).to_be_visible()
         expect(page.get_by_test_id("stDataFrame")).to_be_visible()
         shots(page, "admin-audit")
@@ -43,8 +43,8 @@ def test_the_administrator_reads_the_audit_log_in_japanese_without_unapproved_fi
     context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)  # another person
     page = context.new_page()
     try:
-        _login(page, live_app["url"], "reviewer", "reviewer-pass")
-        _nav(page, "監査ログ")
+        login(page, live_app["url"], "reviewer", "reviewer-pass")
+        nav(page, "監査ログ")
         seen = [r for r in _download_audit(page) if r["対象"] == "指標の値"]
         assert any(r["変更後の値"] not in ("", HIDDEN) for r in seen)  # the division reads the figures
     finally:

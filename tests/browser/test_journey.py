@@ -12,11 +12,16 @@ import xlsxwriter
 from playwright.sync_api import Page, expect
 
 from kpi.io.workbook import COLUMNS
+from tests.browser.conftest import TIMEOUT  # noqa: F401 (the walks' shared steps, under this file's names)
+from tests.browser.conftest import choose as _choose
+from tests.browser.conftest import entry_card as _card
+from tests.browser.conftest import head_approves as _head_approves
+from tests.browser.conftest import idle as _idle
+from tests.browser.conftest import login as _login
+from tests.browser.conftest import logout as _logout
+from tests.browser.conftest import nav as _nav
 
 pytestmark = pytest.mark.browser
-
-TIMEOUT = 45_000
-expect.set_options(timeout=TIMEOUT)  # a save runs a Prefect flow; the first one in the app process takes seconds
 
 
 def _workbook(rows: list[dict]) -> bytes:
@@ -31,54 +36,6 @@ def _workbook(rows: list[dict]) -> bytes:
                 ws.write_string(r, c, row[h])
     wb.close()
     return buf.getvalue()
-
-
-def _login(page: Page, url: str, login: str, password: str) -> None:
-    page.goto(url)
-    page.get_by_label("ログインID").fill(login)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("button", name="ログアウト")).to_be_visible(timeout=TIMEOUT)
-
-
-def _logout(page: Page) -> None:
-    page.get_by_role("button", name="ログアウト").click()
-    expect(page.get_by_label("ログインID")).to_be_visible(timeout=TIMEOUT)
-
-
-def _nav(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT)
-
-
-def _card(page: Page, name: str):
-    """The bordered block of one indicator on the entry page (the innermost block holding its name and rate)."""
-    return (page.get_by_test_id("stVerticalBlock").filter(has_text=name)
-            .filter(has=page.get_by_text("達成率（入力値による）")).last)
-
-
-def _choose(page: Page, scope, label: str, option: str) -> None:
-    scope.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def _idle(page: Page) -> None:
-    page.wait_for_timeout(500)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
-
-
-def _head_approves(page: Page, url: str, n: int) -> None:
-    """head1 (所属長, GYOKAKU) approves n submitted values one by one: the demo's chain 担当 → 所属長 → 行政改革推進課."""
-    _login(page, url, "head1", "head1-pass")
-    _nav(page, "所属長承認")
-    approve = page.get_by_role("button", name="承認", exact=True)
-    for _ in range(n):
-        expect(approve).to_have_count(1)  # the page has finished its rerun
-        approve.click()
-        expect(page.get_by_text("を承認しました")).to_be_visible()
-        _idle(page)
-    expect(page.get_by_text("該当する値はありません")).to_be_visible()
-    _logout(page)
 
 
 def test_editor_reviewer_executive_journey(live_app, browser, shots, tmp_path):
