@@ -104,6 +104,8 @@ def _drop_restored(url: str) -> None:
         for kind, name in _objects(con):
             target = name if kind == "FUNCTION" else _ident(name)  # a function's signature, as the catalog prints it
             con.execute_native(f"DROP {kind} IF EXISTS {target} CASCADE")
+        # the change counter's schema (warehouse/change_counter.py) came with the archive too
+        con.execute_native("DROP SCHEMA IF EXISTS kpi_meta CASCADE")
 
 
 def backup(url: str, out: Path) -> dict:

@@ -21,6 +21,7 @@ from typing import Any
 
 from kpi.domain.confirmations import accepting_year
 from kpi.domain.formatting import fiscal_year_ja, format_number
+from kpi.domain.permissions import Permission, in_cycle_state
 from kpi.domain.roles import Role
 from kpi.services.approval_chain import chain_of
 from kpi.services.reconciliation import asks_confirmation
@@ -167,7 +168,7 @@ def accepting_cycles(con) -> list[dict]:
     """The cycles of the year that accepts confirmations (none while no year is finished), on an open connection."""
     cycles = master.list_cycles(con)
     year = accepting_year(cycles)
-    return [c for c in cycles if c["fiscal_year"] == year and c["state"] in ("closed", "finalized")]
+    return [c for c in cycles if c["fiscal_year"] == year and in_cycle_state(Permission.CONFIRM, c["state"])]
 
 
 def owed_lists(con, cycle: dict, departments: set[str] | None = None) -> list[OwedList]:
