@@ -86,9 +86,30 @@ def _collect_on_pool(batch_id: int, db: Db) -> batches.BatchReport:
     outcome = pool.run(pool.COLLECT, {"batch_id": batch_id, "db": _db_arg(db)})
     if outcome.state == "FAILED":
         raise pool.failure(outcome, f"受付番号 {batch_id} の取込")
-    if outcome.completed and intake.pending(db):  # batches kept while the server was down
-        pool.run(pool.COLLECT_PENDING, {"db": _db_arg(db)})
+    if outcome.completed:  # the pool answers again: batches kept while it did not are landed too
+        _land_kept_on_pool(db)
     return intake.batch_status(batch_id, db=db)
+
+
+def _land_kept_on_pool(db: Db) -> None:
+    """Submit one collect_pending run (not waited on) when batches were kept while no server or worker answered:
+    those still 'received' after the start-wait window. A younger pending batch is another person's save whose
+    own run is on its way; collecting it too multiplied the runs under load (issue #19). At most one such run per
+    process per window."""
+    global _kept_submitted_at
+    window = pool.start_wait_s()
+    with _kept_guard:
+        now = time.monotonic()
+        if _kept_submitted_at is not None and now - _kept_submitted_at < window:
+            return
+        if not batches.kept(window, db):
+            return
+        _kept_submitted_at = now
+    pool.submit(pool.COLLECT_PENDING, {"db": _db_arg(db)})
+
+
+_kept_submitted_at: float | None = None
+_kept_guard = threading.Lock()
 
 
 def collect_pending(db: Db = None, *, flow: bool = True) -> list[batches.BatchReport]:
