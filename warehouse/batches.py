@@ -44,3 +44,8 @@ def kept_batches(con: duckdb.DuckDBPyConnection, older_than_s: int) -> list[int]
         " AND created_at < CAST(current_timestamp AS TIMESTAMP) - CAST(? AS INTEGER) * INTERVAL '1 second'"
         " ORDER BY batch_id", [int(older_than_s)]).fetchall()]
 
+
+def batch_source(con: duckdb.DuckDBPyConnection, batch_id: int) -> str | None:
+    """How a batch was sent ('form', 'workbook', …), or None when there is no such batch."""
+    row = con.execute("SELECT source FROM intake_batches WHERE batch_id = ?", [batch_id]).fetchone()
+    return None if row is None else row[0]

@@ -5,7 +5,8 @@
 - **On Prefect workers** when $KPI_WORK_POOL names a work pool (`python -m flows.deploy` created it and its
   deployments; `prefect worker start --pool kpi` runs them on any machine): every job is submitted as a run of its
   deployment and followed until it ends (kpi/platform/pool.py); the outcome is read and reported as below. The warm
-  collector is not used in this mode.
+  collector is not used in this mode. A page's form save (a handful of rows, a person waiting) lands in this
+  process instead, in one warehouse transaction, unless KPI_POOL_FORM_SAVES=pool (docs/scale-out.md).
 - **Through the warm collector** (kpi/platform/collector.py) for a batch `kpi collect` stored: the process that
   serves the scheduled flows runs the same flow run without paying Prefect's import first.
 - **In this process**, without Prefect, when the caller asks for it (`--no-flow`), and for a publication or the
@@ -40,7 +41,14 @@ Progress = Callable[[float, str], None]
 
 DOWN_NOTICE = ("集計処理サーバー（Prefect）に接続できないため、入力内容は受付番号 {batch_id} として保存しました。"
                "サーバーの復旧後に自動で取り込まれます。")
+FORM_SAVES_ENV = "KPI_POOL_FORM_SAVES"  # 'app' (default) or 'pool': where a form save lands in the pool mode
 FORGET_AFTER_S = 600.0  # a finished publication nobody came back for is dropped after ten minutes
+
+
+def form_saves_in_app() -> bool:
+    """With a work pool: whether a page's form save lands in the app process (KPI_POOL_FORM_SAVES=app, the
+    default) rather than as a run on a worker (=pool). See docs/scale-out.md for why."""
+    return (os.environ.get(FORM_SAVES_ENV) or "app").strip().lower() != "pool"
 
 
 def prefect_available() -> bool:
@@ -66,6 +74,8 @@ def collect(batch_id: int, db: Db = None, *, flow: bool = True, via_collector: b
 
     if not flow:
         return intake.process(batch_id, db=db)
+    if pool.configured() and form_saves_in_app() and batches.source_of(batch_id, db) == "form":
+        return intake.process(batch_id, db=db)  # a person waits on the page: no worker start (docs/scale-out.md)
     if not prefect_available():
         return batches.BatchReport(batch_id, "received")
     if pool.configured():

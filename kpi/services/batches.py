@@ -88,3 +88,8 @@ def kept(older_than_s: float, db: Path | str | None = None) -> list[int]:
     with warehouse.connect(db) as con:
         return batches.kept_batches(con, int(older_than_s))
 
+
+def source_of(batch_id: int, db: Path | str | None = None) -> str | None:
+    """How a batch was sent: 'form' (a page's form), 'workbook', 'csv', 'cli', 'demo'; None when there is none."""
+    with warehouse.connect(db) as con:
+        return batches.batch_source(con, batch_id)
