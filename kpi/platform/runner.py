@@ -115,7 +115,12 @@ def _land_kept_on_pool(db: Db) -> None:
         if not batches.kept(window, db):
             return
         _kept_submitted_at = now
-    pool.submit(pool.COLLECT_PENDING, {"db": _db_arg(db)})
+    try:
+        pool.submit(pool.COLLECT_PENDING, {"db": _db_arg(db)})
+    except Exception as exc:  # a busy server: the caller's own batch is done; the next save tries again
+        if not pool.transient(exc):
+            raise
+        _kept_submitted_at = None
 
 
 _kept_submitted_at: float | None = None
