@@ -10,7 +10,8 @@ Both runs in one invocation (the machine's load is what it is for both), on fres
 2. **postgresql**: the warehouse and the Prefect server on one PostgreSQL cluster (scripts/postgres.sh), the pool
    deployed (`python -m flows.deploy --pool kpi`), 2 `prefect worker start --pool kpi` processes (supervised:
    restarted when they die), 2 app processes sharing the sessions (session i in process i mod 2), $KPI_WORK_POOL
-   set: a save is `runner.collect(batch, db)`, a run of the collect deployment on a worker, followed to its end.
+   set: a save is `runner.collect(batch, db)` — a form save, so it lands in the app process (KPI_POOL_FORM_SAVES=app,
+   the product's default), or with --form-saves pool a run of the collect deployment on a worker, followed to its end.
    During the window: SIGKILL of app process 2 (its sessions are restarted in a new process, as a supervisor
    would: they log in again and work until the same end) and SIGKILL of worker 1 together with the flow runs it
    had started (the supervisor starts it again; the server reschedules the runs whose heartbeats stopped).
@@ -226,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lost-after", type=int, default=60, help="KPI_POOL_LOST_AFTER_S for the automation")
     p.add_argument("--no-kill", action="store_true")
     p.add_argument("--only", choices=["embedded", "postgresql"])
+    p.add_argument("--form-saves", choices=["app", "pool"], default="app",
+                   help="KPI_POOL_FORM_SAVES of the PostgreSQL run: a save lands in the app process (the product's "
+                        "default) or as a run on a worker")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, events, the DuckDB file)")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.json"))
     args = p.parse_args(argv)
@@ -237,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     pg_dir = folder / "pg"
     env = {k: v for k, v in os.environ.items() if k not in ("KPI_DATABASE_URL", "KPI_WORK_POOL", "PREFECT_API_URL")}
     env.update({"KPI_DB": str(folder / "kpi.duckdb"), "PREFECT_HOME": str(folder / "prefect-embedded"),
-                "DO_NOT_TRACK": "1"})
+                "DO_NOT_TRACK": "1", "KPI_POOL_FORM_SAVES": args.form_saves})
     watch, stack, results = MemoryWatch(), None, {}
     try:
         embedded_db = str(folder / "embedded.duckdb")

@@ -34,3 +34,18 @@ def set_batch_status(con: duckdb.DuckDBPyConnection, batch_id: int, status: str,
     """Mark a batch landed or refused (outcome: JSON of what was left as stored, and why)."""
     con.execute("UPDATE intake_batches SET status = ?, outcome = ?, processed_at = current_timestamp"
                 " WHERE batch_id = ?", [status, outcome, batch_id])
+
+
+def kept_batches(con: duckdb.DuckDBPyConnection, older_than_s: int) -> list[int]:
+    """Batches still 'received' that were sent more than `older_than_s` seconds ago, oldest first: kept while no
+    server or worker answered (a younger one may still have its own run coming)."""
+    return [r[0] for r in con.execute(
+        "SELECT batch_id FROM intake_batches WHERE status = 'received'"
+        " AND created_at < CAST(current_timestamp AS TIMESTAMP) - CAST(? AS INTEGER) * INTERVAL '1 second'"
+        " ORDER BY batch_id", [int(older_than_s)]).fetchall()]
+
+
+def batch_source(con: duckdb.DuckDBPyConnection, batch_id: int) -> str | None:
+    """How a batch was sent ('form', 'workbook', …), or None when there is no such batch."""
+    row = con.execute("SELECT source FROM intake_batches WHERE batch_id = ?", [batch_id]).fetchone()
+    return None if row is None else row[0]

@@ -21,9 +21,9 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from warehouse.audit_guard import AuditIsAppendOnly, refuse_audit_rewrite
+from warehouse.busy import DEFAULT_LOCK_TIMEOUT_S, WarehouseBusy, busy_message
 from warehouse.files import FILE_MODE, private_dir, tighten_warehouse
 
-DEFAULT_LOCK_TIMEOUT_S = 30.0
 _ENV_DB = "KPI_DB"
 _ENV_URL = "KPI_DATABASE_URL"  # a postgresql:// URL: PostgreSQL is the warehouse (used when no path is given)
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -68,10 +68,6 @@ class GuardedConnection:
 
     def __getattr__(self, name):
         return getattr(self._con, name)
-
-
-class WarehouseBusy(RuntimeError):
-    """The warehouse file stayed locked by another process for longer than the bounded wait."""
 
 
 def default_db_path() -> Path:
@@ -209,7 +205,7 @@ def connect(db_path: Path | str | None = None, *, timeout: float = DEFAULT_LOCK_
     path = Path(db_path) if db_path is not None else default_db_path()
     private_dir(path.parent)  # also sets this process's umask to 077: DuckDB creates the file and WAL with it
     thread_lock, file_lock = locks_for(path)
-    busy = f"データベースが他の処理で使用中です（{timeout:g}秒待機しました）。しばらくしてから再度お試しください。"
+    busy = busy_message(timeout)
     started = time.monotonic()
     if not thread_lock.acquire(timeout=timeout):
         raise WarehouseBusy(busy)

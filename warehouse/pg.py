@@ -27,7 +27,7 @@ import psycopg
 import psycopg.types.string
 
 from warehouse.audit_guard import refuse_audit_rewrite
-from warehouse import pg_sql
+from warehouse import pg_slots, pg_sql
 from warehouse.pg_sql import translate
 
 ENV_URL = "KPI_DATABASE_URL"
@@ -346,13 +346,18 @@ _urls: dict[str, str] = {}  # redacted key → URL, for cursor()
 
 
 def _take(url: str) -> psycopg.Connection:
-    with _idle_guard:
-        idle = _idle.get((os.getpid(), url))
-        while idle:
-            pg = idle.pop()
-            if not pg.closed:
-                return pg
-    return psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC")
+    pg_slots.take(url)  # at most KPI_PG_POOL_MAX in use at once: beyond, wait (warehouse/pg_slots.py)
+    try:
+        with _idle_guard:
+            idle = _idle.get((os.getpid(), url))
+            while idle:
+                pg = idle.pop()
+                if not pg.closed:
+                    return pg
+        return psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC")
+    except BaseException:
+        pg_slots.give_back(url)
+        raise
 
 
 def _give_back(url: str, pg: psycopg.Connection, registered: bool) -> None:
@@ -363,15 +368,16 @@ def _give_back(url: str, pg: psycopg.Connection, registered: bool) -> None:
             return
         if registered:
             pg.execute("DISCARD TEMP")
+        with _idle_guard:
+            idle = _idle.setdefault((os.getpid(), url), [])
+            if len(idle) < _POOL_SIZE:
+                idle.append(pg)
+                return
+        pg.close()
     except psycopg.Error:
         pg.close()
-        return
-    with _idle_guard:
-        idle = _idle.setdefault((os.getpid(), url), [])
-        if len(idle) < _POOL_SIZE:
-            idle.append(pg)
-            return
-    pg.close()
+    finally:
+        pg_slots.give_back(url)
 
 
 @contextmanager

@@ -25,7 +25,10 @@ ENV = "KPI_WORK_POOL"
 START_WAIT_ENV = "KPI_POOL_START_WAIT_S"
 DEFAULT_START_WAIT_S = 120.0  # no worker took the run by then: the caller hears so (a batch stays pending)
 DEFAULT_RUN_WAIT_S = 1800.0  # a run that neither ends nor loses its worker this long is reported, not waited on
-POLL_S = 0.3
+POLL_S = 0.3  # the first look at a run; each next one waits longer, up to POLL_MAX_S
+POLL_MAX_S = 2.0  # 100 sessions following runs every 0.3 s exhausted the Prefect server's database connections
+POLL_GROWTH = 1.5
+API_OUTAGE_S = 300.0  # the API answering only errors this long while a run is followed: the error is raised
 LOG_GRACE_S = 6.0  # how long the last progress lines of a completed run are waited for
 
 # (flow name, deployment name): what `flows.deploy` registers and the runner submits
@@ -72,7 +75,8 @@ def deployment_name(which: tuple[str, str]) -> str:
     return f"{which[0]}/{which[1]}"
 
 
-def _start_wait() -> float:
+def start_wait_s() -> float:
+    """How long a submitted run may wait for a worker (KPI_POOL_START_WAIT_S, default 120 s)."""
     try:
         return float(os.environ.get(START_WAIT_ENV) or DEFAULT_START_WAIT_S)
     except ValueError:
@@ -84,12 +88,16 @@ def run(which: tuple[str, str], parameters: dict, *, progress: Callable[[float, 
     """Submit a run of the deployment and wait until it ends; progress lines the run logs ("NN% text") are passed
     to `progress`. A run no worker has taken within `start_wait` seconds is left scheduled (a worker that starts
     later runs it) and reported as such; one that has not ended within `run_wait` is reported as it stands."""
+    return follow(submit(which, parameters), progress=progress, start_wait=start_wait, run_wait=run_wait)
+
+
+def submit(which: tuple[str, str], parameters: dict) -> UUID:
+    """Submit a run of the deployment and return at once (nobody follows it: its outcome is in the warehouse)."""
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(deployment_name(which))
-        flow_run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
-    return follow(flow_run.id, progress=progress, start_wait=start_wait, run_wait=run_wait)
+        return client.create_flow_run_from_deployment(deployment.id, parameters=parameters).id
 
 
 def follow(flow_run_id: UUID, *, progress: Callable[[float, str], None] | None = None,
@@ -99,15 +107,14 @@ def follow(flow_run_id: UUID, *, progress: Callable[[float, str], None] | None =
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.client.schemas.sorting import LogSort
 
-    start_wait = _start_wait() if start_wait is None else start_wait
+    start_wait = start_wait_s() if start_wait is None else start_wait
     with get_client(sync_client=True) as client:
-        flow_run = client.read_flow_run(flow_run_id)
         submitted = time.monotonic()
         seen_logs, done = 0, False
 
         def relay() -> None:  # the run's "NN% text" lines, in order, each once
             nonlocal seen_logs, done
-            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id])),
+            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])),
                                     offset=seen_logs, sort=LogSort.TIMESTAMP_ASC)
             seen_logs += len(logs)
             for log in logs:
@@ -117,24 +124,63 @@ def follow(flow_run_id: UUID, *, progress: Callable[[float, str], None] | None =
                     done = done or fraction >= 1.0
                     progress(fraction, found.group(2))
 
+        delay, failing_since = POLL_S, None
         while True:
-            time.sleep(POLL_S)
-            flow_run = client.read_flow_run(flow_run.id)
+            time.sleep(delay)
+            delay = next_delay(delay)
+            try:
+                flow_run = client.read_flow_run(flow_run_id)
+            except Exception as exc:  # a busy server: ask again later; the outcome is read from the warehouse
+                failing_since = _still_transient(exc, failing_since)
+                continue
+            failing_since = None
             state = flow_run.state
             kind = state.type.value if state else "SCHEDULED"
             if progress is not None and kind in ("RUNNING", "COMPLETED"):
-                relay()
+                _quietly(relay)
             if kind in FINAL:
                 # a run ships its logs in batches (every 2 s): the last lines may arrive after its final state
                 until = time.monotonic() + LOG_GRACE_S
                 while progress is not None and kind == "COMPLETED" and not done and time.monotonic() < until:
                     time.sleep(POLL_S)
-                    relay()
-                return Outcome(flow_run.id, kind, (state.message or "") if state else "")
+                    _quietly(relay)
+                return Outcome(flow_run_id, kind, (state.message or "") if state else "")
             waited = time.monotonic() - submitted
             if (kind in ("SCHEDULED", "PENDING") and flow_run.start_time is None and waited > start_wait) \
                     or waited > run_wait:
-                return Outcome(flow_run.id, kind, "")
+                return Outcome(flow_run_id, kind, "")
+
+
+def next_delay(delay: float) -> float:
+    """The wait before the next look at a run: growing from POLL_S to POLL_MAX_S (a run of seconds is seen within
+    a second or two, and 100 followers do not keep the server's database busy)."""
+    return min(delay * POLL_GROWTH, POLL_MAX_S)
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether an error from the Prefect API is the server being busy or out of reach for a moment (a 5xx, a
+    timeout, a dropped connection): the caller asks again instead of reporting the job failed."""
+    import httpx
+
+    if isinstance(exc, httpx.HTTPStatusError):
+        return exc.response.status_code >= 500
+    return isinstance(exc, (httpx.TimeoutException, httpx.TransportError))
+
+
+def _still_transient(exc: Exception, failing_since: float | None) -> float:
+    now = time.monotonic()
+    if not transient(exc) or (failing_since is not None and now - failing_since > API_OUTAGE_S):
+        raise exc
+    return now if failing_since is None else failing_since
+
+
+def _quietly(relay: Callable[[], None]) -> None:
+    """Relay progress lines; a busy server's error only delays them (they are asked for again next time)."""
+    try:
+        relay()
+    except Exception as exc:
+        if not transient(exc):
+            raise
 
 
 def cancel_if_not_started(flow_run_id: UUID) -> bool:

@@ -5,7 +5,8 @@
 - **On Prefect workers** when $KPI_WORK_POOL names a work pool (`python -m flows.deploy` created it and its
   deployments; `prefect worker start --pool kpi` runs them on any machine): every job is submitted as a run of its
   deployment and followed until it ends (kpi/platform/pool.py); the outcome is read and reported as below. The warm
-  collector is not used in this mode.
+  collector is not used in this mode. A page's form save (a handful of rows, a person waiting) lands in this
+  process instead, in one warehouse transaction, unless KPI_POOL_FORM_SAVES=pool (docs/scale-out.md).
 - **Through the warm collector** (kpi/platform/collector.py) for a batch `kpi collect` stored: the process that
   serves the scheduled flows runs the same flow run without paying Prefect's import first.
 - **In this process**, without Prefect, when the caller asks for it (`--no-flow`), and for a publication or the
@@ -40,7 +41,14 @@ Progress = Callable[[float, str], None]
 
 DOWN_NOTICE = ("集計処理サーバー（Prefect）に接続できないため、入力内容は受付番号 {batch_id} として保存しました。"
                "サーバーの復旧後に自動で取り込まれます。")
+FORM_SAVES_ENV = "KPI_POOL_FORM_SAVES"  # 'app' (default) or 'pool': where a form save lands in the pool mode
 FORGET_AFTER_S = 600.0  # a finished publication nobody came back for is dropped after ten minutes
+
+
+def form_saves_in_app() -> bool:
+    """With a work pool: whether a page's form save lands in the app process (KPI_POOL_FORM_SAVES=app, the
+    default) rather than as a run on a worker (=pool). See docs/scale-out.md for why."""
+    return (os.environ.get(FORM_SAVES_ENV) or "app").strip().lower() != "pool"
 
 
 def prefect_available() -> bool:
@@ -66,6 +74,8 @@ def collect(batch_id: int, db: Db = None, *, flow: bool = True, via_collector: b
 
     if not flow:
         return intake.process(batch_id, db=db)
+    if pool.configured() and form_saves_in_app() and batches.source_of(batch_id, db) == "form":
+        return intake.process(batch_id, db=db)  # a person waits on the page: no worker start (docs/scale-out.md)
     if not prefect_available():
         return batches.BatchReport(batch_id, "received")
     if pool.configured():
@@ -86,9 +96,35 @@ def _collect_on_pool(batch_id: int, db: Db) -> batches.BatchReport:
     outcome = pool.run(pool.COLLECT, {"batch_id": batch_id, "db": _db_arg(db)})
     if outcome.state == "FAILED":
         raise pool.failure(outcome, f"受付番号 {batch_id} の取込")
-    if outcome.completed and intake.pending(db):  # batches kept while the server was down
-        pool.run(pool.COLLECT_PENDING, {"db": _db_arg(db)})
+    if outcome.completed:  # the pool answers again: batches kept while it did not are landed too
+        _land_kept_on_pool(db)
     return intake.batch_status(batch_id, db=db)
+
+
+def _land_kept_on_pool(db: Db) -> None:
+    """Submit one collect_pending run (not waited on) when batches were kept while no server or worker answered:
+    those still 'received' after the start-wait window. A younger pending batch is another person's save whose
+    own run is on its way; collecting it too multiplied the runs under load (issue #19). At most one such run per
+    process per window."""
+    global _kept_submitted_at
+    window = pool.start_wait_s()
+    with _kept_guard:
+        now = time.monotonic()
+        if _kept_submitted_at is not None and now - _kept_submitted_at < window:
+            return
+        if not batches.kept(window, db):
+            return
+        _kept_submitted_at = now
+    try:
+        pool.submit(pool.COLLECT_PENDING, {"db": _db_arg(db)})
+    except Exception as exc:  # a busy server: the caller's own batch is done; the next save tries again
+        if not pool.transient(exc):
+            raise
+        _kept_submitted_at = None
+
+
+_kept_submitted_at: float | None = None
+_kept_guard = threading.Lock()
 
 
 def collect_pending(db: Db = None, *, flow: bool = True) -> list[batches.BatchReport]:

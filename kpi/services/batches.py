@@ -80,3 +80,16 @@ def receive(actor: Actor, fiscal_year: int, department: str, entries: list | Non
         return batches.insert_batch(con, cycle_id=cycle["cycle_id"], source=source, created_by=actor.login,
                                    department_code=department, filename=filename, raw_bytes=raw_bytes,
                                    raw_json=raw_json)
+
+
+def kept(older_than_s: float, db: Path | str | None = None) -> list[int]:
+    """Batches waiting to be processed that were sent more than `older_than_s` seconds ago (kept while no server
+    or worker answered; a younger one may still be landing through its own run)."""
+    with warehouse.connect(db) as con:
+        return batches.kept_batches(con, int(older_than_s))
+
+
+def source_of(batch_id: int, db: Path | str | None = None) -> str | None:
+    """How a batch was sent: 'form' (a page's form), 'workbook', 'csv', 'cli', 'demo'; None when there is none."""
+    with warehouse.connect(db) as con:
+        return batches.batch_source(con, batch_id)

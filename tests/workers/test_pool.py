@@ -189,6 +189,15 @@ def _saves(db: Path, batch_id: int) -> int:
                            [batch_id]).fetchone()[0]
 
 
+def _runs_of(which: tuple[str, str]) -> list:
+    """The deployment's flow runs."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[which[1]])))
+
+
 def _runs_of_collect() -> list:
     """The collect deployment's flow runs, newest first, with their state histories."""
     from prefect.client.orchestration import get_client
@@ -205,10 +214,15 @@ def test_a_batch_and_a_publication_submitted_through_the_pool_run_on_a_worker(su
     db = submitting
     workers.start("steady")
     workers.wait_for("steady", r"Worker 'steady' started")
+    on_its_way = intake.receive(intake.cli_actor("GYOKAKU"), 2022, "GYOKAKU", source="workbook", filename="y.xlsx",
+                                raw_bytes=b"not a workbook", db=db)  # another person's, just sent: its run is coming
     batch_id = _receive(db, ROW_OK)
     report = runner.collect(batch_id, db=db)
     assert (report.status, report.saved) == ("landed", 1)
     assert _saves(db, batch_id) == 1
+    # not collected along with it: collect_pending is for batches kept past the start-wait window (issue #19)
+    assert intake.batch_status(on_its_way, db=db).status == "received" and _runs_of(pool.COLLECT_PENDING) == []
+    assert intake.process(on_its_way, db=db).status == "refused"  # (its own run, here in process: changes no value)
     run, states = _runs_of_collect()[0]
     assert run.parameters["batch_id"] == batch_id and run.work_pool_name == POOL
     assert states[-1] == "Completed" and "AwaitingRetry" not in states
