@@ -18,7 +18,6 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 
 import duckdb
 import polars as pl
@@ -26,6 +25,7 @@ import pyarrow as pa
 import psycopg
 import psycopg.types.string
 
+from warehouse.pg_types import arrow_array, column_defs
 from warehouse.audit_guard import refuse_audit_rewrite
 from warehouse import pg_slots, pg_sql
 from warehouse.pg_sql import translate
@@ -52,10 +52,6 @@ def redacted(url: str) -> str:
     return f"postgresql://{info.get('user', '')}@{info.get('host', '')}:{info.get('port', '')}/{info.get('dbname', '')}"
 
 
-# PostgreSQL type OID → Arrow type, for the results as Arrow/Polars (others are inferred from the values).
-_ARROW = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 700: pa.float32(), 701: pa.float64(),
-          25: pa.string(), 1043: pa.string(), 1042: pa.string(), 19: pa.string(), 1082: pa.date32(),
-          1114: pa.timestamp("us"), 1184: pa.timestamp("us", tz="UTC"), 17: pa.binary()}
 _columns_cache: dict[tuple[str, str], list[str]] = {}
 _columns_guard = threading.Lock()
 
@@ -186,7 +182,7 @@ class PgConnection:
         arrays = []
         for i, d in enumerate(desc):
             values = [r[i] for r in rows]
-            arrays.append(_array(values, d))
+            arrays.append(arrow_array(values, d))
         return pa.Table.from_arrays(arrays, names=[d.name for d in desc])
 
     fetch_arrow_table = arrow = to_arrow_table
@@ -203,7 +199,7 @@ class PgConnection:
         if not isinstance(frame, pl.DataFrame):
             frame = pl.from_arrow(frame) if isinstance(frame, (pa.Table, pa.RecordBatch)) else pl.DataFrame(frame)
         ident = psycopg.sql.Identifier(name)
-        cols = _column_defs(frame)
+        cols = column_defs(frame)
         with self._pg.cursor() as cur:
             cur.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
             cur.execute(psycopg.sql.SQL("CREATE TEMP TABLE {} ({})").format(ident, cols))
@@ -290,51 +286,6 @@ def _param(p):
     if isinstance(p, (list, tuple)):
         return [_Text(v) if type(v) is str else v for v in p]
     return p
-
-
-def _array(values: list, d) -> pa.Array:
-    if d.type_code == 1700:  # numeric
-        if d.precision is not None and d.scale is not None:
-            return pa.array(values, type=pa.decimal128(d.precision, d.scale))
-        if all(v is None for v in values):
-            return pa.array(values, type=pa.decimal128(38, 4))
-        scale = max((-v.as_tuple().exponent for v in values if isinstance(v, Decimal) and v.is_finite()), default=0)
-        return pa.array(values, type=pa.decimal128(38, max(scale, 0)))
-    t = _ARROW.get(d.type_code)
-    if t is not None:
-        return pa.array(values, type=t)
-    return pa.array(values) if any(v is not None for v in values) else pa.nulls(len(values))
-
-
-def _column_defs(frame: pl.DataFrame) -> psycopg.sql.Composed:
-    """`"name" TYPE, …` of a frame: each name quoted by psycopg, each type one of _pg_type's fixed names."""
-    return psycopg.sql.SQL(", ").join(
-        psycopg.sql.SQL("{} {}").format(psycopg.sql.Identifier(c), psycopg.sql.SQL(_pg_type(t)))
-        for c, t in frame.schema.items())
-
-
-def _pg_type(t: pl.DataType) -> str:
-    if t in (pl.Int8, pl.Int16, pl.UInt8):
-        return "SMALLINT"
-    if t in (pl.Int32, pl.UInt16):
-        return "INTEGER"
-    if t.is_integer():
-        return "BIGINT"
-    if t.is_float():
-        return "DOUBLE PRECISION"
-    if isinstance(t, pl.Decimal):
-        return f"NUMERIC({t.precision or 38}, {t.scale or 0})"
-    if t == pl.Boolean:
-        return "BOOLEAN"
-    if t == pl.Date:
-        return "DATE"
-    if isinstance(t, pl.Datetime):
-        return "TIMESTAMPTZ" if t.time_zone else "TIMESTAMP"
-    if t == pl.Binary:
-        return "BYTEA"
-    if isinstance(t, pl.List):
-        return _pg_type(t.inner) + "[]"
-    return "TEXT"
 
 
 # Idle connections kept per database for the next unit of work of this process (opening one costs a TCP

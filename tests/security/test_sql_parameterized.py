@@ -46,12 +46,12 @@ HELPERS = {"_cast", "_column"}
 # _view (warehouse/reporting.py, insights.py): refuses any basis but two and returns a constant name;
 # _alias (warehouse/connection.py): "kpi_wh_" + int(n), so nothing but digits follows the constant prefix
 # _ident (warehouse/transfer.py): refuses any name but a plain identifier, then quotes it
-# _pg_type (warehouse/pg.py): one of a fixed set of PostgreSQL type names, whatever the frame's column type
-# _column_defs (warehouse/pg.py): a frame's column names quoted by psycopg.sql.Identifier, types from _pg_type
+# pg_type (warehouse/pg_types.py): one of a fixed set of PostgreSQL type names, whatever the frame's column type
+# column_defs (warehouse/pg_types.py): a frame's column names quoted by psycopg.sql.Identifier, types from pg_type
 # _table (warehouse/pg_reads.py): refuses any name but the constant tables of pg_reads.TABLES
 # _pg_read (warehouse/pg_reads.py): the read of a table of TABLES (_table), its columns from TABLES, its WHERE one
 #   of two constants binding $1 — a whole statement, so also accepted as a statement by itself (safe())
-VALIDATING = {"_view", "_alias", "_ident", "_pg_type", "_column_defs", "_table", "_pg_read"}
+VALIDATING = {"_view", "_alias", "_ident", "pg_type", "column_defs", "_table", "_pg_read"}
 # identifiers received as parameters, checked by the function against its module's constant column tuples
 PARAM_IDENTIFIERS = {("warehouse/reporting.py", "evaluation_frame", "columns"),
                      # a relation named in one of our own statements (parsed by sqlglot), for its column list
