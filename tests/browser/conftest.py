@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import warehouse
 
@@ -64,44 +65,66 @@ def _stop(proc: subprocess.Popen) -> None:
             pass
 
 
+BASE_ENV = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+
+
 @contextlib.contextmanager
-def running_app(work: Path, prepare=None, template: Path | None = None):
-    """A fresh demo warehouse under work (prepare(db) runs on it before the app starts), its Prefect server and
-    the app; yields {"url", "db", "work"} and stops both afterwards. The warehouse is a copy of `template` (the
-    run's demo file, `demo_db_template`) when given, else `kpi demo` builds it (≈25 s)."""
-    db = work / "kpi.duckdb"
-    prefect_port, app_port = _free_port(), _free_port()
-    env = {**os.environ, "KPI_DB": str(db), "PREFECT_HOME": str(work / "prefect"),
-           "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api",
-           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{work}/prefect/prefect.db",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    (work / "prefect").mkdir()
-    if template is not None:
-        shutil.copy(template, db)
-    else:
-        subprocess.run([str(BIN / "kpi"), "demo", "--db", str(db)], env=env, check=True, capture_output=True)
-    if prepare is not None:
-        prepare(db)
-    prefect = _start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(prefect_port)],
-                     env, work / "prefect.log")
-    app = None
+def prefect_server(work: Path):
+    """A local Prefect server (SQLite under work) on a free port; yields its API URL and stops it afterwards."""
+    port = _free_port()
+    env = {**os.environ, **BASE_ENV, "PREFECT_HOME": str(work / "prefect"),
+           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{work}/prefect/prefect.db"}
+    (work / "prefect").mkdir(parents=True, exist_ok=True)
+    proc = _start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)], env,
+                  work / "prefect.log")
     try:
-        _wait(f"http://127.0.0.1:{prefect_port}/api/health", 120, prefect, work / "prefect.log")
-        app = _start([str(BIN / "streamlit"), "run", "app/streamlit_app.py", "--server.port", str(app_port),
-                      "--server.headless", "true", "--server.address", "127.0.0.1"], env, work / "app.log")
-        _wait(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app, work / "app.log")
-        yield {"url": f"http://127.0.0.1:{app_port}", "db": db, "work": work}
+        _wait(f"http://127.0.0.1:{port}/api/health", 120, proc, work / "prefect.log")
+        yield f"http://127.0.0.1:{port}/api"
     finally:
-        if app is not None:
-            _stop(app)
-        _stop(prefect)
+        _stop(proc)
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory, demo_db_template):
-    """Base URL of the running app (demo data loaded), with its Prefect server; both stopped afterwards."""
-    with running_app(tmp_path_factory.mktemp("live"), template=demo_db_template) as app:
+def prefect_api(tmp_path_factory) -> str:
+    """The API URL of one Prefect server shared by the browser tests' apps of this worker (each app has its own
+    warehouse and PREFECT_HOME; a server holds nothing an app reads back but the runs it reports): one server start
+    (several seconds of CPU) per worker instead of one per app."""
+    with prefect_server(tmp_path_factory.mktemp("prefect-server")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_app(work: Path, prepare=None, template: Path | None = None, prefect_api: str | None = None):
+    """A fresh demo warehouse under work (prepare(db) runs on it before the app starts) and the app on it, with
+    the Prefect server at `prefect_api` (the worker's shared one, fixture `prefect_api`) or, when None, a server of
+    its own; yields {"url", "db", "work"} and stops what it started afterwards. The warehouse is a copy of
+    `template` (the run's demo file, `demo_db_template`) when given, else `kpi demo` builds it (≈25 s)."""
+    db = work / "kpi.duckdb"
+    app_port = _free_port()
+    with contextlib.ExitStack() as stack:
+        if prefect_api is None:  # started first: it boots while the warehouse is prepared
+            prefect_api = stack.enter_context(prefect_server(work / "own-prefect"))
+        env = {**os.environ, **BASE_ENV, "KPI_DB": str(db), "PREFECT_HOME": str(work / "prefect"),
+               "PREFECT_API_URL": prefect_api}
+        (work / "prefect").mkdir()
+        if template is not None:
+            shutil.copy(template, db)
+        else:
+            subprocess.run([str(BIN / "kpi"), "demo", "--db", str(db)], env=env, check=True, capture_output=True)
+        if prepare is not None:
+            prepare(db)
+        app = _start([str(BIN / "streamlit"), "run", "app/streamlit_app.py", "--server.port", str(app_port),
+                      "--server.headless", "true", "--server.address", "127.0.0.1"], env, work / "app.log")
+        stack.callback(_stop, app)
+        _wait(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app, work / "app.log")
+        yield {"url": f"http://127.0.0.1:{app_port}", "db": db, "work": work}
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, demo_db_template, prefect_api):
+    """Base URL of the running app (demo data loaded) on the worker's Prefect server; stopped afterwards."""
+    with running_app(tmp_path_factory.mktemp("live"), template=demo_db_template, prefect_api=prefect_api) as app:
         yield app
 
 
@@ -120,12 +143,17 @@ def browser():
 
 @pytest.fixture
 def shots(request):
-    """Save a full-page screenshot under artifacts/browser/<test>/NN-name.png."""
+    """Save a full-page screenshot under artifacts/browser/<test>/NN-name.png — when taken while a failure is on its
+    way (in an `except` or `finally` a failing step reached), or for every step with KPI_SCREENSHOTS=1. A full-page
+    shot of every step cost about a tenth of the browser tests' time, for pictures nobody looks at when all pass."""
     folder = ARTIFACTS / request.node.name
-    folder.mkdir(parents=True, exist_ok=True)
     counter = iter(range(1, 1000))
+    every = os.environ.get("KPI_SCREENSHOTS") == "1"
 
-    def shot(page, name: str) -> Path:
+    def shot(page, name: str) -> Path | None:
+        if not every and sys.exc_info()[0] is None:
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
         page.wait_for_timeout(300)
         path = folder / f"{next(counter):02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
@@ -156,9 +184,19 @@ def nav(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT)
 
 
-def idle(page: Page) -> None:
-    """Wait until the app has finished its run (the status widget is gone)."""
-    page.wait_for_timeout(500)
+RUNNING = "[data-testid=stApp]:not([data-test-script-state=notRunning]), [data-testid=stStatusWidget]"
+NOT_RUNNING = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def idle(page: Page, start_within_ms: int = 500) -> None:
+    """Wait until the run the last action asked for has finished. The browser learns that a run started only from
+    the server, so first wait (at most start_within_ms) for it to start — Streamlit's script state on the app root
+    leaves `notRunning` or its status widget appears — then for the state to be `notRunning` with no status widget.
+    A run that starts at once is waited for from its start, not after a fixed pause; one that has not started
+    within start_within_ms is taken as done, as the fixed pause did."""
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_selector(RUNNING, state="attached", timeout=start_within_ms)
+    expect(page.locator(NOT_RUNNING)).to_have_count(1, timeout=TIMEOUT)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
 
 

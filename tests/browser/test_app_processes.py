@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.browser.conftest import idle
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,11 +112,6 @@ def login(browser, url: str, who: str) -> tuple[BrowserContext, Page]:
 def served_by(ctx: BrowserContext) -> str:
     """The Streamlit process haproxy keeps this browser on (its KPI_APP cookie: app1, app2)."""
     return next(c["value"] for c in ctx.cookies() if c["name"] == "KPI_APP")
-
-
-def idle(page: Page) -> None:
-    page.wait_for_timeout(400)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
 
 
 def entry_page(page: Page) -> None:

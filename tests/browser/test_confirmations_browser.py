@@ -57,8 +57,9 @@ def _prepare(db) -> None:
 
 
 @pytest.fixture(scope="module")
-def confirm_app(tmp_path_factory, demo_db_template):
-    with running_app(tmp_path_factory.mktemp("confirm"), _prepare, template=demo_db_template) as app:
+def confirm_app(tmp_path_factory, demo_db_template, prefect_api):
+    with running_app(tmp_path_factory.mktemp("confirm"), _prepare, template=demo_db_template,
+                     prefect_api=prefect_api) as app:
         yield app
 
 

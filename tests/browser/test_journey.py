@@ -1,6 +1,7 @@
 """The whole journey in a real browser: editor → head (所属長) → reviewer → editor → head → reviewer → executive.
 
-Each step asserts what is on the screen; a screenshot of every page is saved under artifacts/browser/.
+Each step asserts what is on the screen; with KPI_SCREENSHOTS=1 a screenshot of every page is saved under
+artifacts/browser/ (tests/browser/conftest.py `shots`).
 """
 from __future__ import annotations
 

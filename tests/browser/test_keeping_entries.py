@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import idle
 from tests.xlsx_edit import set_cells
 
 pytestmark = pytest.mark.browser
@@ -36,11 +37,6 @@ def open_page(browser, url: str, login: str) -> Page:
     expect(page.get_by_role("heading", name="入力", exact=True)).to_be_visible()
     idle(page)
     return page
-
-
-def idle(page: Page) -> None:
-    page.wait_for_timeout(400)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
 
 
 def card(page: Page, code: str):

@@ -185,11 +185,12 @@ def test_a_reviewer_disabled_and_demoted_elsewhere_cannot_approve_from_the_open_
         workflow.return_value(REVIEWER, ValueRef(ref.value_id, ref.version), "テスト後の後片付け", db=db)
 
 
-def test_a_link_as_the_first_request_after_a_start_asks_for_login(tmp_path_factory, demo_db_template, browser, shots):
+def test_a_link_as_the_first_request_after_a_start_asks_for_login(tmp_path_factory, demo_db_template, prefect_api,
+                                                                  browser, shots):
     """The very first request to a freshly started app is a deep link, logged out: the login form, not the page
     (Streamlit runs a page file directly, without the entrypoint, while a `pages/` folder sits beside it and no run
     has called st.navigation yet; the pages live in app/views for that reason)."""
-    with running_app(tmp_path_factory.mktemp("first-link"), template=demo_db_template) as app:
+    with running_app(tmp_path_factory.mktemp("first-link"), template=demo_db_template, prefect_api=prefect_api) as app:
         ctx = _context(browser)
         try:
             page = ctx.new_page()
