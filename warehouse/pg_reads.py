@@ -28,10 +28,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
+import psycopg
 import pyarrow as pa
 
 from warehouse import change_counter
 
+APPLICATION = "kpi-reads"  # the application_name of the snapshots' PostgreSQL sessions
 MAX_CYCLES = 1  # the values of one cycle at a time: a national cycle is 178,800 rows (memory per process)
 
 # The views and macros of the reporting reads and the base tables each stands for.
@@ -139,9 +141,15 @@ class _Snapshot:
         for table in TABLES:  # without keys or checks (PostgreSQL has enforced them), so a table is simply refilled
             self.db.execute(f"CREATE OR REPLACE TABLE {_table(table)} AS SELECT * FROM {_table(table)} LIMIT 0")
         self.lock = threading.Lock()
+        self.pg: _Adbc | None = None  # kept open between loads (under `lock`): a connection costs ≈ 50 ms
         self.changes: str | None = None
         self.loaded: set[str] = set()
         self.values: Scope | None = None  # what indicator_values / value_parts hold (None: nothing)
+
+    def close(self) -> None:
+        if self.pg is not None:
+            pg, self.pg = self.pg, None
+            pg.close()
 
     def refresh(self, changes: str | None) -> None:
         if changes is None or changes != self.changes:
@@ -207,15 +215,20 @@ def _snapshot(key: str) -> _Snapshot:
         if snap is None:
             snap = _Snapshot()
             while len(_snapshots) >= _KEPT:
-                _snapshots.pop(next(iter(_snapshots)))  # the least recently used
+                _snapshots.pop(next(iter(_snapshots))).close()  # the least recently used
         _snapshots[key] = snap
         return snap
 
 
 def forget() -> None:
-    """Drop this process's snapshots (a database was dropped or replaced)."""
+    """Drop this process's snapshots and close their connections (before a database is dropped, replaced or
+    copied as a template: PostgreSQL refuses while a session is open on it)."""
     with _guard:
+        dropped = list(_snapshots.values())
         _snapshots.clear()
+    for snap in dropped:
+        with snap.lock:
+            snap.close()
 
 
 def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
@@ -225,26 +238,44 @@ def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
     if not small and values is None:
         return
     _reads_from_postgres[0] += 1
-    with _Adbc(con.url) as pg:
-        pg.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        try:
-            changes = change_counter.key_of(pg.one(change_counter.POSTGRES_SQL)) if pg.one(
-                change_counter.POSTGRES_EXISTS_SQL)[0] else None
-            if changes != snap.changes:  # moved since the check above: start again from this transaction's view
-                snap.refresh(changes)
-                small, values = snap.missing(tables, scope)
-            for table in small:
-                snap.store(table, pg.stream(_pg_read(table, None)), replace=True)
-                snap.loaded.add(table)
-            if values is not None:
-                replace = snap.values is None or values is scope
-                for table in sorted(_PER_CYCLE):
-                    snap.store(table, pg.stream(_pg_read(table, values), _scope_params(table, values)),
-                               replace=replace)
-                have = snap.values
-                snap.values = (Scope(cycles=have.cycles | values.cycles) if not replace else values)
-        finally:
-            pg.run("COMMIT")
+    fresh = snap.pg is None
+    if fresh:
+        snap.pg = _Adbc(con.url)
+    try:
+        _read_into(snap, snap.pg, tables, scope, small, values)
+    except Exception:
+        snap.close()  # a connection the server closed meanwhile (a restart, an idle timeout): once more, anew
+        snap.refresh(None)
+        if fresh:
+            raise
+        snap.pg = _Adbc(con.url)
+        snap.refresh(change_counter.read(con))
+        small, values = snap.missing(tables, scope)
+        _read_into(snap, snap.pg, tables, scope, small, values)
+
+
+def _read_into(snap: _Snapshot, pg: _Adbc, tables: frozenset[str], scope: Scope, small: list[str],
+               values: Scope | None) -> None:
+    """In one REPEATABLE READ transaction: the counter, then the small tables and the values the read lacks."""
+    pg.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    try:
+        changes = change_counter.key_of(pg.one(change_counter.POSTGRES_SQL)) if pg.one(
+            change_counter.POSTGRES_EXISTS_SQL)[0] else None
+        if changes != snap.changes:  # moved since the check above: start again from this transaction's view
+            snap.refresh(changes)
+            small, values = snap.missing(tables, scope)
+        for table in small:
+            snap.store(table, pg.stream(_pg_read(table, None)), replace=True)
+            snap.loaded.add(table)
+        if values is not None:
+            replace = snap.values is None or values is scope
+            for table in sorted(_PER_CYCLE):
+                snap.store(table, pg.stream(_pg_read(table, values), _scope_params(table, values)),
+                           replace=replace)
+            have = snap.values
+            snap.values = (Scope(cycles=have.cycles | values.cycles) if not replace else values)
+    finally:
+        pg.run("COMMIT")
 
 
 class _Adbc:
@@ -257,13 +288,17 @@ class _Adbc:
         import adbc_driver_postgresql
 
         self._manager = adbc_driver_manager
-        self._db = adbc_driver_postgresql.connect(url)
+        # named, so that pg_stat_activity tells the read snapshots' sessions from the others
+        self._db = adbc_driver_postgresql.connect(psycopg.conninfo.make_conninfo(url, application_name=APPLICATION))
         self._con = adbc_driver_manager.AdbcConnection(self._db)
 
     def __enter__(self) -> _Adbc:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
         self._con.close()
         self._db.close()
 

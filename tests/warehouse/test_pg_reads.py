@@ -108,6 +108,36 @@ def test_a_read_inside_a_transaction_on_postgresql_sees_its_own_uncommitted_writ
         assert _figure(reporting.cycle_rows(con, stage.fy2022, "all"), FRESH[0]) is None
 
 
+def _backends_reading(url: str) -> set[int]:
+    """The server processes of the read snapshots' sessions on the database."""
+    with warehouse.connect(url) as con:
+        return {r[0] for r in con.native("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                                         " AND application_name = %s", (pg_reads.APPLICATION,))}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_snapshot_keeps_its_connection_and_replaces_one_the_server_ended(wf_db, stage):
+    """A load after a write reuses the snapshot's connection (a new one costs ≈ 50 ms); when the server has ended it
+    (a restart, an idle timeout), the read still answers, through a new connection."""
+    ref = stage.ref(OWN, "submitted")
+    with warehouse.connect(wf_db) as con:
+        first = reporting.cycle_rows(con, stage.fy2022)
+    before = _backends_reading(wf_db)
+    assert len(before) == 1, before
+    version = workflow.approve(HEAD1, ref, wf_db)
+    with warehouse.connect(wf_db) as con:
+        reporting.cycle_rows(con, stage.fy2022)
+    assert _backends_reading(wf_db) == before  # read again, on the same connection
+    with warehouse.connect(wf_db) as con:
+        con.native("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY(%s)", (sorted(before),))
+    workflow.approve(REVIEWER, ValueRef(ref.value_id, version), wf_db)
+    with warehouse.connect(wf_db) as con:
+        after = reporting.cycle_rows(con, stage.fy2022)
+    assert after.height == first.height
+    now = _backends_reading(wf_db)
+    assert len(now) == 1 and not now & before
+
+
 def test_a_read_on_postgresql_naming_a_table_outside_the_reporting_tables_is_refused(pg_demo_url):
     with warehouse.connect(pg_demo_url) as con:
         with pytest.raises(ValueError, match="使わない表"):
