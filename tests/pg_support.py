@@ -82,9 +82,11 @@ def create_database(url: str, template: str | None = None) -> str:
     import psycopg
     from psycopg import sql
 
+    from warehouse import pg_reads
     from warehouse.pg import close_idle
 
     close_idle()  # a template must have no session open, and the warehouse keeps idle ones for reuse
+    pg_reads.forget()  # nor may a read snapshot's
     name = f"kpi_t{os.getpid()}_{next(_created)}"
     with psycopg.connect(url, autocommit=True) as admin:
         if template is None:

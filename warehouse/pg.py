@@ -347,11 +347,7 @@ def connect(url: str) -> Iterator[PgConnection]:
 
 
 def close_idle() -> None:
-    """Close this process's idle connections, the read snapshots' ones too (before a database is dropped or copied
-    as a template)."""
-    from warehouse import pg_reads  # it reads through this module's connections: imported when needed
-
-    pg_reads.forget()
+    """Close this process's idle connections (before a database is dropped or copied as a template)."""
     with _idle_guard:
         idle = [pg for conns in _idle.values() for pg in conns]
         _idle.clear()
