@@ -79,7 +79,7 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
             raise
         con.execute("COMMIT")
         now.append(mig.number)
-    if now and postgres:
+    if postgres and (now or not _has_table_marks(con)):  # a warehouse migrated before the marks began gets them
         _apply_postgres_only(con)
     if now:
         _seal_audit(con)
@@ -102,6 +102,10 @@ def _apply(con, mig: Migration) -> None:
         con.execute_native(override.read_text(encoding="utf-8"))
     else:
         con.execute_script(mig.sql())
+
+
+def _has_table_marks(con) -> bool:
+    return con.execute("SELECT to_regclass('kpi_meta.table_changes') IS NOT NULL").fetchone()[0] is True
 
 
 def _apply_postgres_only(con) -> None:

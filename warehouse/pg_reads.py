@@ -28,12 +28,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
-import psycopg
 import pyarrow as pa
 
 from warehouse import change_counter
+from warehouse.pg_arrow import ArrowSession
 
-APPLICATION = "kpi-reads"  # the application_name of the snapshots' PostgreSQL sessions
 MAX_CYCLES = 1  # the values of one cycle at a time: a national cycle is 178,800 rows (memory per process)
 
 # The views and macros of the reporting reads and the base tables each stands for.
@@ -141,8 +140,9 @@ class _Snapshot:
         for table in TABLES:  # without keys or checks (PostgreSQL has enforced them), so a table is simply refilled
             self.db.execute(f"CREATE OR REPLACE TABLE {_table(table)} AS SELECT * FROM {_table(table)} LIMIT 0")
         self.lock = threading.Lock()
-        self.pg: _Adbc | None = None  # kept open between loads (under `lock`): a connection costs ≈ 50 ms
+        self.pg: ArrowSession | None = None  # kept open between loads (under `lock`): a connection costs ≈ 50 ms
         self.changes: str | None = None
+        self.marks: dict[str, int] | None = None  # kpi_meta.table_changes at `changes` (None: not known)
         self.loaded: set[str] = set()
         self.values: Scope | None = None  # what indicator_values / value_parts hold (None: nothing)
 
@@ -151,11 +151,20 @@ class _Snapshot:
             pg, self.pg = self.pg, None
             pg.close()
 
-    def refresh(self, changes: str | None) -> None:
-        if changes is None or changes != self.changes:
-            self.changes = changes
+    def refresh(self, changes: str | None, marks: dict[str, int] | None = None) -> None:
+        """Move to the counter `changes`: forget the tables whose mark in kpi_meta.table_changes moved since (the
+        tables without a mark of their own, and every table when either point has no marks: all of them)."""
+        if changes is not None and changes == self.changes:
+            return
+        if changes is None or self.changes is None or marks is None or self.marks is None:
             self.loaded.clear()
             self.values = None
+        else:
+            moved = {t for t in TABLES if t not in marks or marks[t] != self.marks.get(t)}
+            self.loaded -= moved
+            if moved & _PER_CYCLE:
+                self.values = None
+        self.changes, self.marks = changes, marks
 
     def missing(self, tables: frozenset[str], scope: Scope) -> tuple[list[str], Scope | None]:
         """The small tables to read, and the values to read (None: what is there serves the read)."""
@@ -178,6 +187,7 @@ class _Snapshot:
     def store(self, table: str, batches, replace: bool) -> None:
         """Rows read from PostgreSQL into the table, batch by batch as they arrive (so a cycle's values are never
         held twice, as Arrow and in DuckDB), cast to the DuckDB migration's types by name."""
+        _tables_read[table] = _tables_read.get(table, 0) + 1
         if replace:
             self.db.execute(f"DELETE FROM {_table(table)}")
         for batch in batches:
@@ -198,6 +208,7 @@ def _plain(batch: pa.RecordBatch) -> pa.Table:
 _snapshots: dict[str, _Snapshot] = {}
 _guard = threading.Lock()
 _reads_from_postgres = [0]  # adbc transactions that read tables, in this process (for tests and benchmarks)
+_tables_read: dict[str, int] = {}  # and how often each table was read in them
 
 
 def loads() -> int:
@@ -220,6 +231,11 @@ def _snapshot(key: str) -> _Snapshot:
         return snap
 
 
+def tables_read() -> dict[str, int]:
+    """How many times this process has read each table from PostgreSQL into a snapshot."""
+    return dict(_tables_read)
+
+
 def forget() -> None:
     """Drop this process's snapshots and close their connections (before a database is dropped, replaced or
     copied as a template: PostgreSQL refuses while a session is open on it)."""
@@ -233,37 +249,54 @@ def forget() -> None:
 
 def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
     """Bring the snapshot to the warehouse's current counter with what this read needs."""
-    snap.refresh(change_counter.read(con))
-    small, values = snap.missing(tables, scope)
-    if not small and values is None:
-        return
+    changes = change_counter.read(con)
+    if changes is not None and changes == snap.changes:
+        small, values = snap.missing(tables, scope)
+        if not small and values is None:
+            return  # one query: the counter
     _reads_from_postgres[0] += 1
     fresh = snap.pg is None
     if fresh:
-        snap.pg = _Adbc(con.url)
+        snap.pg = ArrowSession(con.url)
     try:
-        _read_into(snap, snap.pg, tables, scope, small, values)
+        _read_into(snap, snap.pg, tables, scope)
     except Exception:
         snap.close()  # a connection the server closed meanwhile (a restart, an idle timeout): once more, anew
         snap.refresh(None)
         if fresh:
             raise
-        snap.pg = _Adbc(con.url)
-        snap.refresh(change_counter.read(con))
-        small, values = snap.missing(tables, scope)
-        _read_into(snap, snap.pg, tables, scope, small, values)
+        snap.pg = ArrowSession(con.url)
+        _read_into(snap, snap.pg, tables, scope)
 
 
-def _read_into(snap: _Snapshot, pg: _Adbc, tables: frozenset[str], scope: Scope, small: list[str],
-               values: Scope | None) -> None:
-    """In one REPEATABLE READ transaction: the counter, then the small tables and the values the read lacks."""
+# Which tables kpi_meta.table_changes keeps a mark for (warehouse/migrations/postgres/audit_append_only.sql: those
+# with the counting trigger), and their marks; a table of TABLES without one (users) is read again whenever the
+# counter moves.
+_TRACKED = ("SELECT DISTINCT event_object_table FROM information_schema.triggers"
+            " WHERE trigger_name = 'kpi_counts_changes' AND event_object_schema = current_schema()")
+_HAS_MARKS = "SELECT to_regclass('kpi_meta.table_changes') IS NOT NULL"
+_MARKS = "SELECT name, n FROM kpi_meta.table_changes"
+
+
+def _marks(pg: ArrowSession) -> dict[str, int] | None:
+    """Each tracked table's mark (0: not written since the marks began); None where the warehouse keeps none."""
+    if not pg.one(_HAS_MARKS)[0]:
+        return None
+    marks = {row[0]: 0 for row in pg.all(_TRACKED)}
+    marks.update((name, n) for name, n in pg.all(_MARKS) if name in marks)
+    return marks
+
+
+def _read_into(snap: _Snapshot, pg: ArrowSession, tables: frozenset[str], scope: Scope) -> None:
+    """In one REPEATABLE READ transaction: the counter (and the tables' marks, when it moved), then the small tables
+    and the values the read lacks."""
     pg.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     try:
         changes = change_counter.key_of(pg.one(change_counter.POSTGRES_SQL)) if pg.one(
             change_counter.POSTGRES_EXISTS_SQL)[0] else None
-        if changes != snap.changes:  # moved since the check above: start again from this transaction's view
-            snap.refresh(changes)
-            small, values = snap.missing(tables, scope)
+        if changes is None or changes != snap.changes:
+            snap.refresh(changes, _marks(pg) if changes is not None else None)
+        small, values = snap.missing(tables, scope)
         for table in small:
             snap.store(table, pg.stream(_pg_read(table, None)), replace=True)
             snap.loaded.add(table)
@@ -276,57 +309,6 @@ def _read_into(snap: _Snapshot, pg: _Adbc, tables: frozenset[str], scope: Scope,
             snap.values = (Scope(cycles=have.cycles | values.cycles) if not replace else values)
     finally:
         pg.run("COMMIT")
-
-
-class _Adbc:
-    """One adbc connection to PostgreSQL through the driver manager's own API (its DB-API module would import
-    pyarrow.dataset and pandas: seconds and tens of MB in a process that has no other use for them). In autocommit
-    mode, as the driver starts: BEGIN / COMMIT are statements."""
-
-    def __init__(self, url: str):
-        import adbc_driver_manager
-        import adbc_driver_postgresql
-
-        self._manager = adbc_driver_manager
-        # named, so that pg_stat_activity tells the read snapshots' sessions from the others
-        self._db = adbc_driver_postgresql.connect(psycopg.conninfo.make_conninfo(url, application_name=APPLICATION))
-        self._con = adbc_driver_manager.AdbcConnection(self._db)
-
-    def __enter__(self) -> _Adbc:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._con.close()
-        self._db.close()
-
-    def _statement(self, sql: str, params: tuple):
-        stmt = self._manager.AdbcStatement(self._con)
-        stmt.set_sql_query(sql)
-        if params:
-            stmt.bind(pa.record_batch([pa.array([p]) for p in params], names=[f"p{i}" for i in range(len(params))]))
-        return stmt
-
-    def run(self, sql: str) -> None:
-        stmt = self._statement(sql, ())
-        try:
-            stmt.execute_update()
-        finally:
-            stmt.close()
-
-    def stream(self, sql: str, params: tuple = ()) -> Iterator[pa.RecordBatch]:
-        stmt = self._statement(sql, params)
-        try:
-            stream, _ = stmt.execute_query()
-            yield from pa.RecordBatchReader._import_from_c(stream.address)
-        finally:
-            stmt.close()
-
-    def one(self, sql: str) -> tuple:
-        first = list(self.stream(sql))[0]  # read to its end: the statement is closed before the next
-        return tuple(column[0].as_py() for column in first.columns)  # by position (names may repeat)
 
 
 def _private(con, tables: frozenset[str], scope: Scope) -> _Snapshot:

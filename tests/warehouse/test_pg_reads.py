@@ -13,6 +13,7 @@ from kpi.services.workflow import DraftInput, ValueRef
 from tests.services.workflow_helpers import (  # noqa: F401  (stage, wf_db are fixtures)
     EDITOR1, FRESH, HEAD1, OWN, REVIEWER, achieving_number, fields, stage, wf_db)
 from warehouse import change_counter, insights, pg_reads, report_sections, reporting
+from warehouse.pg_arrow import APPLICATION
 
 
 def _cycle(con, fiscal_year: int) -> int:
@@ -93,6 +94,29 @@ def test_a_repeated_read_on_postgresql_reads_only_the_counter_and_an_approval_re
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
+def test_after_an_approval_only_the_tables_it_wrote_are_read_again(wf_db, stage):
+    """An approval writes values and the audit trail: the next read fetches the values again, not the catalogue."""
+    ref = stage.ref(OWN, "submitted")
+    with warehouse.connect(wf_db) as con:
+        reporting.cycle_rows(con, stage.fy2022)
+    before = pg_reads.tables_read()
+    workflow.approve(HEAD1, ref, wf_db)
+    with warehouse.connect(wf_db) as con:
+        reporting.cycle_rows(con, stage.fy2022)
+    after = pg_reads.tables_read()
+    again = {t for t in after if after[t] != before.get(t, 0)}
+    assert "indicator_values" in again
+    assert not again & {"indicators", "cycles", "departments", "pillars", "items", "strategies"}, again
+    with warehouse.transaction(wf_db) as con:  # a write to the catalogue moves its mark, and it is read again
+        con.execute("UPDATE departments SET name = name || '（改）' WHERE department_code ="
+                    " (SELECT min(department_code) FROM departments)")
+    with warehouse.connect(wf_db) as con:
+        rows = reporting.cycle_rows(con, stage.fy2022)
+    assert pg_reads.tables_read()["departments"] == after["departments"] + 1
+    assert rows.filter(pl.col("department_name").str.ends_with("（改）")).height > 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_a_read_inside_a_transaction_on_postgresql_sees_its_own_uncommitted_write(wf_db, stage):
     indicator_id = stage.ind(FRESH[0])
     with warehouse.connect(wf_db) as con:
@@ -112,7 +136,7 @@ def _backends_reading(url: str) -> set[int]:
     """The server processes of the read snapshots' sessions on the database."""
     with warehouse.connect(url) as con:
         return {r[0] for r in con.native("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                                         " AND application_name = %s", (pg_reads.APPLICATION,))}
+                                         " AND application_name = %s", (APPLICATION,))}
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])

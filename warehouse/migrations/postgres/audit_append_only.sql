@@ -34,11 +34,21 @@ CREATE SCHEMA IF NOT EXISTS kpi_meta;
 CREATE TABLE IF NOT EXISTS kpi_meta.changes (n BIGINT NOT NULL);
 INSERT INTO kpi_meta.changes (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM kpi_meta.changes);
 
+-- And per table the counter's value at the last transaction that wrote it (`kpi_meta.table_changes`): the read
+-- snapshots (warehouse/pg_reads.py) read again only the tables whose mark moved, not all of them after any write.
+CREATE TABLE IF NOT EXISTS kpi_meta.table_changes (name TEXT PRIMARY KEY, n BIGINT NOT NULL);
+
 CREATE OR REPLACE FUNCTION kpi_meta.count_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF current_setting('kpi.change_counted', true) IS DISTINCT FROM txid_current()::text THEN
         UPDATE kpi_meta.changes SET n = n + 1;
         PERFORM set_config('kpi.change_counted', txid_current()::text, true);
+    END IF;
+    IF TG_TABLE_NAME <> 'audit_log'
+       AND current_setting('kpi.marked_' || TG_TABLE_NAME, true) IS DISTINCT FROM txid_current()::text THEN
+        INSERT INTO kpi_meta.table_changes (name, n) SELECT TG_TABLE_NAME, max(n) FROM kpi_meta.changes
+            ON CONFLICT (name) DO UPDATE SET n = EXCLUDED.n;
+        PERFORM set_config('kpi.marked_' || TG_TABLE_NAME, txid_current()::text, true);
     END IF;
     RETURN NULL;
 END
