@@ -12,7 +12,9 @@ needs of PostgreSQL's rows, read as Arrow with adbc-driver-postgresql (libpq, Ap
 - all of them read in one REPEATABLE READ transaction together with the warehouse change counter
   (warehouse/change_counter.py), so the snapshot is consistent and knows what it is a snapshot of;
 - kept for the next read while the counter has not moved: a repeated read costs one cheap query (the counter)
-  plus DuckDB's own work.
+  plus DuckDB's own work; when it has moved, only the tables whose mark in `kpi_meta.table_changes` moved are read
+  again (an approval: the values, not the catalogue), on the snapshot's own adbc session, kept open between loads
+  (warehouse/pg_arrow.py; a new connection costs ≈ 50 ms).
 
 One snapshot per PostgreSQL database per process, one read at a time on it (a lock: a read may have to replace
 the values of another cycle; on a DuckDB file the threads of a process take turns on the file's lock too). The
