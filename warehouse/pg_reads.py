@@ -18,7 +18,7 @@ needs of PostgreSQL's rows, read as Arrow with adbc-driver-postgresql (libpq, Ap
 
 One snapshot per PostgreSQL database per process, one read at a time on it (a lock: a read may have to replace
 the values of another cycle; on a DuckDB file the threads of a process take turns on the file's lock too). The
-values of at most MAX_CYCLES cycles are kept; a read of others replaces them. A read inside an open transaction
+values of cycles are kept up to MAX_VALUE_ROWS rows; a read of others beyond that replaces them. A read inside an open transaction
 (its own writes not yet committed, invisible to another connection) reads its tables through its own connection
 into a snapshot of its own, used once.
 """
@@ -35,7 +35,10 @@ import pyarrow as pa
 from warehouse import change_counter
 from warehouse.pg_arrow import ArrowSession
 
-MAX_CYCLES = 1  # the values of one cycle at a time: a national cycle is 178,800 rows (memory per process)
+# Values of further cycles are kept beside those held while all of them stay within this many rows (the average
+# cycle held so far standing for the new ones); else the new cycles replace them. A national cycle is 178,800 rows:
+# one at a time, as memory per process asks (bench/README.md); the demo's or 400 organizations' cycles all stay.
+MAX_VALUE_ROWS = 200_000
 
 # The views and macros of the reporting reads and the base tables each stands for.
 _VALUES_BASE = ("cycles", "strategies", "indicators", "pillars", "items", "departments", "indicator_values",
@@ -147,6 +150,7 @@ class _Snapshot:
         self.marks: dict[str, int] | None = None  # kpi_meta.table_changes at `changes` (None: not known)
         self.loaded: set[str] = set()
         self.values: Scope | None = None  # what indicator_values / value_parts hold (None: nothing)
+        self.value_rows = 0  # rows of indicator_values held
 
     def close(self) -> None:
         if self.pg is not None:
@@ -180,7 +184,8 @@ class _Snapshot:
             extra = scope.cycles - have.cycles
             if not extra:
                 return small, None
-            if len(have.cycles | extra) <= MAX_CYCLES:
+            per_cycle = self.value_rows / max(len(have.cycles), 1)
+            if self.value_rows + per_cycle * len(extra) <= MAX_VALUE_ROWS:
                 return small, Scope(cycles=frozenset(extra))
         elif scope.indicator is not None and have == scope:
             return small, None
@@ -309,6 +314,7 @@ def _read_into(snap: _Snapshot, pg: ArrowSession, tables: frozenset[str], scope:
                            replace=replace)
             have = snap.values
             snap.values = (Scope(cycles=have.cycles | values.cycles) if not replace else values)
+            snap.value_rows = snap.db.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
     finally:
         pg.run("COMMIT")
 

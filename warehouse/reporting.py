@@ -191,7 +191,7 @@ def texts(con: duckdb.DuckDBPyConnection, cycle_id: int, basis: str = "approved"
 
 def parts_of_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int], basis: str = "approved") -> pl.DataFrame:
     """cycle_parts for several cycles, with their cycle_id (composite indicators only): one query per cycle, in
-    cycle order (on PostgreSQL each reads one cycle's values into DuckDB, pg_reads.MAX_CYCLES)."""
+    cycle order (on PostgreSQL each reads its cycle's values into DuckDB, where pg_reads.MAX_VALUE_ROWS bounds them)."""
     if basis not in BASES:
         raise ValueError(f"basis must be one of {BASES}: {basis!r}")
     frames = [frame(

@@ -116,6 +116,21 @@ def test_after_an_approval_only_the_tables_it_wrote_are_read_again(wf_db, stage)
     assert rows.filter(pl.col("department_name").str.ends_with("（改）")).height > 0
 
 
+def test_the_values_of_several_small_cycles_stay_and_a_national_sized_one_replaces_them(pg_demo_url):
+    """The demo's cycles (≈ 200 values each) all stay in the snapshot, so a second pass over the years reads nothing;
+    MAX_VALUE_ROWS is what keeps a national cycle (178,800 values) to one at a time."""
+    with warehouse.connect(pg_demo_url) as con:
+        years = [r[0] for r in con.execute("SELECT cycle_id FROM cycles ORDER BY fiscal_year").fetchall()]
+        assert len(years) >= 3
+        for cycle_id in years:
+            reporting.cycle_rows(con, cycle_id)
+        loads = pg_reads.loads()
+        for cycle_id in years:
+            reporting.cycle_rows(con, cycle_id)
+        assert pg_reads.loads() == loads  # every year's values were still there
+    assert 178_800 <= pg_reads.MAX_VALUE_ROWS < 2 * 178_800
+
+
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_a_read_inside_a_transaction_on_postgresql_sees_its_own_uncommitted_write(wf_db, stage):
     indicator_id = stage.ind(FRESH[0])
