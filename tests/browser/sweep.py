@@ -146,7 +146,9 @@ class Walk:
         started = time.monotonic()
         self.page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
         heading = self.page.get_by_role("heading", name=title, exact=True)
-        yield from until(heading.is_visible, f"{self.login}: 見出し「{title}」")
+        failed = self.page.locator("[data-testid=stException], [data-testid=stAlert]:has-text('問い合わせ番号')")
+        # a page that fails before its title shows the error instead: recorded at the stop, the walk goes on
+        yield from until(lambda: heading.is_visible() or failed.count(), f"{self.login}: 見出し「{title}」")
         return started, (yield from settled(self.page))
 
     def choose(self, label: str, option: str, typed: str | None = None) -> Generator[int, None, tuple[float, float]]:

@@ -17,6 +17,7 @@ one property over what that one walk recorded, so a failure names the check, the
 Also proves the dataframe toolbar offers no CSV download of its own (client.disableDataExport)."""
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -63,7 +64,8 @@ def sweep(live_app, browser, hostile_text):
         folder = ARTIFACTS / "test_every_page"
         folder.mkdir(parents=True, exist_ok=True)
         for role, p in pages.items():
-            p.screenshot(path=str(folder / f"failure-{role}.png"), full_page=True)
+            with contextlib.suppress(Exception):  # a shot that fails must not hide why the walk failed
+                p.screenshot(path=str(folder / f"failure-{role}.png"), full_page=True)
         raise
     finally:
         for p in pages.values():
