@@ -41,6 +41,8 @@ LOOK = """() => {
   while ((n = walker.nextNode())) {
     const el = n.parentElement;
     if (!el || el.closest('script,style,noscript,[data-testid=stIconMaterial]') || !el.checkVisibility()) continue;
+    if (el.closest('#aria-selection,#aria-focused,#aria-results,#aria-guidance')) continue;  // a selectbox's
+    // announcements to screen readers after a choice (react-select inside Streamlit, English; nothing translates them)
     if (getComputedStyle(el).fontFamily.includes('Material Symbols')) continue;  // an icon's ligature, drawn as a glyph
     const t = n.textContent.trim();
     if (t) texts.push(t);
