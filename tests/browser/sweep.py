@@ -41,8 +41,9 @@ LOOK = """() => {
   while ((n = walker.nextNode())) {
     const el = n.parentElement;
     if (!el || el.closest('script,style,noscript,[data-testid=stIconMaterial]') || !el.checkVisibility()) continue;
-    if (el.closest('#aria-selection,#aria-focused,#aria-results,#aria-guidance')) continue;  // a selectbox's
-    // announcements to screen readers after a choice (react-select inside Streamlit, English; nothing translates them)
+    if (el.closest('[data-live-announcer],#aria-selection,#aria-focused,#aria-results,#aria-guidance')) continue;
+    // ↑ a selectbox's announcements to screen readers ("6 options available."; react-aria and react-select inside
+    // Streamlit, in English: nothing the app sets translates them), drawn 1 px wide and clipped
     if (getComputedStyle(el).fontFamily.includes('Material Symbols')) continue;  // an icon's ligature, drawn as a glyph
     const t = n.textContent.trim();
     if (t) texts.push(t);
