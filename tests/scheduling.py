@@ -17,7 +17,6 @@ from xdist.scheduler import LoadFileScheduling
 HEAVY = "heavy: load tests, one after the other"
 HEAVY_FILES = frozenset({
     "tests/reliability/test_load.py",  # 50 sessions as threads for 30 s: at most 2% may wait out the lock
-    "tests/browser/test_load_browser.py",  # 4 Chromium contexts at once against one app
     "tests/browser/test_app_processes.py",  # run.sh --processes 2: haproxy, two apps, a kill and a restart
 })
 
@@ -30,9 +29,9 @@ FLOWS = "tests/flows/"
 SECONDS = {
     FLOWS: 200,  # ≈ a third of all the browser files' time in per-directory runs, forged runs on DuckDB only
     "tests/workers/test_pool.py": 150,  # a Prefect server on PostgreSQL; the kill test waits 60 s for heartbeats
-    HEAVY: 140,
+    HEAVY: 95,
     "tests/browser/test_journey.py": 100,
-    "tests/browser/test_table_layout.py": 60,  # the four roles at once
+    "tests/browser/test_every_page.py": 110,  # every page of every role, five tabs at once: tables, English, markup
     "tests/browser/test_approval_chain.py": 75,  # an app of its own
     "tests/browser/test_confirmations_browser.py": 75,  # an app of its own
     "tests/browser/test_keeping_entries.py": 70,
@@ -43,7 +42,6 @@ SECONDS = {
     "tests/services/test_workflow_matrix.py": 45,
     "tests/services/test_workflow_transitions.py": 45,
     "tests/fuzz/test_indicator_import_fuzz.py": 40,
-    "tests/browser/test_xss.py": 40,
     "tests/browser/test_entry_reload.py": 35,
     "tests/browser/test_light_entry.py": 30,
     "tests/browser/test_admin_page.py": 20,

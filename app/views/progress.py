@@ -1,5 +1,5 @@
-"""回収状況: for reviewers, a completeness grid of a cycle: every department × state (未入力・下書き・提出済・差戻し・
-承認済) with counts; choosing a department shows its indicators and a 督促 button for it."""
+"""回収状況: for reviewers, a completeness grid of a cycle: every department × state (未入力・下書き・提出済・
+所属長承認済・差戻し・承認済) with counts; choosing a department shows its indicators and a 督促 button for it."""
 import streamlit as st
 
 from app import ui

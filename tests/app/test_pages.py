@@ -214,7 +214,7 @@ def test_progress_page_shows_every_department_not_started_in_the_open_cycle(app_
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert len(table) == 19 and list(table["担当課"])[-1] == "全体"  # every department, then the whole
-    assert list(table.columns)[:6] == ["担当課", "未入力", "下書き", "提出済", "差戻し", "承認済"]
+    assert list(table.columns)[:7] == ["担当課", "未入力", "下書き", "提出済", "所属長承認済", "差戻し", "承認済"]
     assert set(table["未入力"]) != {0} and list(table["計"])[-1] == 67
     assert any("締切を過ぎて未完了" in w.value for w in at.warning)  # the demo's FY2022 deadline has passed
 

@@ -10,7 +10,7 @@ from tests.services.workflow_helpers import EDITOR1, REVIEWER  # the demo's revi
 
 def test_the_grid_counts_every_department_in_every_state(demo_db):
     g = collection.grid(REVIEWER, 2022, db=demo_db)
-    assert [s["label"] for s in g["states"]] == ["未入力", "下書き", "提出済", "差戻し", "承認済"]
+    assert [s["label"] for s in g["states"]] == ["未入力", "下書き", "提出済", "所属長承認済", "差戻し", "承認済"]
     assert len(g["departments"]) == 18
     assert sum(r["total"] for r in g["departments"]) == g["overall"]["total"] == 67
     assert g["today"] == reminders.today_jst()  # Japan's date decides what is overdue

@@ -367,7 +367,7 @@ def test_drilldown_pages_count_the_whole_filtered_list(demo_db):
 
 def test_collection_progress_of_the_open_fy2022_cycle_shows_nothing_entered(demo_db):
     doc = queries.collection_progress(REVIEWER, 2022, today=date(2022, 12, 1), db=demo_db)
-    assert [s["label"] for s in doc["states"]] == ["未入力", "下書き", "提出済", "差戻し", "承認済"]
+    assert [s["label"] for s in doc["states"]] == ["未入力", "下書き", "提出済", "所属長承認済", "差戻し", "承認済"]
     assert doc["deadline"] == date(2022, 12, 16) and doc["deadline_passed"] is False
     depts = {d["code"] for d in DATA["departments"]}
     assert {r["department"] for r in doc["departments"]} == depts
@@ -385,19 +385,21 @@ def test_after_the_deadline_every_incomplete_department_is_overdue(demo_db):
 
 
 def test_collection_progress_counts_states_and_completeness(demo_db):
-    # GYOKAKU: one value submitted, one returned in FY2022; the finalized FY2021 is complete everywhere
+    # GYOKAKU: one value submitted, one approved by the head (the demo's two-level chain), one returned in FY2022;
+    # the finalized FY2021 is complete everywhere
     with warehouse.transaction(demo_db) as con:
         cid = con.execute("SELECT cycle_id FROM cycles WHERE fiscal_year = 2022").fetchone()[0]
-        for code, state in (("P1-1-01", "submitted"), ("P1-1-02", "returned")):
+        for code, state in (("P1-1-01", "submitted"), ("P1-1-04", "head_approved"), ("P1-1-02", "returned")):
             con.execute("INSERT INTO indicator_values (indicator_id, cycle_id, value_number, value_kind, state,"
                         " entered_by) SELECT indicator_id, ?, 1, 'actual', ?, 'editor1' FROM indicators"
                         " WHERE code = ?", [cid, state, code])
     doc = queries.collection_progress(REVIEWER, 2022, today=date(2023, 1, 1), db=demo_db)
     g = next(r for r in doc["departments"] if r["department"] == "GYOKAKU")
     active = sum(1 for i in DATA["indicators"] if i["department"] == "GYOKAKU" and i["status"] == "active")
-    assert g["counts"] == {"none": active - 2, "draft": 0, "submitted": 1, "returned": 1, "approved": 0}
-    assert g["done"] == 1 and g["overdue"]
-    assert g["completeness_percent"] == float(round(Decimal(100) / active, 1))
+    assert g["counts"] == {"none": active - 3, "draft": 0, "submitted": 1, "head_approved": 1, "returned": 1,
+                           "approved": 0}
+    assert g["done"] == 2 and g["overdue"]  # submitted and head-approved values are in; the returned one is not
+    assert g["completeness_percent"] == float(round(Decimal(200) / active, 1))
     done = queries.collection_progress(REVIEWER, 2021, today=date(2030, 1, 1), db=demo_db)
     assert all(r["complete"] and r["completeness_percent"] == 100.0 for r in done["departments"])
     assert done["overdue"] == []

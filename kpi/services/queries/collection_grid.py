@@ -14,13 +14,13 @@ from kpi.services.queries.records import Db
 from kpi.services.summaries import cycle_for
 from warehouse import insights as sql
 
-COLLECTION_STATES: tuple[str, ...] = ("none", "draft", "submitted", "returned", "approved")
+COLLECTION_STATES: tuple[str, ...] = ("none", "draft", "submitted", "head_approved", "returned", "approved")
 COLLECTION_LABELS_JA = {"none": NOT_STARTED, **{s.value: STATE_LABELS_JA[s] for s in State}}
 
 
 def collection_progress(actor: Actor, fiscal_year: int, *, today: date | None = None, db: Db = None) -> dict:
-    """Reviewers: per department how many active indicators are in each state (未入力, 下書き, 提出済, 差戻し,
-    承認済), its completeness (share approved or submitted) and whether it is overdue (deadline passed, not
+    """Reviewers: per department how many active indicators are in each state (未入力, 下書き, 提出済, 所属長承認済,
+    差戻し, 承認済), its completeness (share submitted, approved by the head or approved) and whether it is overdue (deadline passed, not
     complete). `today` is the date compared with the cycle's deadline (default: the real today).
     """
     check(actor, Permission.VIEW_UNAPPROVED)
@@ -52,7 +52,7 @@ def collection_progress(actor: Actor, fiscal_year: int, *, today: date | None = 
 
 def _completeness(d: dict[str, Any], deadline_passed: bool) -> dict[str, Any]:
     total = sum(d["counts"].values())
-    done = d["counts"]["approved"] + d["counts"]["submitted"]
+    done = d["counts"]["approved"] + d["counts"]["head_approved"] + d["counts"]["submitted"]
     complete = total > 0 and done == total
     return {**d, "labelled": {COLLECTION_LABELS_JA[s]: n for s, n in d["counts"].items()}, "total": total,
             "done": done, "remaining": total - done, "completeness_percent": float(share_percent(done, total)),
