@@ -31,12 +31,12 @@ SECONDS = {
     "tests/workers/test_pool.py": 150,  # a Prefect server on PostgreSQL; the kill test waits 60 s for heartbeats
     HEAVY: 95,
     "tests/browser/test_journey.py": 100,
-    "tests/browser/test_every_page.py": 110,  # every page of every role, five tabs at once: tables, English, markup
+    "tests/browser/test_every_page.py": 110,  # one sweep of every page of every role, five tabs at once (≈ 85 s)
     "tests/browser/test_approval_chain.py": 75,  # an app of its own
     "tests/browser/test_confirmations_browser.py": 75,  # an app of its own
     "tests/browser/test_keeping_entries.py": 70,
     "tests/app/test_pages.py": 70,
-    "tests/browser/test_publication_views.py": 65,
+    "tests/browser/test_publication_views.py": 25,  # one executive session (12 s) and the app's start
     "tests/reliability/test_crash_safety.py": 60,
     "tests/browser/test_sessions_browser.py": 50,
     "tests/services/test_workflow_matrix.py": 45,
