@@ -27,18 +27,18 @@ FLOWS = "tests/flows/"
 # only their order matters. A unit not listed weighs PER_TEST seconds a test, PG_TEST one on PostgreSQL (each makes a
 # database of its own: about 1.2 s at load average 16, the workflow matrix's half): most files are quick, and go last.
 SECONDS = {
-    FLOWS: 200,  # ≈ a third of all the browser files' time in per-directory runs, forged runs on DuckDB only
-    "tests/workers/test_pool.py": 150,  # a Prefect server on PostgreSQL; the kill test waits 60 s for heartbeats
-    HEAVY: 95,
-    "tests/browser/test_journey.py": 100,
-    "tests/browser/test_every_page.py": 110,  # one sweep of every page of every role, five tabs at once (≈ 85 s)
-    "tests/browser/test_approval_chain.py": 75,  # an app of its own
-    "tests/browser/test_confirmations_browser.py": 75,  # an app of its own
-    "tests/browser/test_keeping_entries.py": 70,
-    "tests/app/test_pages.py": 70,
+    FLOWS: 150,  # ≈ a third of all the browser files' time in per-directory runs, forged runs on DuckDB only
+    "tests/workers/test_pool.py": 130,  # a Prefect server on PostgreSQL; the kill test waits 60 s for heartbeats
+    HEAVY: 110,
+    "tests/browser/test_journey.py": 110,
+    "tests/browser/test_every_page.py": 120,  # one sweep of every page of every role, five tabs at once (≈ 85 s)
+    "tests/browser/test_approval_chain.py": 55,  # an app of its own
+    "tests/browser/test_confirmations_browser.py": 120,  # an app of its own
+    "tests/browser/test_keeping_entries.py": 85,
+    "tests/app/test_pages.py": 100,
     "tests/browser/test_publication_views.py": 25,  # one executive session (12 s) and the app's start
-    "tests/reliability/test_crash_safety.py": 60,
-    "tests/browser/test_sessions_browser.py": 50,
+    "tests/reliability/test_crash_safety.py": 80,
+    "tests/browser/test_sessions_browser.py": 30,
     "tests/services/test_workflow_matrix.py": 45,
     "tests/services/test_workflow_transitions.py": 45,
     "tests/fuzz/test_indicator_import_fuzz.py": 40,
