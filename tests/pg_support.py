@@ -27,10 +27,11 @@ class ClusterUnavailable(RuntimeError):
 
 
 def start_cluster(folder: Path, timeout: float = 600) -> str:
-    """Create (when new) and start the cluster in `folder`; returns its postgresql:// URL."""
+    """Create (when new) and start the cluster in `folder`, without autovacuum (each test makes a database, which
+    autovacuum would visit); returns its postgresql:// URL."""
     try:
         done = subprocess.run(["bash", str(POSTGRES_SH), "start", str(folder)], capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, env={**os.environ, "KPI_PG_AUTOVACUUM": "off"})
     except subprocess.TimeoutExpired as exc:
         raise ClusterUnavailable(f"scripts/postgres.sh start が {timeout:.0f} 秒で終わりませんでした") from exc
     if done.returncode != 0:
