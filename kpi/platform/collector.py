@@ -47,7 +47,7 @@ class _Handler(socketserver.StreamRequestHandler):
             if not isinstance(batch_id, int) or isinstance(batch_id, bool) or request.get("db") != str(server.db):
                 raise ValueError("not a request for this warehouse")
         except (ValueError, KeyError, TypeError):
-            self.wfile.write(b'{"error": "bad request"}\n')
+            self._answer(b'{"error": "bad request"}\n')
             return
         started = time.perf_counter()
         try:
@@ -58,7 +58,13 @@ class _Handler(socketserver.StreamRequestHandler):
         except Exception as exc:  # the client falls back to running the flow itself; the batch is stored
             print(f"collector: batch {batch_id} failed: {exc!r}", file=sys.stderr, flush=True)
             answer = {"error": type(exc).__name__}
-        self.wfile.write(json.dumps(answer, ensure_ascii=False, default=str).encode() + b"\n")
+        self._answer(json.dumps(answer, ensure_ascii=False, default=str).encode() + b"\n")
+
+    def _answer(self, line: bytes) -> None:
+        try:
+            self.wfile.write(line)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client is gone (it stopped waiting): nothing to tell, and no traceback on stderr
 
 
 class CollectorServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
