@@ -315,8 +315,10 @@ def _publish(page: Page, asked_label: str) -> None:
 
 
 def _download(page: Page, name: str, folder: Path) -> bytes:
+    button = page.get_by_role("button", name=f"{name} をダウンロード")
+    expect(button).to_have_count(1)  # a rerun that is still drawing shows the old button beside the new one
     with page.expect_download() as download:
-        page.get_by_role("button", name=f"{name} をダウンロード").click()
+        button.click()
     path = folder / name
     download.value.save_as(path)
     return path.read_bytes()
