@@ -16,6 +16,15 @@ def test_the_grid_counts_every_department_in_every_state(demo_db):
     assert g["today"] == reminders.today_jst()  # Japan's date decides what is overdue
 
 
+def test_the_grid_has_a_column_for_every_workflow_state():
+    """A state added to the workflow gets its column (所属長承認済 once had none, and the page crashed on it)."""
+    from kpi.domain.workflow import State
+    from kpi.services.queries.collection_grid import COLLECTION_STATES
+
+    assert sorted(COLLECTION_STATES) == sorted(["none", *(s.value for s in State)])
+    assert len(COLLECTION_STATES) == len(set(COLLECTION_STATES))
+
+
 def test_a_departments_indicators_are_listed_with_their_state(demo_db):
     rows = collection.department_indicators(REVIEWER, 2022, "GYOKAKU", db=demo_db)
     assert len(rows) == 8 and {r["department"] for r in rows} == {"GYOKAKU"}
