@@ -33,7 +33,9 @@ print(json.dumps({"xsrf": config.get_option("server.enableXsrfProtection"),
                   "cors": config.get_option("server.enableCORS"),
                   "max_upload_mb": config.get_option("server.maxUploadSize"),
                   "disable_data_export": msg.disable_data_export,
-                  "toolbar_mode": msg.toolbar_mode}))
+                  "toolbar_mode": msg.toolbar_mode,
+                  "file_watcher": config.get_option("server.fileWatcherType"),
+                  "post_script_gc": config.get_option("runner.postScriptGC")}))
 """
 
 
@@ -54,6 +56,13 @@ def test_the_dataframe_toolbar_download_is_off_for_every_session(effective):
     """client.disableDataExport hides the CSV download (and copy) of st.dataframe / st.data_editor everywhere;
     people download through the sanitized exports instead."""
     assert effective["disable_data_export"] is True
+
+
+def test_a_script_run_neither_watches_source_files_nor_forces_a_full_garbage_collection(effective):
+    """Both cost the server CPU on every click (py-spy over a browser walk: about half of the app process's CPU);
+    a deployment does not edit its code under a running server, and Python's collector still runs by itself."""
+    assert effective["file_watcher"] == "none"
+    assert effective["post_script_gc"] is False
 
 
 def test_uploads_are_capped_at_the_readers_limit(effective):
