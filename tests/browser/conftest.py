@@ -200,6 +200,20 @@ def idle(page: Page, start_within_ms: int = 500) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
 
 
+def act_until_shown(page: Page, act, shown, *, tries: int = 3, wait_ms: int = 10_000) -> None:
+    """act(), then wait for `shown`; an action that landed on what a rerun was still drawing is lost (keys typed
+    into the old box, a click on a grid not yet drawn), so after wait_ms wait for the run to end and act again,
+    at most `tries` times. The last try's wait is left to the caller's own expect."""
+    for _ in range(tries):
+        idle(page)
+        act()
+        try:
+            shown.wait_for(timeout=wait_ms)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # closes an open option list; nothing else on the pages listens to it
+
+
 def choose(page: Page, scope, label: str, option: str) -> None:
     """Pick an option (matched exactly: 承認済 is not 所属長承認済) in the selectbox labelled `label` within scope."""
     scope.get_by_role("combobox", name=label).click()

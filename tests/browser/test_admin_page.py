@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
+from playwright.sync_api import expect
 
 import warehouse
-from tests.browser.conftest import TIMEOUT, idle, login, nav
+from tests.browser.conftest import TIMEOUT, act_until_shown, login, nav
 
 pytestmark = pytest.mark.browser
 
@@ -17,16 +17,13 @@ def _choose(page, login: str) -> None:
     """Pick an account in the 利用者 box by typing its login (the list shows only the options that fit)."""
     box = page.get_by_role("combobox", name="利用者")
     option = page.get_by_role("option", name=f"{login}（").first
-    for _ in range(3):  # a rerun still drawing can swallow keys typed into the old box: type again once it is done
-        idle(page)
+
+    def type_it() -> None:
         box.click()
         box.fill("")
         box.press_sequentially(login)  # typed key by key, so the (long) list filters down to it
-        try:
-            option.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
+
+    act_until_shown(page, type_it, option, wait_ms=5_000)
     option.click()
     expect(box).to_have_value(re.compile(f"^{login}（"))
 

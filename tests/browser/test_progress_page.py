@@ -7,9 +7,8 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import TIMEOUT, idle, login, rows
+from tests.browser.conftest import TIMEOUT, act_until_shown, idle, login, rows
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +48,7 @@ def test_a_link_two_tabs_and_a_reload_show_what_the_warehouse_holds(live_app, br
     approved, total, first_department, its_indicators = _counts(db)
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
     context.set_default_timeout(TIMEOUT)
-    first = context.new_page()
+    first, second = context.new_page(), None
     try:
         login(first, url, "reviewer")
         first.goto(f"{url}/progress")  # a link to the page, as sent in a mail
@@ -61,14 +60,12 @@ def test_a_link_two_tabs_and_a_reload_show_what_the_warehouse_holds(live_app, br
         idle(second)
         _shows_the_grid(second, approved, total)
         department = second.locator(".st-key-progress_department")
-        for _ in range(3):  # a click on a grid still being drawn is lost: click again once the page is idle
+
+        def click_first_row() -> None:
             box = second.get_by_test_id("stDataFrame").first.bounding_box()
             second.mouse.click(box["x"] + 14, box["y"] + 35 + 17)  # the first department's row
-            try:
-                department.wait_for(timeout=10_000)
-                break
-            except PlaywrightTimeout:
-                idle(second)
+
+        act_until_shown(second, click_first_row, department)
         expect(department).to_be_visible()
         expect(department.get_by_role("heading", name=f"{first_department}の指標")).to_be_visible()
         listed = department.get_by_test_id("stDataFrame")
@@ -80,7 +77,7 @@ def test_a_link_two_tabs_and_a_reload_show_what_the_warehouse_holds(live_app, br
         _shows_the_grid(first, approved, total)
         expect(first.locator(".st-key-progress_department")).to_have_count(0)  # the other tab's choice stays there
     except BaseException:
-        for name, page in (("first", first), ("second", locals().get("second"))):
+        for name, page in (("first", first), ("second", second)):
             if page is not None:
                 shots(page, f"failure-{name}")
         raise
