@@ -1,6 +1,8 @@
 """The whole journey in a real browser: editor → head (所属長) → reviewer → editor → head → reviewer → executive.
 
-Each step asserts what is on the screen; with KPI_SCREENSHOTS=1 a screenshot of every page is saved under
+Each step asserts what is on the screen, on an app of its own: the journey counts the year's approvals from zero
+and its 速報版's coverage (承認済 3 / 全 67), which the walks of other files on the worker's shared app (`live_app`)
+change when they run before it. With KPI_SCREENSHOTS=1 a screenshot of every page is saved under
 artifacts/browser/ (tests/browser/conftest.py `shots`).
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tests.browser.conftest import idle as _idle
 from tests.browser.conftest import login as _login
 from tests.browser.conftest import logout as _logout
 from tests.browser.conftest import nav as _nav
+from tests.browser.conftest import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -39,11 +42,17 @@ def _workbook(rows: list[dict]) -> bytes:
     return buf.getvalue()
 
 
-def test_editor_reviewer_executive_journey(live_app, browser, shots, tmp_path):
+@pytest.fixture(scope="module")
+def journey_app(tmp_path_factory, demo_db_template, prefect_api):
+    with running_app(tmp_path_factory.mktemp("journey"), template=demo_db_template, prefect_api=prefect_api) as app:
+        yield app
+
+
+def test_editor_reviewer_executive_journey(journey_app, browser, shots, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
     page.set_default_timeout(TIMEOUT)
     try:
-        _journey(page, live_app["url"], shots, tmp_path)
+        _journey(page, journey_app["url"], shots, tmp_path)
     except BaseException:
         shots(page, "failure")  # what the person would have seen when the step failed
         raise
