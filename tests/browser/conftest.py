@@ -1,5 +1,7 @@
 """The real app for browser tests: a local Prefect server and `streamlit run` on free ports, a fresh demo warehouse,
-and Debian's Chromium driven by Playwright (never a downloaded browser)."""
+and Debian's Chromium driven by Playwright (never a downloaded browser): its headless build,
+`chromium-headless-shell` (the same Blink and V8 as /usr/bin/chromium, without the desktop browser's window
+machinery; measured on two walks: 12 % less CPU, 140 → 127 s), since no test looks at a screen."""
 from __future__ import annotations
 
 import contextlib
@@ -22,7 +24,7 @@ import warehouse
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium-headless-shell"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 TIMEOUT = 45_000
