@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"  # the desktop browser's build; --chromium chooses another (its headless shell)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 ROLES = {"executive": "executive-pass", "reviewer": "reviewer-pass", "editor1": "editor1-pass",
@@ -107,7 +107,7 @@ def _session(browser, url: str, login: str, rounds: int, out: list[dict], server
     page.close()
 
 
-def _run(url: str, browsers: int, rounds: int, server_pid: int) -> list[dict]:
+def _run(url: str, browsers: int, rounds: int, server_pid: int, chromium: str = CHROMIUM) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     results: list[dict] = []
@@ -116,7 +116,7 @@ def _run(url: str, browsers: int, rounds: int, server_pid: int) -> list[dict]:
     def worker(k: int) -> None:
         mine: list[dict] = []
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            b = p.chromium.launch(executable_path=chromium, args=ARGS)
             try:
                 for login in ROLES:
                     try:
@@ -184,18 +184,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--browsers", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--chromium", default=CHROMIUM,
+                    help="the browser binary (e.g. /usr/bin/chromium-headless-shell, as the tests drive)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = _start_app(Path(tmp))
         try:
             server_cpu = _cpu_seconds(proc.pid)
             wall = time.perf_counter()
-            results = _run(url, args.browsers, args.rounds, proc.pid)
+            results = _run(url, args.browsers, args.rounds, proc.pid, args.chromium)
             wall, server_cpu = time.perf_counter() - wall, _cpu_seconds(proc.pid) - server_cpu
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
     summary = report(results, args.browsers)
+    summary["chromium"] = args.chromium
     summary["totals"] = {"wall_s": wall, "server_cpu_s": server_cpu,
                          "renderer_cpu_s": sum(r["renderer_cpu"] for r in results if not r.get("failed")),
                          "failed_sessions": sum(bool(r.get("failed")) for r in results)}
