@@ -3,56 +3,23 @@ accounts from a personnel list, a strategy with its pillars and indicators, a cy
 approval — then `kpi summary` shows the bands. Every command acts as a named account recorded in the audit."""
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import warehouse
 from kpi.io.workbook import COLUMNS
+from tests.cli_in_process import run_kpi
 from tests.io.test_workbook import filled
 
 
 def kpi(*args: str, stdin: str | None = None, db: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`kpi ARGS --db DB` through the console script's own entry point (kpi.cli.main) in this process, with its
-    standard input, output, error and environment as a separate process would have them; argparse's exit is its
-    exit code. About 40 commands here: a process each cost ≈ 0.7 s of Python start and imports. That the installed
-    `kpi` script runs as a process is checked by the other CLI tests (test_cli_strategy, test_cycles_cli …)."""
-    from kpi.cli import main
-
-    argv = [*args, "--db", str(db)]
-    out, err = io.StringIO(), io.StringIO()
-    saved = {name: os.environ.get(name) for name in (env or {})}
-    os.environ.update(env or {})
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _stdin(stdin or ""):
-            try:
-                code = main(argv)
-            except SystemExit as exc:  # argparse's wrong use: 2
-                code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    return subprocess.CompletedProcess(["kpi", *argv], code or 0, out.getvalue(), err.getvalue())
-
-
-@contextlib.contextmanager
-def _stdin(text: str):
-    """Standard input holding text, not a terminal (as a piped process has it)."""
-    saved, sys.stdin = sys.stdin, io.StringIO(text)
-    try:
-        yield
-    finally:
-        sys.stdin = saved
+    """`kpi ARGS --db DB` in this process (tests/cli_in_process.py): about 40 commands here."""
+    return run_kpi(*args, "--db", str(db), stdin=stdin, env=env)
 
 
 def ok(done: subprocess.CompletedProcess) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -15,15 +14,15 @@ from pptx import Presentation
 from kpi.domain.roles import Role
 from kpi.services import publishing, queries
 from kpi.services.actors import Actor
+from tests.cli_in_process import run_kpi
 
-KPI = Path(sys.executable).parent / "kpi"
 REVIEWER = Actor("reviewer", "行政改革推進課 審査担当", frozenset({Role.REVIEWER}))
 EXECUTIVE = Actor("executive", "幹部", frozenset({Role.EXECUTIVE}))
 CODE = "P2-2-07"  # JINZAI: 基準値 210人, 目標 300人, R3年度末見込値 326人 (達成)
 
 
 def kpi(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(KPI), *args], capture_output=True, text=True, timeout=300)
+    return run_kpi(*args)  # in this process (tests/cli_in_process.py)
 
 
 def ok(*args: str) -> str:
