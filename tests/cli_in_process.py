@@ -10,6 +10,7 @@ import io
 import os
 import subprocess
 import sys
+from unittest import mock
 
 
 def run_kpi(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -18,27 +19,10 @@ def run_kpi(*args: str, stdin: str | None = None, env: dict | None = None) -> su
     from kpi.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    saved = {name: os.environ.get(name) for name in (env or {})}
-    os.environ.update(env or {})
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _stdin(stdin or ""):
-            try:
-                code = main(list(args))
-            except SystemExit as exc:  # argparse's wrong use: 2
-                code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with (mock.patch.dict(os.environ, env or {}), mock.patch.object(sys, "stdin", io.StringIO(stdin or "")),
+          contextlib.redirect_stdout(out), contextlib.redirect_stderr(err)):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's wrong use: 2
+            code = exc.code if isinstance(exc.code, int) else 1
     return subprocess.CompletedProcess(["kpi", *args], code or 0, out.getvalue(), err.getvalue())
-
-
-@contextlib.contextmanager
-def _stdin(text: str):
-    saved, sys.stdin = sys.stdin, io.StringIO(text)
-    try:
-        yield
-    finally:
-        sys.stdin = saved
