@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
 bash scripts/browser_deps.sh
+# Our own modules' bytecode is cached (__pycache__, git-ignored) so that the run's many Python processes — apps, CLI
+# commands, jobs killed on purpose — compile them once, not each (where the environment sets PYTHONDONTWRITEBYTECODE)
+unset PYTHONDONTWRITEBYTECODE
 export DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 cores=$(nproc 2>/dev/null || echo 1)
 workers=${KPI_TEST_WORKERS:-$(( cores < 2 ? cores : 2 ))}
