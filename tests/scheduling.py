@@ -27,11 +27,15 @@ FLOWS = "tests/flows/"
 # only their order matters. A unit not listed weighs PER_TEST seconds a test, PG_TEST one on PostgreSQL (each makes a
 # database of its own: about 1.2 s at load average 16, the workflow matrix's half): most files are quick, and go last.
 SECONDS = {
+    # The two units that start the run, one on each worker: the pool test waits about a minute for missing heartbeats
+    # (its worker idle), so the other worker starts the sweep, whose five browsers and app can use both cores. With
+    # the flow tests (≈ one core) beside the pool test instead, the cores were 40–78 % idle for the run's first
+    # 100 s (vmstat, the README's command at 00:19 UTC on 2026-12-07).
+    "tests/browser/test_every_page.py": 200,  # one sweep of every page of every role, five tabs at once (≈ 85 s)
+    "tests/workers/test_pool.py": 190,  # a Prefect server on PostgreSQL; the kill test waits 60 s for heartbeats
     FLOWS: 150,  # ≈ a third of all the browser files' time in per-directory runs, forged runs on DuckDB only
-    "tests/workers/test_pool.py": 130,  # a Prefect server on PostgreSQL; the kill test waits 60 s for heartbeats
     HEAVY: 110,
     "tests/browser/test_journey.py": 110,
-    "tests/browser/test_every_page.py": 120,  # one sweep of every page of every role, five tabs at once (≈ 85 s)
     "tests/browser/test_approval_chain.py": 55,  # an app of its own
     "tests/browser/test_confirmations_browser.py": 120,  # an app of its own
     "tests/browser/test_keeping_entries.py": 85,
