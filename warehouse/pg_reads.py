@@ -28,12 +28,15 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
 
 from warehouse import change_counter
-from warehouse.pg_arrow import ArrowSession
+
+if TYPE_CHECKING:  # imported where a PostgreSQL warehouse is read: the embedded install has no psycopg
+    from warehouse.pg_arrow import ArrowSession
 
 # Values of further cycles are kept beside those held while all of them stay within this many rows (the average
 # cycle held so far standing for the new ones); else the new cycles replace them. A national cycle is 178,800 rows:
@@ -261,6 +264,8 @@ def _load(con, snap: _Snapshot, tables: frozenset[str], scope: Scope) -> None:
         small, values = snap.missing(tables, scope)
         if not small and values is None:
             return  # one query: the counter
+    from warehouse.pg_arrow import ArrowSession
+
     _reads_from_postgres[0] += 1
     fresh = snap.pg is None
     if fresh:
