@@ -45,10 +45,8 @@ stamp=".venv/.installed${extra:+-$extra}"
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x .venv/bin/kpi ]; then
   echo "依存パッケージをインストールしています… (installing dependencies)"
-  if { [ -x .venv/bin/uv ] || .venv/bin/python -m pip install -q "uv>=0.13,<1" >/dev/null 2>&1; } &&
-     .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python -e "$spec"; then
-    :
-  else
+  if ! { { [ -x .venv/bin/uv ] || .venv/bin/python -m pip install -q "uv>=0.13,<1" >/dev/null 2>&1; } &&
+          .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python -e "$spec"; }; then
     echo "uv でインストールできなかったため pip でインストールします (uv failed; installing with pip)" >&2
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e "$spec"

@@ -30,7 +30,7 @@ def _python(code: str, cwd: Path) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def test_every_module_but_the_postgresql_ones_imports_without_the_postgres_extra(tmp_path):
+def test_every_module_but_the_postgresql_ones_imports_without_the_postgres_extra():
     done = _python(f"""
 import importlib, pkgutil
 failed = []
