@@ -48,6 +48,10 @@ def test_a_reviewer_changes_a_target_from_fy2022_with_a_reason(app_as, demo_db):
     row = table[table["コード"] == "P1-1-01"].iloc[0]
     assert (row["目標値"], row["定義の改定"]) == ("580人", "1回")
     history = next(e for e in at.expander if e.label.startswith("定義の改定履歴"))
+    assert not history.dataframe  # a section runs only while it is open
+    at.session_state[f"md_x_history_{ind}"] = True
+    at.run()
+    history = next(e for e in at.expander if e.label.startswith("定義の改定履歴"))
     assert list(history.dataframe[0].value["目標値"]) == ["280人", "580人"]
 
 
@@ -82,6 +86,12 @@ def test_an_unreadable_target_names_the_field(app_as, demo_db):
 
 def test_a_reviewer_creates_and_opens_the_next_cycle_from_the_page(app_as, demo_db):
     at = _open(app_as, "reviewer")
+    assert not at.text_input and not at.selectbox(key="md_indicator").value  # only the open tab (指標) runs
+    at.session_state["md_tab"] = "サイクル"
+    at.run()
+    assert [t.value for t in at.selectbox] == [at.selectbox(key="md_strategy").value, 2022]  # the section is shut
+    at.session_state["md_x_cycle_new"] = True
+    at.run()
     assert at.text_input(key="md_c_fy").value == "令和5年度"
     at.selectbox(key="md_c_from").set_value(2022)
     at.button(key="md_c_submit").click().run()

@@ -1,0 +1,89 @@
+"""マスタ管理 in a real browser (issue #16, page speed): only the open tab and the open sections run and are drawn,
+and nothing a reviewer typed is lost by looking at another tab or closing a section. What the page says it saved
+is what the warehouse holds; the open tab is in the address, so a reload or a link stays on it."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import TIMEOUT, choose, idle, login, nav, rows, running_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, demo_db_template, prefect_api):
+    """An app of its own: the test adds a department and revises a target."""
+    with running_app(tmp_path_factory.mktemp("master"), template=demo_db_template, prefect_api=prefect_api) as a:
+        yield a
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+    expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
+    idle(page)
+
+
+def test_typed_text_survives_other_tabs_and_closed_sections_and_is_saved(app, browser, shots):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    try:
+        login(page, app["url"], "reviewer")
+        nav(page, "マスタ管理")
+        idle(page)
+        # only the open tab (指標) is drawn: no field of 担当課, no form of a closed section
+        expect(page.get_by_label("担当課コード（例: GYOKAKU）")).to_have_count(0)
+        expect(page.get_by_label("指標コード（例: P1-1-09）")).to_have_count(0)
+
+        # 担当課: typed (not yet sent: no Enter, no blur), then a look at サイクル and its closed section, then back
+        _tab(page, "担当課")
+        assert "md_tab=" in page.url
+        page.get_by_label("担当課コード（例: GYOKAKU）").fill("TESTKA")
+        page.get_by_label("担当課名").fill("テスト推進課")
+        _tab(page, "サイクル")
+        expect(page.get_by_label("担当課名")).to_have_count(0)
+        page.get_by_text("新しいサイクルの作成").click()
+        expect(page.get_by_role("button", name="サイクルを作成（準備中）")).to_be_visible()
+        _tab(page, "担当課")
+        expect(page.get_by_label("担当課コード（例: GYOKAKU）")).to_have_value("TESTKA")
+        expect(page.get_by_label("担当課名")).to_have_value("テスト推進課")
+        page.get_by_role("button", name="担当課を保存").click()
+        expect(page.get_by_text("担当課「テスト推進課」を保存しました")).to_be_visible()
+        assert rows(app["db"], "SELECT name, active FROM departments WHERE department_code = 'TESTKA'") == [("テスト推進課", True)]
+
+        # a reload (or the address sent as a link) opens the same tab, with the saved department in its table
+        page.reload()
+        expect(page.get_by_role("tab", name="担当課", exact=True)).to_have_attribute("aria-selected", "true",
+                                                                                  timeout=TIMEOUT)
+        expect(page.get_by_label("担当課名")).to_be_visible()
+
+        # 指標: a target change typed, a section opened, typed in, closed and opened again, then the change saved
+        _tab(page, "指標")
+        choose(page, page, "編集する指標", "P1-1-01 テレワーク実施者数")
+        edit = page.locator("[class*='st-key-md_edit_']")  # the chosen indicator's fields
+        target = edit.get_by_label("目標値", exact=True)
+        expect(target).to_have_value("280")
+        target.fill("580")
+        edit.get_by_label("適用開始年度（目標・基準値などを変えるとき）").fill("令和4年度")
+        edit.get_by_label("変更の理由").fill("テレワーク推進計画の改定")
+        adding = page.get_by_text("指標の追加", exact=True)
+        adding.click()
+        page.get_by_label("指標コード（例: P1-1-09）").fill("P1-1-99")
+        adding.click()  # closed: its fields are no longer drawn
+        expect(page.get_by_label("指標コード（例: P1-1-09）")).to_have_count(0)
+        adding.click()
+        expect(page.get_by_label("指標コード（例: P1-1-09）")).to_have_value("P1-1-99")
+        expect(target).to_have_value("580")
+        page.get_by_role("button", name="変更を保存").click()
+        expect(page.get_by_text("「P1-1-01 テレワーク実施者数」を保存しました（目標値、目標値（表記））。令和4年度以降のサイクルに適用します")
+               ).to_be_visible()
+        assert rows(app["db"], "SELECT r.effective_fy, r.target_value, r.reason FROM indicator_revisions r "
+                               "JOIN indicators i USING (indicator_id) WHERE i.code = 'P1-1-01'") == [
+            (2022, 580, "テレワーク推進計画の改定")]
+        assert rows(app["db"], "SELECT count(*) FROM indicators WHERE code = 'P1-1-99'") == [(0,)]  # not added
+    except Exception:
+        shots(page, "failed")
+        raise
+    finally:
+        context.close()
