@@ -49,7 +49,7 @@ SECONDS = {
     "tests/browser/test_entry_reload.py": 35,
     "tests/browser/test_light_entry.py": 30,
     "tests/browser/test_admin_page.py": 20,
-    "tests/browser/test_master_data_browser.py": 30,  # an app of its own
+    "tests/browser/test_forms_in_tabs.py": 45,  # an app of its own
     "tests/browser/test_audit_page.py": 15,
 }
 PER_TEST = 0.05

@@ -69,8 +69,11 @@ def can(row: dict) -> list[Action]:
 
 areas = {a["code"]: a["label"] for a in initiatives.area_codes()}
 is_editor, is_reviewer = actor.has(Role.EDITOR), actor.has(Role.REVIEWER)
-tab_names = ["取組"] + (["戦略の概要", "まとめ"] if is_reviewer else [])
-tabs = st.tabs(tab_names)
+# Reviewers have two more tabs, each run and drawn only while open (their fields keep what is typed while hidden,
+# KEEP); 取組 is always drawn, so an editor's unsent entry and chosen photos survive a look at another tab. Editors
+# see 取組 alone, without a bar of one tab.
+KEEP = {"on_change": "ignore", "persist_state": "page"}
+tabs = st.tabs(["取組", "戦略の概要", "まとめ"], key="init_tab", on_change="rerun") if is_reviewer else [st.container()]
 
 with tabs[0]:
     if rows:
@@ -169,42 +172,51 @@ with tabs[0]:
                 act(lambda: initiatives.reopen(actor, pick, seen(pick), comment),
                     f"取組「{r['title']}」の承認を取り消しました。")
 
-if is_reviewer:
-    with tabs[1]:
-        o = narrative.get_outline(actor, fy)
-        st.caption(f"{o.get('strategy_name') or ''}の概要（戦略の版ごとに1つ。公表資料の「戦略の概要」スライドになります）")
-        with st.form("outline.form"):
-            purpose = st.text_area("戦略策定趣旨", value=o.get("purpose") or "", key="outline.purpose")
-            period = st.text_input("戦略期間", value=o.get("period_text") or "", key="outline.period")
-            vision = st.text_area("目指す姿", value=o.get("vision") or "", key="outline.vision")
-            players = st.text_area("戦略の対象となるプレイヤー（1行に1つ）", value="\n".join(o.get("players") or ()),
-                                   key="outline.players")
-            approach = st.text_input("実現に向けた県の取組", value=o.get("approach") or "", key="outline.approach")
-            notes = {p["no"]: st.text_input(f"{p['no']}.{p['name']} の説明", key=f"outline.pillar.{p['no']}",
-                                            value=(o.get("pillar_notes") or {}).get(p["no"], ""))
-                     for p in o["pillars"]}
-            bodies = st.text_area("推進体制（1行に1つ）", value="\n".join(o.get("bodies") or ()), key="outline.bodies")
-            if st.form_submit_button("戦略の概要を保存", type="primary"):
-                raw = OutlineInput(purpose, period, vision, approach, lines(players), notes, lines(bodies))
-                act(lambda: narrative.save_outline(actor, fy, raw, expected_version=o.get("version")),
-                    "戦略の概要を保存しました。")
 
-    with tabs[2]:
-        c = narrative.get_conclusions(actor, fy) or {}
-        st.caption("この年度のまとめ（公表資料の最後のスライドになります）")
-        with st.form("conclusions.form"):
-            ctitle = st.text_input("表題（例: 戦略の見直しへ）", value=c.get("title") or "", key="conclusions.title")
-            lead = st.text_input("前文", value=c.get("lead") or "", key="conclusions.lead")
-            found = list(c.get("findings") or ())
-            findings = []
-            for n in range(max(MAX_FINDINGS, len(found))):
-                f = found[n] if n < len(found) else {}
-                h = st.text_input(f"見出し{n + 1}", value=f.get("heading") or "", key=f"conclusions.h{n}")
-                pts = st.text_area(f"見出し{n + 1}の項目（1行に1つ）", value="\n".join(f.get("points") or ()),
-                                   key=f"conclusions.p{n}")
-                findings.append(Finding(h, lines(pts)))
-            direction = st.text_area("今後の方向性", value=c.get("direction") or "", key="conclusions.direction")
-            if st.form_submit_button("まとめを保存", type="primary"):
-                raw = ConclusionsInput(ctitle, lead, tuple(findings), direction)
-                act(lambda: narrative.save_conclusions(actor, fy, raw, expected_version=c.get("version")),
-                    "まとめを保存しました。")
+
+def outline_tab() -> None:
+    o = narrative.get_outline(actor, fy)
+    st.caption(f"{o.get('strategy_name') or ''}の概要（戦略の版ごとに1つ。公表資料の「戦略の概要」スライドになります）")
+    with st.container(border=True, key="outline.form"):
+        purpose = st.text_area("戦略策定趣旨", value=o.get("purpose") or "", key="outline.purpose", **KEEP)
+        period = st.text_input("戦略期間", value=o.get("period_text") or "", key="outline.period", **KEEP)
+        vision = st.text_area("目指す姿", value=o.get("vision") or "", key="outline.vision", **KEEP)
+        players = st.text_area("戦略の対象となるプレイヤー（1行に1つ）", value="\n".join(o.get("players") or ()),
+                               key="outline.players", **KEEP)
+        approach = st.text_input("実現に向けた県の取組", value=o.get("approach") or "", key="outline.approach", **KEEP)
+        notes = {p["no"]: st.text_input(f"{p['no']}.{p['name']} の説明", key=f"outline.pillar.{p['no']}",
+                                        value=(o.get("pillar_notes") or {}).get(p["no"], ""), **KEEP)
+                 for p in o["pillars"]}
+        bodies = st.text_area("推進体制（1行に1つ）", value="\n".join(o.get("bodies") or ()), key="outline.bodies", **KEEP)
+        if st.button("戦略の概要を保存", type="primary", key="outline.save"):
+            raw = OutlineInput(purpose, period, vision, approach, lines(players), notes, lines(bodies))
+            act(lambda: narrative.save_outline(actor, fy, raw, expected_version=o.get("version")),
+                "戦略の概要を保存しました。")
+
+
+def conclusions_tab() -> None:
+    c = narrative.get_conclusions(actor, fy) or {}
+    st.caption("この年度のまとめ（公表資料の最後のスライドになります）")
+    with st.container(border=True, key="conclusions.form"):
+        ctitle = st.text_input("表題（例: 戦略の見直しへ）", value=c.get("title") or "", key="conclusions.title", **KEEP)
+        lead = st.text_input("前文", value=c.get("lead") or "", key="conclusions.lead", **KEEP)
+        found = list(c.get("findings") or ())
+        findings = []
+        for n in range(max(MAX_FINDINGS, len(found))):
+            f = found[n] if n < len(found) else {}
+            h = st.text_input(f"見出し{n + 1}", value=f.get("heading") or "", key=f"conclusions.h{n}", **KEEP)
+            pts = st.text_area(f"見出し{n + 1}の項目（1行に1つ）", value="\n".join(f.get("points") or ()),
+                               key=f"conclusions.p{n}", **KEEP)
+            findings.append(Finding(h, lines(pts)))
+        direction = st.text_area("今後の方向性", value=c.get("direction") or "", key="conclusions.direction", **KEEP)
+        if st.button("まとめを保存", type="primary", key="conclusions.save"):
+            raw = ConclusionsInput(ctitle, lead, tuple(findings), direction)
+            act(lambda: narrative.save_conclusions(actor, fy, raw, expected_version=c.get("version")),
+                "まとめを保存しました。")
+
+
+if is_reviewer:
+    for tab, draw in ((tabs[1], outline_tab), (tabs[2], conclusions_tab)):
+        with tab:
+            if tab.open is not False:
+                draw()

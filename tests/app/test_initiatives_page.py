@@ -90,11 +90,14 @@ def test_reviewer_returns_with_a_comment_and_the_editor_sees_it(app_as, demo_db)
 
 def test_reviewer_writes_the_conclusions_of_the_cycle(app_as, demo_db):
     rv = _open(app_as, "reviewer")
+    assert not [t for t in rv.text_input if (t.key or "").startswith("conclusions.")]  # only the open tab (取組) runs
+    rv.session_state["init_tab"] = "まとめ"
+    rv.run()
     rv.text_input(key="conclusions.title").set_value("戦略の見直しへ")
     rv.text_input(key="conclusions.h0").set_value("国の動き")
     rv.text_area(key="conclusions.p0").set_value("デジタル庁の設置\n自治体DXの推進")
     rv.text_area(key="conclusions.direction").set_value("新たな戦略の策定へ")
-    rv.button(key="FormSubmitter:conclusions.form-まとめを保存").click().run()
+    rv.button(key="conclusions.save").click().run()
     assert not rv.exception, rv.exception
     assert "まとめを保存しました。" in [s.value for s in rv.success]
     with warehouse.connect(demo_db) as con:

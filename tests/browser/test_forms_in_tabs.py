@@ -1,6 +1,7 @@
-"""マスタ管理 in a real browser (issue #16, page speed): only the open tab and the open sections run and are drawn,
-and nothing a reviewer typed is lost by looking at another tab or closing a section. What the page says it saved
-is what the warehouse holds; the open tab is in the address, so a reload or a link stays on it."""
+"""Forms in tabs in a real browser (issue #16, page speed): on マスタ管理 and on 主な取組 only the open tab (and on
+マスタ管理 the open sections) run and are drawn, and nothing a reviewer typed is lost by looking at another tab or
+closing a section. What the page says it saved is what the warehouse holds; マスタ管理's open tab is in the
+address, so a reload or a link stays on it. An editor's 主な取組 has no bar of a single tab."""
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, demo_db_template, prefect_api):
-    """An app of its own: the test adds a department and revises a target."""
+    """An app of its own: the tests add a department, revise a target and write the year's conclusions."""
     with running_app(tmp_path_factory.mktemp("master"), template=demo_db_template, prefect_api=prefect_api) as a:
         yield a
 
@@ -82,6 +83,42 @@ def test_typed_text_survives_other_tabs_and_closed_sections_and_is_saved(app, br
                                "JOIN indicators i USING (indicator_id) WHERE i.code = 'P1-1-01'") == [
             (2022, 580, "テレワーク推進計画の改定")]
         assert rows(app["db"], "SELECT count(*) FROM indicators WHERE code = 'P1-1-99'") == [(0,)]  # not added
+    except Exception:
+        shots(page, "failed")
+        raise
+    finally:
+        context.close()
+
+
+def test_the_conclusions_typed_survive_the_outline_tab_and_are_saved(app, browser, shots):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    try:
+        login(page, app["url"], "editor1")
+        nav(page, "主な取組")
+        expect(page.get_by_label("取組名")).to_be_visible()
+        expect(page.get_by_role("tab")).to_have_count(0)  # one tab's bar is not drawn
+        page.get_by_role("button", name="ログアウト").click()
+
+        login(page, app["url"], "reviewer")
+        nav(page, "主な取組")
+        idle(page)
+        expect(page.get_by_label("表題（例: 戦略の見直しへ）")).to_have_count(0)  # まとめ is not drawn until opened
+        _tab(page, "まとめ")
+        page.get_by_label("表題（例: 戦略の見直しへ）").fill("戦略の見直しへ")
+        page.get_by_label("今後の方向性").fill("新たな戦略の策定へ")  # typed, not yet sent
+        _tab(page, "戦略の概要")
+        expect(page.get_by_label("目指す姿")).to_be_visible()
+        expect(page.get_by_label("今後の方向性")).to_have_count(0)
+        _tab(page, "まとめ")
+        expect(page.get_by_label("表題（例: 戦略の見直しへ）")).to_have_value("戦略の見直しへ")
+        expect(page.get_by_label("今後の方向性")).to_have_value("新たな戦略の策定へ")
+        page.get_by_role("button", name="まとめを保存").click()
+        expect(page.get_by_text("まとめを保存しました。")).to_be_visible()
+        assert rows(app["db"], "SELECT c.title, c.direction, c.updated_by FROM cycle_conclusions c "
+                               "JOIN cycles y USING (cycle_id) WHERE y.state = 'open'") == [
+            ("戦略の見直しへ", "新たな戦略の策定へ", "reviewer")]
     except Exception:
         shots(page, "failed")
         raise
