@@ -231,6 +231,31 @@ def _cached_chart(fiscal_year: int, judge: str, db: str, counted: str | None, _s
     return band_chart(_scopes, fit_width=True, selectable=True).to_dict()
 
 
+def indicator_choices(actor: Actor, fiscal_year: int) -> dict[str, str]:
+    """code → name of a cycle's indicators in report order (the 指標 page's choice), the same for everyone who may
+    see approved figures; cached per warehouse file."""
+    return _cached_choices(fiscal_year, summaries.visible_basis(actor, "approved"), summaries.warehouse_key(),
+                           changes(), actor)
+
+
+@st.cache_data(ttl=300, max_entries=16, show_spinner=False)
+def _cached_choices(fiscal_year: int, basis: str, db: str, counted: str | None, _actor: Actor) -> dict[str, str]:
+    return queries.indicator_choices(_actor, fiscal_year, db=db)
+
+
+def indicator_history(actor: Actor, code: str) -> dict:
+    """One indicator over every cycle as the actor may see it (the 指標 page). What the actor sees of it (unapproved
+    figures of their own departments) follows from their roles and departments alone (the permission table), so
+    the entry is shared by everyone with the same roles and departments; cached per warehouse file."""
+    sees = (tuple(sorted(r.value for r in actor.roles)), tuple(sorted(actor.departments)))
+    return _cached_history(code, sees, summaries.warehouse_key(), changes(), actor)
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def _cached_history(code: str, sees: tuple, db: str, counted: str | None, _actor: Actor) -> dict:
+    return queries.indicator_history(_actor, code, db=db)
+
+
 def clear_caches() -> None:
     """Forget cached reads after a write, so the next run shows it."""
     _cached_frame.clear()
@@ -238,3 +263,5 @@ def clear_caches() -> None:
     _cached_reasons.clear()
     _cached_page.clear()
     _cached_chart.clear()
+    _cached_choices.clear()
+    _cached_history.clear()

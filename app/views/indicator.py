@@ -3,27 +3,28 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app import ui
+from app import session, ui
 from kpi.domain.formatting import fiscal_year_ja, format_jst
 from kpi.domain.rate_meaning import rate_formula, rate_with_meaning
-from kpi.services import queries
 
 actor = ui.logged_in()
 st.title("指標")
 cycle = ui.cycle_picker(actor)
 if cycle is None:
     st.stop()
-names = queries.indicator_choices(actor, cycle["fiscal_year"])
+names = session.indicator_choices(actor, cycle["fiscal_year"])
 wanted = st.query_params.get("code")
 code = st.selectbox("指標", list(names), format_func=lambda c: f"{c} {names[c]}", key="indicator_code",
                     index=list(names).index(wanted) if wanted in names else 0)
 st.query_params["code"] = code
-h = queries.indicator_history(actor, code)
+h = session.indicator_history(actor, code)
 d = h["definition"]
 st.subheader(d["name"])
 st.caption(f"{d['pillar']}.{d['pillar_name']}　{d['department_name']}　基準値: {d['baseline_text']}"
-           f"（{d.get('baseline_fy_text') or d.get('baseline_fy') or '—'}）　目標値: {d['target_text']}"
-           f"（{d.get('target_fy') or '—'}年度）" + ("　※進捗管理停止" if d["status"] == "stopped" else ""))
+           f"（{d.get('baseline_fy_text') or (fiscal_year_ja(d['baseline_fy']) if d.get('baseline_fy') else '—')}）"
+           f"　目標値: {d['target_text']}"
+           f"（{fiscal_year_ja(d['target_fy']) if d.get('target_fy') else '—'}）"
+           + ("　※進捗管理停止" if d["status"] == "stopped" else ""))
 if d.get("definition"):
     st.text(d["definition"])
 this_year = next((c for c in h["cycles"] if c["fiscal_year"] == cycle["fiscal_year"]), None)
@@ -45,20 +46,28 @@ points = [{"fy": c["fiscal_year"], "年度": fiscal_year_ja(c["fiscal_year"]), "
 points += [{"fy": m["fiscal_year"], "年度": fiscal_year_ja(m["fiscal_year"]),
             "系列": "目安値（補間）" if h["milestones_interpolated"] else "目安値", "値": float(m["value"])}
            for m in h["milestones"]]
-if points:
-    data = pl.DataFrame(points)
-    chart = alt.Chart(data).mark_line(point=True).encode(
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def chart_spec(points: list[dict], unit: str, target: float | None, baseline: float | None) -> dict:
+    """The history chart's Vega-Lite spec, built and validated by Altair once per indicator and figures."""
+    chart = alt.Chart(pl.DataFrame(points)).mark_line(point=True).encode(
         x=alt.X("年度:N", title="年度", sort=[fiscal_year_ja(y) for y in sorted({pt["fy"] for pt in points})],
-                axis=alt.Axis(labelAngle=0)), y=alt.Y("値:Q", title=d.get("unit") or "値"),
+                axis=alt.Axis(labelAngle=0)), y=alt.Y("値:Q", title=unit),
         color=alt.Color("系列:N", scale=alt.Scale(range=["#0072B2", "#E69F00"])))
     layers = [chart]
-    if d.get("target") is not None:
-        layers.append(alt.Chart(pl.DataFrame({"目標値": [float(d["target"])]})).mark_rule(
+    if target is not None:
+        layers.append(alt.Chart(pl.DataFrame({"目標値": [target]})).mark_rule(
             color="#D55E00", strokeDash=[6, 4]).encode(y="目標値:Q"))
-    if d.get("baseline") is not None:
-        layers.append(alt.Chart(pl.DataFrame({"基準値": [float(d["baseline"])]})).mark_rule(
+    if baseline is not None:
+        layers.append(alt.Chart(pl.DataFrame({"基準値": [baseline]})).mark_rule(
             color="#999999", strokeDash=[2, 2]).encode(y="基準値:Q"))
-    st.altair_chart(alt.layer(*layers), width="stretch")
+    return alt.layer(*layers).to_dict()
+
+
+if points:
+    st.vega_lite_chart(chart_spec(points, d.get("unit") or "値", None if d.get("target") is None else float(d["target"]),
+                                  None if d.get("baseline") is None else float(d["baseline"])), width="stretch")
     st.caption("赤の破線: 目標値　灰色の点線: 基準値　橙: 目安値"
                + ("（基準値から目標値への直線補間）" if h["milestones_interpolated"] else ""))
 # 年度, value, rate and band first; sized to fit a 1440 px window (入力者・承認日時 are in the rows, shown on demand)

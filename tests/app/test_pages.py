@@ -208,6 +208,27 @@ def test_indicator_page_shows_its_history_with_who_approved(app_as):
 
 
 @BOTH
+def test_indicator_page_shows_a_change_written_by_another_process_at_its_next_run(app_as, app_warehouse):
+    """The 指標 page's reads are cached (session.indicator_history): keyed on the warehouse change counter, so a
+    write that never cleared this process's caches (another process, the CLI) shows at the next run."""
+    from kpi.services import master_data
+    from kpi.services.actors import SYSTEM
+
+    at = app_as("executive")
+    at.switch_page("views/indicator.py").run()
+    at.selectbox(key="indicator_code").select("P1-1-01").run()
+    assert [h.value for h in at.subheader] == ["テレワーク実施者数"]
+    assert "目標値: 280人（令和3年度）" in at.caption[0].value  # the target's year in the era, as everywhere
+    strategy = master_data.overview(SYSTEM, db=app_warehouse)["strategies"][0]["strategy_id"]
+    [ind] = [i for i in master_data.strategy_structure(SYSTEM, strategy, db=app_warehouse)["indicators"]
+             if i["code"] == "P1-1-01"]
+    master_data.update_indicator(SYSTEM, ind["indicator_id"], {"name": "テレワーク実施職員数"}, db=app_warehouse)
+    at.run()
+    assert not at.exception, at.exception
+    assert [h.value for h in at.subheader] == ["テレワーク実施職員数"]
+
+
+@BOTH
 def test_progress_page_shows_every_department_not_started_in_the_open_cycle(app_as):
     at = app_as("reviewer")
     at.switch_page("views/progress.py").run()
