@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import TIMEOUT, choose, idle, login, nav, rows, running_app
+from tests.browser.conftest import TIMEOUT, choose, idle, login, logout, nav, rows, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +97,7 @@ def test_the_conclusions_typed_survive_the_outline_tab_and_are_saved(app, page):
     nav(page, "主な取組")
     expect(page.get_by_label("取組名")).to_be_visible()
     expect(page.get_by_role("tab")).to_have_count(0)  # one tab's bar is not drawn
-    page.get_by_role("button", name="ログアウト").click()
+    logout(page)  # waits for the login form: the session is closed before the next login
 
     login(page, app["url"], "reviewer")
     nav(page, "主な取組")
