@@ -26,6 +26,21 @@ def logged_in() -> Actor:
     return actor
 
 
+# The fields of a form in a tab or section that runs only while open (draw_open): no rerun per field (what is typed
+# is sent with the section's button, as a form's was), and kept while the tab or section is closed (lost on leaving
+# the page, as a form's unsent text was). For st.text_input(..., **ui.KEEP_TYPED) and the other entry widgets.
+KEEP_TYPED = {"on_change": "ignore", "persist_state": "page"}
+
+
+def draw_open(pairs) -> None:
+    """Draw each (tab or expander, draw function) only while it is open: tabs and expanders made with
+    on_change="rerun" know whether they are open; without it .open is None and every one is drawn."""
+    for container, draw in pairs:
+        with container:
+            if container.open is not False:
+                draw()
+
+
 def md(text: str) -> str:
     """Escape Markdown so a user-supplied name renders as plain text."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)

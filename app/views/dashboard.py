@@ -232,8 +232,5 @@ def show_initiatives() -> None:  # the cycle's approved initiatives (主な取�
                         + (f"  \n　▶ {ui.md(i['figure_sentence'])}" if i["figure_sentence"] else ""))
 
 
-for tab, show in ((tab_summary, show_summary), (tab_list, show_list), (tab_reasons, show_reasons),
-                  (tab_trends, show_trends), (tab_initiatives, show_initiatives)):
-    with tab:
-        if tab.open is not False:  # None when tabs keep no state (every tab runs), False when hidden
-            show()
+ui.draw_open(((tab_summary, show_summary), (tab_list, show_list), (tab_reasons, show_reasons),
+              (tab_trends, show_trends), (tab_initiatives, show_initiatives)))

@@ -72,7 +72,7 @@ is_editor, is_reviewer = actor.has(Role.EDITOR), actor.has(Role.REVIEWER)
 # Reviewers have two more tabs, each run and drawn only while open (their fields keep what is typed while hidden,
 # KEEP); 取組 is always drawn, so an editor's unsent entry and chosen photos survive a look at another tab. Editors
 # see 取組 alone, without a bar of one tab.
-KEEP = {"on_change": "ignore", "persist_state": "page"}
+KEEP = ui.KEEP_TYPED
 tabs = st.tabs(["取組", "戦略の概要", "まとめ"], key="init_tab", on_change="rerun") if is_reviewer else [st.container()]
 
 with tabs[0]:
@@ -216,7 +216,4 @@ def conclusions_tab() -> None:
 
 
 if is_reviewer:
-    for tab, draw in ((tabs[1], outline_tab), (tabs[2], conclusions_tab)):
-        with tab:
-            if tab.open is not False:
-                draw()
+    ui.draw_open(((tabs[1], outline_tab), (tabs[2], conclusions_tab)))

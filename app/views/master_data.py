@@ -20,9 +20,7 @@ from kpi.services.master_data import DIRECTIONS_JA, FIELD_LABELS_JA, TARGET_TYPE
 actor = ui.logged_in()
 st.title("マスタ管理")
 FLASH = "md_flash"
-# A field of a section: no rerun per field; what is typed stays while its tab or section is closed (lost on leaving
-# the page, as a form's unsent text was)
-KEEP = {"on_change": "ignore", "persist_state": "page"}
+KEEP = ui.KEEP_TYPED
 TABS = ["指標", "戦略・柱・項目", "担当課", "要因の分類", "サイクル"]
 if st.session_state.get(FLASH):
     st.success(st.session_state.pop(FLASH))
@@ -44,9 +42,7 @@ def run(fn, ok) -> None:
 
 def section(label: str, key: str, draw, *args) -> None:
     """A collapsed section whose content runs and is drawn only while it is open."""
-    with st.expander(label, key=key, on_change="rerun") as shown:
-        if shown.open is not False:
-            draw(*args)
+    ui.draw_open([(st.expander(label, key=key, on_change="rerun"), lambda: draw(*args))])
 
 
 # fits a 1440 px window beside the sidebar
@@ -333,8 +329,5 @@ def new_cycle(years: list[int]) -> None:
 
 
 # only the open tab runs; it is carried in the URL (?md_tab=サイクル), so a reload or a link stays on it
-for tab, draw in zip(st.tabs(TABS, key="md_tab", on_change="rerun", bind="query-params"),
-                     (indicators_tab, structure_tab, departments_tab, reasons_tab, cycles_tab)):
-    with tab:
-        if tab.open is not False:
-            draw()
+ui.draw_open(zip(st.tabs(TABS, key="md_tab", on_change="rerun", bind="query-params"),
+                 (indicators_tab, structure_tab, departments_tab, reasons_tab, cycles_tab)))

@@ -66,6 +66,14 @@ def test_typed_text_survives_other_tabs_and_closed_sections_and_is_saved(app, pa
                                                                               timeout=TIMEOUT)
     expect(page.get_by_label("担当課名")).to_be_visible()
 
+    # a link to another tab, opened in a second browser tab of the same person (logged in by the cookie)
+    other = page.context.new_page()
+    other.goto(app["url"] + "/master_data?md_tab=サイクル")
+    expect(other.get_by_role("tab", name="サイクル", exact=True)).to_have_attribute("aria-selected", "true",
+                                                                                 timeout=TIMEOUT)
+    expect(other.get_by_role("combobox", name="サイクル")).to_have_value("令和4年度（受付中）")
+    other.close()
+
     # 指標: a target change typed, a section opened, typed in, closed and opened again, then the change saved
     _tab(page, "指標")
     choose(page, page, "編集する指標", "P1-1-01 テレワーク実施者数")
