@@ -9,8 +9,9 @@ from contextvars import ContextVar
 import streamlit as st
 
 from app import memory, state
-from kpi.services import directory, first_reads, queries, sessions, summaries
+from kpi.services import directory, entry_sheet, first_reads, queries, sessions, summaries
 from kpi.services.actors import Actor
+from kpi.services.permissions import Permission, check
 
 # This run's resolved actor, the cycles and the warehouse change counter read with it, held by the script run (not in st.session_state: after
 # st.stop every session-state access raises again, so a flag kept there could not be cleared at the run's end).
@@ -256,6 +257,23 @@ def _cached_history(code: str, sees: tuple, db: str, counted: str | None, _actor
     return queries.indicator_history(_actor, code, db=db)
 
 
+def department_sheet(actor: Actor, fiscal_year: int, department: str) -> entry_sheet.Sheet:
+    """The 入力 page's sheet of a department (entry_sheet.sheet): what it holds follows from the department alone
+    once the actor may see its unapproved values (checked here, before the cache), so the entry is shared by the
+    department's people; cached per warehouse file. A rerun while typing reads nothing, and another person's save
+    moves the counter, so it shows (and its conflict is caught) at the next run."""
+    check(actor, Permission.VIEW_UNAPPROVED, department)
+    counted = changes()
+    if counted is None:  # a warehouse with no counter yet (warehouse/change_counter.py): read afresh
+        return entry_sheet.sheet(actor, fiscal_year, department)
+    return _cached_sheet(fiscal_year, department, summaries.warehouse_key(), counted, actor)
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def _cached_sheet(fiscal_year: int, department: str, db: str, counted: str, _actor: Actor) -> entry_sheet.Sheet:
+    return entry_sheet.sheet(_actor, fiscal_year, department, db=db)
+
+
 def clear_caches() -> None:
     """Forget cached reads after a write, so the next run shows it."""
     _cached_frame.clear()
@@ -265,3 +283,4 @@ def clear_caches() -> None:
     _cached_chart.clear()
     _cached_choices.clear()
     _cached_history.clear()
+    _cached_sheet.clear()

@@ -16,7 +16,7 @@ if cycle is None or not depts:
     st.info("担当課が設定されていません。システム管理者に連絡してください。") if not depts else None
     st.stop()
 dept = st.selectbox("担当課", depts, key=state.DEPARTMENT) if len(depts) > 1 else depts[0]
-sheet = entry_sheet.sheet(actor, cycle["fiscal_year"], dept)
+sheet = session.department_sheet(actor, cycle["fiscal_year"], dept)
 editable = cycle["state"] == "open"
 # what the workflow table lets this person do with each line (its value's state, the department, the cycle's state)
 line_actions = {ln.code: actions_for(actor, ln.state_key, dept, cycle["state"]) for ln in sheet.lines}

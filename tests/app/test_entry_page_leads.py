@@ -39,3 +39,27 @@ def test_a_figure_a_thousand_times_smaller_than_last_year_is_flagged_while_typin
     assert any("約1000分の1" in w.value for w in at.warning), [w.value for w in at.warning]
     at.text_input(key="entry.P1-1-04.value").input("5,400").run()
     assert not any("分の1" in w.value for w in at.warning)
+
+
+def test_a_rerun_reads_no_sheet_and_a_save_from_another_process_shows_at_the_next_run(app_as, demo_db, monkeypatch):
+    """The sheet is cached on the warehouse change counter (session.department_sheet): a rerun while the person
+    types reads nothing, and a save that cleared no cache of this process (another app process, the CLI) moves the
+    counter, so the untouched field shows the stored value at the next run."""
+    from kpi.services import entry_sheet
+
+    at = app_as("editor")
+    at.switch_page("views/entry.py").run()
+    assert at.text_input(key="entry.P1-1-02.value").value == ""
+    reads = []
+    real = entry_sheet.sheet
+    monkeypatch.setattr(entry_sheet, "sheet", lambda *a, **k: reads.append(a[1:3]) or real(*a, **k))
+    at.text_input(key="entry.P1-1-04.value").input("5,400").run()
+    assert not at.exception and reads == []  # the rerun read nothing
+    editor = authenticate("editor1", "editor1-pass", db=demo_db)
+    batch = intake.receive(editor, 2022, "GYOKAKU", [RawEntry(code="P1-1-02", value="12", kind="実績値")], db=demo_db)
+    assert intake.process(batch, db=demo_db).status == "landed"
+    at.run()
+    assert not at.exception
+    assert reads == [(2022, "GYOKAKU")]  # read once, at the run after the save
+    assert at.text_input(key="entry.P1-1-02.value").value == "12件"  # as stored (formatted)
+    assert at.text_input(key="entry.P1-1-04.value").value == "5,400"  # what the person typed stays
