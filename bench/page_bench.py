@@ -83,10 +83,11 @@ def _renderer_seconds(cdp) -> float:
     return next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "TaskDuration")
 
 
-def _session(browser, url: str, login: str, rounds: int, out: list[dict], server_pid: int) -> None:
+def _session(context, url: str, login: str, rounds: int, out: list[dict], server_pid: int) -> None:
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+    context.clear_cookies()  # the previous person's session is not this one's
+    page = context.new_page()
     page.set_default_timeout(60_000)
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
@@ -136,10 +137,13 @@ def _run(url: str, browsers: int, rounds: int, server_pid: int, chromium: str = 
         mine: list[dict] = []
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=chromium, args=ARGS)
+            # one profile per browser, as a person's browser has: the app's scripts (immutable, cached for a year)
+            # and their compiled code stay in its cache from one login to the next
+            context = b.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
             try:
                 for login in ROLES:
                     try:
-                        _session(b, url, login, rounds, mine, server_pid)
+                        _session(context, url, login, rounds, mine, server_pid)
                     except AssertionError as exc:  # e.g. a click lost during a rerun under load: say so, go on
                         print(f"browser {k}, {login}: session stopped, its page did not open within 60 s: "
                               f"{str(exc).splitlines()[0]}", file=sys.stderr)
