@@ -4,9 +4,11 @@
 script run finished (no status widget) and the browser has drawn what the run sent (its main thread is idle: a
 chart or table still being drawn when the run ends counts to its own page, not to the next one) — what a person
 waits for before reading or typing. After the login the landing page is waited for the same way before the first
-open (its time is reported apart, as 「ログイン後の表示」: it also loads the app's scripts in a new tab). Each page is opened
-`--rounds` times per role (the first visit of a session included: caches are per server, so only the very first
-visit of the whole run is cold). Run once with one browser (idle) and once with `--browsers 4` sessions at once.
+open (its time is reported apart, as 「ログイン後の表示」: it also loads the app's scripts in a new tab). Each browser
+keeps one profile for its four logins, as a person's browser does (the app's scripts and their compiled code stay
+cached; cookies are cleared between people). Each page is opened `--rounds` times per role (the first visit of a
+session included: the server's caches are per process, so only the very first visit of the whole run is cold).
+Run once with one browser (idle) and once with `--browsers 4` sessions at once.
 
     .venv/bin/python -m bench.page_bench                # one browser, 3 rounds
     .venv/bin/python -m bench.page_bench --browsers 4   # four browsers at once

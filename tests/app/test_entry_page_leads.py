@@ -56,7 +56,8 @@ def test_a_rerun_reads_no_sheet_and_a_save_from_another_process_shows_at_the_nex
     at.text_input(key="entry.P1-1-04.value").input("5,400").run()
     assert not at.exception and reads == []  # the rerun read nothing
     editor = authenticate("editor1", "editor1-pass", db=demo_db)
-    batch = intake.receive(editor, 2022, "GYOKAKU", [RawEntry(code="P1-1-02", value="12", kind="実績値")], db=demo_db)
+    batch = intake.receive(editor, 2022, "GYOKAKU", [RawEntry(code="P1-1-02", value="12", kind="実績値")],
+                           db=demo_db)
     assert intake.process(batch, db=demo_db).status == "landed"
     at.run()
     assert not at.exception
