@@ -108,7 +108,8 @@ for ed in editions:
         st.caption(f"{ed['title']}　公表者: {ed['published_by']}")
         for f in publishing.edition_files(actor, ed["edition_id"]):
             st.download_button(f"{f['name']} をダウンロード", f["content"], file_name=f["name"].replace("/", "_"),
-                               mime=f["mime"], key=f"dl-{ed['edition_id']}-{f['name']}")
+                               mime=f["mime"], key=f"dl-{ed['edition_id']}-{f['name']}",
+                               on_click="ignore")  # a download needs no rerun (it would send every file again)
 if len(editions) > 1:
     st.subheader("版の比較", divider="gray")
     labels = {e["edition_id"]: e["edition_label"] for e in editions}
