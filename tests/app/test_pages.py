@@ -148,6 +148,9 @@ def test_reviewer_publishes_from_the_page_and_executive_downloads_the_deck(app_a
     ex.switch_page("views/publish.py").run()
     labels = [b.label for b in ex.get("download_button")]
     assert "2021_report_v1.pptx をダウンロード" in labels
+    # a download reruns nothing (a rerun sent every file of every edition again, and redrew the buttons under
+    # the person's next click)
+    assert all(b.proto.ignore_rerun for b in ex.get("download_button"))
 
 
 def _open_tab(at, label: str):
