@@ -50,6 +50,7 @@ SECONDS = {
     "tests/browser/test_light_entry.py": 30,
     "tests/browser/test_admin_page.py": 20,
     "tests/browser/test_forms_in_tabs.py": 45,  # an app of its own
+    "tests/browser/test_entry_shared_sheet.py": 45,  # an app of its own
     "tests/browser/test_audit_page.py": 15,
 }
 PER_TEST = 0.05
