@@ -94,7 +94,7 @@ def test_two_people_of_one_department_see_each_others_and_other_processes_change
                 == ["差戻し", "未入力", "下書き", "提出済", "承認済", "進捗管"], headings
             expect(card(page, "P3-3-01")).to_contain_text(f"差戻しコメント: {COMMENT}")
             expect(card(page, "P1-1-04").get_by_label("値（時間）")).to_be_disabled()  # 提出済: not editable
-            expect(card(page, "P1-1-04").get_by_label("値（時間）")).to_have_value("6,000")  # stored as a number (no text typed)
+            expect(card(page, "P1-1-04").get_by_label("値（時間）")).to_have_value("6,000")  # stored as a number
 
         # A saves a draft for P1-1-01; the warehouse holds it
         type_value(a, "P1-1-01", "値（人）", "280")
