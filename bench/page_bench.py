@@ -103,7 +103,7 @@ def _session(context, url: str, login: str, rounds: int, out: list[dict], server
     nav = page.get_by_test_id("stSidebarNav")
     titles = [t.split("\n")[-1].strip() for t in nav.locator("a").all_inner_texts()]
     seconds = _usable(page, titles[0]) - started
-    out.append({"role": login, "page": LANDING, "round": 0, "seconds": seconds, "landing": True,
+    out.append({"role": login, "page": LANDING, "round": 0, "seconds": seconds,
                 "renderer_cpu": _renderer_seconds(cdp) - renderer, "server_cpu": _cpu_seconds(server_pid) - server})
     for r in range(rounds):
         for title in titles:
@@ -172,8 +172,8 @@ def report(results: list[dict], browsers: int) -> dict:
     """p50/p95 per (role, page) and overall; printed as a table."""
     failed = [r for r in results if r.get("failed")]
     results = [r for r in results if not r.get("failed")]
-    landings = [r for r in results if r.get("landing")]
-    results = [r for r in results if not r.get("landing")]
+    landings = [r for r in results if r["page"] == LANDING]
+    results = [r for r in results if r["page"] != LANDING]
     if failed:
         print(f"\n{len(failed)} session(s) stopped early (a page did not open within 60 s); their opens are missing")
     by_page: dict[tuple[str, str], list[dict]] = {}
