@@ -12,9 +12,12 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 
 from app import state
+from kpi.domain.bands import Band
 from kpi.services.entries import FIELD_LABELS, RawEntry
 
 FIELDS = ("value", "kind", "period", "reason", "reason_category", "remark")
+REASON_FIELDS = ("reason", "reason_category", "remark")  # drawn under the line's 要因 heading (an expander)
+SHORT_OF_TARGET = frozenset(b.label_ja for b in (Band.B60_100, Band.B30_60, Band.UNDER_30))
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,19 @@ def sync(ss: MutableMapping, line, locked: bool = False) -> LineForm:
     ss[state.entry_seen(line.code)] = seen
     entry = RawEntry(code=line.code, expected_version=seen["version"], **typed)
     return LineForm(entry, unsaved, bool(unsaved) and seen["version"] != line.version)
+
+
+def open_reasons(ss: MutableMapping, line, form: LineForm, band: str) -> None:
+    """Open a line's 要因・要因の分類・備考 when they matter: they hold text (stored, suggested or typed), the typed
+    figure is short of its target (a reason is asked before submitting), or the line was returned. Otherwise they
+    wait closed, drawn only once the person opens them (a page of many lines is drawn faster). While they matter a
+    closed one opens again at the next run, so no text and no asked reason is ever out of sight.
+
+    Call before the line's expander is created with key state.entry_reasons(code)."""
+    wanted = (line.state_key == "returned" or band in SHORT_OF_TARGET
+              or any(getattr(form.typed, f) for f in REASON_FIELDS))
+    if wanted and not ss.get(state.entry_reasons(line.code)):
+        ss[state.entry_reasons(line.code)] = True
 
 
 def keep_mine(ss: MutableMapping, line) -> None:

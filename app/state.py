@@ -15,6 +15,11 @@ def entry_key(code: str, field: str) -> str:
     return f"entry.{code}.{field}"
 
 
+def entry_reasons(code: str) -> str:
+    """Key of the expander holding one line's 要因・要因の分類・備考 on the entry page (open or closed)."""
+    return f"entry_reasons.{code}"
+
+
 def entry_seen(code: str) -> str:
     """Session key of the version and stored texts one line of the entry form is based on (app/entry_form.py)."""
     return f"entry_seen.{code}"

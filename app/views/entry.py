@@ -126,13 +126,16 @@ with tab_form:
                 st.error(problem)
             if slip:
                 st.warning(ui.md(slip), icon=":material/error:")
-            r1, r2 = st.columns([3, 2])
-            r1.text_area("要因（100%未満の場合は必須）", height=80, **entry_form.widget(line.code, "reason"),
-                         disabled=locked)
-            cats = [""] + [c["name"] for c in sheet.categories]
-            r2.selectbox("要因の分類", cats, **entry_form.widget(line.code, "reason_category"), disabled=locked,
-                         format_func=_blank_as_unchosen, placeholder="選んでください")
-            r2.text_input("備考", **entry_form.widget(line.code, "remark"), disabled=locked)
+            entry_form.open_reasons(st.session_state, line, form, band)
+            reasons = st.expander("要因・要因の分類・備考", key=state.entry_reasons(line.code), on_change="rerun")
+            if reasons.open:  # closed: its three fields are not drawn (their text is kept in the session)
+                r1, r2 = reasons.columns([3, 2])
+                r1.text_area("要因（100%未満の場合は必須）", height=80, **entry_form.widget(line.code, "reason"),
+                             disabled=locked)
+                cats = [""] + [c["name"] for c in sheet.categories]
+                r2.selectbox("要因の分類", cats, **entry_form.widget(line.code, "reason_category"), disabled=locked,
+                             format_func=_blank_as_unchosen, placeholder="選んでください")
+                r2.text_input("備考", **entry_form.widget(line.code, "remark"), disabled=locked)
             if form.stale:
                 mine = form.typed.value or "（空欄）"
                 st.warning(ui.md(f"あなたが入力を始めた後に、{line.changed}しました。保存されている値: "

@@ -98,3 +98,33 @@ def test_a_suggestion_never_replaces_what_was_typed_or_a_stored_draft():
     ss = {}
     form = entry_form.sync(ss, suggested(1, "280人", ""))  # a draft is stored: it shows as stored, no suggestion
     assert (ss[key("period")], ss[key("reason_category")]) == ("", "") and not form.unsaved
+
+
+@dataclass(frozen=True)
+class StatedLine(Line):
+    state_key: str | None = None
+
+
+def test_the_reason_fields_open_when_they_hold_text_a_reason_is_asked_or_the_line_was_returned():
+    opened = state.entry_reasons("P1-1-01")
+
+    def after(ln, band="—", **typed) -> bool | None:
+        ss: dict = {}
+        form = entry_form.sync(ss, ln)
+        for f, text in typed.items():
+            ss[key(f)] = text
+        form = entry_form.sync(ss, ln)
+        entry_form.open_reasons(ss, ln, form, band)
+        return ss.get(opened)
+
+    empty = StatedLine("P1-1-01", None, RawEntry(code="P1-1-01"))
+    assert after(empty) is None  # nothing typed, nothing asked: closed (drawn only when the person opens it)
+    assert after(empty, band="100%以上") is None  # achieved: no reason asked
+    assert after(empty, band="60%以上100%未満") is True  # short of the target: the reason is asked
+    assert after(empty, remark="速報値") is True  # typed text is never out of sight
+    stored = StatedLine("P1-1-01", 1, RawEntry(code="P1-1-01", value="1", reason_category="その他の理由"))
+    assert after(stored) is True
+    assert after(StatedLine("P1-1-01", 1, RawEntry(code="P1-1-01", value="1"), "returned")) is True
+    ss = {opened: False}  # the person closed it while it holds text: it opens again
+    entry_form.open_reasons(ss, stored, entry_form.sync(ss, stored), "—")
+    assert ss[opened] is True

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_keeping_entries import card, choose, close, idle, open_page, stored, type_value
+from tests.browser.test_keeping_entries import (REASONS, card, choose, close, idle, open_page, open_reasons, stored,
+                                                type_value)
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +50,16 @@ def test_a_reload_shows_the_saved_value_in_its_field_every_time(live_app, browse
         saved = stored(live_app, "JINZAI")[CODE]
         assert saved["value_text"] == "450人"
 
-        # Unsaved text survives a visit to another page, still marked 未保存, beside the stored value.
+        # An achieved line's reason fields wait closed under their heading; the person opens them to add a remark.
+        expect(card(page, CODE).get_by_text(REASONS, exact=True)).to_be_visible()
+        expect(card(page, CODE).get_by_label("備考")).to_have_count(0)
+        open_reasons(page, CODE)
+        # Unsaved text survives a visit to another page, still marked 未保存, beside the stored value; the fields
+        # holding it come back open.
         type_value(page, CODE, "備考", "速報値")
+        card(page, CODE).get_by_text(REASONS, exact=True).click()  # closing fields that hold text: they stay open
+        idle(page)
+        expect(card(page, CODE).get_by_label("備考")).to_have_value("速報値")
         page.get_by_test_id("stSidebarNav").get_by_text("ダッシュボード", exact=True).click()
         expect(page.get_by_role("heading", name="入力", exact=True)).to_have_count(0)
         idle(page)

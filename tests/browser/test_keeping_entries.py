@@ -53,6 +53,17 @@ def type_value(page: Page, code: str, label: str, text: str) -> None:
     idle(page)
 
 
+REASONS = "要因・要因の分類・備考"  # the heading of a line's reason fields (closed while they are not needed)
+
+
+def open_reasons(page: Page, code: str) -> None:
+    """Open a line's 要因・要因の分類・備考 by its heading, as a person does to add a remark to an achieved line."""
+    idle(page)
+    card(page, code).get_by_text(REASONS, exact=True).click()
+    expect(card(page, code).get_by_label("備考")).to_be_visible()
+    idle(page)
+
+
 def choose(page: Page, code: str, label: str, option: str) -> None:
     card(page, code).get_by_role("combobox", name=label).click()
     page.get_by_role("option", name=option, exact=True).click()
