@@ -99,21 +99,20 @@ with tab_form:
             current_group = group
             st.subheader(group, divider="gray")
         with st.container(border=True):
-            head, figures = st.columns([3, 2])
-            head.markdown(f"**{ui.md(line.name)}**　`{line.code}`")
-            head.caption(f"{line.pillar}　{line.item}")
-            head.caption(f"単位: {line.unit or '—'}　基準値: {line.baseline}　目標値: {line.target}　"
-                         f"前年度の承認値: {line.last_year}　状態: {line.state}")
+            st.markdown(f"**{ui.md(line.name)}**　`{line.code}`  \n:small[:gray[{ui.md(line.pillar)}　{ui.md(line.item)}]]  \n"
+                        f":small[:gray[単位: {ui.md(line.unit or '—')}　基準値: {ui.md(line.baseline)}　"
+                        f"目標値: {ui.md(line.target)}　前年度の承認値: {ui.md(line.last_year)}　状態: {line.state}]]")
             if line.stopped:
-                head.info("進捗管理を停止している指標です（入力不要）")
+                st.info("進捗管理を停止している指標です（入力不要）")
                 continue
             form = forms[line.code]
             if line.review_comment and line.state_key == "returned":
-                head.warning(f"差戻しコメント: {line.review_comment}")
+                st.warning(f"差戻しコメント: {line.review_comment}")
             rate, band, problem, slip = rates[line.code]
-            figures.metric("達成率（入力値による）", rate)
-            figures.caption(f"達成区分: {band}")
+            st.markdown(f"達成率（入力値による）: **{rate}**　達成区分: {band}")
             locked = Action.SAVE not in line_actions[line.code]
+            if editable and not locked:  # last year's approved value, saved and submitted in one confirmed action
+                entry_light.same_value_button(line, st, form)
             c1, c2, c3 = st.columns([2, 1, 2])
             c1.text_input(f"値（{line.unit or '達成／未達成'}）", **entry_form.widget(line.code, "value"),
                           disabled=locked)
@@ -148,8 +147,7 @@ with tab_form:
                           on_click=entry_form.take_stored, args=(st.session_state, line))
             if form.unsaved:
                 st.caption(f":orange[未保存: {form.unsaved_labels}]")
-            if editable and not locked:  # last year's approved value, saved and submitted in one confirmed action
-                entry_light.same_value_button(line, figures, form)
+            if editable and not locked:  # its confirmation, under the line
                 entry_light.confirm_same(actor, cycle["fiscal_year"], sheet, line, send)
 
     changed = [f.typed for f in forms.values() if f.unsaved and not f.typed.is_blank()]
