@@ -8,9 +8,9 @@ open (its time is reported apart, as 「ログイン後の表示」: it also loa
 keeps one profile for its four logins, as a person's browser does (the app's scripts and their compiled code stay
 cached; cookies are cleared between people). Each page is opened `--rounds` times per role (the first visit of a
 session included: the server's caches are per process, so only the very first visit of the whole run is cold).
-Run once with one browser (idle) and once with `--browsers 4` sessions at once. Four browsers are four people in
-different roles at once: each browser takes every role, starting from another one (`--lockstep`: all in the same
-order, so that in the first round all four open the same page at the same moment).
+Run once with one browser (idle) and once with `--browsers 4` sessions at once. Each browser takes every role in
+the same order, so that in the first round all four open the same page at the same moment (`--mixed-roles`: each
+starts from another role, four people in different roles at once).
 
     .venv/bin/python -m bench.page_bench                # one browser, 3 rounds
     .venv/bin/python -m bench.page_bench --browsers 4   # four browsers at once
@@ -131,18 +131,18 @@ def _usable(page, title: str) -> float:
     return time.perf_counter() - 0.05
 
 
-def role_order(k: int, lockstep: bool = False) -> list[str]:
-    """The logins browser k works through: each browser takes every role, starting from a different one (browser
-    0 the executive, browser 1 the reviewer, …), so that four browsers at once are four people in different roles,
-    as in an office; with lockstep every browser takes them in the same order (four copies of one person, opening
-    the same page at the same moment in the first round)."""
+def role_order(k: int, mixed: bool = False) -> list[str]:
+    """The logins browser k works through, each browser taking every role. By default all take them in the same
+    order: four copies of one person, who in the first round open the same page at the same moment (the harder
+    case, and the order of the earlier sessions' figures). With mixed each starts from another role (browser 0 the
+    executive, browser 1 the reviewer, …): four people in different roles at once, as in an office."""
     roles = list(ROLES)
-    start = 0 if lockstep else k % len(roles)
+    start = k % len(roles) if mixed else 0
     return roles[start:] + roles[:start]
 
 
 def _run(url: str, browsers: int, rounds: int, server_pid: int, chromium: str = CHROMIUM,
-         lockstep: bool = False) -> list[dict]:
+         mixed: bool = False) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     results: list[dict] = []
@@ -156,7 +156,7 @@ def _run(url: str, browsers: int, rounds: int, server_pid: int, chromium: str = 
             # and their compiled code stay in its cache from one login to the next
             context = b.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
             try:
-                for login in role_order(k, lockstep):
+                for login in role_order(k, mixed):
                     try:
                         _session(context, url, login, rounds, mine, server_pid)
                     except AssertionError as exc:  # e.g. a click lost during a rerun under load: say so, go on
@@ -231,22 +231,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None)
     ap.add_argument("--chromium", default=CHROMIUM,
                     help="the browser binary (e.g. /usr/bin/chromium-headless-shell, as the tests drive)")
-    ap.add_argument("--lockstep", action="store_true",
-                    help="every browser takes the roles in the same order (by default each starts from another role)")
+    ap.add_argument("--mixed-roles", action="store_true",
+                    help="each browser starts from another role (by default all take the roles in the same order)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = _start_app(Path(tmp))
         try:
             server_cpu = _cpu_seconds(proc.pid)
             wall = time.perf_counter()
-            results = _run(url, args.browsers, args.rounds, proc.pid, args.chromium, args.lockstep)
+            results = _run(url, args.browsers, args.rounds, proc.pid, args.chromium, args.mixed_roles)
             wall, server_cpu = time.perf_counter() - wall, _cpu_seconds(proc.pid) - server_cpu
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
     summary = report(results, args.browsers)
     summary["chromium"] = args.chromium
-    summary["lockstep"] = args.lockstep
+    summary["mixed_roles"] = args.mixed_roles
     summary["totals"] = {"wall_s": wall, "server_cpu_s": server_cpu,
                          "renderer_cpu_s": sum(r["renderer_cpu"] for r in results if not r.get("failed")),
                          "failed_sessions": sum(bool(r.get("failed")) for r in results)}
