@@ -23,7 +23,7 @@ from kpi.services.actors import Actor
 from kpi.services.workflow import DraftInput, ValueRef
 from tests.browser.conftest import TIMEOUT, choose, idle, rows, running_app
 from tests.browser.conftest import login as log_in
-from tests.browser.test_keeping_entries import card, type_value
+from tests.browser.test_keeping_entries import REASONS, card, type_value
 
 pytestmark = pytest.mark.browser
 
@@ -91,6 +91,11 @@ def test_two_people_of_one_department_see_each_others_and_other_processes_change
             assert [h[:3] for h in headings if h[:3] in ("差戻し", "未入力", "下書き", "提出済", "承認済", "進捗管")] \
                 == ["差戻し", "未入力", "下書き", "提出済", "承認済", "進捗管"], headings
             expect(card(page, "P3-3-01")).to_contain_text(f"差戻しコメント: {COMMENT}")
+            # the returned line's reason fields are open (it holds no reason: it is open for being returned); a
+            # draft at its target holding none waits closed under the heading
+            expect(card(page, "P3-3-01").get_by_label("要因（100%未満の場合は必須）")).to_be_visible()
+            expect(card(page, "P1-1-02").get_by_text(REASONS, exact=True)).to_be_visible()
+            expect(card(page, "P1-1-02").get_by_label("要因（100%未満の場合は必須）")).to_have_count(0)
             expect(card(page, "P1-1-04").get_by_label("値（時間）")).to_be_disabled()  # 提出済: not editable
             expect(card(page, "P1-1-04").get_by_label("値（時間）")).to_have_value("6,000")  # stored as a number
 
