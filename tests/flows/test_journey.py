@@ -41,15 +41,15 @@ def test_submit_return_correct_resubmit_approve_journey(demo_db):
     ed = _open(demo_db, "editor1", "editor1-pass", "views/entry.py")
     ed.text_input(key=f"entry.{CODE}.value").input("５，４４５時間").run()
     ed.selectbox(key=f"entry.{CODE}.kind").select("実績値").run()
-    assert any(c.value == "達成区分: 60%以上100%未満" for c in ed.caption)
-    assert "90.7%" in [m.value for m in ed.metric]
+    assert "達成率（入力値による）: **90.7%**　達成区分: 60%以上100%未満" in [m.value for m in ed.markdown]
+    assert ed.text_area(key=f"entry.{CODE}.reason")  # under 100%: the reason fields are open, a reason is asked
     ed.text_area(key=f"entry.{CODE}.reason").input("導入効果が想定より小さい業務があった").run()
     ed.selectbox(key=f"entry.{CODE}.reason_category").select("その他の理由").run()
     ed.button(key="save_drafts").click().run()
     assert not ed.exception, ed.exception
     assert any("1件を下書きとして保存しました" in s.value for s in ed.success), [e.value for e in ed.error]
     ed.button(key="submit").click().run()
-    assert any("1件を提出しました" in s.value for s in ed.success) or "提出済" in " ".join(c.value for c in ed.caption)
+    assert any("1件を提出しました" in s.value for s in ed.success) or "状態: 提出済" in " ".join(m.value for m in ed.markdown)
 
     assert _summary(demo_db)["指標数"] == "1指標"  # only the stopped one: nothing approved yet
 
