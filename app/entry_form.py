@@ -16,7 +16,7 @@ from kpi.domain.bands import Band
 from kpi.services.entries import FIELD_LABELS, RawEntry
 
 FIELDS = ("value", "kind", "period", "reason", "reason_category", "remark")
-REASON_FIELDS = ("reason", "reason_category", "remark")  # drawn under the line's 要因 heading (an expander)
+REASON_FIELDS = ("reason", "reason_category", "remark")  # drawn when they matter or once opened (reasons_shown)
 SHORT_OF_TARGET = frozenset(b.label_ja for b in (Band.B60_100, Band.B30_60, Band.UNDER_30))
 
 
@@ -82,17 +82,19 @@ def sync(ss: MutableMapping, line, locked: bool = False) -> LineForm:
     return LineForm(entry, unsaved, bool(unsaved) and seen["version"] != line.version)
 
 
-def open_reasons(ss: MutableMapping, line, form: LineForm, band: str) -> None:
-    """Open a line's 要因・要因の分類・備考 when they matter: they hold text (stored, suggested or typed), the typed
-    figure is short of its target (a reason is asked before submitting), or the line was returned. Otherwise they
-    wait closed, drawn only once the person opens them (a page of many lines is drawn faster). While they matter a
-    closed one opens again at the next run, so no text and no asked reason is ever out of sight.
+def reasons_shown(ss: MutableMapping, line, form: LineForm, band: str) -> bool:
+    """Whether a line's 要因・要因の分類・備考 are drawn: when they matter (they hold text, stored, suggested or typed;
+    the typed figure is short of its target, so a reason is asked before submitting; or the line was returned), or
+    once the person has opened them with their button (open_reasons). Otherwise only that button is drawn (a page
+    of many lines is drawn faster). Once shown they stay: there is nothing to close, so no text and no asked
+    reason is ever out of sight, and the fields stay where they are when they come to matter."""
+    return (bool(ss.get(state.entry_reasons(line.code))) or line.state_key == "returned"
+            or band in SHORT_OF_TARGET or any(getattr(form.typed, f) for f in REASON_FIELDS))
 
-    Call before the line's expander is created with key state.entry_reasons(code)."""
-    wanted = (line.state_key == "returned" or band in SHORT_OF_TARGET
-              or any(getattr(form.typed, f) for f in REASON_FIELDS))
-    if wanted and not ss.get(state.entry_reasons(line.code)):
-        ss[state.entry_reasons(line.code)] = True
+
+def open_reasons(ss: MutableMapping, code: str) -> None:
+    """The person opens a line's 要因・要因の分類・備考 (the button's callback): shown from now on in the session."""
+    ss[state.entry_reasons(code)] = True
 
 
 def keep_mine(ss: MutableMapping, line) -> None:

@@ -16,7 +16,7 @@ def entry_key(code: str, field: str) -> str:
 
 
 def entry_reasons(code: str) -> str:
-    """Key of the expander holding one line's 要因・要因の分類・備考 on the entry page (open or closed)."""
+    """Session key: the person has opened one line's 要因・要因の分類・備考 on the entry page (app/entry_form.py)."""
     return f"entry_reasons.{code}"
 
 

@@ -33,6 +33,9 @@ if not editable:  # 見込 → 確定: a finished year's projections owed their 
     confirm_section.render_entry(actor, cycle, dept)
 
 
+REASONS = "要因・要因の分類・備考を入力する"  # the button that shows a line's reason fields before they are needed
+
+
 def _blank_as_unchosen(option: str) -> str:
     return option or "（未選択）"
 
@@ -107,7 +110,7 @@ with tab_form:
                 continue
             form = forms[line.code]
             if line.review_comment and line.state_key == "returned":
-                st.warning(f"差戻しコメント: {line.review_comment}")
+                st.warning(f"差戻しコメント: {ui.md(line.review_comment)}")
             rate, band, problem, slip = rates[line.code]
             st.markdown(f"達成率（入力値による）: **{rate}**　達成区分: {band}")
             locked = Action.SAVE not in line_actions[line.code]
@@ -125,16 +128,17 @@ with tab_form:
                 st.error(problem)
             if slip:
                 st.warning(ui.md(slip), icon=":material/error:")
-            entry_form.open_reasons(st.session_state, line, form, band)
-            reasons = st.expander("要因・要因の分類・備考", key=state.entry_reasons(line.code), on_change="rerun")
-            if reasons.open:  # closed: its three fields are not drawn (their text is kept in the session)
-                r1, r2 = reasons.columns([3, 2])
+            if entry_form.reasons_shown(st.session_state, line, form, band):
+                r1, r2 = st.columns([3, 2])
                 r1.text_area("要因（100%未満の場合は必須）", height=80, **entry_form.widget(line.code, "reason"),
                              disabled=locked)
                 cats = [""] + [c["name"] for c in sheet.categories]
                 r2.selectbox("要因の分類", cats, **entry_form.widget(line.code, "reason_category"), disabled=locked,
                              format_func=_blank_as_unchosen, placeholder="選んでください")
                 r2.text_input("備考", **entry_form.widget(line.code, "remark"), disabled=locked)
+            elif not locked:  # not needed yet and empty: drawn once the person asks (their text is kept either way)
+                st.button(REASONS, key=f"reasons.{line.code}", type="tertiary", icon=":material/add:",
+                          on_click=entry_form.open_reasons, args=(st.session_state, line.code))
             if form.stale:
                 mine = form.typed.value or "（空欄）"
                 st.warning(ui.md(f"あなたが入力を始めた後に、{line.changed}しました。保存されている値: "

@@ -105,26 +105,22 @@ class StatedLine(Line):
     state_key: str | None = None
 
 
-def test_the_reason_fields_open_when_they_hold_text_a_reason_is_asked_or_the_line_was_returned():
-    opened = state.entry_reasons("P1-1-01")
-
-    def after(ln, band="—", **typed) -> bool | None:
-        ss: dict = {}
-        form = entry_form.sync(ss, ln)
+def test_the_reason_fields_show_when_they_hold_text_a_reason_is_asked_the_line_was_returned_or_once_opened():
+    def shown(ln, band="—", ss=None, **typed) -> bool:
+        ss = {} if ss is None else ss
+        entry_form.sync(ss, ln)
         for f, text in typed.items():
             ss[key(f)] = text
-        form = entry_form.sync(ss, ln)
-        entry_form.open_reasons(ss, ln, form, band)
-        return ss.get(opened)
+        return entry_form.reasons_shown(ss, ln, entry_form.sync(ss, ln), band)
 
     empty = StatedLine("P1-1-01", None, RawEntry(code="P1-1-01"))
-    assert after(empty) is None  # nothing typed, nothing asked: closed (drawn only when the person opens it)
-    assert after(empty, band="100%以上") is None  # achieved: no reason asked
-    assert after(empty, band="60%以上100%未満") is True  # short of the target: the reason is asked
-    assert after(empty, remark="速報値") is True  # typed text is never out of sight
+    assert not shown(empty)  # nothing typed, nothing asked: only the button is drawn
+    assert not shown(empty, band="100%以上")  # achieved: no reason asked
+    assert shown(empty, band="60%以上100%未満")  # short of the target: the reason is asked
+    assert shown(empty, remark="速報値")  # typed text is never out of sight
     stored = StatedLine("P1-1-01", 1, RawEntry(code="P1-1-01", value="1", reason_category="その他の理由"))
-    assert after(stored) is True
-    assert after(StatedLine("P1-1-01", 1, RawEntry(code="P1-1-01", value="1"), "returned")) is True
-    ss = {opened: False}  # the person closed it while it holds text: it opens again
-    entry_form.open_reasons(ss, stored, entry_form.sync(ss, stored), "—")
-    assert ss[opened] is True
+    assert shown(stored)
+    assert shown(StatedLine("P1-1-01", 1, RawEntry(code="P1-1-01", value="1"), "returned"))
+    ss: dict = {}
+    entry_form.open_reasons(ss, "P1-1-01")  # the person opened them: they stay, even empty and achieved
+    assert shown(empty, band="100%以上", ss=ss)

@@ -91,10 +91,10 @@ def test_two_people_of_one_department_see_each_others_and_other_processes_change
             assert [h[:3] for h in headings if h[:3] in ("差戻し", "未入力", "下書き", "提出済", "承認済", "進捗管")] \
                 == ["差戻し", "未入力", "下書き", "提出済", "承認済", "進捗管"], headings
             expect(card(page, "P3-3-01")).to_contain_text(f"差戻しコメント: {COMMENT}")
-            # the returned line's reason fields are open (it holds no reason: it is open for being returned); a
-            # draft at its target holding none waits closed under the heading
+            # the returned line's reason fields are shown (it holds no reason: they are shown for its return); a
+            # draft at its target holding none shows only the button that draws them
             expect(card(page, "P3-3-01").get_by_label("要因（100%未満の場合は必須）")).to_be_visible()
-            expect(card(page, "P1-1-02").get_by_text(REASONS, exact=True)).to_be_visible()
+            expect(card(page, "P1-1-02").get_by_role("button", name=REASONS)).to_be_visible()
             expect(card(page, "P1-1-02").get_by_label("要因（100%未満の場合は必須）")).to_have_count(0)
             expect(card(page, "P1-1-04").get_by_label("値（時間）")).to_be_disabled()  # 提出済: not editable
             expect(card(page, "P1-1-04").get_by_label("値（時間）")).to_have_value("6,000")  # stored as a number

@@ -53,13 +53,13 @@ def type_value(page: Page, code: str, label: str, text: str) -> None:
     idle(page)
 
 
-REASONS = "要因・要因の分類・備考"  # the heading of a line's reason fields (closed while they are not needed)
+REASONS = "要因・要因の分類・備考を入力する"  # the button that shows a line's reason fields before they are needed
 
 
 def open_reasons(page: Page, code: str) -> None:
-    """Open a line's 要因・要因の分類・備考 by its heading, as a person does to add a remark to an achieved line."""
+    """Show a line's 要因・要因の分類・備考 with its button, as a person does to add a remark to an achieved line."""
     idle(page)
-    card(page, code).get_by_text(REASONS, exact=True).click()
+    card(page, code).get_by_role("button", name=REASONS).click()
     expect(card(page, code).get_by_label("備考")).to_be_visible()
     idle(page)
 
