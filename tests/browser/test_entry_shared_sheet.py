@@ -4,7 +4,8 @@ The page's sheet is cached per department on the warehouse change counter (app/s
 rerun while typing reads nothing, and a change made by anyone (the other person in this process, or another
 process that clears no cache of the app's) shows at the next run. Walked through links to the page (as a reminder
 e-mail has them), two people in two windows, a reload and a finalized year; asserts what each person sees and
-what the warehouse holds.
+what the warehouse holds. A line's reason fields are drawn when they matter: on a returned line, when they hold
+text (a 備考 one person asked for the fields to add and saved shows to the other), else behind their button.
 
 GYOKAKU's 令和4年度 is prepared before the app starts: 未入力 (P1-1-01, P2-1-03, P3-2-02), 下書き (P1-1-02),
 提出済 (P1-1-04), 差戻し (P3-3-01), 承認済 (P3-2-01) and 停止 (P1-1-05, the demo's).
@@ -23,7 +24,7 @@ from kpi.services.actors import Actor
 from kpi.services.workflow import DraftInput, ValueRef
 from tests.browser.conftest import TIMEOUT, choose, idle, rows, running_app
 from tests.browser.conftest import login as log_in
-from tests.browser.test_keeping_entries import REASONS, card, type_value
+from tests.browser.test_keeping_entries import REASONS, card, open_reasons, type_value
 
 pytestmark = pytest.mark.browser
 
@@ -120,6 +121,22 @@ def test_two_people_of_one_department_see_each_others_and_other_processes_change
         expect(b.get_by_text("1件を下書きとして保存しました")).to_be_visible()
         _id, state, _version, text = _value(db, "P3-2-02")
         assert (state, text) == ("draft", "20団体")
+
+        # A asks for P1-1-02's reason fields (a draft at its target), adds a 備考 and saves it; B, who never asked,
+        # sees the stored 備考 in its drawn field at its next run
+        open_reasons(a, "P1-1-02")
+        type_value(a, "P1-1-02", "備考", "速報値")
+        expect(card(a, "P1-1-02")).to_contain_text("未保存: 備考")
+        a.get_by_role("button", name="下書き保存").click()
+        expect(card(a, "P1-1-02")).not_to_contain_text("未保存")  # landed (the earlier save's message still shows)
+        idle(a)
+        assert rows(db, "SELECT v.remark FROM indicator_values v JOIN indicators i USING (indicator_id)"
+                        " JOIN cycles c USING (cycle_id) WHERE i.code = 'P1-1-02' AND c.fiscal_year = 2022",
+                    []) == [("速報値",)]
+        type_value(b, "P3-2-02", "時点・期間（例: 4月～8月、R3.12時点）", "R4.9時点")  # B's next run
+        expect(card(b, "P1-1-02").get_by_label("備考")).to_be_visible()
+        expect(card(b, "P1-1-02").get_by_label("備考")).to_have_value("速報値")
+        expect(card(b, "P1-1-02").get_by_role("button", name=REASONS)).to_have_count(0)
 
         # A reloads: B's draft and the submission are there, nothing of A's is 未保存
         a.reload()
