@@ -17,6 +17,7 @@ from kpi.services.entries import FIELD_LABELS, RawEntry
 
 FIELDS = ("value", "kind", "period", "reason", "reason_category", "remark")
 REASON_FIELDS = ("reason", "reason_category", "remark")  # drawn when they matter or once opened (reasons_shown)
+REASONS_BUTTON = "要因・要因の分類・備考を入力する"  # the button that draws a line's reason fields before they matter
 SHORT_OF_TARGET = frozenset(b.label_ja for b in (Band.B60_100, Band.B30_60, Band.UNDER_30))
 
 

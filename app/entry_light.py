@@ -25,12 +25,12 @@ def owed_summary(s: entry_sheet.Sheet) -> None:
             col.metric(label, f"{n}件")
 
 
-def same_value_button(line, container, form) -> None:
+def same_value_button(line, form) -> None:
     """「前年度と同じ値で確定」 on a line that may be saved, has last year's approved value and nothing typed unsaved."""
     if line.same_entry is None or form.unsaved:
         return
-    container.button("前年度と同じ値で確定", key=f"same.{line.code}", on_click=_ask, args=(line.code,),
-                     help=f"前年度の承認値 {line.same_entry.value} を今年度の値として保存し、提出します（確認があります）")
+    st.button("前年度と同じ値で確定", key=f"same.{line.code}", on_click=_ask, args=(line.code,),
+              help=f"前年度の承認値 {line.same_entry.value} を今年度の値として保存し、提出します（確認があります）")
 
 
 def _ask(code: str) -> None:

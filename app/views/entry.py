@@ -33,9 +33,6 @@ if not editable:  # 見込 → 確定: a finished year's projections owed their 
     confirm_section.render_entry(actor, cycle, dept)
 
 
-REASONS = "要因・要因の分類・備考を入力する"  # the button that shows a line's reason fields before they are needed
-
-
 def _blank_as_unchosen(option: str) -> str:
     return option or "（未選択）"
 
@@ -115,7 +112,7 @@ with tab_form:
             st.markdown(f"達成率（入力値による）: **{rate}**　達成区分: {band}")
             locked = Action.SAVE not in line_actions[line.code]
             if editable and not locked:  # last year's approved value, saved and submitted in one confirmed action
-                entry_light.same_value_button(line, st, form)
+                entry_light.same_value_button(line, form)
             c1, c2, c3 = st.columns([2, 1, 2])
             c1.text_input(f"値（{line.unit or '達成／未達成'}）", **entry_form.widget(line.code, "value"),
                           disabled=locked)
@@ -137,8 +134,8 @@ with tab_form:
                              format_func=_blank_as_unchosen, placeholder="選んでください")
                 r2.text_input("備考", **entry_form.widget(line.code, "remark"), disabled=locked)
             elif not locked:  # not needed yet and empty: drawn once the person asks (their text is kept either way)
-                st.button(REASONS, key=f"reasons.{line.code}", type="tertiary", icon=":material/add:",
-                          on_click=entry_form.open_reasons, args=(st.session_state, line.code))
+                st.button(entry_form.REASONS_BUTTON, key=f"reasons.{line.code}", type="tertiary",
+                          icon=":material/add:", on_click=entry_form.open_reasons, args=(st.session_state, line.code))
             if form.stale:
                 mine = form.typed.value or "（空欄）"
                 st.warning(ui.md(f"あなたが入力を始めた後に、{line.changed}しました。保存されている値: "

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from app import entry_form
 from tests.browser.conftest import idle
 from tests.xlsx_edit import set_cells
 
@@ -53,7 +54,7 @@ def type_value(page: Page, code: str, label: str, text: str) -> None:
     idle(page)
 
 
-REASONS = "要因・要因の分類・備考を入力する"  # the button that shows a line's reason fields before they are needed
+REASONS = entry_form.REASONS_BUTTON
 
 
 def open_reasons(page: Page, code: str) -> None:
